@@ -1,0 +1,31 @@
+"""One-line input errors for the CLI (exit code 2, no traceback)."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import click
+from pydantic import ValidationError
+
+
+class InputError(click.UsageError):
+    """A bad value: names the option, the value and what is allowed."""
+
+    exit_code = 2
+
+
+def fail(option: str, value: object, allowed: str) -> NoReturn:
+    """Raise an :class:`InputError` reading ``--option: value ...; allowed: ...``."""
+    raise InputError(f"{option}: {value!r} is not allowed; {allowed}")
+
+
+def fail_from_validation(error: ValidationError, option_names: dict[str, str]) -> NoReturn:
+    """Turn the first pydantic error into one line naming the CLI option.
+
+    ``option_names`` maps model field names to the options the user typed.
+    """
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "input"
+    option = option_names.get(field, field)
+    message = first["msg"]
+    raise InputError(f"{option}: {first.get('input')!r} is not allowed; {message}")

@@ -1,0 +1,1 @@
+"""rhizo.clinic (see docs/clinic.md)."""

@@ -1,0 +1,1 @@
+"""rhizo.pathway (see docs/pathway.md)."""

@@ -1,0 +1,1 @@
+"""rhizo.physics (see docs/physics.md)."""

@@ -1,0 +1,1 @@
+"""rhizo.planning (see docs/planning.md)."""

@@ -1,0 +1,1 @@
+"""Matplotlib figures for rhizo results (Agg backend, no GUI)."""
