@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import click
 import pytest
 import typer
 
@@ -13,8 +12,8 @@ def _command_paths() -> list[list[str]]:
     root = typer.main.get_command(app)
     paths: list[list[str]] = [[]]
 
-    def walk(command: click.Command, prefix: list[str]) -> None:
-        if isinstance(command, click.Group):
+    def walk(command: typer.core.TyperCommand | typer.core.TyperGroup, prefix: list[str]) -> None:
+        if isinstance(command, typer.core.TyperGroup):
             for name, sub in command.commands.items():
                 paths.append([*prefix, name])
                 walk(sub, [*prefix, name])

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import importlib
 import sys
+from types import ModuleType
 
-import click
 import typer
+
+from rhizo.cli._errors import InputError
 
 COMMAND_MODULES: tuple[str, ...] = ("lesion", "pathway", "planning", "clinic")
 
@@ -39,25 +41,37 @@ for _module_name in COMMAND_MODULES:
     importlib.import_module(f"rhizo.cli.{_module_name}").register(app)
 
 
+def _click_module(command: object) -> ModuleType:
+    """The click package typer runs on (typer >= 0.29 vendors its own copy)."""
+    for klass in type(command).__mro__:
+        module = klass.__module__
+        if module.endswith("click.core"):
+            return sys.modules[module.rsplit(".", 1)[0]]
+    raise RuntimeError("typer's click package not found")  # pragma: no cover
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; usage errors become one line and exit code 2 (no traceback)."""
     command = typer.main.get_command(app)
+    clicks = _click_module(command)
     try:
         result = command.main(args=argv, prog_name="rhizo", standalone_mode=False)
-    except click.UsageError as error:
-        hint = f" (see 'rhizo {error.ctx.info_name} --help')" if error.ctx else ""
-        if error.ctx and error.ctx.info_name == "rhizo":
-            hint = " (see 'rhizo --help')"
-        sys.stderr.write(f"error: {error.format_message()}{hint}\n")
+    except InputError as error:
+        sys.stderr.write(f"error: {error}\n")
         return 2
-    except click.exceptions.Exit as exit_request:
+    except clicks.UsageError as error:
+        context = error.ctx
+        name = context.command_path if context is not None else "rhizo"
+        sys.stderr.write(f"error: {error.format_message()} (see '{name} --help')\n")
+        return 2
+    except clicks.exceptions.Exit as exit_request:
         return int(exit_request.exit_code)
-    except click.Abort:
+    except clicks.Abort:
         sys.stderr.write("aborted\n")
         return 1
-    except click.ClickException as error:
+    except clicks.ClickException as error:
         sys.stderr.write(f"error: {error.format_message()}\n")
-        return error.exit_code
+        return int(error.exit_code)
     return int(result) if isinstance(result, int) else 0
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-import click
 from pydantic import ValidationError
 
 
-class InputError(click.UsageError):
-    """A bad value: names the option, the value and what is allowed."""
+class InputError(Exception):
+    """A bad value: names the option, the value and what is allowed.
 
-    exit_code = 2
+    :func:`rhizo.cli.main` prints it as one line on stderr and exits with 2.
+    """
 
 
 def fail(option: str, value: object, allowed: str) -> NoReturn:
