@@ -41,19 +41,19 @@ for _module_name in COMMAND_MODULES:
     importlib.import_module(f"rhizo.cli.{_module_name}").register(app)
 
 
-def _click_module(command: object) -> ModuleType:
-    """The click package typer runs on (typer >= 0.29 vendors its own copy)."""
+def _click_exceptions(command: object) -> ModuleType:
+    """The exceptions module of the click typer runs on (typer >= 0.29 vendors a copy)."""
     for klass in type(command).__mro__:
         module = klass.__module__
         if module.endswith("click.core"):
-            return sys.modules[module.rsplit(".", 1)[0]]
+            return importlib.import_module(module.rsplit(".", 1)[0] + ".exceptions")
     raise RuntimeError("typer's click package not found")  # pragma: no cover
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; usage errors become one line and exit code 2 (no traceback)."""
     command = typer.main.get_command(app)
-    clicks = _click_module(command)
+    clicks = _click_exceptions(command)
     try:
         result = command.main(args=argv, prog_name="rhizo", standalone_mode=False)
     except InputError as error:
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         name = context.command_path if context is not None else "rhizo"
         sys.stderr.write(f"error: {error.format_message()} (see '{name} --help')\n")
         return 2
-    except clicks.exceptions.Exit as exit_request:
+    except clicks.Exit as exit_request:
         return int(exit_request.exit_code)
     except clicks.Abort:
         sys.stderr.write("aborted\n")
