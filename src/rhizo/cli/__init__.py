@@ -64,9 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         name = context.command_path if context is not None else "rhizo"
         sys.stderr.write(f"error: {error.format_message()} (see '{name} --help')\n")
         return 2
-    except clicks.Exit as exit_request:
+    except typer.Exit as exit_request:
         return int(exit_request.exit_code)
-    except clicks.Abort:
+    except typer.Abort:
         sys.stderr.write("aborted\n")
         return 1
     except clicks.ClickException as error:
