@@ -1,0 +1,113 @@
+"""The knowledge loader: cited facts read from the package's own data files.
+
+Every clinical number rhizo shows lives in ``pathway/knowledge/*.yaml``. Each
+file holds a list of ``entries``; each entry has an ``id`` and a ``source``
+naming a reference (author, year, title), the table or section the fact was
+read in, how it was read (``primary`` source, ``secondary`` source or
+``recalled``) and whether it was ``verified`` in a source. Keeping the facts in
+data, not code, lets a clinic audit or replace them without touching logic.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+Evidence = Literal["primary", "secondary", "recalled"]
+
+KNOWLEDGE_PACKAGE = "rhizo.pathway"
+KNOWLEDGE_FOLDER = "knowledge"
+
+
+class Reference(BaseModel):
+    """A publication (or web page) that facts are read from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    author: str
+    year: int
+    title: str
+    venue: str
+
+
+class Source(BaseModel):
+    """Where one fact comes from: the reference, the table or section, how it was read."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    author: str
+    year: int
+    title: str
+    section: str
+    evidence: Evidence
+    verified: bool
+
+    def cite(self) -> str:
+        """One line: ``Author Year, Title, Section`` (marked when not verified)."""
+        text = f"{self.author} {self.year}, {self.title}, {self.section}"
+        if not self.verified:
+            text += f" [{self.evidence}; not verified in the primary source]"
+        return text
+
+
+def _read_yaml(name: str) -> dict[str, Any]:
+    path = resources.files(KNOWLEDGE_PACKAGE) / KNOWLEDGE_FOLDER / f"{name}.yaml"
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("entries"), list):
+        raise ValueError(f"knowledge file {name}.yaml must hold a list named 'entries'")
+    return loaded
+
+
+def knowledge_files() -> list[str]:
+    """The names (without ``.yaml``) of all knowledge files shipped with rhizo."""
+    folder = resources.files(KNOWLEDGE_PACKAGE) / KNOWLEDGE_FOLDER
+    return sorted(
+        item.name.removesuffix(".yaml") for item in folder.iterdir() if item.name.endswith(".yaml")
+    )
+
+
+@cache
+def references() -> dict[str, Reference]:
+    """All references, by id (``knowledge/references.yaml``)."""
+    raw = _read_yaml("references")["entries"]
+    return {entry["id"]: Reference.model_validate(entry) for entry in raw}
+
+
+def resolve_source(raw: dict[str, Any]) -> Source:
+    """Turn an entry's ``source`` mapping (``ref``, ``section``, ...) into a :class:`Source`."""
+    reference = references()[raw["ref"]]
+    return Source(
+        author=reference.author,
+        year=reference.year,
+        title=reference.title,
+        section=str(raw["section"]),
+        evidence=raw["evidence"],
+        verified=bool(raw["verified"]),
+    )
+
+
+@cache
+def entries(name: str) -> tuple[dict[str, Any], ...]:
+    """The raw entries of one knowledge file (not ``references``), source resolved.
+
+    Each returned mapping has its ``source`` replaced by a :class:`Source`.
+    """
+    resolved = []
+    for entry in _read_yaml(name)["entries"]:
+        item = dict(entry)
+        item["source"] = resolve_source(entry["source"])
+        resolved.append(item)
+    return tuple(resolved)
+
+
+def entry(name: str, entry_id: str) -> dict[str, Any]:
+    """One entry of a knowledge file, by id."""
+    for item in entries(name):
+        if item["id"] == entry_id:
+            return item
+    raise KeyError(f"{name}.yaml has no entry {entry_id!r}")
