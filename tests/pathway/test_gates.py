@@ -113,13 +113,13 @@ def test_motor_test_voltage(voltage_v: float, sensory_v: float, flagged: bool) -
     assert ("motor-test-voltage" in rules) is flagged
 
 
-def test_unverified_rules_say_so() -> None:
+def test_secondary_sources_say_so() -> None:
     verdict = evaluate_lesion(
         LesionCheck.model_validate({**GOOD, "local_anaesthetic_given": False})
     )
     finding = next(f for f in verdict.findings if f.rule == "local-anaesthetic")
-    assert not finding.verified
-    assert "not verified" in finding.source
+    assert finding.verified
+    assert "[secondary source]" in finding.source
 
 
 def test_lesion_check_is_strict() -> None:

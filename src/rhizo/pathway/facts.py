@@ -3,8 +3,10 @@
 Every clinical number rhizo shows lives in ``pathway/knowledge/*.yaml``. Each
 file holds a list of ``entries``; each entry has an ``id`` and a ``source``
 naming a reference (author, year, title), the table or section the fact was
-read in, how it was read (``primary`` source, ``secondary`` source or
-``recalled``) and whether it was ``verified`` in a source. Keeping the facts in
+read in, how it was read (``primary`` source, ``secondary`` source such as a
+summary table or clinic page, or ``recalled``) and whether it was ``verified``,
+that is read in the named source. A recalled fact is never verified; rhizo
+shows it marked as such rather than presenting it as established. Keeping the facts in
 data, not code, lets a clinic audit or replace them without touching logic.
 """
 
@@ -51,7 +53,9 @@ class Source(BaseModel):
         """One line: ``Author Year, Title, Section`` (marked when not verified)."""
         text = f"{self.author} {self.year}, {self.title}, {self.section}"
         if not self.verified:
-            text += f" [{self.evidence}; not verified in the primary source]"
+            text += " [recalled, NOT verified in a source]"
+        elif self.evidence == "secondary":
+            text += " [secondary source]"
         return text
 
 
