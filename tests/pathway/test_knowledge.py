@@ -35,9 +35,10 @@ def test_every_entry_has_a_complete_source(name: str) -> None:
         assert item["source"].year > 1900
 
 
-@pytest.mark.parametrize("name", FACT_FILES)
-def test_nested_rules_have_sources(name: str) -> None:
+def test_every_policy_threshold_has_its_own_source() -> None:
     # Policies carry one source per threshold: every nested rule mapping must cite one.
+    name = "policies"
+
     def walk(node: object, where: str) -> None:
         if isinstance(node, dict):
             if where.count(".") >= 2 and "source" not in node and "ref" not in node:
