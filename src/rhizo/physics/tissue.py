@@ -1,0 +1,217 @@
+"""Tissue properties for RF (~300-500 kHz) lesion models, each number with its source.
+
+sigma(T) = sigma_ref * (1 + alpha_sigma * (T - T_ref)), clipped below at 5 % of
+sigma_ref. Thermal conductivity, density and specific heat are taken constant
+(the published temperature coefficient of k differs tenfold between models, see
+docs/physics.md, so it is left as a sensitivity study rather than a default).
+Perfusion enters the Pennes term w_b rho_b c_b (T - T_arterial) [W/m^3].
+
+Users define their own tissue by constructing :class:`Tissue` (or
+``Tissue.model_validate(dict)``); :func:`get_tissue` resolves catalogue names.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Sources, quoted once and referred to by key.
+SOURCES: dict[str, str] = {
+    "gabriel": (
+        "Gabriel S, Lau RW, Gabriel C. The dielectric properties of biological tissues III: "
+        "parametric models. Phys Med Biol 1996;41:2271-93, muscle 4-Cole-Cole, as tabulated "
+        "in BioMed Eng OnLine 2018 doi:10.1186/s12938-018-0473-9 Table 3 (0.428 S/m at "
+        "400 kHz, 0.503 S/m at 1 MHz); 0.446 S/m at 500 kHz by interpolation"
+    ),
+    "itis_muscle": (
+        "IT'IS Foundation tissue properties database v4 (Hasgall et al.), muscle: "
+        "rho 1090 kg/m^3, c 3421 J/(kg K), k 0.49 W/(m K)"
+    ),
+    "irastorza": (
+        "Irastorza RM et al., RFA-tutorial (github rirastorza/RFA-tutorial, "
+        "example/RFA_script.py): sigma temperature coefficient 1.5 %/C"
+    ),
+    "comsol_liver": (
+        "COMSOL Application Gallery 'Tumor Ablation' (after Tungjitkusolmun et al. 2002), "
+        "built-in Liver (human): sigma 0.333 S/m, rho 1079 kg/m^3, c 3540 J/(kg K), "
+        "k 0.52 W/(m K); blood rho 1000, c 4180"
+    ),
+    "coimbra_egg": (
+        "Coimbra JSR, Gabas AL, Minim LA, Garcia Rojas EE, Telis VRN, Telis-Romero J. "
+        "Density, heat capacity and thermal conductivity of liquid egg products. "
+        "J Food Eng 2006;74:186-90 (egg white near 20-30 C: rho ~1035 kg/m^3, "
+        "c ~3800 J/(kg K), k ~0.55 W/(m K))"
+    ),
+    "egg_sigma": (
+        "egg-white electrical conductivity ~0.7 S/m near 500 kHz: order of magnitude from "
+        "ohmic-heating literature on liquid egg white (recalled, not verified)"
+    ),
+    "ortiz_bench": (
+        "Ortiz N, Shahgholi L, Kohan L, Wahezi SE. The effect of local anesthetics and "
+        "contrast agents on radiofrequency ablation lesion size (abstract): chicken breast "
+        "at 21 C"
+    ),
+    "perfusion_muscle": (
+        "IT'IS Foundation database v4, muscle perfusion ~37 mL/min/kg -> w_b ~6.7e-4 1/s "
+        "(recalled in shared research physics.md 2.2, not verified)"
+    ),
+}
+
+
+class Tissue(BaseModel):
+    """Homogeneous tissue around the cannula (SI units, temperatures in C)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    description: str = ""
+    electrical_conductivity_s_per_m: float = Field(gt=0, description="sigma at T_ref")
+    conductivity_reference_temperature_c: float = 37.0
+    conductivity_temperature_coefficient_per_k: float = Field(0.015, ge=0, le=0.05)
+    thermal_conductivity_w_per_m_k: float = Field(gt=0)
+    density_kg_per_m3: float = Field(gt=0)
+    specific_heat_j_per_kg_k: float = Field(gt=0)
+    perfusion_rate_per_s: float = Field(0.0, ge=0, description="w_b in the Pennes term")
+    blood_density_kg_per_m3: float = Field(1000.0, gt=0)
+    blood_specific_heat_j_per_kg_k: float = Field(4180.0, gt=0)
+    initial_temperature_c: float = Field(37.0, ge=0, le=45)
+    arterial_temperature_c: float = Field(37.0, ge=0, le=45)
+    sources: dict[str, str] = Field(default_factory=dict)
+    unverified: tuple[str, ...] = Field(
+        default=(), description="field names whose values were recalled, not read in a source"
+    )
+
+    def electrical_conductivity(self, temperature_c: float) -> float:
+        """sigma(T) in S/m (scalar helper for tests and reports)."""
+        factor = 1.0 + self.conductivity_temperature_coefficient_per_k * (
+            temperature_c - self.conductivity_reference_temperature_c
+        )
+        return self.electrical_conductivity_s_per_m * max(factor, 0.05)
+
+    @property
+    def perfusion_coefficient_w_per_m3_k(self) -> float:
+        """W = w_b rho_b c_b of the Pennes term."""
+        return (
+            self.perfusion_rate_per_s
+            * self.blood_density_kg_per_m3
+            * self.blood_specific_heat_j_per_kg_k
+        )
+
+    @property
+    def volumetric_heat_capacity_j_per_m3_k(self) -> float:
+        """rho c."""
+        return self.density_kg_per_m3 * self.specific_heat_j_per_kg_k
+
+
+_MUSCLE_SOURCES = {
+    "electrical_conductivity_s_per_m": SOURCES["gabriel"],
+    "conductivity_temperature_coefficient_per_k": SOURCES["irastorza"],
+    "thermal_conductivity_w_per_m_k": SOURCES["itis_muscle"],
+    "density_kg_per_m3": SOURCES["itis_muscle"],
+    "specific_heat_j_per_kg_k": SOURCES["itis_muscle"],
+}
+
+TISSUES: dict[str, Tissue] = {
+    tissue.name: tissue
+    for tissue in (
+        Tissue(
+            name="chicken-breast-ex-vivo",
+            description=(
+                "ex-vivo chicken breast at bench temperature (21 C), no perfusion: the usual "
+                "bench model for RF cannula lesions (Provenzano 2010, Ortiz). Skeletal-muscle "
+                "properties stand in for chicken breast."
+            ),
+            electrical_conductivity_s_per_m=0.446,
+            thermal_conductivity_w_per_m_k=0.49,
+            density_kg_per_m3=1090.0,
+            specific_heat_j_per_kg_k=3421.0,
+            initial_temperature_c=21.0,
+            arterial_temperature_c=21.0,
+            sources={**_MUSCLE_SOURCES, "initial_temperature_c": SOURCES["ortiz_bench"]},
+        ),
+        Tissue(
+            name="muscle-ex-vivo",
+            description="ex-vivo skeletal muscle warmed to 37 C in a bath, no perfusion.",
+            electrical_conductivity_s_per_m=0.446,
+            thermal_conductivity_w_per_m_k=0.49,
+            density_kg_per_m3=1090.0,
+            specific_heat_j_per_kg_k=3421.0,
+            initial_temperature_c=37.0,
+            arterial_temperature_c=37.0,
+            sources=dict(_MUSCLE_SOURCES),
+        ),
+        Tissue(
+            name="egg-white",
+            description=(
+                "egg white (albumen) at 37 C, the Bogduk 1987 and Tew-electrode bench model."
+            ),
+            electrical_conductivity_s_per_m=0.7,
+            conductivity_reference_temperature_c=25.0,
+            thermal_conductivity_w_per_m_k=0.55,
+            density_kg_per_m3=1035.0,
+            specific_heat_j_per_kg_k=3800.0,
+            initial_temperature_c=37.0,
+            arterial_temperature_c=37.0,
+            sources={
+                "electrical_conductivity_s_per_m": SOURCES["egg_sigma"],
+                "conductivity_temperature_coefficient_per_k": SOURCES["irastorza"],
+                "thermal_conductivity_w_per_m_k": SOURCES["coimbra_egg"],
+                "density_kg_per_m3": SOURCES["coimbra_egg"],
+                "specific_heat_j_per_kg_k": SOURCES["coimbra_egg"],
+            },
+            unverified=(
+                "electrical_conductivity_s_per_m",
+                "thermal_conductivity_w_per_m_k",
+                "density_kg_per_m3",
+                "specific_heat_j_per_kg_k",
+            ),
+        ),
+        Tissue(
+            name="liver-ex-vivo",
+            description="ex-vivo liver at bench temperature (21 C), no perfusion (Goldberg 1995).",
+            electrical_conductivity_s_per_m=0.333,
+            thermal_conductivity_w_per_m_k=0.52,
+            density_kg_per_m3=1079.0,
+            specific_heat_j_per_kg_k=3540.0,
+            initial_temperature_c=21.0,
+            arterial_temperature_c=21.0,
+            sources={
+                "electrical_conductivity_s_per_m": SOURCES["comsol_liver"],
+                "conductivity_temperature_coefficient_per_k": SOURCES["irastorza"],
+                "thermal_conductivity_w_per_m_k": SOURCES["comsol_liver"],
+                "density_kg_per_m3": SOURCES["comsol_liver"],
+                "specific_heat_j_per_kg_k": SOURCES["comsol_liver"],
+            },
+        ),
+        Tissue(
+            name="muscle-in-vivo",
+            description="perfused paraspinal muscle at 37 C: the clinical case.",
+            electrical_conductivity_s_per_m=0.446,
+            thermal_conductivity_w_per_m_k=0.49,
+            density_kg_per_m3=1090.0,
+            specific_heat_j_per_kg_k=3421.0,
+            perfusion_rate_per_s=6.7e-4,
+            blood_density_kg_per_m3=1000.0,
+            blood_specific_heat_j_per_kg_k=4180.0,
+            initial_temperature_c=37.0,
+            arterial_temperature_c=37.0,
+            sources={
+                **_MUSCLE_SOURCES,
+                "perfusion_rate_per_s": SOURCES["perfusion_muscle"],
+                "blood_density_kg_per_m3": SOURCES["comsol_liver"],
+                "blood_specific_heat_j_per_kg_k": SOURCES["comsol_liver"],
+            },
+            unverified=("perfusion_rate_per_s",),
+        ),
+    )
+}
+
+DEFAULT_TISSUE = "chicken-breast-ex-vivo"
+
+
+def get_tissue(name: str) -> Tissue:
+    """Look up a catalogue tissue by name; raises ``KeyError`` naming the allowed ones."""
+    try:
+        return TISSUES[name]
+    except KeyError:
+        allowed = ", ".join(sorted(TISSUES))
+        raise KeyError(f"unknown tissue {name!r}; allowed: {allowed}") from None
