@@ -1,0 +1,131 @@
+"""Follow-up dates, responder status, duration of relief and repeat eligibility."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from rhizo.pathway.dates import add_months
+from rhizo.pathway.followup import (
+    PainScore,
+    follow_up_schedule,
+    is_responder,
+    relief_duration,
+    repeat_eligibility,
+)
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),  # leap year clamp
+        (date(2023, 1, 31), 1, date(2023, 2, 28)),  # common year clamp
+        (date(2024, 11, 30), 3, date(2025, 2, 28)),  # across year end
+        (date(2024, 8, 31), 6, date(2025, 2, 28)),
+        (date(2024, 2, 29), 12, date(2025, 2, 28)),  # leap day + 1 year
+        (date(2024, 3, 15), 0, date(2024, 3, 15)),
+    ],
+)
+def test_add_months(start: date, months: int, expected: date) -> None:
+    assert add_months(start, months) == expected
+
+
+def test_schedule_across_month_end() -> None:
+    # 4 weeks (clinic pages), 3 months (Cohen 2010), 6 months (MacVicar 2013), 1 year.
+    visits = follow_up_schedule(date(2023, 11, 30))
+    assert [v.due for v in visits] == [
+        date(2023, 12, 28),
+        date(2024, 2, 29),
+        date(2024, 5, 30),
+        date(2024, 11, 30),
+    ]
+    assert all(v.source for v in visits)
+
+
+def _series(*pairs: tuple[str, int]) -> list[PainScore]:
+    return [PainScore(on=date.fromisoformat(d), nrs=n) for d, n in pairs]
+
+
+def test_relief_duration_ends_at_first_loss() -> None:
+    scores = _series(("2024-01-15", 3), ("2024-03-01", 4), ("2024-06-01", 6), ("2024-07-01", 3))
+    relief = relief_duration(baseline_nrs=8, procedure_date=date(2024, 1, 1), scores=scores)
+    assert relief.onset == date(2024, 1, 15)
+    assert relief.ended == date(2024, 6, 1)  # 6/8 = 25 % relief
+    assert relief.duration_days == 152  # Jan 31 + Feb 29 (leap) + Mar 31 + Apr 30 + May 31
+    assert relief.last_confirmed == date(2024, 3, 1)
+    assert relief.confirmed_days == 60  # Jan 31 + Feb 29
+    assert not relief.censored
+    assert relief.peak_relief_percent == 62.5
+
+
+def test_relief_duration_censored_while_ongoing() -> None:
+    scores = _series(("2024-02-01", 2))
+    relief = relief_duration(baseline_nrs=8, procedure_date=date(2024, 1, 31), scores=scores)
+    assert relief.censored
+    assert relief.duration_days == 1
+
+
+def test_relief_never_reached() -> None:
+    relief = relief_duration(
+        baseline_nrs=8, procedure_date=date(2024, 1, 1), scores=_series(("2024-02-01", 6))
+    )
+    assert relief.onset is None
+    assert relief.duration_days == 0
+
+
+# Cohen 2010: responder = >= 50 % relief persisting for 3 months.
+def test_responder_at_three_calendar_months() -> None:
+    procedure = date(2023, 11, 30)  # 3 months later = 2024-02-29 (leap clamp)
+    on_time = _series(("2023-12-15", 4), ("2024-02-29", 4))
+    a_day_short = _series(("2023-12-15", 4), ("2024-02-28", 4), ("2024-03-10", 7))
+    assert is_responder(baseline_nrs=8, procedure_date=procedure, scores=on_time).responder
+    status = is_responder(baseline_nrs=8, procedure_date=procedure, scores=a_day_short)
+    assert status.responder is False
+
+
+def test_responder_unknown_before_three_months() -> None:
+    status = is_responder(
+        baseline_nrs=8, procedure_date=date(2024, 1, 1), scores=_series(("2024-02-01", 2))
+    )
+    assert status.responder is None
+
+
+def test_responder_needs_fifty_percent() -> None:
+    # 8 -> 5 is 37.5 %: moderate, but not a responder.
+    scores = _series(("2024-02-01", 5), ("2024-05-01", 5))
+    assert is_responder(
+        baseline_nrs=8, procedure_date=date(2024, 1, 1), scores=scores
+    ).responder is (False)
+
+
+# Hurley 2022 Table 22 (cervical-2022): repeat if > 30 % relief lasted >= 3 months.
+def test_repeat_eligible_after_pain_returns() -> None:
+    scores = _series(("2024-02-01", 3), ("2024-05-01", 4), ("2024-09-01", 8))
+    result = repeat_eligibility(
+        baseline_nrs=8, procedure_date=date(2024, 1, 1), scores=scores, policy="cervical-2022"
+    )
+    assert result.eligible
+    assert result.pain_returned
+
+
+def test_repeat_not_yet_while_relief_continues() -> None:
+    scores = _series(("2024-02-01", 3), ("2024-05-01", 4))
+    result = repeat_eligibility(baseline_nrs=8, procedure_date=date(2024, 1, 1), scores=scores)
+    assert not result.eligible
+    assert not result.pain_returned
+
+
+def test_repeat_strict_thirty_percent() -> None:
+    # 10 -> 7 is exactly 30 %: not > 30 %, so no qualifying relief under cervical-2022.
+    scores = _series(("2024-02-01", 7), ("2024-06-01", 7), ("2024-09-01", 10))
+    result = repeat_eligibility(
+        baseline_nrs=10, procedure_date=date(2024, 1, 1), scores=scores, policy="cervical-2022"
+    )
+    assert not result.eligible
+
+
+def test_repeat_too_short() -> None:
+    scores = _series(("2024-02-01", 3), ("2024-03-01", 8))
+    result = repeat_eligibility(baseline_nrs=8, procedure_date=date(2024, 1, 1), scores=scores)
+    assert not result.eligible
