@@ -1,0 +1,159 @@
+"""Figures of a simulated lesion: temperature map with lesion contours beside the traces."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Polygon
+
+from rhizo import DISCLAIMER
+from rhizo.physics import LesionResult
+
+CONTOUR_STYLES: dict[str, tuple[str, str]] = {
+    "arrhenius": ("white", "-"),
+    "isotherm_50c": ("#ffd166", "--"),
+    "isotherm_45c": ("#06d6a0", ":"),
+}
+CONTOUR_LABELS = {
+    "arrhenius": "Arrhenius \u03a9 = 1",
+    "isotherm_50c": "peak 50 \u00b0C",
+    "isotherm_45c": "peak 45 \u00b0C",
+}
+
+
+def _cannula_outline(result: LesionResult) -> tuple[np.ndarray, np.ndarray]:
+    """Polygon of the metal in the (z, r) plane, mirrored about the axis, in mm."""
+    electrode = result.protocol.electrode
+    cap_z = np.linspace(-electrode.point_length_m, 0.0, 32)
+    probe_r = np.linspace(0.0, electrode.radius_m, 400)
+    # The metal radius at each z along the end cap is the largest r inside the level set.
+    cap_radius = np.array(
+        [
+            probe_r[inside].max()
+            if (inside := electrode.level_set(probe_r, np.full_like(probe_r, z)) < 0).any()
+            else 0.0
+            for z in cap_z
+        ]
+    )
+    z_far = result.grid.z_faces_m[0]
+    z_points = np.concatenate([[z_far], cap_z, cap_z[::-1], [z_far]]) * 1e3
+    r_points = (
+        np.concatenate([[electrode.radius_m], cap_radius, -cap_radius[::-1], [-electrode.radius_m]])
+        * 1e3
+    )
+    return z_points, r_points
+
+
+def lesion_figure(result: LesionResult, *, view_mm: float | None = None) -> Figure:
+    """Temperature map (final) with lesion contours and the cannula, beside generator traces."""
+    protocol = result.protocol
+    grid = result.grid
+    tip_mm = protocol.tip_length_mm
+    half_width = view_mm or max(6.0, result.boundaries["isotherm_45c"].width_mm * 0.8 + 1.0)
+    figure = plt.figure(figsize=(12, 5.8), layout="constrained")
+    spec = figure.add_gridspec(3, 2, width_ratios=[1.35, 1])
+    ax_map = figure.add_subplot(spec[:, 0])
+    r_mm = grid.r_centres_m * 1e3
+    z_mm = grid.z_centres_m * 1e3
+    mirrored_r = np.concatenate([-r_mm[::-1], r_mm])
+
+    def mirror(values: np.ndarray) -> np.ndarray:
+        return np.concatenate([values[::-1], values], axis=0)
+
+    temperature = np.where(result.metal, np.nan, result.temperature_c)
+    mesh = ax_map.pcolormesh(
+        z_mm,
+        mirrored_r,
+        mirror(temperature),
+        cmap="inferno",
+        shading="auto",
+        vmin=protocol.tissue.initial_temperature_c,
+        vmax=max(protocol.set_temperature_c, 50.0),
+    )
+    figure.colorbar(mesh, ax=ax_map, label="temperature at end (\u00b0C)", shrink=0.8)
+    handles = []
+    for boundary, (colour, style) in CONTOUR_STYLES.items():
+        field, threshold = result.boundary_field(boundary)
+        # Metal counts as inside so contours close around the cannula, not through it.
+        masked = np.where(result.metal, threshold + 1.0, field)
+        ax_map.contour(
+            z_mm,
+            mirrored_r,
+            mirror(masked),
+            levels=[threshold],
+            colors=colour,
+            linestyles=style,
+            linewidths=1.6,
+        )
+        dims = result.boundaries[boundary]
+        handles.append(
+            plt.Line2D(
+                [],
+                [],
+                color=colour,
+                linestyle=style,
+                label=(
+                    f"{CONTOUR_LABELS[boundary]}: "
+                    f"{dims.width_mm:.1f} \u00d7 {dims.length_mm:.1f} mm"
+                ),
+            )
+        )
+    z_points, r_points = _cannula_outline(result)
+    ax_map.add_patch(
+        Polygon(
+            np.column_stack([z_points, r_points]),
+            closed=True,
+            facecolor="#9aa5b1",
+            edgecolor="black",
+            linewidth=0.8,
+            zorder=5,
+        )
+    )
+    ax_map.fill_between(
+        [z_mm.min(), -tip_mm],
+        [-protocol.electrode.radius_m * 1e3] * 2,
+        [protocol.electrode.radius_m * 1e3] * 2,
+        color="#2b2d42",
+        zorder=6,
+        label="insulated shaft",
+    )
+    ax_map.set_xlim(-tip_mm - half_width, half_width)
+    ax_map.set_ylim(-half_width, half_width)
+    ax_map.set_aspect("equal")
+    ax_map.set_xlabel("along the cannula (mm; 0 = tip end)")
+    ax_map.set_ylabel("across the cannula (mm)")
+    ax_map.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.85)
+    ax_map.set_title(
+        f"{protocol.gauge} G, {protocol.tip_length_mm:g} mm tip, "
+        f"{protocol.set_temperature_c:g} \u00b0C, {protocol.duration_s:g} s "
+        f"in {protocol.tissue.name}",
+        fontsize=10,
+    )
+
+    traces = result.traces
+    ax_temp = figure.add_subplot(spec[0, 1])
+    ax_temp.plot(traces.time_s, traces.tip_temperature_c, label="tip thermocouple")
+    ax_temp.plot(traces.time_s, traces.set_point_c, "--", color="grey", label="set point")
+    ax_temp.set_ylabel("\u00b0C")
+    ax_temp.legend(fontsize=8)
+    ax_power = figure.add_subplot(spec[1, 1], sharex=ax_temp)
+    ax_power.plot(traces.time_s, traces.power_w, color="tab:red", label="power (W)")
+    ax_power.set_ylabel("W", color="tab:red")
+    ax_volt = ax_power.twinx()
+    ax_volt.plot(traces.time_s, traces.voltage_v, color="tab:purple", label="voltage (V)")
+    ax_volt.set_ylabel("V", color="tab:purple")
+    ax_imp = figure.add_subplot(spec[2, 1], sharex=ax_temp)
+    ax_imp.plot(traces.time_s, traces.impedance_ohm, color="tab:green", label="impedance")
+    ax_imp.set_ylabel("\u03a9", color="tab:green")
+    ax_cur = ax_imp.twinx()
+    ax_cur.plot(traces.time_s, traces.current_a * 1e3, color="tab:orange", label="current")
+    ax_cur.set_ylabel("mA", color="tab:orange")
+    ax_imp.set_xlabel("time (s)")
+    ax_temp.set_title("generator traces (model)", fontsize=10)
+    figure.text(0.01, 0.003, DISCLAIMER, fontsize=7, color="dimgray")
+    return figure
