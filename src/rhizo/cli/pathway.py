@@ -1,10 +1,244 @@
-"""``rhizo`` commands of the pathway layer (filled in by its issue)."""
+"""``rhizo`` commands of the pathway layer: screen, premed, compare, aftercare, faq, score.
+
+Each command prints plain text (or JSON with ``--json``) and always carries the
+decision-support notice. Bad input becomes one line naming the option, the
+value and what is allowed (exit code 2), via :mod:`rhizo.cli._errors`.
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from rhizo import DISCLAIMER
+from rhizo.cli._errors import fail, fail_from_validation
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _emit_json(payload: dict[str, Any]) -> None:
+    typer.echo(json.dumps({**payload, "disclaimer": DISCLAIMER}, indent=2, default=str))
+
+
+def _dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")
+
+
+def _read_structured(argument: str, path: Path) -> Any:
+    """Read a YAML or JSON file (JSON is YAML), failing with one line."""
+    if not path.is_file():
+        fail(argument, str(path), "an existing file")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        fail(argument, str(path), f"a readable YAML/JSON file ({type(error).__name__})")
+
+
+def _parse_date(option: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(option, value, "a date as YYYY-MM-DD")
+
+
+def screen(
+    patient_file: Annotated[Path, typer.Argument(metavar="PATIENT.yaml", help="Patient facts.")],
+    policy: Annotated[
+        str, typer.Option(help="asra-2020 | dual-block-80 | cervical-2022")
+    ] = "asra-2020",
+    today: Annotated[
+        str | None, typer.Option(help="Date for 12-month session limits (YYYY-MM-DD).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Screen a patient for medial-branch RF under a named policy."""
+    from rhizo.pathway.candidacy import Patient, screen_candidacy
+    from rhizo.pathway.policies import POLICIES
+
+    if policy not in POLICIES:
+        fail("--policy", policy, f"one of: {', '.join(POLICIES)}")
+    raw = _read_structured("PATIENT.yaml", patient_file)
+    if not isinstance(raw, dict):
+        fail("PATIENT.yaml", str(patient_file), "a mapping of patient fields")
+    try:
+        patient = Patient.model_validate(raw)
+    except ValidationError as error:
+        fail_from_validation(error, {})
+    when = _parse_date("--today", today) if today else None
+    try:
+        result = screen_candidacy(patient, policy=policy, today=when)
+    except ValueError as error:
+        fail("--policy", policy, str(error))
+    if as_json:
+        _emit_json(_dump(result))
+        return
+    chosen = POLICIES[policy]
+    typer.echo(f"policy: {chosen.id} ({chosen.title})")
+    if not chosen.verified:
+        typer.echo("  note: some thresholds of this policy are recalled, not verified in a source")
+    typer.echo(f"verdict: {result.verdict.value}")
+    for reason in result.reasons:
+        typer.echo(f"- [{reason.effect}] {reason.message}")
+        typer.echo(f"    source: {reason.source}")
+    typer.echo(DISCLAIMER)
+
+
+def premed(
+    procedure: Annotated[str, typer.Option(help="Procedure id, e.g. lumbar-facet-rf.")],
+    procedure_date: Annotated[str, typer.Option("--date", help="Procedure date, YYYY-MM-DD.")],
+    drug: Annotated[
+        list[str] | None, typer.Option("--drug", help="A drug the patient takes (repeatable).")
+    ] = None,
+    sedation: Annotated[bool, typer.Option(help="Sedation is planned (adds fasting).")] = False,
+    diabetes: Annotated[bool, typer.Option(help="The patient has diabetes.")] = False,
+    implanted_device: Annotated[bool, typer.Option(help="Implanted electrical device.")] = False,
+    risk_factor: Annotated[
+        list[str] | None,
+        typer.Option("--risk-factor", help="Patient factor raising bleeding risk (repeatable)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Pre-procedure plan: bleeding-risk category, drug holds and preparation."""
+    from rhizo.pathway.premed import RiskFactor, known_drugs, plan_premedication, procedures
+
+    known_procedures = procedures()
+    if procedure not in known_procedures:
+        fail("--procedure", procedure, f"one of: {', '.join(known_procedures)}")
+    on = _parse_date("--date", procedure_date)
+    drugs = drug or []
+    names = {name.lower() for name in known_drugs()}
+    for name in drugs:
+        if name.strip().lower() not in names:
+            fail("--drug", name, f"one of: {', '.join(known_drugs())}")
+    factors: list[RiskFactor] = []
+    for factor in risk_factor or []:
+        try:
+            factors.append(RiskFactor(factor))
+        except ValueError:
+            fail("--risk-factor", factor, f"one of: {', '.join(f.value for f in RiskFactor)}")
+    plan = plan_premedication(
+        procedure=procedure,
+        procedure_date=on,
+        drugs=drugs,
+        sedation=sedation,
+        diabetes=diabetes,
+        implanted_device=implanted_device,
+        risk_factors=factors,
+    )
+    if as_json:
+        _emit_json(_dump(plan))
+        return
+    typer.echo(f"{plan.procedure_label} on {plan.procedure_date.isoformat()}")
+    typer.echo(f"bleeding-risk category: {plan.risk_category.value}")
+    typer.echo(f"  source: {plan.risk_source}")
+    for hold in plan.holds:
+        when = f", last dose {hold.last_dose_date.isoformat()}" if hold.last_dose_date else ""
+        restart = (
+            f", restart after {hold.restart_after_hours} h" if hold.restart_after_hours else ""
+        )
+        typer.echo(f"- {hold.drug}: hold {hold.hold}{when}{restart}")
+        typer.echo(f"    {hold.note}")
+        typer.echo(f"    source: {hold.source}")
+    for instruction in plan.instructions:
+        typer.echo(f"* {instruction.topic}: {instruction.text}")
+        typer.echo(f"    source: {instruction.source}")
+    typer.echo(DISCLAIMER)
+
+
+score_app = typer.Typer(
+    name="score",
+    help="Score outcome measures: NRS pain change, ODI v2.1a, PGIC.",
+    no_args_is_help=True,
+)
+
+
+@score_app.command("nrs")
+def score_nrs_command(
+    baseline: Annotated[int, typer.Option(help="Pain 0-10 before treatment.")],
+    now: Annotated[int, typer.Option(help="Pain 0-10 now.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Change in 0-10 pain: points, percent relief, MCID, IMMPACT band."""
+    from rhizo.pathway.outcomes import score_nrs
+
+    for option, value in (("--baseline", baseline), ("--now", now)):
+        if not 0 <= value <= 10:
+            fail(option, value, "an integer from 0 to 10")
+    result = score_nrs(baseline=baseline, now=now)
+    if as_json:
+        _emit_json(_dump(result))
+        return
+    relief = "n/a" if result.percent_relief is None else f"{result.percent_relief:g} %"
+    typer.echo(f"NRS (LOINC {result.loinc}): {result.baseline} -> {result.now}")
+    typer.echo(f"change: {result.change_points} points, relief {relief}")
+    typer.echo(f"clinically important (>= 2 points or >= 30 %): {result.clinically_important}")
+    typer.echo(f"IMMPACT band: {result.immpact_band or 'n/a'}")
+    for source in result.sources:
+        typer.echo(f"  source: {source}")
+    typer.echo(DISCLAIMER)
+
+
+@score_app.command("odi")
+def score_odi_command(
+    answers_file: Annotated[
+        Path, typer.Argument(metavar="ANSWERS.json", help="Ten items 0-5, null for missing.")
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Oswestry Disability Index v2.1a (one missing item allowed)."""
+    from rhizo.pathway.outcomes import score_odi
+
+    raw = _read_structured("ANSWERS.json", answers_file)
+    if isinstance(raw, dict):
+        raw = raw.get("answers")
+    if not isinstance(raw, list):
+        fail("ANSWERS.json", str(answers_file), 'a list of ten items (or {"answers": [...]})')
+    try:
+        result = score_odi(raw)
+    except ValueError as error:
+        fail("ANSWERS.json", raw, str(error))
+    if as_json:
+        _emit_json(_dump(result))
+        return
+    if result.score_percent is None:
+        typer.echo(f"ODI: not scored ({result.message})")
+    else:
+        typer.echo(f"ODI: {result.score_percent:g} % ({result.band}; {result.message})")
+    for source in result.sources:
+        typer.echo(f"  source: {source}")
+    typer.echo(DISCLAIMER)
+
+
+@score_app.command("pgic")
+def score_pgic_command(
+    value: Annotated[int, typer.Argument(metavar="N", help="1 very much improved ... 7 worse.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Patient Global Impression of Change (1-7)."""
+    from rhizo.pathway.outcomes import score_pgic
+
+    try:
+        result = score_pgic(value)
+    except ValueError:
+        fail("N", value, "an integer from 1 (very much improved) to 7 (very much worse)")
+    if as_json:
+        _emit_json(_dump(result))
+        return
+    typer.echo(f"PGIC {result.value}: {result.label}")
+    typer.echo(f"clinically important (much or very much improved): {result.clinically_important}")
+    for source in result.sources:
+        typer.echo(f"  source: {source}")
+    typer.echo(DISCLAIMER)
 
 
 def register(app: typer.Typer) -> None:
     """Add this layer's commands to the main app."""
-    del app
+    app.command("screen")(screen)
+    app.command("premed")(premed)
+    app.add_typer(score_app, name="score")

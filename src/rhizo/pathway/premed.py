@@ -147,11 +147,14 @@ def drug_hold(name: str, *, category: RiskCategory, procedure_date: date) -> Dru
         elif hold_hours is not None:
             # Dates only: round hours up to whole days so the date is never too late.
             last_dose = procedure_date - timedelta(days=math.ceil(hold_hours / 24))
-    restart = rule.get("restart_after_hours", item.get("restart_after_hours"))
+    # A drug that is not held has nothing to restart.
+    restart = (
+        None if hold == "no" else rule.get("restart_after_hours", item.get("restart_after_hours"))
+    )
     notes = [rule.get("note", "")]
     if hold_hours is not None and hold != "no":
         notes.append(f"Last dose at least {hold_hours} h before the procedure start.")
-    if item.get("restart_note"):
+    if item.get("restart_note") and hold != "no":
         notes.append(f"Restart window {item['restart_note']}.")
     if hold == "individualise" and hold_days is not None:
         notes.append(f"If held: last dose on {last_dose}.")
