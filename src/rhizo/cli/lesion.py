@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from rhizo import DISCLAIMER
@@ -43,7 +43,7 @@ class _LazyProgress:
     def __init__(self) -> None:
         self.started = time.perf_counter()
         self.progress: Progress | None = None
-        self.task_id: int | None = None
+        self.task_id: TaskID | None = None
 
     def __call__(self, simulated_s: float, total_s: float) -> None:
         if self.progress is None:

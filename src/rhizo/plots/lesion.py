@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -9,12 +11,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
 
 from rhizo import DISCLAIMER
 from rhizo.physics import LesionResult
 
-CONTOUR_STYLES: dict[str, tuple[str, str]] = {
+CONTOUR_STYLES: dict[str, tuple[str, Literal["-", "--", ":"]]] = {
     "arrhenius": ("white", "-"),
     "isotherm_50c": ("#ffd166", "--"),
     "isotherm_45c": ("#06d6a0", ":"),
@@ -92,7 +95,7 @@ def lesion_figure(result: LesionResult, *, view_mm: float | None = None) -> Figu
         )
         dims = result.boundaries[boundary]
         handles.append(
-            plt.Line2D(
+            Line2D(
                 [],
                 [],
                 color=colour,
