@@ -1,0 +1,106 @@
+"""The FastAPI application: REST routers under ``/api/v1``, OpenAPI at ``/docs``.
+
+:func:`create_app` composes the domain routers; the web application (pages)
+adds its own routers to the app this returns, sharing settings, sessions,
+roles and the audit trail.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.engine import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rhizo import DISCLAIMER, __version__
+from rhizo.clinic import errors
+from rhizo.clinic.audit.views import router as audit_router
+from rhizo.clinic.auth.views import router as auth_router
+from rhizo.clinic.auth.views import users_router
+from rhizo.clinic.block.views import router as block_router
+from rhizo.clinic.complication.views import router as complication_router
+from rhizo.clinic.condition.views import router as condition_router
+from rhizo.clinic.config import Settings
+from rhizo.clinic.database import create_db_engine, create_session_factory
+from rhizo.clinic.deps import API_PREFIX
+from rhizo.clinic.followup.views import router as followup_router
+from rhizo.clinic.medication.views import router as medication_router
+from rhizo.clinic.patient.views import router as patient_router
+from rhizo.clinic.plan.views import router as plan_router
+from rhizo.clinic.procedure.views import router as procedure_router
+from rhizo.clinic.research.views import router as research_router
+from rhizo.clinic.specialist.views import router as specialist_router
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestIdMiddleware:
+    """Give each request an id (the client's ``X-Request-ID`` when sane) for the audit trail."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
+        rid = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def api_router() -> APIRouter:
+    """Every REST router, to be mounted at ``/api/v1``."""
+    router = APIRouter()
+    for sub in (
+        auth_router,
+        users_router,
+        patient_router,
+        condition_router,
+        block_router,
+        medication_router,
+        plan_router,
+        procedure_router,
+        followup_router,
+        complication_router,
+        specialist_router,
+        research_router,
+        audit_router,
+    ):
+        router.include_router(sub)
+    return router
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """Build the app for ``settings`` (read from the environment when omitted)."""
+    settings = settings or Settings()
+    engine = engine or create_db_engine(settings.database_url)
+    description = (
+        "The rhizo clinic registry: patients, diagnostic blocks, plans, RF neurotomy "
+        "procedures with gated lesions, outcomes and complications, with an append-only "
+        f"audit trail. Tokens: POST {API_PREFIX}/auth/token.\n\n{DISCLAIMER}"
+    )
+    app = FastAPI(title="rhizo clinic API", version=__version__, description=description)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+    app.add_middleware(RequestIdMiddleware)
+    errors.install(app)
+    app.include_router(api_router(), prefix=API_PREFIX)
+    return app
+
+
+def openapi_paths(app: FastAPI) -> dict[str, Any]:
+    """The documented paths (for tests and docs)."""
+    paths: dict[str, Any] = app.openapi()["paths"]
+    return paths

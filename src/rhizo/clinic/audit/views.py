@@ -1,0 +1,47 @@
+"""The audit trail, read-only, for auditors and admins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from rhizo.clinic.audit import service
+from rhizo.clinic.audit.models import AuditAction, AuditRead
+from rhizo.clinic.auth.models import Actor
+from rhizo.clinic.auth.permissions import Permission
+from rhizo.clinic.common import Page
+from rhizo.clinic.deps import Limit, Offset, SessionDep, require
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+AuditReader = Annotated[Actor, Depends(require(Permission.AUDIT_READ))]
+
+
+@router.get("", response_model=Page[AuditRead])
+def list_audit_events(
+    actor: AuditReader,
+    session: SessionDep,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    patient_id: int | None = None,
+    actor_id: int | None = None,
+    action: AuditAction | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Page[AuditRead]:
+    """Audit rows, newest first, filtered by patient, actor, action or time."""
+    rows, total = service.list_events(
+        session=session,
+        limit=limit,
+        offset=offset,
+        patient_id=patient_id,
+        actor_id=actor_id,
+        action=action,
+        since=since,
+        until=until,
+    )
+    return Page[AuditRead](
+        items=[AuditRead.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    )

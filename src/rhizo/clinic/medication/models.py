@@ -1,0 +1,67 @@
+"""Medications, flagged when they affect bleeding (the pre-procedure plan holds them)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from pydantic import Field
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rhizo.clinic.common import Notes, ReadSchema, Schema
+from rhizo.clinic.database import Base, TimestampMixin
+
+
+class Medication(TimestampMixin, Base):
+    """A medication the patient takes or took."""
+
+    __tablename__ = "medications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(120))
+    dose: Mapped[str | None] = mapped_column(sa.String(120))
+    indication: Mapped[str | None] = mapped_column(sa.String(200))
+    started_on: Mapped[date | None]
+    stopped_on: Mapped[date | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class MedicationCreate(Schema):
+    """A new medication; ``name`` is the generic name (e.g. 'clopidogrel')."""
+
+    name: str = Field(min_length=1, max_length=120)
+    dose: str | None = Field(default=None, max_length=120)
+    indication: str | None = Field(default=None, max_length=200)
+    started_on: date | None = None
+    stopped_on: date | None = None
+    active: bool = True
+    notes: Notes | None = None
+
+
+class MedicationUpdate(Schema):
+    """Changes to a medication."""
+
+    dose: str | None = Field(default=None, max_length=120)
+    indication: str | None = Field(default=None, max_length=200)
+    stopped_on: date | None = None
+    active: bool | None = None
+    notes: Notes | None = None
+
+
+class MedicationRead(ReadSchema):
+    """A medication as stored."""
+
+    id: int
+    patient_id: int
+    name: str
+    dose: str | None
+    indication: str | None
+    started_on: date | None
+    stopped_on: date | None
+    active: bool
+    notes: str | None
+    created_at: datetime

@@ -1,0 +1,100 @@
+"""Routes for a patient's medications."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from rhizo.clinic.common import Page
+from rhizo.clinic.deps import ClinicalWriter, Limit, Offset, PatientReader, SessionDep
+from rhizo.clinic.medication import service
+from rhizo.clinic.medication.models import (
+    MedicationCreate,
+    MedicationRead,
+    MedicationUpdate,
+)
+
+router = APIRouter(prefix="/patients")
+
+
+@router.get("/{patient_id}/medications", response_model=Page[MedicationRead], tags=["medications"])
+def list_medications(
+    actor: PatientReader,
+    session: SessionDep,
+    patient_id: int,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[MedicationRead]:
+    """A patient's medications."""
+    rows, total = service.get_all(
+        session=session, actor=actor, patient_id=patient_id, limit=limit, offset=offset
+    )
+    return Page[MedicationRead](
+        items=[MedicationRead.model_validate(r) for r in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.post(
+    "/{patient_id}/medications",
+    response_model=MedicationRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["medications"],
+)
+def create_medication(
+    actor: ClinicalWriter, session: SessionDep, patient_id: int, data: MedicationCreate
+) -> MedicationRead:
+    """Record a medication."""
+    return MedicationRead.model_validate(
+        service.create(session=session, actor=actor, patient_id=patient_id, data=data)
+    )
+
+
+@router.get(
+    "/{patient_id}/medications/{medication_id}", response_model=MedicationRead, tags=["medications"]
+)
+def get_medication(
+    actor: PatientReader, session: SessionDep, patient_id: int, medication_id: int
+) -> MedicationRead:
+    """One medication."""
+    return MedicationRead.model_validate(
+        service.get(
+            session=session, actor=actor, patient_id=patient_id, medication_id=medication_id
+        )
+    )
+
+
+@router.patch(
+    "/{patient_id}/medications/{medication_id}", response_model=MedicationRead, tags=["medications"]
+)
+def update_medication(
+    actor: ClinicalWriter,
+    session: SessionDep,
+    patient_id: int,
+    medication_id: int,
+    data: MedicationUpdate,
+) -> MedicationRead:
+    """Change a medication."""
+    return MedicationRead.model_validate(
+        service.update(
+            session=session,
+            actor=actor,
+            patient_id=patient_id,
+            medication_id=medication_id,
+            data=data,
+        )
+    )
+
+
+@router.delete(
+    "/{patient_id}/medications/{medication_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["medications"],
+)
+def delete_medication(
+    actor: ClinicalWriter, session: SessionDep, patient_id: int, medication_id: int
+) -> Response:
+    """Delete a medication (recorded in error)."""
+    service.delete(session=session, actor=actor, patient_id=patient_id, medication_id=medication_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the clinic schema (run them with ``rhizo db upgrade``)."""

@@ -1,0 +1,41 @@
+"""Every clinic table, imported in one place so ``Base.metadata`` is complete.
+
+Alembic's ``env.py`` and the tests import this module.
+"""
+
+from __future__ import annotations
+
+from rhizo.clinic.audit.models import AuditEvent
+from rhizo.clinic.auth.models import User
+from rhizo.clinic.block.models import DiagnosticBlock
+from rhizo.clinic.complication.models import Complication
+from rhizo.clinic.condition.models import CareTrial, Condition
+from rhizo.clinic.database import Base
+from rhizo.clinic.discharge.models import Discharge
+from rhizo.clinic.followup.models import FollowUp
+from rhizo.clinic.medication.models import Medication
+from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.plan.models import Plan
+from rhizo.clinic.procedure.models import Lesion, Procedure
+from rhizo.clinic.specialist.models import Specialist
+
+metadata = Base.metadata
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "CareTrial",
+    "Complication",
+    "Condition",
+    "DiagnosticBlock",
+    "Discharge",
+    "FollowUp",
+    "Lesion",
+    "Medication",
+    "Patient",
+    "Plan",
+    "Procedure",
+    "Specialist",
+    "User",
+    "metadata",
+]

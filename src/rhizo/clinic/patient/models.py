@@ -1,0 +1,124 @@
+"""Patients: identity and demographics (the PHI the audit trail protects)."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from pydantic import Field, field_validator
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rhizo.clinic.common import ReadSchema, Schema, str_enum
+from rhizo.clinic.database import Base, TimestampMixin
+
+MRN_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{2,31}$"
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
+
+
+class Sex(StrEnum):
+    """Administrative sex (FHIR AdministrativeGender)."""
+
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+def search_key(text: str) -> str:
+    """Lower case, accents stripped: what name search compares against."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+class Patient(TimestampMixin, Base):
+    """A patient of the clinic."""
+
+    __tablename__ = "patients"
+    __table_args__ = (
+        sa.Index("ix_patients_family_key_given_key", "family_key", "given_key", "id"),
+        sa.Index("ix_patients_given_key", "given_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mrn: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    given_name: Mapped[str] = mapped_column(sa.String(100))
+    family_name: Mapped[str] = mapped_column(sa.String(100))
+    given_key: Mapped[str] = mapped_column(sa.String(100))
+    family_key: Mapped[str] = mapped_column(sa.String(100))
+    birth_date: Mapped[date]
+    sex: Mapped[Sex] = mapped_column(str_enum(Sex, "sex"))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    postcode: Mapped[str | None] = mapped_column(sa.String(16))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), unique=True
+    )
+    synthetic: Mapped[bool] = mapped_column(default=False)
+
+
+def _not_future(value: date) -> date:
+    if value > date.today():
+        raise ValueError("birth date is in the future")
+    if value.year < 1900:
+        raise ValueError("birth date is before 1900")
+    return value
+
+
+class PatientCreate(Schema):
+    """A new patient (never carries an id or audit fields)."""
+
+    mrn: str = Field(pattern=MRN_PATTERN)
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(min_length=1, max_length=100)
+    birth_date: date
+    sex: Sex
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,31}$")
+    postcode: str | None = Field(default=None, max_length=16)
+    user_id: int | None = None
+    synthetic: bool = False
+
+    _birth = field_validator("birth_date")(_not_future)
+
+
+class PatientUpdate(Schema):
+    """Changes to a patient; omitted fields stay as they are."""
+
+    given_name: str | None = Field(default=None, min_length=1, max_length=100)
+    family_name: str | None = Field(default=None, min_length=1, max_length=100)
+    birth_date: date | None = None
+    sex: Sex | None = None
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,31}$")
+    postcode: str | None = Field(default=None, max_length=16)
+    user_id: int | None = None
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth(cls, value: date | None) -> date | None:
+        return None if value is None else _not_future(value)
+
+
+class PatientSummary(ReadSchema):
+    """A patient in a list."""
+
+    id: int
+    mrn: str
+    given_name: str
+    family_name: str
+    birth_date: date
+    sex: Sex
+    synthetic: bool
+
+
+class PatientRead(PatientSummary):
+    """A patient in full."""
+
+    email: str | None
+    phone: str | None
+    postcode: str | None
+    user_id: int | None
+    created_at: datetime
+    updated_at: datetime

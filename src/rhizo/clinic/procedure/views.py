@@ -1,0 +1,184 @@
+"""Routes for procedures, their lesions (gated), discharge, and a dry-run gate check."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from rhizo.clinic.auth.models import Actor
+from rhizo.clinic.auth.permissions import Permission
+from rhizo.clinic.common import Page
+from rhizo.clinic.deps import (
+    ClinicalWriter,
+    Limit,
+    Offset,
+    PatientReader,
+    ProcedureWriter,
+    SessionDep,
+    require,
+)
+from rhizo.clinic.discharge import service as discharge_service
+from rhizo.clinic.discharge.models import DischargeCreate, DischargeRead
+from rhizo.clinic.procedure import service
+from rhizo.clinic.procedure.models import (
+    GateCheckRead,
+    LesionCreate,
+    LesionRead,
+    ProcedureCreate,
+    ProcedureRead,
+    ProcedureUpdate,
+)
+
+router = APIRouter()
+
+GateChecker = Annotated[Actor, Depends(require(Permission.PROCEDURE_WRITE))]
+BASE = "/patients/{patient_id}/procedures"
+
+
+@router.get(BASE, response_model=Page[ProcedureRead], tags=["procedures"])
+def list_procedures(
+    actor: PatientReader,
+    session: SessionDep,
+    patient_id: int,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ProcedureRead]:
+    """A patient's procedures with their lesions, newest first."""
+    rows, total = service.get_all(
+        session=session, actor=actor, patient_id=patient_id, limit=limit, offset=offset
+    )
+    return Page[ProcedureRead](
+        items=[ProcedureRead.model_validate(r) for r in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.post(
+    BASE, response_model=ProcedureRead, status_code=status.HTTP_201_CREATED, tags=["procedures"]
+)
+def create_procedure(
+    actor: ProcedureWriter, session: SessionDep, patient_id: int, data: ProcedureCreate
+) -> ProcedureRead:
+    """Record a procedure and its lesions, all or nothing; blocked lesions need an override."""
+    return ProcedureRead.model_validate(
+        service.create(session=session, actor=actor, patient_id=patient_id, data=data)
+    )
+
+
+@router.get(BASE + "/{procedure_id}", response_model=ProcedureRead, tags=["procedures"])
+def get_procedure(
+    actor: PatientReader, session: SessionDep, patient_id: int, procedure_id: int
+) -> ProcedureRead:
+    """One procedure with its lesions."""
+    return ProcedureRead.model_validate(
+        service.get(session=session, actor=actor, patient_id=patient_id, procedure_id=procedure_id)
+    )
+
+
+@router.patch(BASE + "/{procedure_id}", response_model=ProcedureRead, tags=["procedures"])
+def update_procedure(
+    actor: ProcedureWriter,
+    session: SessionDep,
+    patient_id: int,
+    procedure_id: int,
+    data: ProcedureUpdate,
+) -> ProcedureRead:
+    """Change a procedure's status, timings, sedation or notes."""
+    return ProcedureRead.model_validate(
+        service.update(
+            session=session,
+            actor=actor,
+            patient_id=patient_id,
+            procedure_id=procedure_id,
+            data=data,
+        )
+    )
+
+
+@router.delete(
+    BASE + "/{procedure_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["procedures"]
+)
+def delete_procedure(
+    actor: ProcedureWriter, session: SessionDep, patient_id: int, procedure_id: int
+) -> Response:
+    """Delete a procedure recorded in error, with its lesions."""
+    service.delete(session=session, actor=actor, patient_id=patient_id, procedure_id=procedure_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    BASE + "/{procedure_id}/lesions",
+    response_model=LesionRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["procedures"],
+)
+def add_lesion(
+    actor: ProcedureWriter,
+    session: SessionDep,
+    patient_id: int,
+    procedure_id: int,
+    data: LesionCreate,
+) -> LesionRead:
+    """Append a gated lesion to a procedure."""
+    return LesionRead.model_validate(
+        service.add_lesion(
+            session=session,
+            actor=actor,
+            patient_id=patient_id,
+            procedure_id=procedure_id,
+            data=data,
+        )
+    )
+
+
+@router.post(
+    BASE + "/{procedure_id}/discharge",
+    response_model=DischargeRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["discharge"],
+)
+def create_discharge(
+    actor: ClinicalWriter,
+    session: SessionDep,
+    patient_id: int,
+    procedure_id: int,
+    data: DischargeCreate,
+) -> DischargeRead:
+    """Record the discharge after a procedure (one per procedure)."""
+    return DischargeRead.model_validate(
+        discharge_service.create(
+            session=session,
+            actor=actor,
+            patient_id=patient_id,
+            procedure_id=procedure_id,
+            data=data,
+        )
+    )
+
+
+@router.get(BASE + "/{procedure_id}/discharge", response_model=DischargeRead, tags=["discharge"])
+def get_discharge(
+    actor: PatientReader, session: SessionDep, patient_id: int, procedure_id: int
+) -> DischargeRead:
+    """The discharge of a procedure."""
+    return DischargeRead.model_validate(
+        discharge_service.get(
+            session=session, actor=actor, patient_id=patient_id, procedure_id=procedure_id
+        )
+    )
+
+
+@router.post("/gates/lesion", response_model=GateCheckRead, tags=["procedures"])
+def check_lesion(actor: GateChecker, data: LesionCreate) -> GateCheckRead:
+    """The stimulation gates' verdict on a lesion, without storing anything."""
+    verdict = service.evaluate(data)
+    if not data.performed:
+        outcome = "not_performed"
+    elif verdict.proceed:
+        outcome = "proceed"
+    else:
+        outcome = "overridden" if data.override_reason else "blocked"
+    return GateCheckRead(proceed=verdict.proceed, findings=verdict.findings, outcome=outcome)

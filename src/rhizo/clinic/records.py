@@ -1,0 +1,225 @@
+"""Service helpers shared by the domains: one transaction per write, 404s, audit.
+
+Each domain's ``service.py`` calls these with its own model and entity name,
+so every record of patient data is created, read, updated and deleted the
+same way, and every one of those leaves an audit row in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from rhizo.clinic.audit import service as audit
+from rhizo.clinic.audit.models import AuditAction
+from rhizo.clinic.auth.models import Actor
+from rhizo.clinic.common import ConflictError, FieldProblem, InvalidInputError, NotFoundError
+from rhizo.clinic.database import Base
+from rhizo.clinic.patient.models import Patient
+
+M = TypeVar("M", bound=Base)
+
+
+@contextmanager
+def transaction(session: Session) -> Iterator[None]:
+    """Commit what the block did, or roll all of it back (constraint clashes -> 409)."""
+    try:
+        yield
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        raise ConflictError(_integrity_message(error)) from error
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _integrity_message(error: IntegrityError) -> str:
+    text = str(error.orig).splitlines()[0] if error.orig is not None else str(error)
+    return f"conflicts with stored data: {text}"
+
+
+def get_patient(session: Session, patient_id: int) -> Patient:
+    """The patient, or :class:`NotFoundError`."""
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFoundError("patient", patient_id)
+    return patient
+
+
+def get_owned(session: Session, model: type[M], row_id: int, patient_id: int, entity: str) -> M:
+    """A row of ``model`` that belongs to ``patient_id``, or :class:`NotFoundError`."""
+    get_patient(session, patient_id)
+    row = session.get(model, row_id)
+    if row is None or getattr(row, "patient_id", None) != patient_id:
+        raise NotFoundError(entity, row_id)
+    return row
+
+
+def check_reference(
+    session: Session, model: type[Base], row_id: int | None, patient_id: int, field: str
+) -> None:
+    """A referenced row (e.g. ``procedure_id``) must exist and belong to the same patient."""
+    get_patient(session, patient_id)
+    if row_id is None:
+        return
+    row = session.get(model, row_id)
+    if row is None or getattr(row, "patient_id", None) != patient_id:
+        raise InvalidInputError(
+            [FieldProblem(field, row_id, "reference", f"no such record for patient {patient_id}")]
+        )
+
+
+def changes_of(data: BaseModel) -> dict[str, Any]:
+    """The fields an update schema actually set (None included when given explicitly)."""
+    return data.model_dump(exclude_unset=True, mode="python")
+
+
+def apply_changes(row: Base, changes: dict[str, Any]) -> list[str]:
+    """Set ``changes`` on ``row``; returns the names of fields whose value changed."""
+    changed = []
+    for name, value in changes.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed.append(name)
+    return sorted(changed)
+
+
+def page(
+    session: Session,
+    statement: sa.Select[M],
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[M], int]:
+    """One page of ``statement`` and the number of rows it matches in all."""
+    total = session.scalar(
+        sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
+    )
+    rows = session.scalars(statement.limit(limit).offset(offset)).all()
+    return rows, int(total or 0)
+
+
+def create_for_patient(
+    *,
+    session: Session,
+    actor: Actor,
+    model: type[M],
+    entity: str,
+    patient_id: int,
+    values: dict[str, Any],
+) -> M:
+    """Insert one row for a patient and audit it, in one transaction."""
+    with transaction(session):
+        get_patient(session, patient_id)
+        row = model(patient_id=patient_id, **values)
+        session.add(row)
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor,
+            action=AuditAction.CREATE,
+            entity_type=entity,
+            entity_id=getattr(row, "id"),  # noqa: B009 - M is any table
+            patient_id=patient_id,
+        )
+    return row
+
+
+def read_for_patient(
+    *, session: Session, actor: Actor, model: type[M], entity: str, patient_id: int, row_id: int
+) -> M:
+    """One row of a patient's record; the read is audited."""
+    with transaction(session):
+        row = get_owned(session, model, row_id, patient_id, entity)
+        audit.record(
+            session=session,
+            actor=actor,
+            action=AuditAction.READ,
+            entity_type=entity,
+            entity_id=row_id,
+            patient_id=patient_id,
+        )
+    return row
+
+
+def list_for_patient(
+    *,
+    session: Session,
+    actor: Actor,
+    model: type[M],
+    entity: str,
+    patient_id: int,
+    order_by: Sequence[InstrumentedAttribute[Any] | sa.UnaryExpression[Any]],
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[M], int]:
+    """A page of a patient's rows of one kind; the read is audited."""
+    with transaction(session):
+        get_patient(session, patient_id)
+        statement = (
+            sa.select(model)
+            .where(model.patient_id == patient_id)  # type: ignore[attr-defined]
+            .order_by(*order_by)
+        )
+        rows, total = page(session, statement, limit=limit, offset=offset)
+        audit.record(
+            session=session,
+            actor=actor,
+            action=AuditAction.READ,
+            entity_type=entity,
+            patient_id=patient_id,
+            details={"list": True, "count": len(rows)},
+        )
+    return rows, total
+
+
+def update_for_patient(
+    *,
+    session: Session,
+    actor: Actor,
+    model: type[M],
+    entity: str,
+    patient_id: int,
+    row_id: int,
+    changes: dict[str, Any],
+) -> M:
+    """Apply changes to one row and audit the changed field names, in one transaction."""
+    with transaction(session):
+        row = get_owned(session, model, row_id, patient_id, entity)
+        changed = apply_changes(row, changes)
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            entity_type=entity,
+            entity_id=row_id,
+            patient_id=patient_id,
+            details={"fields": changed},
+        )
+    return row
+
+
+def delete_for_patient(
+    *, session: Session, actor: Actor, model: type[M], entity: str, patient_id: int, row_id: int
+) -> None:
+    """Delete one row and audit it, in one transaction."""
+    with transaction(session):
+        row = get_owned(session, model, row_id, patient_id, entity)
+        session.delete(row)
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor,
+            action=AuditAction.DELETE,
+            entity_type=entity,
+            entity_id=row_id,
+            patient_id=patient_id,
+        )

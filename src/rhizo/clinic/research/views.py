@@ -1,0 +1,39 @@
+"""``/research/cases``: de-identified export for the researcher role."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from rhizo.clinic.auth.models import Actor
+from rhizo.clinic.auth.permissions import Permission
+from rhizo.clinic.common import Page
+from rhizo.clinic.database import utcnow
+from rhizo.clinic.deps import Limit, Offset, SessionDep, SettingsDep, require
+from rhizo.clinic.research import service
+from rhizo.clinic.research.models import DeidCase
+
+router = APIRouter(prefix="/research", tags=["research"])
+
+Researcher = Annotated[Actor, Depends(require(Permission.DEIDENTIFIED_READ))]
+
+
+@router.get("/cases", response_model=Page[DeidCase])
+def list_cases(
+    actor: Researcher,
+    session: SessionDep,
+    settings: SettingsDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[DeidCase]:
+    """De-identified cases (pseudonym, birth year, sex, codes, events as day offsets)."""
+    cases, total = service.export(
+        session=session,
+        actor=actor,
+        secret=settings.secret,
+        limit=limit,
+        offset=offset,
+        today=utcnow().date(),
+    )
+    return Page[DeidCase](items=cases, total=total, limit=limit, offset=offset)
