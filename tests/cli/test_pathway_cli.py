@@ -138,3 +138,35 @@ def test_score_pgic(capsys: pytest.CaptureFixture[str]) -> None:
     payload = run_json(["score", "pgic", "2"], capsys)
     assert payload["label"] == "much improved"
     assert_one_line_error(["score", "pgic", "9"], capsys, "N", "9")
+
+
+def test_compare(capsys: pytest.CaptureFixture[str]) -> None:
+    payload = run_json(["compare"], capsys)
+    assert payload["techniques"]
+    assert payload["rhizotomy_vs_rfa"]
+    assert main(["compare"]) == 0
+    assert DISCLAIMER in capsys.readouterr().out
+
+
+def test_aftercare_markdown_and_html(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["aftercare", "--sedation", "--date", "2024-01-31"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# Aftercare plan")
+    assert "2024-02-28" in out
+    page = tmp_path / "plan.html"
+    assert main(["aftercare", "--format", "html", "--output", str(page)]) == 0
+    assert page.read_text().startswith("<!doctype html>")
+    assert DISCLAIMER in capsys.readouterr().out
+    payload = run_json(["aftercare"], capsys)
+    assert payload["sections"]
+    assert_one_line_error(["aftercare", "--format", "pdf"], capsys, "--format")
+    assert_one_line_error(["aftercare", "--date", "31/01/2024"], capsys, "--date")
+
+
+def test_faq(capsys: pytest.CaptureFixture[str]) -> None:
+    payload = run_json(["faq"], capsys)
+    assert {"steps", "faq", "glossary"} <= set(payload)
+    assert main(["faq", "--glossary"]) == 0
+    out = capsys.readouterr().out
+    assert "Glossary" in out
+    assert "Q:" not in out

@@ -151,6 +151,102 @@ def premed(
     typer.echo(DISCLAIMER)
 
 
+def compare(as_json: JsonFlag = False) -> None:
+    """Compare RF ablation, surgical rhizotomy, blocks and injections."""
+    from rhizo.pathway.techniques import compare_techniques
+
+    comparison = compare_techniques()
+    if as_json:
+        _emit_json(_dump(comparison))
+        return
+    for technique in comparison.techniques:
+        typer.echo(f"== {technique.name}")
+        for label, value in (
+            ("mechanism", technique.mechanism),
+            ("invasiveness", technique.invasiveness),
+            ("anaesthesia and setting", technique.anaesthesia_setting),
+            ("relief", technique.relief),
+            ("repeatable", technique.repeatability),
+            ("main risks", technique.main_risks),
+        ):
+            typer.echo(f"  {label}: {value}")
+        typer.echo(f"  source: {technique.source}")
+    typer.echo("== Surgical rhizotomy versus RF ablation")
+    for difference in comparison.rhizotomy_vs_rfa:
+        typer.echo(f"- {difference.text}")
+        typer.echo(f"    source: {difference.source}")
+    typer.echo(DISCLAIMER)
+
+
+def aftercare(
+    sedation: Annotated[bool, typer.Option(help="Sedation was given.")] = False,
+    procedure_date: Annotated[
+        str | None, typer.Option("--date", help="Procedure date (adds follow-up dates).")
+    ] = None,
+    patient_name: Annotated[str | None, typer.Option("--name", help="Patient's name.")] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="text | markdown | html")
+    ] = "markdown",
+    output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Discharge criteria and the aftercare plan, as Markdown or HTML."""
+    from rhizo.pathway.aftercare import plan_aftercare, render_html, render_markdown
+
+    renderers = {"markdown": render_markdown, "text": render_markdown, "html": render_html}
+    if output_format not in renderers:
+        fail("--format", output_format, "one of: text, markdown, html")
+    when = _parse_date("--date", procedure_date) if procedure_date else None
+    plan = plan_aftercare(procedure_date=when, sedation=sedation, patient_name=patient_name)
+    if as_json:
+        _emit_json(_dump(plan))
+        return
+    rendered = renderers[output_format](plan)
+    if output is None:
+        typer.echo(rendered)
+        return
+    try:
+        output.write_text(rendered, encoding="utf-8")
+    except OSError as error:
+        fail("--output", str(output), f"a writable path ({error.strerror})")
+    typer.echo(f"wrote {output}")
+    typer.echo(DISCLAIMER)
+
+
+def faq_command(
+    glossary_only: Annotated[bool, typer.Option("--glossary", help="Only the glossary.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """The procedure step by step, patients' questions answered, and a glossary."""
+    from rhizo.pathway.education import faq, glossary, procedure_steps
+
+    steps, questions, terms = procedure_steps(), faq(), glossary()
+    if as_json:
+        payload: dict[str, Any] = {"glossary": [_dump(t) for t in terms]}
+        if not glossary_only:
+            payload["steps"] = [_dump(s) for s in steps]
+            payload["faq"] = [_dump(q) for q in questions]
+        _emit_json(payload)
+        return
+    if not glossary_only:
+        typer.echo("The procedure, step by step")
+        for number, step in enumerate(steps, start=1):
+            typer.echo(f"{number}. {step.text}")
+            typer.echo(f"     source: {step.source}")
+        typer.echo("")
+        typer.echo("Questions and answers")
+        for item in questions:
+            typer.echo(f"Q: {item.question}")
+            typer.echo(f"A: {item.answer}")
+            typer.echo(f"   source: {item.source}")
+        typer.echo("")
+    typer.echo("Glossary")
+    for term in terms:
+        typer.echo(f"- {term.term}: {term.definition}")
+        typer.echo(f"    source: {term.source}")
+    typer.echo(DISCLAIMER)
+
+
 score_app = typer.Typer(
     name="score",
     help="Score outcome measures: NRS pain change, ODI v2.1a, PGIC.",
@@ -241,4 +337,7 @@ def register(app: typer.Typer) -> None:
     """Add this layer's commands to the main app."""
     app.command("screen")(screen)
     app.command("premed")(premed)
+    app.command("compare")(compare)
+    app.command("aftercare")(aftercare)
+    app.command("faq")(faq_command)
     app.add_typer(score_app, name="score")

@@ -1,0 +1,33 @@
+"""The complication catalogue: published rates (or "no rate found") and what to do."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from rhizo.pathway.facts import entries
+
+
+class Complication(BaseModel):
+    """One complication with its rate as published and the action to take."""
+
+    id: str
+    name: str
+    rate: str
+    action: str
+    source: str
+    verified: bool
+
+
+def complication_catalogue() -> list[Complication]:
+    """All complications in ``knowledge/complications.yaml``."""
+    return [
+        Complication(
+            id=item["id"],
+            name=item["name"],
+            rate=item["rate"],
+            action=item["action"],
+            source=item["source"].cite(),
+            verified=item["source"].verified,
+        )
+        for item in entries("complications")
+    ]
