@@ -1,5 +1,46 @@
-"""rhizo.pathway: the care pathway as pure, cited rules (see docs/pathway.md)."""
+"""rhizo.pathway: the care pathway as pure, cited rules (see docs/pathway.md).
 
+Every function here is pure: pydantic models (or plain values) in, pydantic
+models out, with each clinical statement carrying its source. The facts live
+in ``rhizo/pathway/knowledge/*.yaml``.
+"""
+
+from rhizo.pathway.aftercare import (
+    AftercarePlan,
+    discharge_criteria,
+    plan_aftercare,
+    render_html,
+    render_markdown,
+)
+from rhizo.pathway.candidacy import (
+    Condition,
+    ConservativeCare,
+    DiagnosticBlock,
+    PainPattern,
+    Patient,
+    PriorTreatment,
+    Reason,
+    RedFlag,
+    Screening,
+    Verdict,
+    condition_evidence,
+    screen_candidacy,
+)
+from rhizo.pathway.cited import Cited
+from rhizo.pathway.complications import Complication, complication_catalogue
+from rhizo.pathway.education import FaqItem, GlossaryTerm, faq, glossary, procedure_steps
+from rhizo.pathway.facts import Source
+from rhizo.pathway.followup import (
+    FollowUp,
+    PainScore,
+    ReliefDuration,
+    RepeatAssessment,
+    ResponderStatus,
+    follow_up_schedule,
+    is_responder,
+    relief_duration,
+    repeat_eligibility,
+)
 from rhizo.pathway.gates import (
     GateFinding,
     GateVerdict,
@@ -8,12 +49,97 @@ from rhizo.pathway.gates import (
     SensoryResponse,
     evaluate_lesion,
 )
+from rhizo.pathway.outcomes import (
+    NrsChange,
+    OdiScore,
+    PgicScore,
+    odi_change_is_important,
+    percent_relief,
+    score_nrs,
+    score_odi,
+    score_pgic,
+)
+from rhizo.pathway.policies import POLICIES, Policy, Region, get_policy
+from rhizo.pathway.premed import (
+    DrugHold,
+    PremedPlan,
+    RiskCategory,
+    RiskFactor,
+    drug_hold,
+    known_drugs,
+    plan_premedication,
+    procedures,
+    risk_category,
+)
+from rhizo.pathway.protocol import JointTargets, nerves_for_joint
+from rhizo.pathway.techniques import Comparison, Technique, compare_techniques
 
 __all__ = [
+    "POLICIES",
+    "AftercarePlan",
+    "Cited",
+    "Comparison",
+    "Complication",
+    "Condition",
+    "ConservativeCare",
+    "DiagnosticBlock",
+    "DrugHold",
+    "FaqItem",
+    "FollowUp",
     "GateFinding",
     "GateVerdict",
+    "GlossaryTerm",
+    "JointTargets",
     "LesionCheck",
     "MotorResponse",
+    "NrsChange",
+    "OdiScore",
+    "PainPattern",
+    "PainScore",
+    "Patient",
+    "PgicScore",
+    "Policy",
+    "PremedPlan",
+    "PriorTreatment",
+    "Reason",
+    "RedFlag",
+    "Region",
+    "ReliefDuration",
+    "RepeatAssessment",
+    "ResponderStatus",
+    "RiskCategory",
+    "RiskFactor",
+    "Screening",
     "SensoryResponse",
+    "Source",
+    "Technique",
+    "Verdict",
+    "compare_techniques",
+    "complication_catalogue",
+    "condition_evidence",
+    "discharge_criteria",
+    "drug_hold",
     "evaluate_lesion",
+    "faq",
+    "follow_up_schedule",
+    "get_policy",
+    "glossary",
+    "is_responder",
+    "known_drugs",
+    "nerves_for_joint",
+    "odi_change_is_important",
+    "percent_relief",
+    "plan_aftercare",
+    "plan_premedication",
+    "procedure_steps",
+    "procedures",
+    "relief_duration",
+    "render_html",
+    "render_markdown",
+    "repeat_eligibility",
+    "risk_category",
+    "score_nrs",
+    "score_odi",
+    "score_pgic",
+    "screen_candidacy",
 ]
