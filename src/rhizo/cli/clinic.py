@@ -1,10 +1,161 @@
-"""``rhizo`` commands of the clinic layer (filled in by its issue)."""
+"""``rhizo db upgrade``, ``rhizo user add`` and ``rhizo serve``: the clinic registry."""
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
+
+from rhizo.cli._errors import InputError, fail, fail_from_validation
+
+db_app = typer.Typer(help="The clinic database.", no_args_is_help=True)
+user_app = typer.Typer(help="Clinic users.", no_args_is_help=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL (sqlite:///path or postgresql://...); default RHIZO_DATABASE_URL, "
+        "else a SQLite file in the user data directory.",
+    ),
+]
+
+
+def _database_url(db: str | None) -> str:
+    from pydantic import ValidationError
+
+    from rhizo.clinic.config import DatabaseSettings, normalise_database_url
+
+    if db is not None:
+        url = normalise_database_url(db.strip())
+    else:
+        try:
+            url = DatabaseSettings().database_url
+        except ValidationError as error:
+            fail_from_validation(error, {"database_url": "RHIZO_DATABASE_URL"})
+    if not url.startswith(("sqlite:", "postgresql+psycopg:")):
+        fail("--db", db if db is not None else url, "a sqlite:/// or postgresql:// URL")
+    return url
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _connect_error(url: str, error: Exception) -> InputError:
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return InputError(f"--db: cannot open {_redacted(url)!r}: {first}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    db: DbOption = None,
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+) -> None:
+    """Create or upgrade the clinic schema (Alembic migrations)."""
+    from sqlalchemy.exc import OperationalError
+
+    from rhizo.clinic import migrate
+
+    url = _database_url(db)
+    try:
+        reached = migrate.upgrade(url, revision)
+    except OperationalError as error:
+        raise _connect_error(url, error) from None
+    typer.echo(f"database {_redacted(url)} is at revision {reached}")
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name (lower case).")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role", help="admin, clinician, nurse, patient, researcher or auditor."
+        ),
+    ],
+    full_name: Annotated[str | None, typer.Option("--full-name", help="Display name.")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Add a user; the password is prompted for (or read from stdin), never an argument."""
+    from pydantic import ValidationError
+    from sqlalchemy.exc import OperationalError
+
+    from rhizo.clinic.auth import service
+    from rhizo.clinic.auth.models import SYSTEM_ACTOR, Role, UserCreate
+    from rhizo.clinic.common import ConflictError
+    from rhizo.clinic.database import create_db_engine, create_session_factory
+
+    if role not in {r.value for r in Role}:
+        fail("--role", role, "one of " + ", ".join(r.value for r in Role))
+    if password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        data = UserCreate(username=username, password=password, role=Role(role),
+                          full_name=full_name)
+    except ValidationError as error:
+        first = error.errors()[0]
+        if first["loc"] == ("password",):  # never echo a password
+            raise InputError(f"password: refused; {first['msg']}") from None
+        fail_from_validation(error, {"username": "USERNAME", "full_name": "--full-name"})
+    url = _database_url(db)
+    engine = create_db_engine(url)
+    try:
+        with create_session_factory(engine)() as session:
+            user = service.create(session=session, actor=SYSTEM_ACTOR, data=data)
+    except ConflictError:
+        fail("USERNAME", username, "a username that is not taken yet")
+    except OperationalError as error:
+        raise _connect_error(url, error) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"added user {user.username} (id {user.id}, role {user.role.value})")
+
+
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+) -> None:
+    """Serve the REST API (OpenAPI docs at /docs) with uvicorn."""
+    import uvicorn
+    from pydantic import ValidationError
+    from sqlalchemy.exc import OperationalError
+
+    from rhizo.clinic import migrate
+    from rhizo.clinic.api import create_app
+    from rhizo.clinic.config import Settings
+
+    url = _database_url(db)
+    try:
+        settings = Settings(database_url=url)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise InputError(first["msg"].removeprefix("Value error, ")) from None
+    try:
+        current = migrate.current_revision(url)
+    except OperationalError as error:
+        raise _connect_error(url, error) from None
+    head = migrate.head_revision()
+    if current != head:
+        raise InputError(
+            f"--db: {_redacted(url)!r} is at revision {current}, not {head}; "
+            "run 'rhizo db upgrade' first"
+        )
+    typer.echo(f"rhizo clinic API on http://{host}:{port}/docs (database {_redacted(url)})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 def register(app: typer.Typer) -> None:
     """Add this layer's commands to the main app."""
-    del app
+    app.add_typer(db_app, name="db")
+    app.add_typer(user_app, name="user")
+    app.command("serve")(serve)
