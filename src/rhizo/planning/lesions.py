@@ -1,0 +1,103 @@
+"""The lesion as the planner sees it: a radius profile along the cannula, cached.
+
+Cannula frame (SI, metres): z along the cannula axis pointing distally, z = 0 at
+the metal's distal end, the active tip spanning ``-L <= z <= 0``; r the distance
+from the axis. The lesion (Arrhenius Omega >= 1 by default) is the solid of
+revolution ``r <= R(z)`` of the engine's per-row radius profile (homogeneous
+tissue, symmetric about the shaft; bone is not modelled). Between grid rows R is
+linearly interpolated; outside the profile R = 0 (no lesion).
+
+One simulation per cannula setting: :func:`lesion_for` caches profiles by
+``protocol.model_dump_json()`` (the protocol holds dicts, so it is not hashable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rhizo.physics import LesionDimensions, LesionProtocol, simulate
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class LesionProfile:
+    """Outer lesion radius R(z) along the cannula (metres) plus the tip it came from."""
+
+    z_m: FloatArray
+    radius_m: FloatArray
+    tip_length_m: float
+    dimensions: LesionDimensions | None = None
+
+    def radius_at(self, z_m: FloatArray) -> FloatArray:
+        """R(z) in metres, linear between rows, 0 outside the profile."""
+        return np.interp(z_m, self.z_m, self.radius_m, left=0.0, right=0.0)
+
+    @classmethod
+    def cylinder(
+        cls,
+        *,
+        radius_mm: float,
+        tip_length_mm: float,
+        distal_mm: float = 0.0,
+        proximal_mm: float = 0.0,
+    ) -> LesionProfile:
+        """A synthetic cylinder of ``radius_mm`` from ``-tip-proximal`` to ``+distal`` (tests)."""
+        start = -(tip_length_mm + proximal_mm) * 1e-3
+        end = distal_mm * 1e-3
+        eps = 1e-12
+        z = np.array([start - eps, start, end, end + eps])
+        radius = np.array([0.0, radius_mm, radius_mm, 0.0]) * 1e-3
+        return cls(z_m=z, radius_m=radius, tip_length_m=tip_length_mm * 1e-3)
+
+    @classmethod
+    def ellipsoid(
+        cls, *, radius_mm: float, half_length_mm: float, tip_length_mm: float, rows: int = 2001
+    ) -> LesionProfile:
+        """A synthetic prolate ellipsoid centred on the active tip's midpoint (tests)."""
+        centre = -tip_length_mm / 2
+        z_mm = np.linspace(centre - half_length_mm, centre + half_length_mm, rows)
+        inside = np.clip(1.0 - ((z_mm - centre) / half_length_mm) ** 2, 0.0, None)
+        return cls(
+            z_m=z_mm * 1e-3,
+            radius_m=radius_mm * np.sqrt(inside) * 1e-3,
+            tip_length_m=tip_length_mm * 1e-3,
+        )
+
+
+_CACHE: dict[str, LesionProfile] = {}
+
+
+def lesion_for(
+    protocol: LesionProtocol,
+    *,
+    boundary: str = "arrhenius",
+    simulator: Callable[[LesionProtocol], object] | None = None,
+) -> LesionProfile:
+    """The lesion profile of ``protocol``, simulated once and then cached.
+
+    ``simulator`` replaces :func:`rhizo.physics.simulate` (tests count calls).
+    """
+    key = f"{boundary}:{protocol.model_dump_json()}"
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    result = (simulator or simulate)(protocol)
+    z_m, radius_m = result.radius_profile_m(boundary)  # type: ignore[attr-defined]
+    profile = LesionProfile(
+        z_m=np.asarray(z_m, dtype=np.float64),
+        radius_m=np.asarray(radius_m, dtype=np.float64),
+        tip_length_m=protocol.tip_length_mm * 1e-3,
+        dimensions=result.boundaries[boundary],  # type: ignore[attr-defined]
+    )
+    _CACHE[key] = profile
+    return profile
+
+
+def clear_cache() -> None:
+    """Forget every cached lesion (tests)."""
+    _CACHE.clear()

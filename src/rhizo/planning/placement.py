@@ -1,0 +1,149 @@
+"""Where the cannula lies relative to the nerve, and how far that can be off.
+
+Geometry, in the nerve frame of :mod:`rhizo.planning.anatomy` (x along the
+nerve, y across it in the bone plane, z away from bone), millimetres and
+degrees at this edge, metres and radians inside:
+
+- the cannula points along ``u = (cos a cos p, cos a sin p, -sin a)``: ``a`` is
+  the angle between cannula and nerve (``angle_deg``; 0 = parallel, 90 =
+  perpendicular, pointing down onto the bone the nerve lies on) and ``p`` a yaw
+  in the bone plane (0 as planned);
+- the metal's distal end (cannula z = 0) is at ``(x_tip, offset_mm, height_mm)``
+  with ``x_tip = along_nerve_mm + (L/2) cos a``, so that ``along_nerve_mm`` is
+  the nerve coordinate of the active tip's midpoint projected on the nerve
+  (0 = centred on the target point);
+- ``offset_mm`` is the perpendicular distance across the nerve (in the bone
+  plane); ``height_mm`` how far the distal end sits above the nerve axis
+  (default 0: cannula and nerve both on the bone);
+- extra lesions (``lesion_count`` > 1) repeat the placement shifted by
+  ``lesion_spacing_mm`` across the nerve towards -y (for a positive offset,
+  towards and past the nerve), so two lesions straddle the nerve.
+
+Errors (:class:`PlacementError`, normal, zero mean) perturb the distal end
+across / along / above the nerve and the two angles; anatomical variability
+(:class:`rhizo.planning.anatomy.Nerve`) shifts the nerve across its course and
+rotates it in the bone plane, applied as the inverse motion of the cannula.
+Every lesion of one procedure shares the same errors (the physician places the
+second relative to the first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
+
+from rhizo.planning.anatomy import Nerve
+
+FloatArray = NDArray[np.float64]
+
+
+class Placement(BaseModel):
+    """A planned cannula pose relative to the nerve (mm, degrees)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    angle_deg: float = Field(0.0, ge=0.0, le=90.0, description="0 = parallel to the nerve")
+    offset_mm: float = Field(1.0, ge=0.0, le=20.0, description="across the nerve, bone plane")
+    height_mm: float = Field(0.0, ge=-20.0, le=20.0, description="distal end above the nerve")
+    along_nerve_mm: float = Field(0.0, ge=-20.0, le=20.0, description="tip midpoint on nerve")
+    lesion_count: int = Field(1, ge=1, le=4)
+    lesion_spacing_mm: float = Field(2.0, ge=0.0, le=10.0)
+
+
+class PlacementError(BaseModel):
+    """Placement error standard deviations (source ``assumed_placement_error``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lateral_sd_mm: float = Field(1.0, ge=0.0)
+    height_sd_mm: float = Field(0.5, ge=0.0)
+    along_sd_mm: float = Field(2.0, ge=0.0)
+    angle_sd_deg: float = Field(5.0, ge=0.0)
+    yaw_sd_deg: float = Field(5.0, ge=0.0)
+
+    @classmethod
+    def none(cls) -> PlacementError:
+        """No placement error (exact geometry)."""
+        return cls(
+            lateral_sd_mm=0.0, height_sd_mm=0.0, along_sd_mm=0.0, angle_sd_deg=0.0, yaw_sd_deg=0.0
+        )
+
+
+@dataclass(frozen=True)
+class Poses:
+    """Sampled cannula poses in the nerve frame (SI).
+
+    ``tips``: (lesions, n, 3) distal ends; ``directions``: (n, 3) unit vectors
+    pointing distally; ``nerve_radius_m``: (n,) the nerve's radius in each sample.
+    """
+
+    tips: FloatArray
+    directions: FloatArray
+    nerve_radius_m: FloatArray
+
+    @property
+    def count(self) -> int:
+        """Number of samples."""
+        return int(self.directions.shape[0])
+
+
+def sample_poses(
+    placement: Placement,
+    nerve: Nerve,
+    *,
+    tip_length_mm: float,
+    errors: PlacementError,
+    samples: int,
+    rng: np.random.Generator,
+    anatomy_varies: bool = True,
+) -> Poses:
+    """Draw ``samples`` poses: the plan plus placement error and anatomical variation."""
+    n = samples
+    normal = rng.standard_normal((7, n))
+    angle = np.radians(placement.angle_deg + errors.angle_sd_deg * normal[0])
+    yaw = np.radians(errors.yaw_sd_deg * normal[1])
+    tip_x = (
+        placement.along_nerve_mm
+        + 0.5 * tip_length_mm * np.cos(np.radians(placement.angle_deg))
+        + errors.along_sd_mm * normal[2]
+    )
+    tip_y = placement.offset_mm + errors.lateral_sd_mm * normal[3]
+    tip_z = placement.height_mm + errors.height_sd_mm * normal[4]
+    low, high = nerve.diameter_range_mm
+    if anatomy_varies:
+        nerve_shift = nerve.lateral_sd_mm * normal[5]
+        nerve_turn = np.radians(nerve.course_angle_sd_deg * normal[6])
+        diameter = rng.uniform(low, high, n) if high > low else np.full(n, low)
+    else:
+        nerve_shift = np.zeros(n)
+        nerve_turn = np.zeros(n)
+        diameter = np.full(n, nerve.diameter_mm)
+    # Inverse anatomical motion applied to the cannula: shift by -shift, rotate by -turn.
+    cos_t, sin_t = np.cos(-nerve_turn), np.sin(-nerve_turn)
+    yaw = yaw - nerve_turn
+    directions = np.column_stack(
+        [np.cos(angle) * np.cos(yaw), np.cos(angle) * np.sin(yaw), -np.sin(angle)]
+    )
+    tips = np.empty((placement.lesion_count, n, 3))
+    for k in range(placement.lesion_count):
+        y = tip_y - k * placement.lesion_spacing_mm
+        x_rot = cos_t * tip_x - sin_t * y
+        y_rot = sin_t * tip_x + cos_t * y - nerve_shift
+        tips[k] = np.column_stack([x_rot, y_rot, tip_z]) * 1e-3
+    return Poses(tips=tips, directions=directions, nerve_radius_m=diameter * 0.5e-3)
+
+
+def planned_pose(placement: Placement, nerve: Nerve, *, tip_length_mm: float) -> Poses:
+    """The planned pose alone (one sample, no error, nominal anatomy)."""
+    return sample_poses(
+        placement,
+        nerve,
+        tip_length_mm=tip_length_mm,
+        errors=PlacementError.none(),
+        samples=1,
+        rng=np.random.default_rng(0),
+        anatomy_varies=False,
+    )
