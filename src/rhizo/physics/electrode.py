@@ -21,8 +21,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: Nominal outer diameters of regular-wall hypodermic tubing, ISO 9626:2016 Table 1
-#: (16 G 1.651 mm, 18 G 1.270 mm, 20 G 0.908 mm, 22 G 0.718 mm); the same figures
-#: are listed in shared research note physics.md section 4 (B3).
+#: (16 G 1.651 mm, 18 G 1.270 mm, 20 G 0.908 mm, 22 G 0.718 mm).
 GAUGE_OUTER_DIAMETER_MM: dict[int, float] = {16: 1.651, 18: 1.270, 20: 0.908, 22: 0.718}
 
 #: Allowed active-tip lengths (issue 2: 2-20 mm covers marketed RF cannulae).
@@ -41,7 +40,7 @@ class Metal(BaseModel):
 
     name: str = "stainless steel 304"
     #: W/(m K): AISI 304 at 20-100 C is 16.2 W/(m K) (ASM Handbook Vol. 1, 1990,
-    #: "Properties of wrought stainless steels"); physics.md 2.2 quotes ~16 [RECALL].
+    #: "Properties of wrought stainless steels"; recalled, not re-read).
     thermal_conductivity_w_per_m_k: float = Field(16.2, gt=0)
     #: kg/m^3 and J/(kg K): AISI 304 (ASM Handbook Vol. 1, 1990).
     density_kg_per_m3: float = Field(8000.0, gt=0)

@@ -7,7 +7,8 @@ knows (from the implicit heat step) the tip temperature as an affine function of
 the squared voltage, T_tip(V^2) = a + b V^2, and chooses V^2 so that the tip reaches
 the reference temperature at the end of the step, clipped to the limits. Without
 a binding limit this has no steady-state error by construction, which a P-only
-loop would fail (shared research physics.md B10; the RFA-tutorial loop is P-only).
+loop would fail (Irastorza's RFA-tutorial resets its integrator every step, so it
+acts as P-only and settles below the set point).
 """
 
 from __future__ import annotations

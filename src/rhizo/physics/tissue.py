@@ -2,8 +2,8 @@
 
 sigma(T) = sigma_ref * (1 + alpha_sigma * (T - T_ref)), clipped below at 5 % of
 sigma_ref. Thermal conductivity, density and specific heat are taken constant
-(the published temperature coefficient of k differs tenfold between models, see
-docs/physics.md, so it is left as a sensitivity study rather than a default).
+(published temperature coefficients of k differ tenfold between models: +0.12 %/C
+in Berjano-group models, +2 %/C in Irastorza's RFA-tutorial; see docs/physics.md).
 Perfusion enters the Pennes term w_b rho_b c_b (T - T_arterial) [W/m^3].
 
 Users define their own tissue by constructing :class:`Tissue` (or
@@ -52,7 +52,7 @@ SOURCES: dict[str, str] = {
     ),
     "perfusion_muscle": (
         "IT'IS Foundation database v4, muscle perfusion ~37 mL/min/kg -> w_b ~6.7e-4 1/s "
-        "(recalled in shared research physics.md 2.2, not verified)"
+        "(recalled, not verified against the database)"
     ),
 }
 
