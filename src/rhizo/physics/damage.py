@@ -4,7 +4,7 @@ Omega(t) = integral_0^t A exp(-E_a / (R T(t'))) dt'      (T in kelvin)
 
 Omega = 1 means 1 - exp(-1) = 63 % of the tissue's molecules denatured and is the
 default lesion boundary. The rate is computed as exp(ln A - E_a / (R T)) so that
-A ~ 1e40 s^-1 never overflows, even in float32 (shared ecosystem note, pitfall P1;
+A ~ 1e40 s^-1 never overflows, even in float32 (where exp of 1e104 is inf;
 Pearce JA, Models for thermal damage in tissues, Crit Rev Biomed Eng 2010;38:1-20).
 
 At constant temperature Omega = A t exp(-E_a/(R T)), so the time to Omega = 1 is
