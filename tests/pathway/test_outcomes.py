@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rhizo.pathway.outcomes import (
     immpact_band,
@@ -132,3 +134,23 @@ def test_pgic(value: int, label: str, important: bool) -> None:
 def test_pgic_out_of_range(value: int) -> None:
     with pytest.raises(ValueError, match="PGIC"):
         score_pgic(value)
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 5)), min_size=10, max_size=10))
+def test_odi_properties(answers: list[int | None]) -> None:
+    # ODI v2.1a: a score exists iff at most one item is missing, and it lies in 0-100.
+    result = score_odi(answers)
+    missing = answers.count(None)
+    assert (result.score_percent is None) is (missing > 1)
+    if result.score_percent is not None:
+        assert 0 <= result.score_percent <= 100
+
+
+@given(st.integers(0, 10), st.integers(0, 10))
+def test_nrs_properties(baseline: int, now: int) -> None:
+    # Farrar 2001: a drop of >= 2 points is always clinically important; no drop never is.
+    result = score_nrs(baseline=baseline, now=now)
+    if baseline - now >= 2:
+        assert result.clinically_important
+    if now >= baseline:
+        assert not result.clinically_important
