@@ -15,7 +15,7 @@ import typer
 
 from rhizo.cli._errors import InputError
 
-COMMAND_MODULES: tuple[str, ...] = ("lesion", "pathway", "planning", "clinic")
+COMMAND_MODULES: tuple[str, ...] = ("lesion", "pathway", "planning", "clinic", "web")
 
 app = typer.Typer(
     name="rhizo",
