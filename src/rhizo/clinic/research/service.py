@@ -79,9 +79,7 @@ def export(
                 .join(Procedure, Procedure.id == Lesion.procedure_id)
                 .where(Procedure.patient_id.in_(ids), Lesion.performed.is_(True))
                 .group_by(Lesion.procedure_id)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         cases = []
         for patient in patients:
