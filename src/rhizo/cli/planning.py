@@ -1,10 +1,360 @@
-"""``rhizo`` commands of the planning layer (filled in by its issue)."""
+"""``rhizo capture`` and ``rhizo recommend``: nerve capture by an RF lesion.
+
+``capture`` simulates one lesion and reports, per target nerve of the joint,
+the captured length at the planned placement and the probability of capture
+under anatomical variability and placement error (Monte Carlo, Wilson 95 %
+interval). ``recommend`` ranks candidate settings for a joint. Bad input is one
+line naming the option, the value and what is allowed (exit code 2).
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+from pydantic import ValidationError
+
+from rhizo import DISCLAIMER
+from rhizo.cli._errors import fail, fail_from_validation
+
+if TYPE_CHECKING:
+    from rhizo.physics import LesionProtocol
+    from rhizo.planning import Joint, Placement
+
+_PROTOCOL_OPTIONS = {
+    "gauge": "--gauge",
+    "tip_length_mm": "--tip-mm",
+    "set_temperature_c": "--temp-c",
+    "duration_s": "--time-s",
+}
+_PLACEMENT_OPTIONS = {"angle_deg": "--angle-deg", "offset_mm": "--offset-mm"}
+_MAX_SAMPLES = 1_000_000
+
+JointOption = Annotated[str, typer.Option("--joint", help="Facet joint, e.g. L4-L5 or C2-C3.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+SamplesOption = Annotated[int, typer.Option("--samples", help="Monte Carlo samples per nerve.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (reproducible runs).")]
+OffsetOption = Annotated[
+    float, typer.Option("--offset-mm", help="Planned offset across the nerve (mm, >= 0).")
+]
+MinLengthOption = Annotated[
+    float,
+    typer.Option(
+        "--min-length-mm",
+        help="Captured length that counts as capture (mm; default 2, an assumption).",
+    ),
+]
+
+
+def _joint(name: str) -> Joint:
+    from rhizo.planning import JOINTS, get_joint
+
+    try:
+        return get_joint(name)
+    except KeyError:
+        fail("--joint", name, f"one of: {', '.join(JOINTS)}")
+
+
+def _check_common(samples: int, offset_mm: float, min_length_mm: float) -> None:
+    if not 1 <= samples <= _MAX_SAMPLES:
+        fail("--samples", samples, f"an integer from 1 to {_MAX_SAMPLES}")
+    if offset_mm < 0:
+        fail("--offset-mm", offset_mm, "a distance >= 0 mm")
+    if min_length_mm <= 0:
+        fail("--min-length-mm", min_length_mm, "a length > 0 mm")
+
+
+def _protocol(gauge: int, tip_mm: float, temp_c: float, time_s: float) -> LesionProtocol:
+    from rhizo.physics import GAUGE_OUTER_DIAMETER_MM, LesionProtocol
+
+    if gauge not in GAUGE_OUTER_DIAMETER_MM:
+        fail("--gauge", gauge, f"one of: {', '.join(map(str, GAUGE_OUTER_DIAMETER_MM))}")
+    try:
+        return LesionProtocol(
+            gauge=gauge, tip_length_mm=tip_mm, set_temperature_c=temp_c, duration_s=time_s
+        )
+    except ValidationError as error:
+        fail_from_validation(error, _PROTOCOL_OPTIONS)
+
+
+def _placement(angle_deg: float, offset_mm: float) -> Placement:
+    from rhizo.planning import Placement
+
+    if not 0.0 <= angle_deg <= 90.0:
+        fail("--angle-deg", angle_deg, "an angle from 0 (parallel) to 90 (perpendicular) degrees")
+    try:
+        return Placement(angle_deg=angle_deg, offset_mm=offset_mm)
+    except ValidationError as error:
+        fail_from_validation(error, _PLACEMENT_OPTIONS)
+
+
+def _emit_json(payload: dict[str, Any]) -> None:
+    typer.echo(json.dumps({**payload, "disclaimer": DISCLAIMER}, indent=2))
+
+
+def _assumptions() -> list[str]:
+    from rhizo.planning import SOURCES
+
+    return [
+        "homogeneous tissue; bone beside the nerve is not modelled",
+        "a nerve point counts when its whole cross-section fits: r + nerve radius <= R(z)",
+        *(f"{key}: {source.note}" for key, source in SOURCES.items() if key.startswith("assumed")),
+    ]
+
+
+def capture(
+    joint: JointOption,
+    side: Annotated[str, typer.Option("--side", help="left or right (mirror images).")] = "left",
+    gauge: Annotated[int, typer.Option("--gauge", help="16, 18, 20 or 22.")] = 18,
+    tip_mm: Annotated[float, typer.Option("--tip-mm", help="Active tip length (mm).")] = 10.0,
+    temp_c: Annotated[float, typer.Option("--temp-c", help="Set temperature (C).")] = 80.0,
+    time_s: Annotated[float, typer.Option("--time-s", help="Time at temperature (s).")] = 90.0,
+    angle_deg: Annotated[
+        float, typer.Option("--angle-deg", help="Angle cannula-nerve, 0 (parallel) to 90.")
+    ] = 0.0,
+    offset_mm: OffsetOption = 1.0,
+    samples: SamplesOption = 10_000,
+    seed: SeedOption = 0,
+    min_length_mm: MinLengthOption = 2.0,
+    as_json: JsonFlag = False,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Save a PNG of the lesion and nerve.")
+    ] = None,
+) -> None:
+    """Will this placement coagulate the joint's nerves, and how likely? (decision support)"""
+    from rhizo.planning import estimate_capture, lesion_for
+
+    target = _joint(joint)
+    if side.lower() not in ("left", "right"):
+        fail("--side", side, "left or right")
+    _check_common(samples, offset_mm, min_length_mm)
+    placement = _placement(angle_deg, offset_mm)
+    protocol = _protocol(gauge, tip_mm, temp_c, time_s)
+    profile = lesion_for(protocol)
+    estimates = [
+        estimate_capture(
+            profile, nerve, placement, samples=samples, seed=seed, min_length_mm=min_length_mm
+        )
+        for nerve in target.nerves
+    ]
+    if plot is not None:
+        _save_capture_plot(plot, profile, target, placement, protocol, seed, min_length_mm)
+    dimensions = profile.dimensions
+    payload: dict[str, Any] = {
+        "inputs": {
+            "joint": target.name,
+            "side": side.lower(),
+            "gauge": gauge,
+            "tip_mm": tip_mm,
+            "temp_c": temp_c,
+            "time_s": time_s,
+            "angle_deg": angle_deg,
+            "offset_mm": offset_mm,
+            "samples": samples,
+            "seed": seed,
+            "min_captured_length_mm": min_length_mm,
+        },
+        "lesion": dimensions.model_dump() if dimensions else None,
+        "nerves": [
+            {**estimate.to_dict(), "landmark": nerve.landmark, "diameter_mm": nerve.diameter_mm}
+            for estimate, nerve in zip(estimates, target.nerves, strict=True)
+        ],
+        "assumptions": _assumptions(),
+    }
+    if plot is not None:
+        payload["plot"] = str(plot)
+    if as_json:
+        _emit_json(payload)
+        return
+    _print_capture(payload)
+
+
+def _save_capture_plot(
+    path: Path,
+    profile: Any,
+    target: Joint,
+    placement: Placement,
+    protocol: LesionProtocol,
+    seed: int,
+    min_length_mm: float,
+) -> None:
+    from rhizo.planning.montecarlo import sweep
+    from rhizo.plots.capture import capture_figure
+
+    if path.parent and not path.parent.exists():
+        fail("--plot", str(path), "a file in an existing folder")
+    nerve = target.nerves[0]
+    offsets = [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0]
+    angles = [0.0, 15.0, 30.0, 45.0, 60.0, 75.0, 90.0]
+    figure = capture_figure(
+        profile,
+        nerve,
+        placement,
+        cannula_radius_mm=protocol.electrode.radius_m * 1e3,
+        offsets_mm=offsets,
+        offset_estimates=sweep(
+            profile,
+            nerve,
+            placement,
+            parameter="offset_mm",
+            values=offsets,
+            seed=seed,
+            min_length_mm=min_length_mm,
+        ),
+        angles_deg=angles,
+        angle_estimates=sweep(
+            profile,
+            nerve,
+            placement,
+            parameter="angle_deg",
+            values=angles,
+            seed=seed,
+            min_length_mm=min_length_mm,
+        ),
+        title=(
+            f"{target.name}, {nerve.name}: {protocol.gauge} G, {protocol.tip_length_mm:g} mm tip,"
+            f" {protocol.set_temperature_c:g} C, {protocol.duration_s:g} s;"
+            f" angle {placement.angle_deg:g} deg, offset {placement.offset_mm:g} mm"
+        ),
+    )
+    figure.savefig(path, dpi=110)
+
+
+def _print_capture(payload: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    inputs = payload["inputs"]
+    table = Table(
+        title=(
+            f"Nerve capture at {inputs['joint']} ({inputs['side']}): {inputs['gauge']} G, "
+            f"{inputs['tip_mm']:g} mm tip, {inputs['temp_c']:g} C, {inputs['time_s']:g} s, "
+            f"angle {inputs['angle_deg']:g} deg, offset {inputs['offset_mm']:g} mm"
+        )
+    )
+    for column in ("nerve", "captured length at plan (mm)", "P(capture)", "95 % CI"):
+        table.add_column(column)
+    for nerve in payload["nerves"]:
+        low, high = nerve["ci95"]
+        table.add_row(
+            nerve["name"],
+            f"{nerve['captured_length_mm']:.1f}",
+            f"{nerve['capture_probability']:.3f}",
+            f"{low:.3f}-{high:.3f}",
+        )
+    console.print(table)
+    lesion = payload["lesion"]
+    if lesion:
+        console.print(
+            f"lesion (Omega >= 1): width {lesion['width_mm']:.1f} mm, "
+            f"length {lesion['length_mm']:.1f} mm"
+        )
+    console.print(
+        f"captured = at least {inputs['min_captured_length_mm']:g} mm of nerve wholly inside the "
+        f"lesion; {inputs['samples']} samples of anatomy and placement error (assumptions: "
+        "docs/planning.md)."
+    )
+    if "plot" in payload:
+        console.print(f"plot: {payload['plot']}")
+    console.print(DISCLAIMER, style="italic")
+
+
+def recommend(
+    joint: JointOption,
+    offset_mm: OffsetOption = 1.0,
+    samples: SamplesOption = 1000,
+    seed: SeedOption = 0,
+    min_length_mm: MinLengthOption = 2.0,
+    top: Annotated[int, typer.Option("--top", help="Rows to show in the table.")] = 15,
+    as_json: JsonFlag = False,
+) -> None:
+    """Rank cannula settings for a joint by the probability of capturing its nerves."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from rhizo.planning.recommend import candidate_grid, rank_candidates
+
+    target = _joint(joint)
+    _check_common(samples, offset_mm, min_length_mm)
+    if top < 1:
+        fail("--top", top, "an integer >= 1")
+    candidates = candidate_grid()
+    with Progress(
+        TextColumn("ranking settings"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("rank", total=len(candidates))
+        ranked = rank_candidates(
+            target,
+            candidates,
+            offset_mm=offset_mm,
+            samples=samples,
+            seed=seed,
+            min_length_mm=min_length_mm,
+            progress=lambda done, _total: progress.update(task, completed=done),
+        )
+    if as_json:
+        _emit_json(
+            {
+                "inputs": {
+                    "joint": target.name,
+                    "offset_mm": offset_mm,
+                    "samples": samples,
+                    "seed": seed,
+                    "min_captured_length_mm": min_length_mm,
+                },
+                "nerves": [nerve.name for nerve in target.nerves],
+                "ranking": [entry.to_dict() for entry in ranked],
+                "assumptions": _assumptions(),
+            }
+        )
+        return
+    _print_ranking(target, ranked[:top], len(ranked), samples)
+
+
+def _print_ranking(target: Joint, ranked: list[Any], total: int, samples: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    nerves = " + ".join(nerve.name for nerve in target.nerves)
+    table = Table(title=f"Settings for {target.name} ({nerves}), best {len(ranked)} of {total}")
+    for column in (
+        "#", "gauge", "tip mm", "temp C", "time s", "technique", "P(joint)", "95 % CI",
+        "width mm", "coagulated mm3", "total time s",
+    ):  # fmt: skip
+        table.add_column(column, justify="right" if column != "technique" else "left")
+    for index, entry in enumerate(ranked, start=1):
+        setting = entry.candidate.setting
+        low, high = entry.joint_ci95
+        table.add_row(
+            str(index),
+            str(setting.gauge),
+            f"{setting.tip_length_mm:g}",
+            f"{setting.set_temperature_c:g}",
+            f"{setting.duration_s:g}",
+            entry.candidate.technique,
+            f"{entry.joint_probability:.3f}",
+            f"{low:.2f}-{high:.2f}",
+            f"{entry.lesion_width_mm:.1f}",
+            f"{entry.coagulated_volume_mm3:.0f}",
+            f"{entry.lesion_time_s:g}",
+        )
+    console.print(table)
+    console.print(
+        f"P(joint) = every nerve captured ({samples} samples per nerve); the trade-off is the "
+        "coagulated volume and time. Assumptions: docs/planning.md."
+    )
+    console.print(DISCLAIMER, style="italic")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this layer's commands to the main app."""
-    del app
+    """Add ``capture`` and ``recommend`` to the main app."""
+    app.command("capture")(capture)
+    app.command("recommend")(recommend)
