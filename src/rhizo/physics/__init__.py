@@ -15,7 +15,7 @@ from rhizo.physics.generator import GeneratorSettings
 from rhizo.physics.grid import AxisymmetricGrid, GridSettings
 from rhizo.physics.lesion import BOUNDARY_DESCRIPTIONS, LesionDimensions
 from rhizo.physics.protocol import LesionProtocol
-from rhizo.physics.simulate import GeneratorTraces, LesionResult, simulate
+from rhizo.physics.engine import GeneratorTraces, LesionResult, simulate
 from rhizo.physics.tissue import DEFAULT_TISSUE, TISSUES, Tissue, get_tissue
 
 __all__ = [
