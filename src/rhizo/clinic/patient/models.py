@@ -26,10 +26,16 @@ class Sex(StrEnum):
     UNKNOWN = "unknown"
 
 
+# Letters that Unicode does not decompose into a base letter and an accent.
+_FOLD = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d",
+                       "þ": "th", "ı": "i"})
+
+
 def search_key(text: str) -> str:
-    """Lower case, accents stripped: what name search compares against."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+    """Lower case, accents stripped, a few letters folded: what name search compares."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.translate(_FOLD).split())
 
 
 class Patient(TimestampMixin, Base):
