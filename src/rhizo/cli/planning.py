@@ -323,6 +323,8 @@ def _print_ranking(target: Joint, ranked: list[Any], total: int, samples: int) -
     from rich.table import Table
 
     console = Console()
+    if not console.is_terminal:  # pipes and files: do not squeeze the 11 columns into 80
+        console.width = 140
     nerves = " + ".join(nerve.name for nerve in target.nerves)
     table = Table(title=f"Settings for {target.name} ({nerves}), best {len(ranked)} of {total}")
     for column in (
