@@ -16,7 +16,7 @@ from rhizo.clinic.patient.models import Patient, Sex, search_key
 from rhizo.clinic.procedure.models import LesionCreate, LesionSide
 from rhizo.clinic.specialist.models import Specialist
 
-PASSWORD = "correct horse battery"
+PASSWORD = "correct horse battery"  # noqa: S105 - test-only credential
 _counter = itertools.count(1)
 
 

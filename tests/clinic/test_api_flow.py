@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from tests.clinic.conftest import TestClient, count
+from tests.clinic.factories import good_lesion, make_specialist, make_user, procedure_payload
+from tests.clinic.test_api_permissions import ROUTES
 
 from rhizo.clinic.audit.models import AuditAction, AuditEvent
 from rhizo.clinic.auth.models import Role, User
 from rhizo.clinic.procedure.models import Lesion, Procedure
-from tests.clinic.conftest import TestClient, count
-from tests.clinic.factories import good_lesion, make_specialist, make_user, procedure_payload
-from tests.clinic.test_api_permissions import ROUTES
 
 Headers = dict[str, str]
 

@@ -15,14 +15,14 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.orm import Session
+from tests.clinic.conftest import TEST_SECRET, TestClient
+from tests.clinic.factories import make_patient, make_user
 
 from rhizo.clinic.api import create_app
 from rhizo.clinic.auth.models import Role, User
 from rhizo.clinic.config import Settings
 from rhizo.clinic.deps import PermissionDependency
 from rhizo.clinic.patient.models import Patient
-from tests.clinic.conftest import TEST_SECRET, TestClient
-from tests.clinic.factories import make_patient, make_user
 
 A, C, N, P, R, U = (Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.PATIENT, Role.RESEARCHER,
                     Role.AUDITOR)

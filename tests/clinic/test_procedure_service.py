@@ -4,12 +4,6 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy.orm import Session
-
-from rhizo.clinic.audit.models import AuditEvent
-from rhizo.clinic.auth.models import Role
-from rhizo.clinic.common import InvalidInputError, NotFoundError, PermissionDeniedError
-from rhizo.clinic.procedure import service
-from rhizo.clinic.procedure.models import Lesion, Procedure, ProcedureCreate
 from tests.clinic.conftest import actor_of, count
 from tests.clinic.factories import (
     good_lesion,
@@ -18,6 +12,12 @@ from tests.clinic.factories import (
     make_user,
     procedure_payload,
 )
+
+from rhizo.clinic.audit.models import AuditEvent
+from rhizo.clinic.auth.models import Role
+from rhizo.clinic.common import InvalidInputError, NotFoundError, PermissionDeniedError
+from rhizo.clinic.procedure import service
+from rhizo.clinic.procedure.models import Lesion, Procedure, ProcedureCreate
 
 
 def _create(session: Session, role: Role, lesions: list[dict[str, object]], **kw: object
