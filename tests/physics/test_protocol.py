@@ -9,8 +9,9 @@ from rhizo.physics import TISSUES, LesionProtocol, Tissue, get_tissue
 
 
 def test_unknown_gauge_names_the_allowed_ones() -> None:
-    with pytest.raises(ValidationError, match="allowed: 16, 18, 20, 22"):
+    with pytest.raises(ValidationError, match="allowed: 16, 18, 20, 22") as raised:
         LesionProtocol(gauge=19)
+    assert raised.value.errors()[0]["loc"] == ("gauge",)
 
 
 @pytest.mark.parametrize(

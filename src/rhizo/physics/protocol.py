@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rhizo.physics.damage import DEFAULT_DAMAGE_MODEL, ArrheniusModel
-from rhizo.physics.electrode import Electrode, Metal
+from rhizo.physics.electrode import GAUGE_OUTER_DIAMETER_MM, Electrode, Metal
 from rhizo.physics.generator import GeneratorSettings
 from rhizo.physics.grid import GridSettings
 from rhizo.physics.tissue import DEFAULT_TISSUE, Tissue, get_tissue
@@ -52,7 +52,9 @@ class LesionProtocol(BaseModel):
     @field_validator("gauge")
     @classmethod
     def _gauge_in_catalogue(cls, gauge: int) -> int:
-        Electrode(gauge=gauge)  # raises with the allowed gauges
+        if gauge not in GAUGE_OUTER_DIAMETER_MM:
+            allowed = ", ".join(str(g) for g in GAUGE_OUTER_DIAMETER_MM)
+            raise ValueError(f"gauge {gauge} is not in the catalogue; allowed: {allowed}")
         return gauge
 
     @property
