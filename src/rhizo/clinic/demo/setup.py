@@ -1,0 +1,97 @@
+"""Prepare the demo database: migrate, seed once, keep a per-database secret beside it.
+
+The secret (session and token signing) and the demo users' passwords are
+generated for each database and stored in files beside it with mode 0600,
+never in the repository; the demo runs with ``env=development`` settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from rhizo.clinic import migrate
+from rhizo.clinic.config import Settings, normalise_database_url, user_data_dir
+from rhizo.clinic.database import create_db_engine, create_session_factory
+from rhizo.clinic.demo.seed import DEFAULT_PATIENTS, SeedReport, is_seeded, real_patients, seed
+
+
+class DemoRefused(Exception):
+    """The database holds real (non-synthetic) patients: the demo will not touch it."""
+
+
+def demo_database_url() -> str:
+    """``RHIZO_DATABASE_URL`` when set, else ``demo.sqlite3`` in the user data directory."""
+    url = os.environ.get("RHIZO_DATABASE_URL")
+    return normalise_database_url(url) if url else f"sqlite:///{user_data_dir() / 'demo.sqlite3'}"
+
+
+def sidecar_base(url: str) -> Path:
+    """Where the secret and credentials files go: beside a SQLite file, else the data dir."""
+    if url.startswith("sqlite:///") and url not in ("sqlite://", "sqlite:///:memory:"):
+        return Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+    return user_data_dir() / "demo-server"
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _secret(base: Path) -> str:
+    path = base.with_name(base.name + ".secret")
+    if path.exists():
+        value = path.read_text(encoding="utf-8").strip()
+        if len(value) >= 32:
+            return value
+    value = secrets.token_urlsafe(48)
+    _write_private(path, value + "\n")
+    return value
+
+
+@dataclass
+class Demo:
+    """A ready demo database."""
+
+    url: str
+    settings: Settings
+    credentials: dict[str, tuple[str, str]]
+    credentials_file: Path
+    seeded_now: SeedReport | None
+
+
+def prepare(*, url: str | None = None, patients: int = DEFAULT_PATIENTS) -> Demo:
+    """Migrate the database, seed it the first time, return settings and credentials."""
+    url = normalise_database_url(url or demo_database_url())
+    migrate.upgrade(url)
+    base = sidecar_base(url)
+    settings = Settings(database_url=url, env="development", secret_key=SecretStr(_secret(base)))
+    credentials_file = base.with_name(base.name + ".credentials.json")
+    engine = create_db_engine(url)
+    report: SeedReport | None = None
+    try:
+        session = create_session_factory(engine)()
+        try:
+            if not is_seeded(session):
+                if real_patients(session):
+                    raise DemoRefused(
+                        "the database holds non-synthetic patients; the demo will not seed it"
+                    )
+                report = seed(session, patients=patients)
+                _write_private(credentials_file, json.dumps(report.passwords, indent=2) + "\n")
+        finally:
+            session.close()
+    finally:
+        engine.dispose()
+    credentials: dict[str, tuple[str, str]] = {}
+    if credentials_file.exists():
+        raw = json.loads(credentials_file.read_text(encoding="utf-8"))
+        credentials = {name: (str(v[0]), str(v[1])) for name, v in raw.items()}
+    return Demo(url, settings, credentials, credentials_file, report)

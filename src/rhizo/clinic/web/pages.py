@@ -1,0 +1,367 @@
+"""The server-rendered pages: login, patients, the patient page, the planner, the portal.
+
+Every page uses the API's roles (:mod:`rhizo.clinic.auth.permissions`) and its
+audit trail: a page that shows a patient's data reads the patient through
+:func:`rhizo.clinic.patient.service.get`, which writes the audit ``read`` row;
+a failed login is audited by :func:`rhizo.clinic.auth.service.authenticate`.
+Every POST form carries a CSRF token checked here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from rhizo import DISCLAIMER
+from rhizo.clinic.auth import service as auth_service
+from rhizo.clinic.auth.models import Actor, Role, User
+from rhizo.clinic.auth.permissions import Permission, allows
+from rhizo.clinic.deps import SessionDep, request_id
+from rhizo.clinic.followup import service as followup_service
+from rhizo.clinic.followup.models import FollowUpCreate, FollowUpSource
+from rhizo.clinic.patient import service as patient_service
+from rhizo.clinic.web import session as web_session
+from rhizo.clinic.web.record import load_record, screen
+from rhizo.pathway.aftercare import plan_aftercare
+from rhizo.pathway.education import faq, procedure_steps
+from rhizo.pathway.techniques import compare_techniques
+from rhizo.plots.pain import figure_svg, pain_figure
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+PAGE_SIZE = 25
+
+router = APIRouter(include_in_schema=False)
+
+
+class LoginRequired(Exception):
+    """No valid session: redirect to the login page."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class PageForbidden(Exception):
+    """The role may not see this page (rendered as the 403 page)."""
+
+
+class PageNotFound(Exception):
+    """No such record (rendered as the 404 page)."""
+
+
+class CsrfRefused(Exception):
+    """A form without the right CSRF token (rendered as 403)."""
+
+
+@dataclass(frozen=True)
+class WebUser:
+    """The logged-in user of a page request."""
+
+    user: User
+    actor: Actor
+    csrf: str
+    patient_id: int | None
+
+    def can(self, permission: Permission) -> bool:
+        """Whether the role holds ``permission`` outright."""
+        return allows(self.user.role, permission)
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client is not None else None
+
+
+def current_web_user(request: Request, session: SessionDep) -> WebUser:
+    """The session's active user; redirect to login otherwise."""
+    data = web_session.read_session(request)
+    if data is not None:
+        user = session.get(User, data.user_id)
+        if user is not None and user.is_active and user.role.value == data.role:
+            actor = Actor(
+                user_id=user.id,
+                username=user.username,
+                role=user.role,
+                request_id=request_id(request),
+                ip=_ip(request),
+            )
+            pid = (
+                patient_service.patient_id_of_user(session=session, user_id=user.id)
+                if user.role is Role.PATIENT
+                else None
+            )
+            return WebUser(user=user, actor=actor, csrf=data.csrf, patient_id=pid)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    raise LoginRequired(target)
+
+
+WebUserDep = Annotated[WebUser, Depends(current_web_user)]
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    user: WebUser | None = None,
+    status_code: int = 200,
+    csrf: str | None = None,
+) -> HTMLResponse:
+    """A page with the shared context: notice, SYNTHETIC label, user, CSRF token."""
+    ctx: dict[str, Any] = {
+        "disclaimer": DISCLAIMER,
+        "synthetic": bool(getattr(request.app.state, "synthetic", False)),
+        "web_user": user,
+        "csrf_token": csrf if csrf is not None else (user.csrf if user else ""),
+        "csrf_field": web_session.CSRF_FIELD,
+        "Permission": Permission,
+    }
+    ctx.update(context or {})
+    response = TEMPLATES.TemplateResponse(request, name, ctx, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def _check_csrf(user: WebUser, form: dict[str, str]) -> None:
+    if not web_session.csrf_ok(user.csrf, form.get(web_session.CSRF_FIELD)):
+        raise CsrfRefused
+
+
+def _safe_next(value: str | None) -> str:
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+# --- login and logout ----------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> Response:
+    """The login form."""
+    token, cookie = web_session.pre_login_token(request)
+    response = render(request, "login.html", {"next": _safe_next(next), "error": None}, csrf=token)
+    if cookie is not None:
+        web_session.set_pre_login_cookie(request, response, cookie)
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login_submit(request: Request) -> Response:
+    """Check the CSRF token and the credentials (every attempt is audited)."""
+    form = await _form(request)
+    if not web_session.pre_login_csrf_ok(request, form.get(web_session.CSRF_FIELD)):
+        raise CsrfRefused
+    factory = request.app.state.session_factory
+    session: Session = factory()
+    try:
+        user = auth_service.authenticate(
+            session=session,
+            username=form.get("username", "")[:200],
+            password=form.get("password", "")[:200],
+            request_id=request_id(request),
+            ip=_ip(request),
+        )
+    finally:
+        session.close()
+    next_path = _safe_next(form.get("next"))
+    if user is None:
+        token, cookie = web_session.pre_login_token(request)
+        response = render(
+            request,
+            "login.html",
+            {
+                "next": next_path,
+                "error": "Incorrect username or password.",
+                "username": form.get("username", "")[:64],
+            },
+            csrf=token,
+            status_code=401,
+        )
+        if cookie is not None:
+            web_session.set_pre_login_cookie(request, response, cookie)
+        return response
+    redirect = RedirectResponse(next_path, status_code=303)
+    web_session.start_session(request, redirect, user_id=user.id, role=user.role.value)
+    return redirect
+
+
+@router.post("/logout")
+async def logout(request: Request, user: WebUserDep) -> Response:
+    """End the session."""
+    _check_csrf(user, await _form(request))
+    response = RedirectResponse("/login", status_code=303)
+    web_session.end_session(response)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(user: WebUserDep) -> Response:
+    """Each role's start page."""
+    if user.user.role is Role.PATIENT:
+        return RedirectResponse("/portal", status_code=303)
+    if user.can(Permission.PATIENT_READ):
+        return RedirectResponse("/patients", status_code=303)
+    return RedirectResponse("/planner", status_code=303)
+
+
+# --- clinician pages ------------------------------------------------------------
+
+
+@router.get("/patients", response_class=HTMLResponse)
+def patients_page(
+    request: Request, user: WebUserDep, session: SessionDep, q: str = "", page: int = 1
+) -> Response:
+    """Patients by name, with search (name words or MRN prefix) and paging."""
+    if not user.can(Permission.PATIENT_READ):
+        raise PageForbidden
+    page = max(1, min(page, 100_000))
+    q = q.strip()[:100]
+    rows, total = patient_service.get_all(
+        session=session,
+        actor=user.actor,
+        search=q or None,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render(
+        request,
+        "patients.html",
+        {
+            "patients": rows,
+            "total": total,
+            "q": q,
+            "page": page,
+            "pages": pages,
+            "q_url": quote(q),
+        },
+        user=user,
+    )
+
+
+def _may_read_patient(user: WebUser, patient_id: int) -> bool:
+    if user.can(Permission.PATIENT_READ):
+        return True
+    return (
+        user.user.role is Role.PATIENT
+        and user.can(Permission.OWN_RECORD_READ)
+        and user.patient_id == patient_id
+    )
+
+
+def _pain_svg(record: Any) -> str:
+    figure = pain_figure(
+        record.pain_points(), record.procedure_dates(), baseline_nrs=record.baseline_nrs
+    )
+    return figure_svg(figure, title="Pain trajectory")
+
+
+@router.get("/patients/{patient_id}", response_class=HTMLResponse)
+def patient_page(
+    request: Request, user: WebUserDep, session: SessionDep, patient_id: int
+) -> Response:
+    """One patient: timeline, pain trajectory plot, candidacy verdict (read audited)."""
+    if not _may_read_patient(user, patient_id):
+        raise PageForbidden
+    patient = patient_service.get(session=session, actor=user.actor, patient_id=patient_id)
+    record = load_record(session, patient)
+    today = date.today()
+    return render(
+        request,
+        "patient.html",
+        {
+            "p": patient,
+            "record": record,
+            "timeline": record.timeline(),
+            "pain_svg": _pain_svg(record),
+            "screening": screen(record, today),
+            "today": today,
+        },
+        user=user,
+    )
+
+
+# --- patient portal --------------------------------------------------------------
+
+
+def _portal_context(user: WebUser, session: Session) -> dict[str, Any]:
+    if user.user.role is not Role.PATIENT or user.patient_id is None:
+        raise PageForbidden
+    patient = patient_service.get(session=session, actor=user.actor, patient_id=user.patient_id)
+    record = load_record(session, patient)
+    upcoming = [p for p in record.plans if p.planned_date >= date.today()]
+    plan = upcoming[0] if upcoming else (record.plans[-1] if record.plans else None)
+    procedure_day = plan.planned_date if plan is not None else None
+    return {
+        "p": patient,
+        "record": record,
+        "plan": plan,
+        "aftercare": plan_aftercare(procedure_date=procedure_day, patient_name=None),
+        "steps": procedure_steps(),
+        "faq": faq(),
+        "techniques": compare_techniques(),
+        "pain_svg": _pain_svg(record),
+        "today": date.today(),
+    }
+
+
+@router.get("/portal", response_class=HTMLResponse)
+def portal_page(request: Request, user: WebUserDep, session: SessionDep) -> Response:
+    """The patient's own plan, what happens on the day, aftercare, FAQ, pain diary."""
+    ctx = _portal_context(user, session)
+    ctx.update({"errors": {}, "values": {}, "saved": request.query_params.get("saved") == "1"})
+    return render(request, "portal.html", ctx, user=user)
+
+
+@router.post("/portal/diary", response_class=HTMLResponse)
+async def portal_diary(request: Request, user: WebUserDep, session: SessionDep) -> Response:
+    """Record a pain diary entry (NRS, optional ODI) for the patient's own record."""
+    form = await _form(request)
+    _check_csrf(user, form)
+    if user.patient_id is None or not user.can(Permission.OWN_DIARY_WRITE):
+        raise PageForbidden
+    values = {
+        "followed_on": form.get("followed_on", "").strip(),
+        "nrs": form.get("nrs", "").strip(),
+        "odi": form.get("odi", "").strip(),
+    }
+    try:
+        data = FollowUpCreate.model_validate(
+            {
+                "followed_on": values["followed_on"] or date.today(),
+                "nrs": values["nrs"],
+                "odi": values["odi"] or None,
+                "source": FollowUpSource.DIARY,
+            }
+        )
+        if data.followed_on > date.today():
+            raise ValueError("future")
+    except (ValidationError, ValueError) as error:
+        errors: dict[str, str] = {}
+        if isinstance(error, ValidationError):
+            for item in error.errors():
+                name = str(item["loc"][0]) if item["loc"] else "form"
+                errors.setdefault(name, item["msg"])
+        else:
+            errors["followed_on"] = "the date cannot be in the future"
+        ctx = _portal_context(user, session)
+        ctx.update({"errors": errors, "values": values, "saved": False})
+        return render(request, "portal.html", ctx, user=user, status_code=422)
+    followup_service.create(
+        session=session, actor=user.actor, patient_id=user.patient_id, data=data
+    )
+    return RedirectResponse("/portal?saved=1#diary", status_code=303)

@@ -1,0 +1,77 @@
+"""The lesion planner page: cannula, temperature and time -> the engine's lesion and its plot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from rhizo.clinic.auth.models import Role
+from rhizo.clinic.web.pages import (
+    PageForbidden,
+    WebUser,
+    WebUserDep,
+    _check_csrf,
+    _form,
+    render,
+)
+from rhizo.physics import LesionProtocol, simulate
+from rhizo.plots.lesion import lesion_figure
+from rhizo.plots.pain import figure_svg
+
+router = APIRouter(include_in_schema=False)
+
+DEFAULTS: dict[str, str] = {
+    "gauge": "18",
+    "tip_length_mm": "10",
+    "set_temperature_c": "80",
+    "duration_s": "90",
+}
+GAUGES = ("16", "18", "20", "22")
+
+
+def _allowed(user: WebUser) -> None:
+    # Every staff role; the planner shows no patient data.
+    if user.user.role is Role.PATIENT:
+        raise PageForbidden
+
+
+def _page(request: Request, user: WebUser, extra: dict[str, Any], status: int = 200) -> Response:
+    ctx: dict[str, Any] = {"values": DEFAULTS, "errors": {}, "result": None, "gauges": GAUGES}
+    ctx.update(extra)
+    return render(request, "planner.html", ctx, user=user, status_code=status)
+
+
+@router.get("/planner", response_class=HTMLResponse)
+def planner_page(request: Request, user: WebUserDep) -> Response:
+    """The empty planner form."""
+    _allowed(user)
+    return _page(request, user, {})
+
+
+@router.post("/planner", response_class=HTMLResponse)
+async def planner_run(request: Request, user: WebUserDep) -> Response:
+    """Simulate the lesion (a second or so) and show its dimensions and plot."""
+    _allowed(user)
+    form = await _form(request)
+    _check_csrf(user, form)
+    values = {key: form.get(key, "").strip()[:20] for key in DEFAULTS}
+    try:
+        protocol = LesionProtocol.model_validate(
+            {key: value for key, value in values.items() if value}
+        )
+    except ValidationError as error:
+        errors: dict[str, str] = {}
+        for item in error.errors():
+            name = str(item["loc"][0]) if item["loc"] else "form"
+            errors.setdefault(name, item["msg"])
+        return _page(request, user, {"values": values, "errors": errors}, status=422)
+    result = simulate(protocol)
+    svg = figure_svg(lesion_figure(result), title="Simulated lesion")
+    peak_c = float(np.max(result.peak_temperature_c))
+    return _page(
+        request, user, {"values": values, "result": result, "peak_c": peak_c, "lesion_svg": svg}
+    )

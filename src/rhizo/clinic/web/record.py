@@ -1,0 +1,245 @@
+"""Read a patient's whole record for the pages: timeline, pain series, candidacy.
+
+The page's audit row is written by :func:`rhizo.clinic.patient.service.get`
+(one ``read`` per page view); the rows here are read without further audit
+rows, inside the same request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from rhizo.clinic.block.models import DiagnosticBlock
+from rhizo.clinic.complication.models import Complication
+from rhizo.clinic.condition.models import CareTrial, Condition
+from rhizo.clinic.followup.models import FollowUp, FollowUpSource
+from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.plan.models import Plan
+from rhizo.clinic.procedure.models import Procedure, ProcedureStatus
+from rhizo.pathway import candidacy
+from rhizo.pathway.followup import PainScore, relief_duration
+from rhizo.pathway.policies import Region
+from rhizo.plots.pain import PainPoint
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """One dated event on the patient page."""
+
+    on: date
+    kind: str
+    text: str
+    detail: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PatientRecord:
+    """Everything the patient page shows."""
+
+    patient: Patient
+    conditions: Sequence[Condition]
+    trials: Sequence[CareTrial]
+    blocks: Sequence[DiagnosticBlock]
+    plans: Sequence[Plan]
+    procedures: Sequence[Procedure]
+    followups: Sequence[FollowUp]
+    complications: Sequence[Complication]
+
+    @property
+    def baseline_nrs(self) -> int | None:
+        """The pre-procedure pain: the last block's baseline NRS, else the first score."""
+        for block in reversed(self.blocks):
+            if block.baseline_nrs is not None:
+                return block.baseline_nrs
+        return self.followups[0].nrs if self.followups else None
+
+    def pain_points(self) -> list[PainPoint]:
+        """Every NRS score, diary entries marked."""
+        return [
+            PainPoint(on=f.followed_on, nrs=f.nrs, diary=f.source is FollowUpSource.DIARY)
+            for f in self.followups
+        ]
+
+    def procedure_dates(self) -> list[date]:
+        """Dates of completed procedures."""
+        return [
+            p.performed_at.date() for p in self.procedures if p.status is ProcedureStatus.COMPLETED
+        ]
+
+    def timeline(self) -> list[TimelineItem]:
+        """Conditions, blocks, plans, procedures (each lesion), follow-ups, complications."""
+        items: list[TimelineItem] = []
+        for c in self.conditions:
+            if c.onset_date is not None:
+                items.append(
+                    TimelineItem(c.onset_date, "condition", f"{c.icd10_code} {c.description}")
+                )
+        for b in self.blocks:
+            items.append(
+                TimelineItem(
+                    b.performed_on,
+                    "block",
+                    f"{b.block_type.value.replace('_', ' ')} block {', '.join(b.levels)} "
+                    f"({b.side.value}, {b.agent.value}): {b.relief_percent} % relief",
+                )
+            )
+        for plan in self.plans:
+            items.append(
+                TimelineItem(
+                    plan.planned_date,
+                    "plan",
+                    f"plan {plan.procedure} {', '.join(plan.levels)} ({plan.status.value})",
+                )
+            )
+        for p in self.procedures:
+            lesions = [
+                f"#{les.ordinal} {les.target_nerve} {les.side.value}: "
+                + ("performed" if les.performed else "not performed")
+                + ("" if les.gate_proceed else " - gates blocked")
+                + (f" (override: {les.override_reason})" if les.override_reason else "")
+                + (
+                    f", {les.set_temperature_c:g} °C {les.duration_s:g} s"
+                    if les.set_temperature_c is not None and les.duration_s is not None
+                    else ""
+                )
+                for les in p.lesions
+            ]
+            items.append(
+                TimelineItem(
+                    p.performed_at.date(),
+                    "procedure",
+                    f"{p.technique.value} RF {p.region.value} {', '.join(p.levels)} "
+                    f"({p.side.value}, {p.status.value})",
+                    lesions,
+                )
+            )
+        for f in self.followups:
+            extra = "".join(
+                [
+                    f", ODI {f.odi} %" if f.odi is not None else "",
+                    f", PGIC {f.pgic}" if f.pgic is not None else "",
+                ]
+            )
+            items.append(
+                TimelineItem(f.followed_on, "follow-up", f"NRS {f.nrs}{extra} ({f.source.value})")
+            )
+        for comp in self.complications:
+            items.append(
+                TimelineItem(
+                    comp.onset_date,
+                    "complication",
+                    f"{comp.type.value.replace('_', ' ')} ({comp.severity.value})"
+                    + (f", resolved {comp.resolved_on.isoformat()}" if comp.resolved_on else ""),
+                )
+            )
+        return sorted(items, key=lambda item: item.on, reverse=True)
+
+
+def load_record(session: Session, patient: Patient) -> PatientRecord:
+    """Every row of the patient's record, oldest first."""
+    pid = patient.id
+
+    def rows(model: type, *order: sa.ColumnElement[object]) -> list[object]:
+        owner = model.patient_id  # type: ignore[attr-defined]
+        return list(session.scalars(sa.select(model).where(owner == pid).order_by(*order)))
+
+    return PatientRecord(
+        patient=patient,
+        conditions=rows(Condition, Condition.id),  # type: ignore[arg-type]
+        trials=rows(CareTrial, CareTrial.start_date),  # type: ignore[arg-type]
+        blocks=rows(DiagnosticBlock, DiagnosticBlock.performed_on),  # type: ignore[arg-type]
+        plans=rows(Plan, Plan.planned_date),  # type: ignore[arg-type]
+        procedures=list(
+            session.scalars(
+                sa.select(Procedure)
+                .options(selectinload(Procedure.lesions))
+                .where(Procedure.patient_id == pid)
+                .order_by(Procedure.performed_at)
+            )
+        ),
+        followups=rows(FollowUp, FollowUp.followed_on, FollowUp.id),  # type: ignore[arg-type]
+        complications=rows(Complication, Complication.onset_date),  # type: ignore[arg-type]
+    )
+
+
+_ICD_CONDITION: tuple[tuple[str, candidacy.Condition], ...] = (
+    ("M47", candidacy.Condition.SPONDYLOSIS),
+    ("M48.0", candidacy.Condition.SPINAL_STENOSIS),
+    ("M53.3", candidacy.Condition.SACROILIAC_JOINT_PAIN),
+    ("M46.1", candidacy.Condition.SACROILIAC_JOINT_PAIN),
+)
+
+
+def _region(record: PatientRecord) -> Region:
+    for source in (*record.conditions, *record.procedures):
+        value = getattr(source, "region", None)
+        if value is not None and value.value in Region.__members__.values():
+            return Region(value.value)
+    return Region.LUMBAR
+
+
+def screening_input(record: PatientRecord, today: date) -> candidacy.Patient:
+    """The registry's facts in the pathway's candidacy terms."""
+    onsets = [c.onset_date for c in record.conditions if c.onset_date is not None]
+    weeks = (today - min(onsets)).days / 7 if onsets else 0.0
+    conditions = sorted(
+        {
+            condition
+            for c in record.conditions
+            for prefix, condition in _ICD_CONDITION
+            if c.icd10_code.startswith(prefix)
+        }
+    )
+    care = [
+        candidacy.ConservativeCare(
+            kind=t.modality.value, weeks=((t.end_date or today) - t.start_date).days / 7
+        )
+        for t in record.trials
+    ]
+    blocks = [
+        candidacy.DiagnosticBlock(
+            kind=b.block_type.value, relief_percent=b.relief_percent, performed_on=b.performed_on
+        )
+        for b in record.blocks
+    ]
+    prior: list[candidacy.PriorTreatment] = []
+    baseline = record.baseline_nrs
+    if baseline:
+        for proc in record.procedures:
+            if proc.status is not ProcedureStatus.COMPLETED:
+                continue
+            when = proc.performed_at.date()
+            scores = [
+                PainScore(on=f.followed_on, nrs=f.nrs)
+                for f in record.followups
+                if f.followed_on > when
+            ]
+            relief = relief_duration(baseline_nrs=baseline, procedure_date=when, scores=scores)
+            prior.append(
+                candidacy.PriorTreatment(
+                    performed_on=when,
+                    relief_percent=relief.peak_relief_percent or 0.0,
+                    relief_duration_weeks=relief.confirmed_weeks,
+                )
+            )
+    return candidacy.Patient(
+        region=_region(record),
+        pain_duration_weeks=max(weeks, 0.0),
+        conditions=conditions,
+        conservative_care=care,
+        blocks=blocks,
+        prior_rf=prior,
+    )
+
+
+def screen(record: PatientRecord, today: date) -> candidacy.Screening | str:
+    """The candidacy screening, or why it could not run."""
+    try:
+        return candidacy.screen_candidacy(screening_input(record, today), today=today)
+    except ValueError as error:
+        return str(error)

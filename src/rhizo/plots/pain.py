@@ -1,0 +1,112 @@
+"""The pain trajectory: NRS over time, procedure dates marked, the responder threshold drawn.
+
+Plain values in (dates and scores), so the clinic layer can hand over its rows
+without this module knowing about the registry. :func:`figure_svg` renders any
+figure as an inline ``<svg>`` string for server-side pages (no JavaScript).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+#: Cohen 2010 (via rhizo.pathway knowledge ``outcomes/responder``): >= 50 % relief.
+RESPONDER_RELIEF_PERCENT = 50.0
+
+
+def _days(dates: Sequence[date]) -> np.ndarray:
+    return np.array(dates, dtype="datetime64[D]")
+
+
+@dataclass(frozen=True)
+class PainPoint:
+    """One NRS score on a date; ``diary`` when the patient recorded it."""
+
+    on: date
+    nrs: int
+    diary: bool = False
+
+
+def pain_figure(
+    points: Sequence[PainPoint],
+    procedure_dates: Sequence[date],
+    *,
+    baseline_nrs: float | None = None,
+    relief_percent: float = RESPONDER_RELIEF_PERCENT,
+    title: str = "Pain trajectory (NRS 0-10)",
+) -> Figure:
+    """NRS over time; vertical lines at procedures; the responder line under the baseline.
+
+    The responder threshold is ``baseline * (1 - relief_percent / 100)``: a score
+    at or below it is at least ``relief_percent`` % relief of the baseline.
+    """
+    figure, axes = plt.subplots(figsize=(8.0, 3.4), layout="constrained")
+    clinic = sorted((p for p in points if not p.diary), key=lambda p: p.on)
+    diary = sorted((p for p in points if p.diary), key=lambda p: p.on)
+    if clinic:
+        axes.plot(
+            _days([p.on for p in clinic]),
+            [p.nrs for p in clinic],
+            marker="o",
+            color="#1f5f8b",
+            label="follow-up NRS",
+        )
+    if diary:
+        axes.plot(
+            _days([p.on for p in diary]),
+            [p.nrs for p in diary],
+            linestyle="none",
+            marker="s",
+            color="#e07a1f",
+            label="diary NRS",
+        )
+    for index, when in enumerate(sorted(procedure_dates)):
+        axes.axvline(
+            float(mdates.date2num(np.datetime64(when, "D"))),  # type: ignore[no-untyped-call]
+            color="#7a2e8e",
+            linestyle="--",
+            linewidth=1.2,
+            label="RF procedure" if index == 0 else None,
+        )
+    if baseline_nrs is not None:
+        threshold = baseline_nrs * (1.0 - relief_percent / 100.0)
+        axes.axhline(baseline_nrs, color="#888888", linestyle=":", label="baseline NRS")
+        axes.axhline(
+            threshold,
+            color="#2a9d3f",
+            linestyle="-.",
+            label=f"responder threshold (>= {relief_percent:g} % relief)",
+        )
+    axes.set_ylim(-0.3, 10.3)
+    axes.set_ylabel("NRS (0 = no pain, 10 = worst)")
+    axes.set_title(title, fontsize=10)
+    axes.grid(alpha=0.3)
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))  # type: ignore[no-untyped-call]
+    if not points and not procedure_dates:
+        axes.text(0.5, 0.5, "no scores recorded yet", transform=axes.transAxes, ha="center")
+    handles, _ = axes.get_legend_handles_labels()
+    if handles:
+        axes.legend(loc="upper right", fontsize=7, framealpha=0.85)
+    return figure
+
+
+def figure_svg(figure: Figure, *, title: str | None = None) -> str:
+    """The figure as an inline ``<svg>`` element (XML prolog dropped), then closed."""
+    buffer = io.StringIO()
+    metadata = {"Title": title} if title else None
+    figure.savefig(buffer, format="svg", metadata=metadata)
+    plt.close(figure)
+    text = buffer.getvalue()
+    start = text.find("<svg")
+    return text[start:] if start >= 0 else text
