@@ -11,11 +11,11 @@ published lesions. Pure numerics: no I/O, no plotting, no clinic imports.
 
 from rhizo.physics.damage import ArrheniusModel
 from rhizo.physics.electrode import GAUGE_OUTER_DIAMETER_MM, Electrode, Metal
+from rhizo.physics.engine import GeneratorTraces, LesionResult, simulate
 from rhizo.physics.generator import GeneratorSettings
 from rhizo.physics.grid import AxisymmetricGrid, GridSettings
 from rhizo.physics.lesion import BOUNDARY_DESCRIPTIONS, LesionDimensions
 from rhizo.physics.protocol import LesionProtocol
-from rhizo.physics.engine import GeneratorTraces, LesionResult, simulate
 from rhizo.physics.tissue import DEFAULT_TISSUE, TISSUES, Tissue, get_tissue
 
 __all__ = [
