@@ -102,7 +102,7 @@ class Electrode(BaseModel):
             # Distance-like function of a cone with apex at z = 0: exact on the surface,
             # monotone off it (scaled so its gradient has unit length).
             half_angle = math.radians(SHARP_CONE_HALF_ANGLE_DEG)
-            cap = (r_m * math.cos(half_angle) + z_m * math.sin(half_angle)) * 1.0
+            cap = r_m * math.cos(half_angle) + z_m * math.sin(half_angle)
         return np.where(z_m <= cap_start, cylinder, np.maximum(cap, cylinder))
 
     def is_active(self, z_m: NDArray[np.float64]) -> NDArray[np.bool_]:

@@ -88,14 +88,11 @@ class LesionResult:
 
     def boundary_field(self, boundary: str) -> tuple[FloatArray, float]:
         """The cell field and threshold that define a boundary."""
-        if boundary == "arrhenius":
-            return self.log10_omega, 0.0
-        if boundary == "isotherm_50c":
-            return self.peak_temperature_c, 50.0
-        if boundary == "isotherm_45c":
-            return self.peak_temperature_c, 45.0
-        allowed = ", ".join(BOUNDARY_DESCRIPTIONS)
-        raise KeyError(f"unknown boundary {boundary!r}; allowed: {allowed}")
+        fields = _boundary_fields(self.log10_omega, self.peak_temperature_c)
+        if boundary not in fields:
+            allowed = ", ".join(BOUNDARY_DESCRIPTIONS)
+            raise KeyError(f"unknown boundary {boundary!r}; allowed: {allowed}")
+        return fields[boundary]
 
     def radius_profile_m(self, boundary: str = "arrhenius") -> tuple[FloatArray, FloatArray]:
         """(z of each grid row, outer lesion radius there) in metres; radius 0 = no lesion.
@@ -208,6 +205,17 @@ class _PotentialSolver:
         self.solves += 1
 
 
+def _boundary_fields(
+    log10_omega: FloatArray, peak_temperature_c: FloatArray
+) -> dict[str, tuple[FloatArray, float]]:
+    """Each lesion boundary as (cell field, threshold): Omega >= 1, peak >= 50 C, >= 45 C."""
+    return {
+        "arrhenius": (log10_omega, 0.0),
+        "isotherm_50c": (peak_temperature_c, 50.0),
+        "isotherm_45c": (peak_temperature_c, 45.0),
+    }
+
+
 _TRACE_KEYS = (
     "time_s",
     "set_point_c",
@@ -240,14 +248,6 @@ def _thermocouple(
     free_weights = weights.ravel()[heat.free_index]
     index = np.flatnonzero(free_weights)
     return index, free_weights[index] / free_weights[index].sum()
-
-
-def _tissue_sigma(protocol: LesionProtocol, temperature_c: FloatArray) -> FloatArray:
-    tissue = protocol.tissue
-    factor = 1.0 + tissue.conductivity_temperature_coefficient_per_k * (
-        temperature_c - tissue.conductivity_reference_temperature_c
-    )
-    return tissue.electrical_conductivity_s_per_m * np.maximum(factor, 0.05)
 
 
 def simulate(
@@ -321,7 +321,7 @@ def simulate(
     response_sigma: FloatArray | None = None
     for step in range(1, steps + 1):
         now = step * dt
-        sigma = _tissue_sigma(protocol, temperature)
+        sigma = tissue.electrical_conductivity(temperature)
         if potential_solver.needs_update(sigma):
             potential_solver.solve(sigma)
         if response_sigma is not potential_solver.sigma_used:
@@ -391,11 +391,7 @@ def simulate(
             metal=metal,
             tip_length_m=electrode.tip_length_m,
         )
-        for name, (field_values, threshold) in {
-            "arrhenius": (log10_omega, 0.0),
-            "isotherm_50c": (peak, 50.0),
-            "isotherm_45c": (peak, 45.0),
-        }.items()
+        for name, (field_values, threshold) in _boundary_fields(log10_omega, peak).items()
     }
     traces = GeneratorTraces(**{key: np.asarray(values) for key, values in samples.items()})
     return LesionResult(

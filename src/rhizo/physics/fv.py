@@ -60,12 +60,10 @@ class CannulaGeometry:
         return ~self.metal
 
     @classmethod
-    def build(
-        cls, grid: AxisymmetricGrid, electrode: ElectrodeShape, *, metal_present: bool = True
-    ) -> CannulaGeometry:
-        """Classify cells and faces (``metal_present=False`` gives plain tissue, for tests)."""
+    def build(cls, grid: AxisymmetricGrid, electrode: ElectrodeShape) -> CannulaGeometry:
+        """Classify cells (metal where the level set is negative) and faces."""
         r, z = grid.centres
-        level = electrode.level_set(r, z) if metal_present else np.full(r.shape, 1.0)
+        level = electrode.level_set(r, z)
         metal = level < 0
         active_cell = metal & electrode.is_active(z)
         dr_half = grid.dr_m / 2
@@ -151,7 +149,6 @@ def electric_conductances(
     geometry: CannulaGeometry,
     sigma: FloatArray,
     *,
-    active_surface: bool = True,
     far_boundary: str = "infinite",
 ) -> tuple[Conductances, FloatArray]:
     """Tissue conductances and, separately, each tissue cell's conductance to the electrode.
@@ -169,9 +166,8 @@ def electric_conductances(
         axial_faces.both_tissue, _harmonic(axial_faces, sigma[:, :-1], sigma[:, 1:]), 0.0
     )
     electrode = np.zeros(grid.shape)
-    if active_surface:
-        _add_interface(electrode, radial_faces, sigma, axis=0)
-        _add_interface(electrode, axial_faces, sigma, axis=1)
+    _add_interface(electrode, radial_faces, sigma, axis=0)
+    _add_interface(electrode, axial_faces, sigma, axis=1)
     if far_boundary == "grounded":
         far = np.where(geometry.tissue, thermal_far(geometry.grid, sigma), 0.0)
     else:
@@ -287,7 +283,6 @@ def assemble(conductances: Conductances, extra_diagonal: FloatArray) -> sp.csc_m
     n_r, n_z = conductances.dirichlet.shape
     radial, axial = conductances.radial, conductances.axial
     diagonal = conductances.dirichlet + extra_diagonal
-    diagonal = diagonal.copy()
     diagonal[:-1, :] += radial
     diagonal[1:, :] += radial
     diagonal[:, :-1] += axial

@@ -83,27 +83,32 @@ def _axial_extent(
     inside = (field >= threshold) & ~metal
     if not inside.any():
         return None
-    z = grid.z_centres_m
     top, bottom = -np.inf, np.inf
     for i in np.flatnonzero(inside.any(axis=1)):
         rows = np.flatnonzero(inside[i])
         j_top, j_bottom = rows[-1], rows[0]
-        top = max(top, _crossing(field[i], z, j_top, j_top + 1, threshold, metal[i]))
-        bottom = min(bottom, _crossing(field[i], z, j_bottom, j_bottom - 1, threshold, metal[i]))
+        top = max(top, _crossing(field[i], grid, j_top, j_top + 1, threshold, metal[i]))
+        bottom = min(bottom, _crossing(field[i], grid, j_bottom, j_bottom - 1, threshold, metal[i]))
     return float(top), float(bottom)
 
 
 def _crossing(
-    values: FloatArray, z: FloatArray, j_in: int, j_out: int, threshold: float, metal: BoolArray
+    values: FloatArray,
+    grid: AxisymmetricGrid,
+    j_in: int,
+    j_out: int,
+    threshold: float,
+    metal: BoolArray,
 ) -> float:
+    """z where a column's field crosses the threshold between cell j_in and j_out."""
+    z = grid.z_centres_m
     if j_out < 0 or j_out >= z.size or metal[j_out]:
-        # Bounded by the metal or the domain: the edge is the cell face.
-        half = 0.5 * (z[min(j_in + 1, z.size - 1)] - z[max(j_in - 1, 0)]) / 2
-        return float(z[j_in] + (half if j_out > j_in else -half))
+        # Bounded by the metal or the domain: the edge is the cell's face on that side.
+        return float(grid.z_faces_m[j_in + 1] if j_out > j_in else grid.z_faces_m[j_in])
     below, above = values[j_in], values[j_out]
-    fraction = (
-        0.0 if below == above else float(np.clip((below - threshold) / (below - above), 0, 1))
-    )
+    if below == above:
+        return float(z[j_in])
+    fraction = float(np.clip((below - threshold) / (below - above), 0, 1))
     return float(z[j_in] + fraction * (z[j_out] - z[j_in]))
 
 

@@ -12,7 +12,11 @@ Users define their own tissue by constructing :class:`Tissue` (or
 
 from __future__ import annotations
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
+
+FloatArray = NDArray[np.float64]
 
 # Sources, quoted once and referred to by key.
 SOURCES: dict[str, str] = {
@@ -80,12 +84,14 @@ class Tissue(BaseModel):
         default=(), description="field names whose values were recalled, not read in a source"
     )
 
-    def electrical_conductivity(self, temperature_c: float) -> float:
-        """sigma(T) in S/m (scalar helper for tests and reports)."""
+    def electrical_conductivity(self, temperature_c: FloatArray) -> FloatArray:
+        """sigma(T) in S/m for an array of temperatures (C), floored at 5 % of sigma_ref."""
         factor = 1.0 + self.conductivity_temperature_coefficient_per_k * (
-            temperature_c - self.conductivity_reference_temperature_c
+            np.asarray(temperature_c, dtype=np.float64) - self.conductivity_reference_temperature_c
         )
-        return self.electrical_conductivity_s_per_m * max(factor, 0.05)
+        return np.asarray(
+            self.electrical_conductivity_s_per_m * np.maximum(factor, 0.05), dtype=np.float64
+        )
 
     @property
     def perfusion_coefficient_w_per_m3_k(self) -> float:

@@ -123,7 +123,6 @@ def lesion_figure(result: LesionResult, *, view_mm: float | None = None) -> Figu
         [protocol.electrode.radius_m * 1e3] * 2,
         color="#2b2d42",
         zorder=6,
-        label="insulated shaft",
     )
     ax_map.set_xlim(-tip_mm - half_width, half_width)
     ax_map.set_ylim(-half_width, half_width)
