@@ -1,0 +1,100 @@
+"""Record a diagnostic block (medial-branch or intra-articular) and its relief."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from rhizo.clinic.block import service as block_service
+from rhizo.clinic.block.models import BlockAgent, BlockCreate, BlockType
+from rhizo.clinic.common import InvalidInputError, Side
+from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.web.forms.common import (
+    ClinicalFormUser,
+    Errors,
+    Values,
+    not_in_future,
+    optional,
+    problem_errors,
+    read_patient,
+    saved_redirect,
+    split_levels,
+    validation_errors,
+    values_of,
+)
+from rhizo.clinic.web.pages import WebUser, _check_csrf, _form, render
+
+router = APIRouter(include_in_schema=False)
+
+FIELDS = (
+    "performed_on",
+    "block_type",
+    "levels",
+    "side",
+    "agent",
+    "volume_ml",
+    "baseline_nrs",
+    "relief_percent",
+    "relief_hours",
+    "notes",
+)
+
+
+def _page(
+    request: Request,
+    user: WebUser,
+    patient: Patient,
+    values: Values,
+    errors: Errors,
+    status_code: int = 200,
+) -> Response:
+    ctx: dict[str, Any] = {
+        "p": patient,
+        "values": values,
+        "errors": errors,
+        "block_types": [(t.value, t.value.replace("_", " ")) for t in BlockType],
+        "sides": [(s.value, s.value) for s in Side],
+        "agents": [(a.value, a.value) for a in BlockAgent],
+    }
+    return render(request, "forms/block.html", ctx, user=user, status_code=status_code)
+
+
+@router.get("/patients/{patient_id}/blocks/new", response_class=HTMLResponse)
+def block_form(
+    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
+) -> Response:
+    """The empty block form."""
+    patient = read_patient(session, user, patient_id)
+    values = dict.fromkeys(FIELDS, "")
+    values.update(performed_on=date.today().isoformat(), block_type=BlockType.MEDIAL_BRANCH.value)
+    return _page(request, user, patient, values, {})
+
+
+@router.post("/patients/{patient_id}/blocks/new", response_class=HTMLResponse)
+async def block_submit(
+    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
+) -> Response:
+    """Validate through :class:`BlockCreate` and record through the block service."""
+    form = await _form(request)
+    _check_csrf(user, form)
+    patient = read_patient(session, user, patient_id)
+    values = values_of(form, FIELDS)
+    raw: dict[str, Any] = {name: optional(value) for name, value in values.items()}
+    raw["levels"] = split_levels(values["levels"])
+    try:
+        data = BlockCreate.model_validate(raw)
+    except ValidationError as error:
+        return _page(request, user, patient, values, validation_errors(error), 422)
+    errors = not_in_future(data.performed_on, "performed_on")
+    if errors:
+        return _page(request, user, patient, values, errors, 422)
+    try:
+        block_service.create(session=session, actor=user.actor, patient_id=patient_id, data=data)
+    except InvalidInputError as error:
+        return _page(request, user, patient, values, problem_errors(error), 422)
+    return saved_redirect(patient_id, "block")

@@ -1,0 +1,147 @@
+"""What every clinician form shares: permission, form values, inline errors, redirects.
+
+A form page is a GET that renders the empty form and a POST that checks the
+CSRF token, validates the typed values through the domain's pydantic
+``*Create`` model, and calls the domain service (which writes the record and
+its audit row in one transaction). Invalid input re-renders the form with
+HTTP 422, each message next to its field and every typed value kept; success
+redirects (303) to the patient page with ``?saved=<form>`` shown as ``#flash``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from rhizo.clinic.auth.models import Role
+from rhizo.clinic.auth.permissions import Permission
+from rhizo.clinic.common import InvalidInputError
+from rhizo.clinic.patient import service as patient_service
+from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.web.pages import PageForbidden, WebUser, WebUserDep
+
+#: Longest value kept from one form field (the models' own limits are shorter,
+#: except notes); a longer value is cut before validation so a pasted megabyte
+#: is not echoed back.
+MAX_FIELD_CHARS = 10_000
+
+Values = dict[str, str]
+Errors = dict[str, str]
+
+
+class require_web:
+    """A page dependency: the logged-in user's role must hold ``permission`` (default deny).
+
+    The patient role is refused outright: patients write only their own diary,
+    through the portal. Anonymous requests are redirected to the login page by
+    :func:`rhizo.clinic.web.pages.current_web_user` before this runs.
+    """
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    def __call__(self, user: WebUserDep) -> WebUser:
+        if user.user.role is Role.PATIENT or not user.can(self.permission):
+            raise PageForbidden
+        return user
+
+
+#: The same permissions the REST API routes use for these writes
+#: (``ClinicalWriter`` and ``ProcedureWriter`` in :mod:`rhizo.clinic.deps`).
+ClinicalFormUser = Annotated[WebUser, Depends(require_web(Permission.CLINICAL_WRITE))]
+ProcedureFormUser = Annotated[WebUser, Depends(require_web(Permission.PROCEDURE_WRITE))]
+
+
+def read_patient(session: Session, user: WebUser, patient_id: int) -> Patient:
+    """The patient the form is about, read through the service (writes the audit ``read``)."""
+    return patient_service.get(session=session, actor=user.actor, patient_id=patient_id)
+
+
+def values_of(form: Mapping[str, str], names: Iterable[str]) -> Values:
+    """The typed values of ``names``, stripped and length-capped (missing -> '')."""
+    return {name: form.get(name, "").strip()[:MAX_FIELD_CHARS] for name in names}
+
+
+def optional(value: str) -> str | None:
+    """An empty field means 'not given'."""
+    return value or None
+
+
+def checked(form: Mapping[str, str], name: str) -> bool:
+    """A checkbox is sent only when ticked."""
+    return name in form
+
+
+def split_levels(value: str) -> list[str]:
+    """``"L3-L4, L4-L5"`` (commas or spaces) -> ``["L3-L4", "L4-L5"]``, upper-cased."""
+    return [part.upper() for part in value.replace(",", " ").split()]
+
+
+def aware_datetime(value: str) -> datetime | str:
+    """A ``datetime-local`` value is naive: the forms state that times are UTC.
+
+    A value that does not parse is returned unchanged, so the model's own
+    validation names the field and the value.
+    """
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _name(loc: tuple[int | str, ...]) -> str:
+    # ("lesions", 0, "gauge") -> "lesions-0-gauge"; ("levels", 1) -> "levels".
+    if not loc:
+        return "form"
+    if loc[0] == "lesions" and len(loc) >= 3:
+        return f"lesions-{loc[1]}-{loc[2]}"
+    return str(loc[0])
+
+
+def _message(item: Mapping[str, Any]) -> str:
+    message = str(item.get("msg", "invalid value")).removeprefix("Value error, ")
+    given = item.get("input")
+    loc = tuple(item.get("loc", ()))
+    # A list item (one joint level of several) is named, so the user sees which.
+    if len(loc) == 2 and isinstance(loc[1], int) and isinstance(given, str):
+        return f"{given!r}: {message}"
+    if isinstance(given, str) and given and item.get("type") != "missing":
+        return f"{message} (entered {given[:40]!r})"
+    return message
+
+
+def validation_errors(error: ValidationError, *, model_field: str = "form") -> Errors:
+    """Pydantic's errors by form field name; whole-model errors go to ``model_field``."""
+    errors: Errors = {}
+    for item in error.errors():
+        name = _name(tuple(item["loc"])) if item["loc"] else model_field
+        errors.setdefault(name, _message(item))
+    return errors
+
+
+def problem_errors(error: InvalidInputError) -> Errors:
+    """A service's refusal (``lesions[0].motor_response``) by form field name."""
+    errors: Errors = {}
+    for problem in error.problems:
+        name = problem.field.replace("[", "-").replace("].", "-").replace("]", "")
+        errors.setdefault(name, problem.message)
+    return errors
+
+
+def not_in_future(on: date, field: str, today: date | None = None) -> Errors:
+    """A measurement or event cannot be dated after today."""
+    if on > (today or date.today()):
+        return {field: f"{on.isoformat()} is in the future; give the day it happened"}
+    return {}
+
+
+def saved_redirect(patient_id: int, what: str) -> RedirectResponse:
+    """303 to the patient page, which shows ``#flash`` for ``saved=<what>``."""
+    return RedirectResponse(f"/patients/{patient_id}?saved={what}#flash", status_code=303)
