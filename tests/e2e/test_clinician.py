@@ -1,0 +1,135 @@
+"""The clinician in a real browser: log in, search, the patient page, the lesion planner.
+
+References are the database rows (read here with SQLAlchemy, not through the
+pages), the pathway's own candidacy screening of the same record, and the
+lesion engine called directly.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+from sqlalchemy.orm import Session
+
+from rhizo import DISCLAIMER
+from rhizo.clinic.followup.models import FollowUp, FollowUpSource
+from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.procedure.models import Procedure, ProcedureStatus
+from rhizo.clinic.web.record import load_record, screen
+from rhizo.physics import LesionProtocol, simulate
+from tests.e2e.conftest import Clinic, DemoPatient, log_in, screenshot
+from tests.e2e.plot import FOLLOW_UP_COLOUR, plotted_points
+
+pytestmark = pytest.mark.browser
+
+
+def _treated_patient(clinic: Clinic) -> tuple[DemoPatient, int]:
+    """The first seeded patient (MRN order, not the portal's) with a completed
+    procedure, and how many clinic follow-up scores they have."""
+    engine = clinic.engine()
+    try:
+        with Session(engine) as session:
+            for patient in clinic.patients.values():
+                if patient.user_id is not None:
+                    continue
+                completed = session.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(Procedure)
+                    .where(Procedure.patient_id == patient.id)
+                    .where(Procedure.status == ProcedureStatus.COMPLETED)
+                )
+                scores = session.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(FollowUp)
+                    .where(FollowUp.patient_id == patient.id)
+                    .where(FollowUp.source != FollowUpSource.DIARY)
+                )
+                if completed and scores:
+                    return patient, int(scores)
+    finally:
+        engine.dispose()
+    raise AssertionError("the seeded cohort has no treated patient with follow-ups")
+
+
+def _expected_verdict(clinic: Clinic, patient_id: int) -> str:
+    """The verdict line the page should show: the pathway's screening of the same rows."""
+    engine = clinic.engine()
+    try:
+        with Session(engine) as session:
+            patient = session.get(Patient, patient_id)
+            assert patient is not None
+            result = screen(load_record(session, patient), date.today())
+    finally:
+        engine.dispose()
+    assert not isinstance(result, str), result
+    repeat = " (repeat treatment)" if result.repeat_treatment else ""
+    return f"Verdict under {result.policy}: {result.verdict.value.replace('_', ' ')}{repeat}"
+
+
+def test_clinician_finds_a_patient_and_reads_their_page(page: Page, clinic: Clinic) -> None:
+    log_in(page, "demo-clinician", clinic.passwords["demo-clinician"])
+    # A clinician's start page is the patient list (pages.home).
+    expect(page).to_have_url(f"{clinic.base_url}/patients")
+    expect(page.locator("table.list tbody tr")).to_have_count(len(clinic.patients))
+    screenshot(page, "patients")
+
+    target, clinic_scores = _treated_patient(clinic)
+    word = target.family_name
+    # patient.service.search_condition: each word starts a family or given name.
+    expected = sorted(
+        f"{p.family_name}, {p.given_name}"
+        for p in clinic.patients.values()
+        if p.family_name.lower().startswith(word.lower())
+        or p.given_name.lower().startswith(word.lower())
+        or p.mrn.lower().startswith(word.lower())
+    )
+    page.get_by_label("Search").fill(word)
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(f"{clinic.base_url}/patients?q={word}")
+    name_cells = page.locator("table.list tbody tr td:nth-child(2) a")
+    expect(name_cells).to_have_count(len(expected))
+    assert sorted(name_cells.all_text_contents()) == expected
+
+    full_name = f"{target.family_name}, {target.given_name}"
+    page.get_by_role("link", name=full_name, exact=True).click()
+    expect(page).to_have_url(f"{clinic.base_url}/patients/{target.id}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(full_name)
+    expect(page.locator("p.meta").first).to_contain_text(f"MRN {target.mrn}")
+
+    plot = page.locator("#pain figure.plot")
+    expect(plot.locator("svg")).to_be_visible()
+    # One plotted circle per clinic follow-up row of this patient.
+    expect(plotted_points(plot, FOLLOW_UP_COLOUR)).to_have_count(clinic_scores)
+
+    expect(page.locator("p.verdict")).to_have_text(_expected_verdict(clinic, target.id))
+
+    expect(page.locator("div.synthetic")).to_be_visible()
+    expect(page.locator("div.synthetic")).to_contain_text("SYNTHETIC demo data")
+    expect(page.locator("h1 .tag")).to_have_text("SYNTHETIC")
+    expect(page).to_have_title(f"{full_name} [SYNTHETIC]")
+    expect(page.get_by_role("contentinfo")).to_have_text(DISCLAIMER)
+    screenshot(page, "patient")
+
+
+def test_lesion_planner_simulates_and_plots(page: Page, clinic: Clinic) -> None:
+    log_in(page, "demo-clinician", clinic.passwords["demo-clinician"])
+    page.get_by_role("link", name="Lesion planner").click()
+    expect(page).to_have_url(f"{clinic.base_url}/planner")
+    # The form's defaults (planner.DEFAULTS): 18 G, 10 mm tip, 80 °C, 90 s.
+    reference = simulate(
+        LesionProtocol(gauge=18, tip_length_mm=10, set_temperature_c=80, duration_s=90)
+    ).lesion
+    page.get_by_role("button", name="Simulate").click()
+    result = page.locator("#result")
+    expect(result.locator("svg")).to_be_visible()
+    expect(result.locator("tr", has_text="Width").locator("td")).to_have_text(
+        f"{reference.width_mm:.1f} mm"
+    )
+    expect(result.locator("tr", has_text="Length").locator("td")).to_have_text(
+        f"{reference.length_mm:.1f} mm"
+    )
+    expect(page.get_by_role("contentinfo")).to_have_text(DISCLAIMER)
+    screenshot(page, "planner")
