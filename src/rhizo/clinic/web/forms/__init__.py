@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from rhizo.clinic.web.forms import block
+from rhizo.clinic.web.forms import block, procedure
 
 router = APIRouter(include_in_schema=False)
 router.include_router(block.router)
+router.include_router(procedure.router)
 
 __all__ = ["router"]

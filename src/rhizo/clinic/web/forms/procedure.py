@@ -1,0 +1,261 @@
+"""Record a procedure with several lesions; the stimulation gates are shown live per row.
+
+Without JavaScript the form is a plain POST: ``action=add_row`` (or
+``remove_row-<i>``) re-renders it with the rows changed and saves nothing; a
+submit validates every row, runs the gates through the procedure service and
+stores the procedure and all its lesions, or nothing (422, each blocked row
+explained). With htmx each row posts itself to ``/procedures/gate`` on change
+and "add lesion row" fetches one row from ``/procedures/row``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from rhizo.clinic.auth.permissions import Permission
+from rhizo.clinic.common import InvalidInputError, PermissionDeniedError, Region, Side
+from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.plan.models import Plan, Sedation
+from rhizo.clinic.procedure import service as procedure_service
+from rhizo.clinic.procedure.models import (
+    LesionSide,
+    Placement,
+    Procedure,
+    ProcedureCreate,
+    ProcedureStatus,
+    Technique,
+)
+from rhizo.clinic.specialist.models import Specialist
+from rhizo.clinic.web.forms.common import (
+    Errors,
+    ProcedureFormUser,
+    Values,
+    aware_datetime,
+    optional,
+    problem_errors,
+    read_patient,
+    saved_redirect,
+    split_levels,
+    validation_errors,
+    values_of,
+)
+from rhizo.clinic.web.forms.lesions import (
+    MAX_ROWS,
+    gate_view,
+    is_blank,
+    lesion_payload,
+    new_row,
+    row_values,
+)
+from rhizo.clinic.web.pages import PageForbidden, WebUser, _check_csrf, _form, render
+from rhizo.pathway.gates import MotorResponse, SensoryResponse
+
+router = APIRouter(include_in_schema=False)
+
+FIELDS = (
+    "performer_id",
+    "performed_at",
+    "technique",
+    "region",
+    "side",
+    "levels",
+    "sedation",
+    "fluoroscopy_time_s",
+    "duration_min",
+    "status",
+    "plan_id",
+    "repeat_of_id",
+    "notes",
+)
+
+
+def _choices(enum: Any) -> list[tuple[str, str]]:
+    return [(member.value, member.value.replace("_", " ")) for member in enum]
+
+
+def _options(session: Session, patient_id: int) -> dict[str, Any]:
+    specialists = session.scalars(
+        sa.select(Specialist).where(Specialist.active.is_(True)).order_by(Specialist.display_name)
+    ).all()
+    plans = session.scalars(
+        sa.select(Plan).where(Plan.patient_id == patient_id).order_by(Plan.planned_date)
+    ).all()
+    procedures = session.scalars(
+        sa.select(Procedure)
+        .where(Procedure.patient_id == patient_id)
+        .order_by(Procedure.performed_at)
+    ).all()
+    options: dict[str, Any] = {
+        "specialists": [(str(s.id), s.display_name) for s in specialists],
+        "plans": [
+            (str(p.id), f"{p.planned_date.isoformat()} {p.procedure} {', '.join(p.levels)}")
+            for p in plans
+        ],
+        "previous": [
+            (str(p.id), f"{p.performed_at.date().isoformat()} {', '.join(p.levels)} {p.side.value}")
+            for p in procedures
+        ],
+        "techniques": _choices(Technique),
+        "regions": _choices(Region),
+        "sides": _choices(Side),
+        "sedations": _choices(Sedation),
+        "statuses": _choices(ProcedureStatus),
+    }
+    return options | _row_choices()
+
+
+def _row_choices() -> dict[str, Any]:
+    return {
+        "lesion_sides": _choices(LesionSide),
+        "placements": _choices(Placement),
+        "sensory_responses": _choices(SensoryResponse),
+        "motor_responses": _choices(MotorResponse),
+    }
+
+
+def _page(
+    request: Request,
+    user: WebUser,
+    session: Session,
+    patient: Patient,
+    values: Values,
+    rows: list[Values],
+    errors: Errors,
+    status_code: int = 200,
+) -> Response:
+    ctx: dict[str, Any] = {
+        "p": patient,
+        "pid": patient.id,
+        "values": values,
+        "rows": rows,
+        "gates": [gate_view(row) if not is_blank(row) else None for row in rows],
+        "errors": errors,
+        "max_rows": MAX_ROWS,
+        "may_override": user.can(Permission.GATE_OVERRIDE),
+    }
+    ctx.update(_options(session, patient.id))
+    return render(request, "forms/procedure.html", ctx, user=user, status_code=status_code)
+
+
+def _own_specialist(session: Session, user: WebUser) -> str:
+    found = session.scalar(sa.select(Specialist.id).where(Specialist.user_id == user.user.id))
+    return "" if found is None else str(found)
+
+
+@router.get("/patients/{patient_id}/procedures/new", response_class=HTMLResponse)
+def procedure_form(
+    request: Request, user: ProcedureFormUser, session: SessionDep, patient_id: int
+) -> Response:
+    """The empty procedure form with one lesion row."""
+    patient = read_patient(session, user, patient_id)
+    values = dict.fromkeys(FIELDS, "")
+    values.update(
+        performer_id=_own_specialist(session, user),
+        performed_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"),
+        technique=Technique.CONVENTIONAL.value,
+        region=Region.LUMBAR.value,
+        sedation=Sedation.NONE.value,
+        status=ProcedureStatus.COMPLETED.value,
+    )
+    return _page(request, user, session, patient, values, [new_row()], {})
+
+
+def _rows(form: dict[str, str]) -> list[Values]:
+    try:
+        count = int(form.get("lesion_count", "0"))
+    except ValueError:
+        count = 0
+    return [row_values(form, index) for index in range(max(0, min(count, MAX_ROWS)))]
+
+
+def _edit_rows(action: str, rows: list[Values]) -> list[Values] | None:
+    """``add_row`` / ``remove_row-<i>``: the changed rows, or None for a real submit."""
+    if action == "add_row":
+        return [*rows, new_row(rows[-1] if rows else None)] if len(rows) < MAX_ROWS else rows
+    if action.startswith("remove_row-"):
+        index = action.removeprefix("remove_row-")
+        if index.isdigit():
+            return [row for i, row in enumerate(rows) if i != int(index)]
+    return None
+
+
+@router.post("/patients/{patient_id}/procedures/new", response_class=HTMLResponse)
+async def procedure_submit(
+    request: Request, user: ProcedureFormUser, session: SessionDep, patient_id: int
+) -> Response:
+    """Add or remove a row, or record the procedure and every lesion (all or nothing)."""
+    form = await _form(request)
+    _check_csrf(user, form)
+    patient = read_patient(session, user, patient_id)
+    values = values_of(form, FIELDS)
+    rows = _rows(form)
+    edited = _edit_rows(form.get("action", ""), rows)
+    if edited is not None:
+        return _page(request, user, session, patient, values, edited, {})
+    rows = [row for row in rows if not is_blank(row)]
+    raw: dict[str, Any] = {name: optional(value) for name, value in values.items()}
+    raw["levels"] = split_levels(values["levels"])
+    raw["performed_at"] = aware_datetime(values["performed_at"])
+    raw["lesions"] = [lesion_payload(row) for row in rows]
+    try:
+        data = ProcedureCreate.model_validate(raw)
+    except ValidationError as error:
+        errors = validation_errors(error, model_field="performed_at")
+        return _page(request, user, session, patient, values, rows, errors, 422)
+    try:
+        procedure_service.create(
+            session=session, actor=user.actor, patient_id=patient_id, data=data
+        )
+    except InvalidInputError as error:
+        return _page(request, user, session, patient, values, rows, problem_errors(error), 422)
+    except PermissionDeniedError:
+        raise PageForbidden from None
+    return saved_redirect(patient_id, "procedure")
+
+
+@router.post("/patients/{patient_id}/procedures/gate", response_class=HTMLResponse)
+async def gate_fragment(request: Request, user: ProcedureFormUser, patient_id: int) -> Response:
+    """The verdict box of one row (``row`` = its index), for htmx; nothing is stored."""
+    form = await _form(request)
+    _check_csrf(user, form)
+    index = form.get("row", "")
+    if not index.isdigit() or int(index) >= MAX_ROWS:
+        return HTMLResponse("row must be a lesion row index", status_code=422)
+    row = row_values(form, int(index))
+    ctx = {
+        "i": int(index),
+        "gate": None if is_blank(row) else gate_view(row),
+        "may_override": user.can(Permission.GATE_OVERRIDE),
+    }
+    return render(request, "forms/_gate.html", ctx, user=user)
+
+
+@router.post("/patients/{patient_id}/procedures/row", response_class=HTMLResponse)
+async def row_fragment(request: Request, user: ProcedureFormUser, patient_id: int) -> Response:
+    """One new lesion row (and the updated ``lesion_count``, out of band), for htmx."""
+    form = await _form(request)
+    _check_csrf(user, form)
+    rows = _rows(form)
+    if len(rows) >= MAX_ROWS:
+        ctx: dict[str, Any] = {"count": len(rows), "full": True}
+        return render(request, "forms/_row_added.html", ctx, user=user)
+    ctx = {
+        "pid": patient_id,
+        "i": len(rows),
+        "row": new_row(rows[-1] if rows else None),
+        "gate": None,
+        "errors": {},
+        "count": len(rows) + 1,
+        "full": False,
+        "may_override": user.can(Permission.GATE_OVERRIDE),
+    }
+    ctx.update(_row_choices())
+    return render(request, "forms/_row_added.html", ctx, user=user)
