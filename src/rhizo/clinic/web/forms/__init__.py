@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from rhizo.clinic.web.forms import block, procedure
+from rhizo.clinic.web.forms import block, complication, discharge, followup, plan, procedure
 
 router = APIRouter(include_in_schema=False)
 router.include_router(block.router)
 router.include_router(procedure.router)
+router.include_router(plan.router)
+router.include_router(discharge.router)
+router.include_router(followup.router)
+router.include_router(complication.router)
 
 __all__ = ["router"]

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import Depends
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
@@ -24,6 +25,7 @@ from rhizo.clinic.auth.permissions import Permission
 from rhizo.clinic.common import InvalidInputError
 from rhizo.clinic.patient import service as patient_service
 from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.procedure.models import Procedure
 from rhizo.clinic.web.pages import PageForbidden, WebUser, WebUserDep
 
 #: Longest value kept from one form field (the models' own limits are shorter,
@@ -61,6 +63,31 @@ ProcedureFormUser = Annotated[WebUser, Depends(require_web(Permission.PROCEDURE_
 def read_patient(session: Session, user: WebUser, patient_id: int) -> Patient:
     """The patient the form is about, read through the service (writes the audit ``read``)."""
     return patient_service.get(session=session, actor=user.actor, patient_id=patient_id)
+
+
+def procedure_options(session: Session, patient_id: int) -> list[tuple[str, str]]:
+    """The patient's procedures as ``(id, "date levels side")`` choices, oldest first.
+
+    Read after :func:`read_patient` in the same request, which audited the view.
+    """
+    rows = session.scalars(
+        sa.select(Procedure)
+        .where(Procedure.patient_id == patient_id)
+        .order_by(Procedure.performed_at, Procedure.id)
+    ).all()
+    return [
+        (
+            str(row.id),
+            f"{row.performed_at.date().isoformat()} {', '.join(row.levels)} "
+            f"{row.side.value} ({row.status.value})",
+        )
+        for row in rows
+    ]
+
+
+def choices(enum: Iterable[Any]) -> list[tuple[str, str]]:
+    """An enum's members as ``(value, label)`` select options."""
+    return [(member.value, str(member.value).replace("_", " ")) for member in enum]
 
 
 def values_of(form: Mapping[str, str], names: Iterable[str]) -> Values:

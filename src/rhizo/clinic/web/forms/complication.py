@@ -1,0 +1,97 @@
+"""Record a complication, linked to the procedure that caused it when known."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from rhizo.clinic.common import InvalidInputError
+from rhizo.clinic.complication import service as complication_service
+from rhizo.clinic.complication.models import ComplicationCreate, ComplicationType, Severity
+from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.web.forms.common import (
+    ClinicalFormUser,
+    Errors,
+    Values,
+    choices,
+    not_in_future,
+    optional,
+    problem_errors,
+    procedure_options,
+    read_patient,
+    saved_redirect,
+    validation_errors,
+    values_of,
+)
+from rhizo.clinic.web.pages import WebUser, _check_csrf, _form, render
+
+router = APIRouter(include_in_schema=False)
+
+FIELDS = ("type", "severity", "onset_date", "resolved_on", "procedure_id", "notes")
+
+
+def _page(
+    request: Request,
+    user: WebUser,
+    session: Session,
+    patient: Patient,
+    values: Values,
+    errors: Errors,
+    status_code: int = 200,
+) -> Response:
+    ctx: dict[str, Any] = {
+        "p": patient,
+        "values": values,
+        "errors": errors,
+        "types": choices(ComplicationType),
+        "severities": choices(Severity),
+        "procedures": procedure_options(session, patient.id),
+    }
+    return render(request, "forms/complication.html", ctx, user=user, status_code=status_code)
+
+
+@router.get("/patients/{patient_id}/complications/new", response_class=HTMLResponse)
+def complication_form(
+    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
+) -> Response:
+    """The empty complication form."""
+    patient = read_patient(session, user, patient_id)
+    values = dict.fromkeys(FIELDS, "")
+    values["onset_date"] = date.today().isoformat()
+    return _page(request, user, session, patient, values, {})
+
+
+@router.post("/patients/{patient_id}/complications/new", response_class=HTMLResponse)
+async def complication_submit(
+    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
+) -> Response:
+    """Validate through :class:`ComplicationCreate` and record through its service."""
+    form = await _form(request)
+    _check_csrf(user, form)
+    patient = read_patient(session, user, patient_id)
+    values = values_of(form, FIELDS)
+    raw: dict[str, Any] = {name: optional(value) for name, value in values.items()}
+    try:
+        # The model's only whole-record rule is "resolved_on is before onset_date".
+        data = ComplicationCreate.model_validate(raw)
+    except ValidationError as error:
+        errors = validation_errors(error, model_field="resolved_on")
+        return _page(request, user, session, patient, values, errors, 422)
+    errors = not_in_future(data.onset_date, "onset_date")
+    if data.resolved_on is not None:
+        errors |= not_in_future(data.resolved_on, "resolved_on")
+    if errors:
+        return _page(request, user, session, patient, values, errors, 422)
+    try:
+        complication_service.create(
+            session=session, actor=user.actor, patient_id=patient_id, data=data
+        )
+    except InvalidInputError as error:
+        return _page(request, user, session, patient, values, problem_errors(error), 422)
+    return saved_redirect(patient_id, "complication")

@@ -1,0 +1,137 @@
+"""Record the discharge after a procedure, beside the pathway's discharge criteria.
+
+The criteria and the first-24-hours advice (no driving for 24 hours, and the
+sedation items when the procedure had sedation) come from the pathway's
+aftercare knowledge with their sources; the form records what was checked.
+One discharge per procedure: a second one is refused (409) by the service.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from rhizo.clinic.common import ConflictError, InvalidInputError
+from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.discharge import service as discharge_service
+from rhizo.clinic.discharge.models import Discharge, DischargeCreate, Disposition
+from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.plan.models import Sedation
+from rhizo.clinic.procedure.models import Procedure
+from rhizo.clinic.web.forms.common import (
+    ClinicalFormUser,
+    Errors,
+    Values,
+    aware_datetime,
+    choices,
+    optional,
+    problem_errors,
+    read_patient,
+    saved_redirect,
+    validation_errors,
+    values_of,
+)
+from rhizo.clinic.web.pages import PageNotFound, WebUser, _check_csrf, _form, render
+from rhizo.pathway.aftercare import discharge_criteria, plan_aftercare
+
+router = APIRouter(include_in_schema=False)
+
+FIELDS = ("discharged_at", "disposition", "nrs", "notes")
+CHECKBOXES = ("escort_present", "instructions_given", "new_deficit")
+_FIRST_DAY = "first 24 hours"
+
+
+def _procedure(session: Session, procedure_id: int) -> Procedure:
+    procedure = session.get(Procedure, procedure_id)
+    if procedure is None:
+        raise PageNotFound
+    return procedure
+
+
+def _page(
+    request: Request,
+    user: WebUser,
+    session: Session,
+    patient: Patient,
+    procedure: Procedure,
+    values: Values,
+    errors: Errors,
+    status_code: int = 200,
+) -> Response:
+    existing: Discharge | None = None
+    if session.scalar(sa.select(Discharge.id).where(Discharge.procedure_id == procedure.id)):
+        existing = discharge_service.get(
+            session=session, actor=user.actor, patient_id=patient.id, procedure_id=procedure.id
+        )
+    aftercare = plan_aftercare(
+        procedure_date=procedure.performed_at.date(),
+        sedation=procedure.sedation is not Sedation.NONE,
+    )
+    ctx: dict[str, Any] = {
+        "p": patient,
+        "procedure": procedure,
+        "existing": existing,
+        "values": values,
+        "errors": errors,
+        "dispositions": choices(Disposition),
+        "nrs_scale": [(str(n), str(n)) for n in range(11)],
+        "criteria": discharge_criteria(),
+        "first_day": [s for s in aftercare.sections if s.title == _FIRST_DAY],
+    }
+    return render(request, "forms/discharge.html", ctx, user=user, status_code=status_code)
+
+
+@router.get("/procedures/{procedure_id}/discharge", response_class=HTMLResponse)
+def discharge_form(
+    request: Request, user: ClinicalFormUser, session: SessionDep, procedure_id: int
+) -> Response:
+    """The discharge form (or the discharge already recorded)."""
+    procedure = _procedure(session, procedure_id)
+    patient = read_patient(session, user, procedure.patient_id)
+    values = dict.fromkeys((*FIELDS, *CHECKBOXES), "")
+    values.update(
+        discharged_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"),
+        disposition=Disposition.HOME.value,
+    )
+    return _page(request, user, session, patient, procedure, values, {})
+
+
+@router.post("/procedures/{procedure_id}/discharge", response_class=HTMLResponse)
+async def discharge_submit(
+    request: Request, user: ClinicalFormUser, session: SessionDep, procedure_id: int
+) -> Response:
+    """Validate through :class:`DischargeCreate` and record through the discharge service."""
+    form = await _form(request)
+    _check_csrf(user, form)
+    procedure = _procedure(session, procedure_id)
+    patient = read_patient(session, user, procedure.patient_id)
+    values = values_of(form, FIELDS) | {name: "1" if name in form else "" for name in CHECKBOXES}
+    raw: dict[str, Any] = {name: optional(values[name]) for name in FIELDS}
+    raw["discharged_at"] = aware_datetime(values["discharged_at"])
+    raw.update({name: bool(values[name]) for name in CHECKBOXES})
+    try:
+        data = DischargeCreate.model_validate(raw)
+    except ValidationError as error:
+        errors = validation_errors(error)
+        return _page(request, user, session, patient, procedure, values, errors, 422)
+    try:
+        discharge_service.create(
+            session=session,
+            actor=user.actor,
+            patient_id=patient.id,
+            procedure_id=procedure.id,
+            data=data,
+        )
+    except InvalidInputError as error:
+        errors = problem_errors(error)
+        return _page(request, user, session, patient, procedure, values, errors, 422)
+    except ConflictError as error:
+        errors = {"form": str(error)}
+        return _page(request, user, session, patient, procedure, values, errors, 409)
+    return saved_redirect(patient.id, "discharge")

@@ -1,0 +1,97 @@
+"""Record a follow-up: pain (NRS 0-10), optional ODI (0-100 %) and PGIC (1-7)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from rhizo.clinic.common import InvalidInputError
+from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.followup import service as followup_service
+from rhizo.clinic.followup.models import PGIC, FollowUpCreate, FollowUpSource
+from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.web.forms.common import (
+    ClinicalFormUser,
+    Errors,
+    Values,
+    not_in_future,
+    optional,
+    problem_errors,
+    procedure_options,
+    read_patient,
+    saved_redirect,
+    validation_errors,
+    values_of,
+)
+from rhizo.clinic.web.pages import WebUser, _check_csrf, _form, render
+
+router = APIRouter(include_in_schema=False)
+
+FIELDS = ("followed_on", "nrs", "odi", "pgic", "procedure_id", "source", "notes")
+#: Staff record clinic visits and phone calls; diary entries come from the portal.
+STAFF_SOURCES = (FollowUpSource.CLINIC, FollowUpSource.PHONE)
+
+
+def _page(
+    request: Request,
+    user: WebUser,
+    session: Session,
+    patient: Patient,
+    values: Values,
+    errors: Errors,
+    status_code: int = 200,
+) -> Response:
+    ctx: dict[str, Any] = {
+        "p": patient,
+        "values": values,
+        "errors": errors,
+        "nrs_scale": [(str(n), str(n)) for n in range(11)],
+        "pgic_scale": [(str(int(g)), f"{int(g)} {g.name.lower().replace('_', ' ')}") for g in PGIC],
+        "sources": [(s.value, s.value) for s in STAFF_SOURCES],
+        "procedures": procedure_options(session, patient.id),
+    }
+    return render(request, "forms/followup.html", ctx, user=user, status_code=status_code)
+
+
+@router.get("/patients/{patient_id}/followups/new", response_class=HTMLResponse)
+def followup_form(
+    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
+) -> Response:
+    """The empty follow-up form."""
+    patient = read_patient(session, user, patient_id)
+    values = dict.fromkeys(FIELDS, "")
+    values.update(followed_on=date.today().isoformat(), source=FollowUpSource.CLINIC.value)
+    return _page(request, user, session, patient, values, {})
+
+
+@router.post("/patients/{patient_id}/followups/new", response_class=HTMLResponse)
+async def followup_submit(
+    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
+) -> Response:
+    """Validate through :class:`FollowUpCreate` and record through the follow-up service."""
+    form = await _form(request)
+    _check_csrf(user, form)
+    patient = read_patient(session, user, patient_id)
+    values = values_of(form, FIELDS)
+    raw: dict[str, Any] = {name: optional(value) for name, value in values.items()}
+    errors: Errors = {}
+    if values["source"] == FollowUpSource.DIARY.value:
+        errors["source"] = "diary entries are recorded by the patient in the portal"
+    try:
+        data = FollowUpCreate.model_validate(raw)
+    except ValidationError as error:
+        errors = validation_errors(error) | errors
+        return _page(request, user, session, patient, values, errors, 422)
+    errors |= not_in_future(data.followed_on, "followed_on")
+    if errors:
+        return _page(request, user, session, patient, values, errors, 422)
+    try:
+        followup_service.create(session=session, actor=user.actor, patient_id=patient_id, data=data)
+    except InvalidInputError as error:
+        return _page(request, user, session, patient, values, problem_errors(error), 422)
+    return saved_redirect(patient_id, "followup")

@@ -1,0 +1,107 @@
+"""Plan a procedure: the pathway computes the bleeding-risk category and the drug holds.
+
+The plan service matches the patient's active medications against the
+pathway's hold rules (Narouze 2018, via :mod:`rhizo.pathway.premed`); the
+patient page then lists each hold with its last-dose date and source, and
+the medications it could not match.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from rhizo.clinic.common import InvalidInputError, Side
+from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.plan import service as plan_service
+from rhizo.clinic.plan.models import PlanCreate, Sedation
+from rhizo.clinic.web.forms.common import (
+    ClinicalFormUser,
+    Errors,
+    Values,
+    choices,
+    optional,
+    problem_errors,
+    read_patient,
+    saved_redirect,
+    split_levels,
+    validation_errors,
+    values_of,
+)
+from rhizo.clinic.web.pages import WebUser, _check_csrf, _form, render
+from rhizo.pathway.premed import RiskFactor, procedures
+
+router = APIRouter(include_in_schema=False)
+
+FIELDS = ("procedure", "planned_date", "side", "levels", "sedation", "notes")
+CHECKBOXES = ("diabetes", "implanted_device")
+
+
+def _page(
+    request: Request,
+    user: WebUser,
+    patient: Patient,
+    values: Values,
+    risks: list[str],
+    errors: Errors,
+    status_code: int = 200,
+) -> Response:
+    ctx: dict[str, Any] = {
+        "p": patient,
+        "values": values,
+        "risks": risks,
+        "errors": errors,
+        "procedures": list(procedures().items()),
+        "sides": choices(Side),
+        "sedations": choices(Sedation),
+        "risk_factors": choices(RiskFactor),
+    }
+    return render(request, "forms/plan.html", ctx, user=user, status_code=status_code)
+
+
+@router.get("/patients/{patient_id}/plans/new", response_class=HTMLResponse)
+def plan_form(
+    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
+) -> Response:
+    """The empty plan form."""
+    patient = read_patient(session, user, patient_id)
+    values = dict.fromkeys((*FIELDS, *CHECKBOXES), "")
+    values.update(procedure="lumbar-facet-rf", sedation=Sedation.NONE.value)
+    return _page(request, user, patient, values, [], {})
+
+
+@router.post("/patients/{patient_id}/plans/new", response_class=HTMLResponse)
+async def plan_submit(
+    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
+) -> Response:
+    """Validate through :class:`PlanCreate`; the plan service computes the holds."""
+    form = await _form(request)
+    _check_csrf(user, form)
+    patient = read_patient(session, user, patient_id)
+    # Several ticked risk factors share one name; _form keeps only the last.
+    risks = [str(v)[:64] for v in (await request.form()).getlist("risk_factors")][:10]
+    values = values_of(form, FIELDS) | {name: "1" if name in form else "" for name in CHECKBOXES}
+    raw: dict[str, Any] = {name: optional(values[name]) for name in FIELDS}
+    raw.update(
+        levels=split_levels(values["levels"]),
+        risk_factors=risks,
+        diabetes=bool(values["diabetes"]),
+        implanted_device=bool(values["implanted_device"]),
+    )
+    try:
+        data = PlanCreate.model_validate(raw)
+    except ValidationError as error:
+        return _page(request, user, patient, values, risks, validation_errors(error), 422)
+    if data.planned_date < date.today():
+        errors = {"planned_date": f"{data.planned_date.isoformat()} has passed; plan a future day"}
+        return _page(request, user, patient, values, risks, errors, 422)
+    try:
+        plan_service.create(session=session, actor=user.actor, patient_id=patient_id, data=data)
+    except InvalidInputError as error:
+        return _page(request, user, patient, values, risks, problem_errors(error), 422)
+    return saved_redirect(patient_id, "plan")
