@@ -233,3 +233,12 @@ def test_every_reason_cites_a_source() -> None:
 def test_patient_model_rejects_bad_values() -> None:
     with pytest.raises(ValueError, match="less than or equal to 100"):
         Patient.model_validate({**LUMBAR, "blocks": [{"relief_percent": 120}]})
+
+
+def test_repeat_reason_rounds_what_it_shows() -> None:
+    # 7 -> 5 on the NRS is 2/7 = 28.571...% relief: shown to one decimal, judged unrounded.
+    prior = [{"relief_percent": 200 / 7, "relief_duration_weeks": 0}]
+    patient = Patient.model_validate({**CERVICAL, "prior_rf": prior, "blocks": []})
+    result = screen_candidacy(patient, policy="cervical-2022")
+    texts = [reason.message for reason in result.reasons if reason.rule == "repeat-response"]
+    assert texts[0].startswith("Last RF gave 28.6 % relief for 0 weeks")

@@ -284,7 +284,8 @@ def _repeat_reasons(patient: Patient, policy: Policy, today: date | None) -> lis
     reasons = [
         _reason(
             "repeat-response",
-            f"Last RF gave {last.relief_percent:g} % relief for {last.relief_duration_weeks:g} "
+            f"Last RF gave {round(last.relief_percent, 1):g} % relief for "
+            f"{round(last.relief_duration_weeks, 1):g} "
             f"weeks; a repeat needs {sign} {rule.min_relief_percent:g} % for "
             f"{rule.min_duration_months:g} months ({need_weeks:.1f} weeks)"
             + ("; no repeat diagnostic block is needed." if not rule.repeat_block_needed else "."),
