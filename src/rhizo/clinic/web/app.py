@@ -23,7 +23,7 @@ from rhizo.clinic.api import create_app
 from rhizo.clinic.common import NotFoundError
 from rhizo.clinic.config import Settings
 from rhizo.clinic.deps import API_PREFIX
-from rhizo.clinic.web import forms, pages, planner
+from rhizo.clinic.web import forms, pages, planner, specialists
 from rhizo.clinic.web.headers import SecurityHeadersMiddleware
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -120,6 +120,7 @@ def add_pages(app: FastAPI, *, synthetic: bool = False) -> FastAPI:
     app.state.synthetic = synthetic
     app.include_router(pages.router)
     app.include_router(planner.router)
+    app.include_router(specialists.router)
     app.include_router(forms.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeadersMiddleware)

@@ -1,0 +1,155 @@
+"""The specialist pages: every specialist's volume and 6-month responder rate, and one
+specialist's qualifications and outcomes beside the clinic's.
+
+Who may open them: the roles holding ``specialist:read`` (admin, clinician,
+nurse, researcher). The figures are aggregates over many patients and name
+none, so they are not one patient's record; patients and auditors are refused
+(docs/web.md, "Specialist page"). Each view is audited as a ``read`` of
+``specialist_outcomes`` by :mod:`rhizo.clinic.specialist.outcomes`.
+
+The counts come from a shared :class:`SnapshotCache` (one pass over the
+registry, refreshed in the background every few minutes); the page says when
+they were computed.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from rhizo.clinic.auth.permissions import Permission
+from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.specialist import outcomes
+from rhizo.clinic.specialist.outcome_cache import SnapshotCache
+from rhizo.clinic.specialist.outcomes import OutcomeSnapshot, OutcomeSummary, SpecialistOutcomes
+from rhizo.clinic.specialist.proportion import MIN_DENOMINATOR, Proportion
+from rhizo.clinic.web.pages import PageForbidden, WebUser, WebUserDep, render
+from rhizo.plots.specialist import RateBar, RateGroup, rates_svg
+
+router = APIRouter(include_in_schema=False)
+_cache_lock = threading.Lock()
+
+
+def outcome_cache(request: Request) -> SnapshotCache:
+    """The app's snapshot cache (made on first use, computing with its own sessions)."""
+    state = request.app.state
+    with _cache_lock:
+        cache: SnapshotCache | None = getattr(state, "outcome_cache", None)
+        if cache is None:
+            factory = state.session_factory
+
+            def compute(as_of: date) -> OutcomeSnapshot:
+                session = factory()
+                try:
+                    return outcomes.compute_snapshot(session=session, as_of=as_of)
+                finally:
+                    session.close()
+
+            cache = SnapshotCache(compute)
+            state.outcome_cache = cache
+    return cache
+
+
+def _allowed(user: WebUser) -> None:
+    if not user.can(Permission.SPECIALIST_READ):
+        raise PageForbidden
+
+
+def _bar(label: str, proportion: Proportion) -> RateBar:
+    interval = proportion.interval
+    return RateBar(
+        label=label,
+        events=proportion.events,
+        total=proportion.total,
+        low=interval[0] if interval else None,
+        high=interval[1] if interval else None,
+    )
+
+
+def _groups(name: str, own: OutcomeSummary, clinic: OutcomeSummary) -> tuple[RateGroup, ...]:
+    groups: list[RateGroup] = []
+    for mine, theirs in zip(own.checkpoints, clinic.checkpoints, strict=True):
+        months = mine.checkpoint.months
+        groups.append(
+            RateGroup(
+                f"responders at {months} months",
+                (_bar(name, mine.responders), _bar("whole clinic", theirs.responders)),
+            )
+        )
+    for mine, theirs in zip(own.checkpoints, clinic.checkpoints, strict=True):
+        months = mine.checkpoint.months
+        groups.append(
+            RateGroup(
+                f"PGIC much improved, {months} months",
+                (_bar(name, mine.satisfied), _bar("whole clinic", theirs.satisfied)),
+            )
+        )
+    return tuple(groups)
+
+
+def outcome_svg(result: SpecialistOutcomes) -> str:
+    """The rates plot of the specialist page (cached on the numbers it shows)."""
+    name = result.specialist.display_name
+    return rates_svg(
+        _groups(name, result.own, result.clinic),
+        min_total=MIN_DENOMINATOR,
+        title=f"{name} and the whole clinic: rates with 95 % Wilson intervals",
+    )
+
+
+@router.get("/specialists", response_class=HTMLResponse)
+def specialists_page(request: Request, user: WebUserDep, session: SessionDep) -> Response:
+    """Every specialist: volume and the responder rate at 6 months."""
+    _allowed(user)
+    today = date.today()
+    overview = outcomes.specialists_overview(
+        session=session,
+        actor=user.actor,
+        as_of=today,
+        snapshot=outcome_cache(request).get(today),
+    )
+    return render(
+        request,
+        "specialists.html",
+        {
+            "overview": overview,
+            "defs": overview.definitions,
+            "months": overview.definitions.checkpoints[-1].months,
+            "min_n": MIN_DENOMINATOR,
+            "max_age_min": round(outcome_cache(request).max_age_s / 60),
+        },
+        user=user,
+    )
+
+
+@router.get("/specialists/{specialist_id}", response_class=HTMLResponse)
+def specialist_page(
+    request: Request, user: WebUserDep, session: SessionDep, specialist_id: int
+) -> Response:
+    """One specialist: qualifications, volume, rates with CIs beside the clinic, plot."""
+    _allowed(user)
+    today = date.today()
+    result = outcomes.specialist_outcomes(
+        session=session,
+        actor=user.actor,
+        specialist_id=specialist_id,
+        as_of=today,
+        snapshot=outcome_cache(request).get(today),
+    )
+    return render(
+        request,
+        "specialist.html",
+        {
+            "r": result,
+            "s": result.specialist,
+            "defs": result.definitions,
+            "plot_svg": outcome_svg(result),
+            "pairs": list(zip(result.own.checkpoints, result.clinic.checkpoints, strict=True)),
+            "min_n": MIN_DENOMINATOR,
+            "max_age_min": round(outcome_cache(request).max_age_s / 60),
+        },
+        user=user,
+    )
