@@ -199,3 +199,8 @@ def screenshot(page: Page, name: str) -> Path:
     target = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(target), full_page=True, animations="disabled", caret="hide")
     return target
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the smoke test first: a Playwright/Chromium skew then fails there, plainly."""
+    items.sort(key=lambda item: 0 if item.path.name == "test_smoke.py" else 1)
