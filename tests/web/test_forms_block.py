@@ -126,3 +126,15 @@ def test_block_is_recorded_audited_and_shown(as_role: AsRole, web_app: FastAPI) 
     page = client.get(response.headers["location"])
     assert 'id="flash"' in page.text
     assert "85 % relief" in page.text
+
+
+def test_block_missing_choice_is_named_as_required(as_role: AsRole, web_app: FastAPI) -> None:
+    pid = new_patient(web_app)
+    client = as_role("clinician")
+    _, csrf = form_page(client, f"/patients/{pid}/blocks/new")
+    response = client.post(
+        f"/patients/{pid}/blocks/new", data=_valid(csrf) | {"side": "", "levels": ""}
+    )
+    assert response.status_code == 422
+    assert '<span class="field-error" id="side-error">required' in response.text
+    assert '<span class="field-error" id="levels-error">required' in response.text

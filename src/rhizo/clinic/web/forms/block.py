@@ -18,8 +18,8 @@ from rhizo.clinic.web.forms.common import (
     ClinicalFormUser,
     Errors,
     Values,
+    given,
     not_in_future,
-    optional,
     problem_errors,
     read_patient,
     saved_redirect,
@@ -84,8 +84,9 @@ async def block_submit(
     _check_csrf(user, form)
     patient = read_patient(session, user, patient_id)
     values = values_of(form, FIELDS)
-    raw: dict[str, Any] = {name: optional(value) for name, value in values.items()}
-    raw["levels"] = split_levels(values["levels"])
+    raw: dict[str, Any] = given(values)
+    if "levels" in raw:
+        raw["levels"] = split_levels(raw["levels"])
     try:
         data = BlockCreate.model_validate(raw)
     except ValidationError as error:

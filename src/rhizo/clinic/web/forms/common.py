@@ -95,9 +95,10 @@ def values_of(form: Mapping[str, str], names: Iterable[str]) -> Values:
     return {name: form.get(name, "").strip()[:MAX_FIELD_CHARS] for name in names}
 
 
-def optional(value: str) -> str | None:
-    """An empty field means 'not given'."""
-    return value or None
+def given(values: Mapping[str, str], names: Iterable[str] | None = None) -> dict[str, Any]:
+    """The non-empty values: an empty field is 'not given', so the model applies its
+    default or names the field as required (rather than "not a valid integer")."""
+    return {name: values[name] for name in (names or values) if values.get(name)}
 
 
 def checked(form: Mapping[str, str], name: str) -> bool:
@@ -133,6 +134,8 @@ def _name(loc: tuple[int | str, ...]) -> str:
 
 
 def _message(item: Mapping[str, Any]) -> str:
+    if item.get("type") == "missing":
+        return "required: enter or choose a value"
     message = str(item.get("msg", "invalid value")).removeprefix("Value error, ")
     given = item.get("input")
     loc = tuple(item.get("loc", ()))

@@ -20,8 +20,8 @@ from rhizo.clinic.web.forms.common import (
     Errors,
     Values,
     choices,
+    given,
     not_in_future,
-    optional,
     problem_errors,
     procedure_options,
     read_patient,
@@ -76,7 +76,7 @@ async def complication_submit(
     _check_csrf(user, form)
     patient = read_patient(session, user, patient_id)
     values = values_of(form, FIELDS)
-    raw: dict[str, Any] = {name: optional(value) for name, value in values.items()}
+    raw: dict[str, Any] = given(values)
     try:
         # The model's only whole-record rule is "resolved_on is before onset_date".
         data = ComplicationCreate.model_validate(raw)

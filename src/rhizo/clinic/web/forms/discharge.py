@@ -30,7 +30,7 @@ from rhizo.clinic.web.forms.common import (
     Values,
     aware_datetime,
     choices,
-    optional,
+    given,
     problem_errors,
     read_patient,
     saved_redirect,
@@ -112,8 +112,9 @@ async def discharge_submit(
     procedure = _procedure(session, procedure_id)
     patient = read_patient(session, user, procedure.patient_id)
     values = values_of(form, FIELDS) | {name: "1" if name in form else "" for name in CHECKBOXES}
-    raw: dict[str, Any] = {name: optional(values[name]) for name in FIELDS}
-    raw["discharged_at"] = aware_datetime(values["discharged_at"])
+    raw: dict[str, Any] = given(values, FIELDS)
+    if "discharged_at" in raw:
+        raw["discharged_at"] = aware_datetime(raw["discharged_at"])
     raw.update({name: bool(values[name]) for name in CHECKBOXES})
     try:
         data = DischargeCreate.model_validate(raw)

@@ -19,8 +19,8 @@ from rhizo.clinic.web.forms.common import (
     ClinicalFormUser,
     Errors,
     Values,
+    given,
     not_in_future,
-    optional,
     problem_errors,
     procedure_options,
     read_patient,
@@ -78,7 +78,7 @@ async def followup_submit(
     _check_csrf(user, form)
     patient = read_patient(session, user, patient_id)
     values = values_of(form, FIELDS)
-    raw: dict[str, Any] = {name: optional(value) for name, value in values.items()}
+    raw: dict[str, Any] = given(values)
     errors: Errors = {}
     if values["source"] == FollowUpSource.DIARY.value:
         errors["source"] = "diary entries are recorded by the patient in the portal"

@@ -79,7 +79,7 @@ def is_blank(values: Values) -> bool:
 def lesion_payload(values: Values, *, with_override: bool = True) -> dict[str, Any]:
     """The row as :class:`LesionCreate` input; the reason counts only when override is ticked."""
     payload: dict[str, Any] = {
-        name: values[name] or None for name in TEXT_FIELDS if name != "override_reason"
+        name: values[name] for name in TEXT_FIELDS if name != "override_reason" and values[name]
     }
     payload["performed"] = bool(values["performed"])
     payload["local_anaesthetic_given"] = bool(values["local_anaesthetic_given"])

@@ -25,7 +25,7 @@ from rhizo.clinic.web.forms.common import (
     Errors,
     Values,
     choices,
-    optional,
+    given,
     problem_errors,
     read_patient,
     saved_redirect,
@@ -86,9 +86,10 @@ async def plan_submit(
     # Several ticked risk factors share one name; _form keeps only the last.
     risks = [str(v)[:64] for v in (await request.form()).getlist("risk_factors")][:10]
     values = values_of(form, FIELDS) | {name: "1" if name in form else "" for name in CHECKBOXES}
-    raw: dict[str, Any] = {name: optional(values[name]) for name in FIELDS}
+    raw: dict[str, Any] = given(values, FIELDS)
+    if "levels" in raw:
+        raw["levels"] = split_levels(raw["levels"])
     raw.update(
-        levels=split_levels(values["levels"]),
         risk_factors=risks,
         diabetes=bool(values["diabetes"]),
         implanted_device=bool(values["implanted_device"]),

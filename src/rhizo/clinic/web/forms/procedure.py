@@ -39,7 +39,7 @@ from rhizo.clinic.web.forms.common import (
     ProcedureFormUser,
     Values,
     aware_datetime,
-    optional,
+    given,
     problem_errors,
     read_patient,
     saved_redirect,
@@ -201,9 +201,11 @@ async def procedure_submit(
     if edited is not None:
         return _page(request, user, session, patient, values, edited, {})
     rows = [row for row in rows if not is_blank(row)]
-    raw: dict[str, Any] = {name: optional(value) for name, value in values.items()}
-    raw["levels"] = split_levels(values["levels"])
-    raw["performed_at"] = aware_datetime(values["performed_at"])
+    raw: dict[str, Any] = given(values)
+    if "levels" in raw:
+        raw["levels"] = split_levels(raw["levels"])
+    if "performed_at" in raw:
+        raw["performed_at"] = aware_datetime(raw["performed_at"])
     raw["lesions"] = [lesion_payload(row) for row in rows]
     try:
         data = ProcedureCreate.model_validate(raw)
