@@ -43,7 +43,7 @@ ENTITY = "procedure"
 LESION_ENTITY = "lesion"
 
 #: The input field a gate rule is about (for 422 responses that name the field).
-_RULE_FIELDS: dict[str, str] = {
+GATE_RULE_FIELDS: dict[str, str] = {
     "motor-limb-contraction": "motor_response",
     "motor-test-missing": "motor_response",
     "motor-test-voltage": "motor_test_voltage_v",
@@ -93,7 +93,7 @@ def _lesion_problems(
     if blocked and lesion.override_reason is None:
         for finding in verdict.findings:
             if finding.blocking:
-                field = _RULE_FIELDS.get(finding.rule, "target_nerve")
+                field = GATE_RULE_FIELDS.get(finding.rule, "target_nerve")
                 problems.append(
                     FieldProblem(
                         f"{prefix}.{field}",

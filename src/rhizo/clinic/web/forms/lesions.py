@@ -125,7 +125,7 @@ class GateView:
 def _field_of(rule: str) -> str:
     # The service's own rule -> input field table, so the form names the same
     # field as the API's 422 does; a rule about the nerve itself has none.
-    return procedure_service._RULE_FIELDS.get(rule, "target_nerve")
+    return procedure_service.GATE_RULE_FIELDS.get(rule, "target_nerve")
 
 
 def _shown(values: Values, name: str) -> str:
