@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from rhizo import DISCLAIMER
 from rhizo.clinic.followup.models import FollowUp, FollowUpSource
 from rhizo.clinic.patient.models import Patient
-from rhizo.clinic.procedure.models import Procedure, ProcedureStatus
+from rhizo.clinic.procedure.models import Lesion, Procedure, ProcedureStatus
+from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.web.record import load_record, screen
 from rhizo.physics import LesionProtocol, simulate
 from tests.e2e.conftest import Clinic, DemoPatient, log_in, screenshot
@@ -133,3 +134,52 @@ def test_lesion_planner_simulates_and_plots(page: Page, clinic: Clinic) -> None:
     )
     expect(page.get_by_role("contentinfo")).to_have_text(DISCLAIMER)
     screenshot(page, "planner")
+
+
+def _specialist_volume(clinic: Clinic) -> tuple[list[str], int, int, int]:
+    """Every specialist's name, and demo-clinician's specialist id, completed procedures
+    and performed lesions (all seeded procedures lie on or before today)."""
+    engine = clinic.engine()
+    try:
+        with Session(engine) as session:
+            names = list(session.scalars(sa.select(Specialist.display_name)))
+            own = session.scalar(
+                sa.select(Specialist.id).where(Specialist.display_name == "Dr Demo Clinician")
+            )
+            assert own is not None
+            completed = (Procedure.performer_id == own) & (
+                Procedure.status == ProcedureStatus.COMPLETED
+            )
+            procedures = session.scalar(
+                sa.select(sa.func.count()).select_from(Procedure).where(completed)
+            )
+            lesions = session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Lesion)
+                .join(Procedure)
+                .where(completed, Lesion.performed.is_(True))
+            )
+    finally:
+        engine.dispose()
+    return names, own, int(procedures or 0), int(lesions or 0)
+
+
+def test_specialist_page_counts_the_specialists_procedures(page: Page, clinic: Clinic) -> None:
+    # Runs before test_forms.py adds a procedure (file order), so the counts are the seed's.
+    names, own_id, procedures, lesions = _specialist_volume(clinic)
+    assert procedures > 0
+    log_in(page, "demo-clinician", clinic.passwords["demo-clinician"])
+    page.get_by_role("link", name="Specialists", exact=True).click()
+    expect(page).to_have_url(f"{clinic.base_url}/specialists")
+    listed = page.locator("table.specialists tbody tr td:first-child a")
+    expect(listed).to_have_count(len(names))
+    assert sorted(listed.all_text_contents()) == sorted(names)
+
+    page.get_by_role("link", name="Dr Demo Clinician", exact=True).click()
+    expect(page).to_have_url(f"{clinic.base_url}/specialists/{own_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dr Demo Clinician")
+    expect(page.locator("#procedures")).to_have_text(str(procedures))
+    expect(page.locator("#lesions")).to_have_text(str(lesions))
+    expect(page.locator("#outcomes figure.plot svg")).to_be_visible()
+    expect(page.get_by_role("contentinfo")).to_have_text(DISCLAIMER)
+    screenshot(page, "specialist")
