@@ -51,7 +51,10 @@ def pain_figure(
     The responder threshold is ``baseline * (1 - relief_percent / 100)``: a score
     at or below it is at least ``relief_percent`` % relief of the baseline.
     """
-    figure, axes = plt.subplots(figsize=(8.0, 3.4), layout="constrained")
+    figure, axes = plt.subplots(figsize=(8.0, 3.4))
+    # Fixed margins: constrained layout re-measures every text and took about two
+    # thirds of the patient page's time (docs/performance.md, registry).
+    figure.subplots_adjust(left=0.075, right=0.985, top=0.92, bottom=0.12)
     clinic = sorted((p for p in points if not p.diary), key=lambda p: p.on)
     diary = sorted((p for p in points if p.diary), key=lambda p: p.on)
     if clinic:
@@ -105,7 +108,10 @@ def figure_svg(figure: Figure, *, title: str | None = None) -> str:
     """The figure as an inline ``<svg>`` element (XML prolog dropped), then closed."""
     buffer = io.StringIO()
     metadata = {"Title": title} if title else None
-    figure.savefig(buffer, format="svg", metadata=metadata)
+    # Text as <text>, not glyph outlines: half the size, faster, and readable by
+    # screen readers and text search.
+    with plt.rc_context({"svg.fonttype": "none"}):
+        figure.savefig(buffer, format="svg", metadata=metadata)
     plt.close(figure)
     text = buffer.getvalue()
     start = text.find("<svg")

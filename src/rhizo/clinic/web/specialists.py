@@ -75,7 +75,7 @@ def _groups(name: str, own: OutcomeSummary, clinic: OutcomeSummary) -> tuple[Rat
         months = mine.checkpoint.months
         groups.append(
             RateGroup(
-                f"responders at {months} months",
+                f"responders\nat {months} months",
                 (_bar(name, mine.responders), _bar("whole clinic", theirs.responders)),
             )
         )
@@ -83,7 +83,7 @@ def _groups(name: str, own: OutcomeSummary, clinic: OutcomeSummary) -> tuple[Rat
         months = mine.checkpoint.months
         groups.append(
             RateGroup(
-                f"PGIC much improved, {months} months",
+                f"PGIC much or very much\nimproved at {months} months",
                 (_bar(name, mine.satisfied), _bar("whole clinic", theirs.satisfied)),
             )
         )
