@@ -203,4 +203,5 @@ def screenshot(page: Page, name: str) -> Path:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the smoke test first: a Playwright/Chromium skew then fails there, plainly."""
-    items.sort(key=lambda item: 0 if item.path.name == "test_smoke.py" else 1)
+    smoke = Path(__file__).with_name("test_smoke.py")
+    items.sort(key=lambda item: 0 if item.path == smoke else 1)
