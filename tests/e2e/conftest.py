@@ -92,7 +92,6 @@ def _serve(app: object) -> tuple[uvicorn.Server, threading.Thread, str]:
         target=server.run, kwargs={"sockets": [sock]}, name="e2e-uvicorn", daemon=True
     )
     thread.start()
-    thread.join(timeout=0)
     waited = 0.0
     while not server.started:
         if not thread.is_alive():
