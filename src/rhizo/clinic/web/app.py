@@ -23,7 +23,7 @@ from rhizo.clinic.api import create_app
 from rhizo.clinic.common import NotFoundError
 from rhizo.clinic.config import Settings
 from rhizo.clinic.deps import API_PREFIX
-from rhizo.clinic.web import forms, pages, planner, specialists
+from rhizo.clinic.web import access, forms, pages, planner, specialists
 from rhizo.clinic.web.headers import SecurityHeadersMiddleware
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -77,20 +77,20 @@ def install_error_pages(app: FastAPI) -> None:
     api_not_found: Handler | None = app.exception_handlers.get(NotFoundError)
     api_http: Handler | None = app.exception_handlers.get(StarletteHTTPException)
 
-    @app.exception_handler(pages.LoginRequired)
-    def _login(request: Request, error: pages.LoginRequired) -> Response:
+    @app.exception_handler(access.LoginRequired)
+    def _login(request: Request, error: access.LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(error.next_path, safe='/')}", status_code=303)
 
-    @app.exception_handler(pages.PageForbidden)
-    def _forbidden(request: Request, error: pages.PageForbidden) -> Response:
+    @app.exception_handler(access.PageForbidden)
+    def _forbidden(request: Request, error: access.PageForbidden) -> Response:
         return error_page(request, 403)
 
-    @app.exception_handler(pages.CsrfRefused)
-    def _csrf(request: Request, error: pages.CsrfRefused) -> Response:
+    @app.exception_handler(access.CsrfRefused)
+    def _csrf(request: Request, error: access.CsrfRefused) -> Response:
         return error_page(request, 403)
 
-    @app.exception_handler(pages.PageNotFound)
-    def _missing(request: Request, error: pages.PageNotFound) -> Response:
+    @app.exception_handler(access.PageNotFound)
+    def _missing(request: Request, error: access.PageNotFound) -> Response:
         return error_page(request, 404)
 
     @app.exception_handler(NotFoundError)

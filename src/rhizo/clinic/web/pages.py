@@ -9,13 +9,12 @@ Every POST form carries a CSRF token checked here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -23,13 +22,26 @@ from sqlalchemy.orm import Session
 
 from rhizo import DISCLAIMER
 from rhizo.clinic.auth import service as auth_service
-from rhizo.clinic.auth.models import Actor, Role, User
-from rhizo.clinic.auth.permissions import Permission, allows
+from rhizo.clinic.auth.models import Role
+from rhizo.clinic.auth.permissions import Permission
 from rhizo.clinic.deps import SessionDep, request_id
 from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.followup.models import FollowUpCreate, FollowUpSource
 from rhizo.clinic.patient import service as patient_service
 from rhizo.clinic.web import session as web_session
+from rhizo.clinic.web.access import (
+    AnyUser,
+    CsrfRefused,
+    DiaryUser,
+    PageForbidden,
+    PatientListUser,
+    PatientPageUser,
+    PortalUser,
+    WebUser,
+    check_csrf,
+    client_ip,
+    read_form,
+)
 from rhizo.clinic.web.record import load_record, screen
 from rhizo.pathway.aftercare import plan_aftercare
 from rhizo.pathway.education import faq, procedure_steps
@@ -40,70 +52,6 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates"))
 PAGE_SIZE = 25
 
 router = APIRouter(include_in_schema=False)
-
-
-class LoginRequired(Exception):
-    """No valid session: redirect to the login page."""
-
-    def __init__(self, next_path: str) -> None:
-        super().__init__(next_path)
-        self.next_path = next_path
-
-
-class PageForbidden(Exception):
-    """The role may not see this page (rendered as the 403 page)."""
-
-
-class PageNotFound(Exception):
-    """No such record (rendered as the 404 page)."""
-
-
-class CsrfRefused(Exception):
-    """A form without the right CSRF token (rendered as 403)."""
-
-
-@dataclass(frozen=True)
-class WebUser:
-    """The logged-in user of a page request."""
-
-    user: User
-    actor: Actor
-    csrf: str
-    patient_id: int | None
-
-    def can(self, permission: Permission) -> bool:
-        """Whether the role holds ``permission`` outright."""
-        return allows(self.user.role, permission)
-
-
-def _ip(request: Request) -> str | None:
-    return request.client.host if request.client is not None else None
-
-
-def current_web_user(request: Request, session: SessionDep) -> WebUser:
-    """The session's active user; redirect to login otherwise."""
-    data = web_session.read_session(request)
-    if data is not None:
-        user = session.get(User, data.user_id)
-        if user is not None and user.is_active and user.role.value == data.role:
-            actor = Actor(
-                user_id=user.id,
-                username=user.username,
-                role=user.role,
-                request_id=request_id(request),
-                ip=_ip(request),
-            )
-            pid = (
-                patient_service.patient_id_of_user(session=session, user_id=user.id)
-                if user.role is Role.PATIENT
-                else None
-            )
-            return WebUser(user=user, actor=actor, csrf=data.csrf, patient_id=pid)
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    raise LoginRequired(target)
-
-
-WebUserDep = Annotated[WebUser, Depends(current_web_user)]
 
 
 def render(
@@ -130,16 +78,6 @@ def render(
     return response
 
 
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
-
-
-def _check_csrf(user: WebUser, form: dict[str, str]) -> None:
-    if not web_session.csrf_ok(user.csrf, form.get(web_session.CSRF_FIELD)):
-        raise CsrfRefused
-
-
 def _safe_next(value: str | None) -> str:
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value
@@ -162,7 +100,7 @@ def login_page(request: Request, next: str = "/") -> Response:
 @router.post("/login", response_class=HTMLResponse)
 async def login_submit(request: Request) -> Response:
     """Check the CSRF token and the credentials (every attempt is audited)."""
-    form = await _form(request)
+    form = await read_form(request)
     if not web_session.pre_login_csrf_ok(request, form.get(web_session.CSRF_FIELD)):
         raise CsrfRefused
     factory = request.app.state.session_factory
@@ -173,7 +111,7 @@ async def login_submit(request: Request) -> Response:
             username=form.get("username", "")[:200],
             password=form.get("password", "")[:200],
             request_id=request_id(request),
-            ip=_ip(request),
+            ip=client_ip(request),
         )
     finally:
         session.close()
@@ -200,16 +138,16 @@ async def login_submit(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, user: WebUserDep) -> Response:
+async def logout(request: Request, user: AnyUser) -> Response:
     """End the session."""
-    _check_csrf(user, await _form(request))
+    check_csrf(user, await read_form(request))
     response = RedirectResponse("/login", status_code=303)
     web_session.end_session(response)
     return response
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(user: WebUserDep) -> Response:
+def home(user: AnyUser) -> Response:
     """Each role's start page."""
     if user.user.role is Role.PATIENT:
         return RedirectResponse("/portal", status_code=303)
@@ -223,11 +161,9 @@ def home(user: WebUserDep) -> Response:
 
 @router.get("/patients", response_class=HTMLResponse)
 def patients_page(
-    request: Request, user: WebUserDep, session: SessionDep, q: str = "", page: int = 1
+    request: Request, user: PatientListUser, session: SessionDep, q: str = "", page: int = 1
 ) -> Response:
     """Patients by name, with search (name words or MRN prefix) and paging."""
-    if not user.can(Permission.PATIENT_READ):
-        raise PageForbidden
     page = max(1, min(page, 100_000))
     q = q.strip()[:100]
     rows, total = patient_service.get_all(
@@ -253,16 +189,6 @@ def patients_page(
     )
 
 
-def _may_read_patient(user: WebUser, patient_id: int) -> bool:
-    if user.can(Permission.PATIENT_READ):
-        return True
-    return (
-        user.user.role is Role.PATIENT
-        and user.can(Permission.OWN_RECORD_READ)
-        and user.patient_id == patient_id
-    )
-
-
 def _pain_svg(record: Any) -> str:
     figure = pain_figure(
         record.pain_points(), record.procedure_dates(), baseline_nrs=record.baseline_nrs
@@ -272,11 +198,9 @@ def _pain_svg(record: Any) -> str:
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 def patient_page(
-    request: Request, user: WebUserDep, session: SessionDep, patient_id: int
+    request: Request, user: PatientPageUser, session: SessionDep, patient_id: int
 ) -> Response:
     """One patient: timeline, pain trajectory plot, candidacy verdict (read audited)."""
-    if not _may_read_patient(user, patient_id):
-        raise PageForbidden
     patient = patient_service.get(session=session, actor=user.actor, patient_id=patient_id)
     record = load_record(session, patient)
     today = date.today()
@@ -299,7 +223,7 @@ def patient_page(
 
 
 def _portal_context(user: WebUser, session: Session) -> dict[str, Any]:
-    if user.user.role is not Role.PATIENT or user.patient_id is None:
+    if user.patient_id is None:  # a patient login not linked to a record
         raise PageForbidden
     patient = patient_service.get(session=session, actor=user.actor, patient_id=user.patient_id)
     record = load_record(session, patient)
@@ -320,7 +244,7 @@ def _portal_context(user: WebUser, session: Session) -> dict[str, Any]:
 
 
 @router.get("/portal", response_class=HTMLResponse)
-def portal_page(request: Request, user: WebUserDep, session: SessionDep) -> Response:
+def portal_page(request: Request, user: PortalUser, session: SessionDep) -> Response:
     """The patient's own plan, what happens on the day, aftercare, FAQ, pain diary."""
     ctx = _portal_context(user, session)
     ctx.update({"errors": {}, "values": {}, "saved": request.query_params.get("saved") == "1"})
@@ -328,11 +252,11 @@ def portal_page(request: Request, user: WebUserDep, session: SessionDep) -> Resp
 
 
 @router.post("/portal/diary", response_class=HTMLResponse)
-async def portal_diary(request: Request, user: WebUserDep, session: SessionDep) -> Response:
+async def portal_diary(request: Request, user: DiaryUser, session: SessionDep) -> Response:
     """Record a pain diary entry (NRS, optional ODI) for the patient's own record."""
-    form = await _form(request)
-    _check_csrf(user, form)
-    if user.patient_id is None or not user.can(Permission.OWN_DIARY_WRITE):
+    form = await read_form(request)
+    check_csrf(user, form)
+    if user.patient_id is None:
         raise PageForbidden
     values = {
         "followed_on": form.get("followed_on", "").strip(),

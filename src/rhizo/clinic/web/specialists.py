@@ -20,13 +20,13 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from rhizo.clinic.auth.permissions import Permission
 from rhizo.clinic.deps import SessionDep
 from rhizo.clinic.specialist import outcomes
 from rhizo.clinic.specialist.outcome_cache import SnapshotCache
 from rhizo.clinic.specialist.outcomes import OutcomeSnapshot, OutcomeSummary, SpecialistOutcomes
 from rhizo.clinic.specialist.proportion import MIN_DENOMINATOR, Proportion
-from rhizo.clinic.web.pages import PageForbidden, WebUser, WebUserDep, render
+from rhizo.clinic.web.access import SpecialistReader
+from rhizo.clinic.web.pages import render
 from rhizo.plots.specialist import RateBar, RateGroup, rates_svg
 
 router = APIRouter(include_in_schema=False)
@@ -51,11 +51,6 @@ def outcome_cache(request: Request) -> SnapshotCache:
             cache = SnapshotCache(compute)
             state.outcome_cache = cache
     return cache
-
-
-def _allowed(user: WebUser) -> None:
-    if not user.can(Permission.SPECIALIST_READ):
-        raise PageForbidden
 
 
 def _bar(label: str, proportion: Proportion) -> RateBar:
@@ -101,9 +96,8 @@ def outcome_svg(result: SpecialistOutcomes) -> str:
 
 
 @router.get("/specialists", response_class=HTMLResponse)
-def specialists_page(request: Request, user: WebUserDep, session: SessionDep) -> Response:
+def specialists_page(request: Request, user: SpecialistReader, session: SessionDep) -> Response:
     """Every specialist: volume and the responder rate at 6 months."""
-    _allowed(user)
     today = date.today()
     overview = outcomes.specialists_overview(
         session=session,
@@ -127,10 +121,9 @@ def specialists_page(request: Request, user: WebUserDep, session: SessionDep) ->
 
 @router.get("/specialists/{specialist_id}", response_class=HTMLResponse)
 def specialist_page(
-    request: Request, user: WebUserDep, session: SessionDep, specialist_id: int
+    request: Request, user: SpecialistReader, session: SessionDep, specialist_id: int
 ) -> Response:
     """One specialist: qualifications, volume, rates with CIs beside the clinic, plot."""
-    _allowed(user)
     today = date.today()
     result = outcomes.specialist_outcomes(
         session=session,

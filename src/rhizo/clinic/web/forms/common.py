@@ -12,21 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import sqlalchemy as sa
-from fastapi import Depends
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from rhizo.clinic.auth.models import Role
-from rhizo.clinic.auth.permissions import Permission
 from rhizo.clinic.common import InvalidInputError
 from rhizo.clinic.patient import service as patient_service
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.procedure.models import Procedure
-from rhizo.clinic.web.pages import PageForbidden, WebUser, WebUserDep
+from rhizo.clinic.web.access import WebUser
 
 #: Longest value kept from one form field (the models' own limits are shorter,
 #: except notes); a longer value is cut before validation so a pasted megabyte
@@ -37,27 +34,6 @@ Values = dict[str, str]
 Errors = dict[str, str]
 
 
-class require_web:
-    """A page dependency: the logged-in user's role must hold ``permission`` (default deny).
-
-    The patient role is refused outright: patients write only their own diary,
-    through the portal. Anonymous requests are redirected to the login page by
-    :func:`rhizo.clinic.web.pages.current_web_user` before this runs.
-    """
-
-    def __init__(self, permission: Permission) -> None:
-        self.permission = permission
-
-    def __call__(self, user: WebUserDep) -> WebUser:
-        if user.user.role is Role.PATIENT or not user.can(self.permission):
-            raise PageForbidden
-        return user
-
-
-#: The same permissions the REST API routes use for these writes
-#: (``ClinicalWriter`` and ``ProcedureWriter`` in :mod:`rhizo.clinic.deps`).
-ClinicalFormUser = Annotated[WebUser, Depends(require_web(Permission.CLINICAL_WRITE))]
-ProcedureFormUser = Annotated[WebUser, Depends(require_web(Permission.PROCEDURE_WRITE))]
 
 
 def read_patient(session: Session, user: WebUser, patient_id: int) -> Patient:

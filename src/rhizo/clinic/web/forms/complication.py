@@ -15,8 +15,8 @@ from rhizo.clinic.complication import service as complication_service
 from rhizo.clinic.complication.models import ComplicationCreate, ComplicationType, Severity
 from rhizo.clinic.deps import SessionDep
 from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
 from rhizo.clinic.web.forms.common import (
-    ClinicalFormUser,
     Errors,
     Values,
     choices,
@@ -29,7 +29,7 @@ from rhizo.clinic.web.forms.common import (
     validation_errors,
     values_of,
 )
-from rhizo.clinic.web.pages import WebUser, _check_csrf, _form, render
+from rhizo.clinic.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,8 +72,8 @@ async def complication_submit(
     request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
 ) -> Response:
     """Validate through :class:`ComplicationCreate` and record through its service."""
-    form = await _form(request)
-    _check_csrf(user, form)
+    form = await read_form(request)
+    check_csrf(user, form)
     patient = read_patient(session, user, patient_id)
     values = values_of(form, FIELDS)
     raw: dict[str, Any] = given(values)

@@ -24,8 +24,8 @@ from rhizo.clinic.discharge.models import Discharge, DischargeCreate, Dispositio
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Sedation
 from rhizo.clinic.procedure.models import Procedure
+from rhizo.clinic.web.access import ClinicalFormUser, PageNotFound, WebUser, check_csrf, read_form
 from rhizo.clinic.web.forms.common import (
-    ClinicalFormUser,
     Errors,
     Values,
     aware_datetime,
@@ -37,7 +37,7 @@ from rhizo.clinic.web.forms.common import (
     validation_errors,
     values_of,
 )
-from rhizo.clinic.web.pages import PageNotFound, WebUser, _check_csrf, _form, render
+from rhizo.clinic.web.pages import render
 from rhizo.pathway.aftercare import discharge_criteria, plan_aftercare
 
 router = APIRouter(include_in_schema=False)
@@ -107,8 +107,8 @@ async def discharge_submit(
     request: Request, user: ClinicalFormUser, session: SessionDep, procedure_id: int
 ) -> Response:
     """Validate through :class:`DischargeCreate` and record through the discharge service."""
-    form = await _form(request)
-    _check_csrf(user, form)
+    form = await read_form(request)
+    check_csrf(user, form)
     procedure = _procedure(session, procedure_id)
     patient = read_patient(session, user, procedure.patient_id)
     values = values_of(form, FIELDS) | {name: "1" if name in form else "" for name in CHECKBOXES}

@@ -20,8 +20,8 @@ from rhizo.clinic.deps import SessionDep
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan import service as plan_service
 from rhizo.clinic.plan.models import PlanCreate, Sedation
+from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
 from rhizo.clinic.web.forms.common import (
-    ClinicalFormUser,
     Errors,
     Values,
     choices,
@@ -33,7 +33,7 @@ from rhizo.clinic.web.forms.common import (
     validation_errors,
     values_of,
 )
-from rhizo.clinic.web.pages import WebUser, _check_csrf, _form, render
+from rhizo.clinic.web.pages import render
 from rhizo.pathway.premed import RiskFactor, procedures
 
 router = APIRouter(include_in_schema=False)
@@ -80,8 +80,8 @@ async def plan_submit(
     request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
 ) -> Response:
     """Validate through :class:`PlanCreate`; the plan service computes the holds."""
-    form = await _form(request)
-    _check_csrf(user, form)
+    form = await read_form(request)
+    check_csrf(user, form)
     patient = read_patient(session, user, patient_id)
     # Several ticked risk factors share one name; _form keeps only the last.
     risks = [str(v)[:64] for v in (await request.form()).getlist("risk_factors")][:10]

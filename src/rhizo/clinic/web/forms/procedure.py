@@ -34,9 +34,9 @@ from rhizo.clinic.procedure.models import (
     Technique,
 )
 from rhizo.clinic.specialist.models import Specialist
+from rhizo.clinic.web.access import PageForbidden, ProcedureFormUser, WebUser, check_csrf, read_form
 from rhizo.clinic.web.forms.common import (
     Errors,
-    ProcedureFormUser,
     Values,
     aware_datetime,
     given,
@@ -55,7 +55,7 @@ from rhizo.clinic.web.forms.lesions import (
     new_row,
     row_values,
 )
-from rhizo.clinic.web.pages import PageForbidden, WebUser, _check_csrf, _form, render
+from rhizo.clinic.web.pages import render
 from rhizo.pathway.gates import MotorResponse, SensoryResponse
 
 router = APIRouter(include_in_schema=False)
@@ -192,8 +192,8 @@ async def procedure_submit(
     request: Request, user: ProcedureFormUser, session: SessionDep, patient_id: int
 ) -> Response:
     """Add or remove a row, or record the procedure and every lesion (all or nothing)."""
-    form = await _form(request)
-    _check_csrf(user, form)
+    form = await read_form(request)
+    check_csrf(user, form)
     patient = read_patient(session, user, patient_id)
     values = values_of(form, FIELDS)
     rows = _rows(form)
@@ -226,8 +226,8 @@ async def procedure_submit(
 @router.post("/patients/{patient_id}/procedures/gate", response_class=HTMLResponse)
 async def gate_fragment(request: Request, user: ProcedureFormUser, patient_id: int) -> Response:
     """The verdict box of one row (``row`` = its index), for htmx; nothing is stored."""
-    form = await _form(request)
-    _check_csrf(user, form)
+    form = await read_form(request)
+    check_csrf(user, form)
     index = form.get("row", "")
     if not index.isdigit() or int(index) >= MAX_ROWS:
         return HTMLResponse("row must be a lesion row index", status_code=422)
@@ -243,8 +243,8 @@ async def gate_fragment(request: Request, user: ProcedureFormUser, patient_id: i
 @router.post("/patients/{patient_id}/procedures/row", response_class=HTMLResponse)
 async def row_fragment(request: Request, user: ProcedureFormUser, patient_id: int) -> Response:
     """One new lesion row (and the updated ``lesion_count``, out of band), for htmx."""
-    form = await _form(request)
-    _check_csrf(user, form)
+    form = await read_form(request)
+    check_csrf(user, form)
     rows = _rows(form)
     if len(rows) >= MAX_ROWS:
         ctx: dict[str, Any] = {"count": len(rows), "full": True}

@@ -1,0 +1,188 @@
+"""Who may open a page: the logged-in user, page permissions as dependencies, CSRF.
+
+Every page route declares one :class:`PageAccess` dependency (default deny:
+``tests/web/test_page_matrix.py`` walks the routes and fails on a page without
+one). The permissions are the REST API's (:mod:`rhizo.clinic.auth.permissions`),
+so a role sees in the browser exactly what it may call on ``/api/v1``.
+
+An anonymous request is redirected to the login page (:class:`LoginRequired`);
+a role without the permission gets the plain 403 page (:class:`PageForbidden`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+
+from rhizo.clinic.auth.models import Actor, Role, User
+from rhizo.clinic.auth.permissions import Permission, allows
+from rhizo.clinic.deps import SessionDep, request_id
+from rhizo.clinic.patient import service as patient_service
+from rhizo.clinic.web import session as web_session
+
+Audience = Literal["staff", "patient", "any"]
+
+
+class LoginRequired(Exception):
+    """No valid session: redirect to the login page."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class PageForbidden(Exception):
+    """The role may not see this page (rendered as the 403 page)."""
+
+
+class PageNotFound(Exception):
+    """No such record (rendered as the 404 page)."""
+
+
+class CsrfRefused(Exception):
+    """A form without the right CSRF token (rendered as 403)."""
+
+
+@dataclass(frozen=True)
+class WebUser:
+    """The logged-in user of a page request."""
+
+    user: User
+    actor: Actor
+    csrf: str
+    patient_id: int | None
+
+    def can(self, permission: Permission) -> bool:
+        """Whether the role holds ``permission`` outright."""
+        return allows(self.user.role, permission)
+
+    @property
+    def is_patient(self) -> bool:
+        """Whether this is a patient (who sees only their own record)."""
+        return self.user.role is Role.PATIENT
+
+
+def client_ip(request: Request) -> str | None:
+    """The client's address for the audit trail."""
+    return request.client.host if request.client is not None else None
+
+
+def current_web_user(request: Request, session: SessionDep) -> WebUser:
+    """The session's active user; redirect to login otherwise.
+
+    The user is reloaded on every request, so a deactivation or a role change
+    ends the session at once.
+    """
+    data = web_session.read_session(request)
+    if data is not None:
+        user = session.get(User, data.user_id)
+        if user is not None and user.is_active and user.role.value == data.role:
+            actor = Actor(
+                user_id=user.id,
+                username=user.username,
+                role=user.role,
+                request_id=request_id(request),
+                ip=client_ip(request),
+            )
+            pid = (
+                patient_service.patient_id_of_user(session=session, user_id=user.id)
+                if user.role is Role.PATIENT
+                else None
+            )
+            return WebUser(user=user, actor=actor, csrf=data.csrf, patient_id=pid)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    raise LoginRequired(target)
+
+
+WebUserDep = Annotated[WebUser, Depends(current_web_user)]
+
+
+class PageAccess:
+    """A page dependency: who may open the page (default deny).
+
+    ``permission``: the role must hold it (None: no permission beyond the
+    audience). ``audience``: ``"staff"`` pages refuse the patient role even
+    where a permission would match (patients see only their own record, through
+    the portal); ``"patient"`` pages (the portal) are for the patient role only,
+    so an admin, who holds every permission, still gets 403 there; ``"any"``
+    lets every logged-in role in.
+    """
+
+    def __init__(
+        self, permission: Permission | None, *, audience: Audience = "staff"
+    ) -> None:
+        self.permission = permission
+        self.audience = audience
+
+    def allows(self, user: WebUser) -> bool:
+        """Whether ``user`` may open the page."""
+        if self.audience == "staff" and user.is_patient:
+            return False
+        if self.audience == "patient" and not user.is_patient:
+            return False
+        return self.permission is None or user.can(self.permission)
+
+    def __call__(self, user: WebUserDep) -> WebUser:
+        if not self.allows(user):
+            raise PageForbidden
+        return user
+
+
+class OwnOrStaffAccess(PageAccess):
+    """A page about one patient: staff who may read patients, or that patient.
+
+    The patient id comes from the path (``{patient_id}``), so a patient who
+    edits the URL to another id gets the 403 page, never the other record.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(Permission.PATIENT_READ, audience="any")
+
+    def __call__(self, user: WebUserDep, patient_id: int) -> WebUser:  # type: ignore[override]
+        if user.can(Permission.PATIENT_READ) and not user.is_patient:
+            return user
+        if (
+            user.is_patient
+            and user.can(Permission.OWN_RECORD_READ)
+            and user.patient_id is not None
+            and user.patient_id == patient_id
+        ):
+            return user
+        raise PageForbidden
+
+
+#: Staff pages of the clinic (the REST API's ``PatientReader`` staff roles).
+PatientListUser = Annotated[WebUser, Depends(PageAccess(Permission.PATIENT_READ))]
+#: One patient's page: staff, or the patient themself.
+PatientPageUser = Annotated[WebUser, Depends(OwnOrStaffAccess())]
+#: Entry forms: the permissions of the REST routes for the same writes.
+ClinicalFormUser = Annotated[WebUser, Depends(PageAccess(Permission.CLINICAL_WRITE))]
+ProcedureFormUser = Annotated[WebUser, Depends(PageAccess(Permission.PROCEDURE_WRITE))]
+#: Specialist outcomes (aggregates, no single patient's data).
+SpecialistReader = Annotated[WebUser, Depends(PageAccess(Permission.SPECIALIST_READ))]
+#: The lesion planner shows no patient data: every staff role.
+StaffUser = Annotated[WebUser, Depends(PageAccess(None))]
+#: The patient portal: the patient role reading their own record.
+PortalUser = Annotated[
+    WebUser, Depends(PageAccess(Permission.OWN_RECORD_READ, audience="patient"))
+]
+#: The patient's pain diary.
+DiaryUser = Annotated[
+    WebUser, Depends(PageAccess(Permission.OWN_DIARY_WRITE, audience="patient"))
+]
+#: Any logged-in user (the start page, logout).
+AnyUser = Annotated[WebUser, Depends(PageAccess(None, audience="any"))]
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The posted form's text fields (file uploads are ignored)."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def check_csrf(user: WebUser, form: dict[str, str]) -> None:
+    """Refuse a form whose CSRF token is not the session's."""
+    if not web_session.csrf_ok(user.csrf, form.get(web_session.CSRF_FIELD)):
+        raise CsrfRefused
