@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import matplotlib
 
@@ -20,6 +20,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedFormatter, FixedLocator
 
 #: Cohen 2010 (via rhizo.pathway knowledge ``outcomes/responder``): >= 50 % relief.
 RESPONDER_RELIEF_PERCENT = 50.0
@@ -27,6 +28,26 @@ RESPONDER_RELIEF_PERCENT = 50.0
 
 def _days(dates: Sequence[date]) -> np.ndarray:
     return np.array(dates, dtype="datetime64[D]")
+
+
+def _month_ticks(first: date, last: date, most: int = 8) -> list[date]:
+    """First days of months bracketing ``first``..``last``, every 1-60 months, about ``most``.
+
+    Fixed ticks instead of matplotlib's AutoDateLocator, which recomputes its
+    rrule at each of the several tick updates of a draw (docs/performance.md).
+    The first tick is on or before ``first`` and the last after ``last``, so
+    the ticks can bound the axis.
+    """
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    step = next((s for s in (1, 2, 3, 4, 6, 12, 24, 36) if months / s <= most), 60)
+    index = first.year * 12 + first.month - 1
+    index -= index % step  # the last multiple of step at or before first's month
+    ticks: list[date] = []
+    while not ticks or ticks[-1] <= last:
+        year, month = divmod(index, 12)
+        ticks.append(date(year, month + 1, 1))
+        index += step
+    return ticks
 
 
 @dataclass(frozen=True)
@@ -51,10 +72,11 @@ def pain_figure(
     The responder threshold is ``baseline * (1 - relief_percent / 100)``: a score
     at or below it is at least ``relief_percent`` % relief of the baseline.
     """
-    figure, axes = plt.subplots(figsize=(8.0, 3.4))
+    figure = Figure(figsize=(8.0, 3.4))
+    axes = figure.add_subplot()
     # Fixed margins: constrained layout re-measures every text and took about two
     # thirds of the patient page's time (docs/performance.md, registry).
-    figure.subplots_adjust(left=0.075, right=0.985, top=0.92, bottom=0.12)
+    figure.subplots_adjust(left=0.075, right=0.97, top=0.92, bottom=0.12)
     clinic = sorted((p for p in points if not p.diary), key=lambda p: p.on)
     diary = sorted((p for p in points if p.diary), key=lambda p: p.on)
     if clinic:
@@ -93,9 +115,23 @@ def pain_figure(
         )
     axes.set_ylim(-0.3, 10.3)
     axes.set_ylabel("NRS (0 = no pain, 10 = worst)")
-    axes.set_title(title, fontsize=10)
+    # y given: no automatic title placement (it measures the tick labels at every draw).
+    axes.set_title(title, fontsize=10, y=1.0)
     axes.grid(alpha=0.3)
-    axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))  # type: ignore[no-untyped-call]
+    shown = [p.on for p in points] + list(procedure_dates)
+    if shown:
+        first, last = min(shown), max(shown)
+        margin = timedelta(days=max(10, round((last - first).days * 0.04)))
+        first, last = first - margin, last + margin
+        ticks = [t for t in _month_ticks(first, last) if first <= t <= last]
+        label = "%Y-%m"
+        if len(ticks) < 2:  # a few days only: label the dates themselves
+            ticks, label = sorted(set(shown))[:8], "%Y-%m-%d"
+        axes.set_xlim(_days([first])[0], _days([last])[0])
+        axes.xaxis.set_major_locator(
+            FixedLocator([float(mdates.date2num(np.datetime64(t, "D"))) for t in ticks])  # type: ignore[no-untyped-call]
+        )
+        axes.xaxis.set_major_formatter(FixedFormatter([t.strftime(label) for t in ticks]))
     if not points and not procedure_dates:
         axes.text(0.5, 0.5, "no scores recorded yet", transform=axes.transAxes, ha="center")
     handles, _ = axes.get_legend_handles_labels()
