@@ -1,0 +1,149 @@
+"""Default deny for pages: every page route declares a PageAccess; the role x page matrix holds.
+
+The expected matrix is written from the role definitions (issue 6 and the REST
+API's matrix in tests/clinic/test_api_permissions.py), not read from the code's
+permission table, so a wrong entry on either side fails. A new page that is not
+in :data:`EXPECTED` fails :func:`test_every_page_is_in_the_matrix`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+
+from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.procedure.models import Procedure
+from rhizo.clinic.specialist.models import Specialist
+from rhizo.clinic.web.access import PageAccess
+from tests.web.conftest import csrf_of
+
+AsRole = Callable[[str], TestClient]
+ROLES = ("admin", "clinician", "nurse", "researcher", "auditor", "patient")
+STAFF = {"admin", "clinician", "nurse"}
+EVERY_STAFF_ROLE = STAFF | {"researcher", "auditor"}
+PUBLIC = {("GET", "/login"), ("POST", "/login")}
+
+#: (method, path) -> roles that may use it. ``{own}`` / ``{other}`` are filled
+#: with the demo patient's own record and another patient's.
+EXPECTED: dict[tuple[str, str], set[str]] = {
+    ("GET", "/"): set(ROLES),
+    ("POST", "/logout"): set(ROLES),
+    ("GET", "/patients"): STAFF,
+    ("GET", "/patients/{other}"): STAFF,
+    ("GET", "/patients/{own}"): STAFF | {"patient"},
+    ("GET", "/portal"): {"patient"},
+    ("POST", "/portal/diary"): {"patient"},
+    ("GET", "/planner"): EVERY_STAFF_ROLE,
+    ("POST", "/planner"): EVERY_STAFF_ROLE,
+    # Aggregates, no single patient's data: the API's specialist readers.
+    ("GET", "/specialists"): STAFF | {"researcher"},
+    ("GET", "/specialists/{specialist_id}"): STAFF | {"researcher"},
+    # Clinical writes: the API's ClinicalWriter (nurses chart too).
+    **{
+        (method, f"/patients/{{other}}/{kind}/new"): STAFF
+        for kind in ("blocks", "plans", "followups", "complications")
+        for method in ("GET", "POST")
+    },
+    ("GET", "/procedures/{procedure_id}/discharge"): STAFF,
+    ("POST", "/procedures/{procedure_id}/discharge"): STAFF,
+    # Procedures: physicians only (the API's ProcedureWriter).
+    ("GET", "/patients/{other}/procedures/new"): {"admin", "clinician"},
+    ("POST", "/patients/{other}/procedures/new"): {"admin", "clinician"},
+    ("POST", "/patients/{other}/procedures/gate"): {"admin", "clinician"},
+    ("POST", "/patients/{other}/procedures/row"): {"admin", "clinician"},
+}
+
+
+def page_routes(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
+    found = []
+    for context in iter_route_contexts(app.routes):
+        route = context.route
+        if isinstance(route, APIRoute) and not context.path.startswith("/api/"):
+            for method in sorted(context.methods or ()):
+                found.append((method, context.path, route))
+    return found
+
+
+def _calls(dependant: Any) -> list[Any]:
+    calls = []
+    for sub in dependant.dependencies:
+        calls.append(sub.call)
+        calls.extend(_calls(sub))
+    return calls
+
+
+def _generic(path: str) -> str:
+    return path.replace("{own}", "{patient_id}").replace("{other}", "{patient_id}")
+
+
+def test_every_page_route_declares_access(web_app: FastAPI) -> None:
+    missing = [
+        f"{method} {path}"
+        for method, path, route in page_routes(web_app)
+        if (method, path) not in PUBLIC
+        and not any(isinstance(call, PageAccess) for call in _calls(route.dependant))
+    ]
+    assert not missing, f"page routes without a PageAccess dependency: {missing}"
+
+
+def test_every_page_is_in_the_matrix(web_app: FastAPI) -> None:
+    routes = {(method, path) for method, path, _ in page_routes(web_app)} - PUBLIC
+    declared = {(method, _generic(path)) for method, path in EXPECTED}
+    assert routes == declared
+
+
+def _ids(app: FastAPI) -> dict[str, int]:
+    session = app.state.session_factory()
+    try:
+        own = session.scalar(sa.select(Patient.id).where(Patient.user_id.is_not(None)))
+        other = session.scalar(
+            sa.select(Patient.id).where(Patient.user_id.is_(None)).order_by(Patient.id)
+        )
+        procedure = session.scalar(
+            sa.select(Procedure.id).where(Procedure.patient_id == other).order_by(Procedure.id)
+        )
+        specialist = session.scalar(sa.select(Specialist.id).order_by(Specialist.id))
+    finally:
+        session.close()
+    ids = {"own": own, "other": other, "procedure_id": procedure, "specialist_id": specialist}
+    assert all(value is not None for value in ids.values()), ids
+    return {key: int(value) for key, value in ids.items() if value is not None}
+
+
+# Logout ends the session the other cases reuse: tests/web/test_pages.py covers it.
+CASES = [
+    (method, path, role)
+    for method, path in EXPECTED
+    if (method, path) != ("POST", "/logout")
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("method", "path", "role"), CASES, ids=[" ".join(c) for c in CASES])
+def test_role_page_matrix(
+    as_role: AsRole, web_app: FastAPI, method: str, path: str, role: str
+) -> None:
+    client = as_role(role)
+    url = re.sub(r"\{(\w+)\}", lambda m: str(_ids(web_app)[m[1]]), path)
+    if method == "GET":
+        response = client.get(url, follow_redirects=False)
+    else:
+        # A token of this session, so only the page's access rule can refuse;
+        # an empty form cannot create anything (it fails validation, 422).
+        token = csrf_of(client.get("/", follow_redirects=True).text)
+        response = client.post(url, data={"csrf_token": token}, follow_redirects=False)
+    allowed = role in EXPECTED[(method, path)]
+    location = response.headers.get("location", "")
+    assert not location.startswith("/login"), "a logged-in user is never sent to log in"
+    if allowed:
+        assert response.status_code in (200, 303, 422), (response.status_code, response.text)
+    else:
+        assert response.status_code == 403, response.status_code
+        assert "DEMO-" not in response.text
