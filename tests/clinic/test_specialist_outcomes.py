@@ -452,6 +452,32 @@ def test_cache_returns_stale_while_refreshing_in_background() -> None:
     assert len(calls) == 2
 
 
+def test_cache_serves_yesterday_while_computing_today() -> None:
+    import threading
+
+    computed: list[date] = []
+    done = threading.Event()
+
+    def compute(as_of: date) -> outcomes.OutcomeSnapshot:
+        computed.append(as_of)
+        if len(computed) > 1:
+            done.set()
+        return _fake_snapshot(as_of, len(computed))
+
+    cache = SnapshotCache(compute, max_age_s=300, clock=lambda: 0.0)
+    day = date(2026, 1, 1)
+    assert cache.get(day).as_of == day  # first request of the process: computed now
+    served = cache.get(day + timedelta(days=1))
+    assert served.as_of == day  # yesterday's, labelled as such, while today's computes
+    assert done.wait(5)
+    for _ in range(100):
+        if cache.get(day + timedelta(days=1)).as_of == day + timedelta(days=1):
+            break
+        threading.Event().wait(0.02)
+    assert cache.get(day + timedelta(days=1)).as_of == day + timedelta(days=1)
+    assert computed == [day, day + timedelta(days=1)]
+
+
 def test_cache_refuses_negative_age() -> None:
     with pytest.raises(ValueError, match="max_age_s"):
         SnapshotCache(lambda day: _fake_snapshot(day, 0), max_age_s=-1)

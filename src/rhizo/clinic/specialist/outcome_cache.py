@@ -6,8 +6,10 @@ every page view and pointless to repeat: rates over years of procedures do not
 move between two page views. So the pages read the latest snapshot for today's
 date; once it is older than ``max_age_s`` the next request still gets it
 immediately while one background thread computes a fresh one
-(stale-while-revalidate). Only the very first request of a day waits for the
-computation. The page shows when its figures were computed.
+(stale-while-revalidate); on a new day the previous day's snapshot is served,
+with its own date, until today's is ready. Only the first request after the
+process starts waits for a computation. The page shows the date its figures
+are as of and when they were computed.
 
 Writes in other processes or in this one are seen at the next refresh, so a
 figure is at most ``max_age_s`` plus one computation old.
@@ -73,11 +75,21 @@ class SnapshotCache:
             self._entries.clear()
 
     def get(self, as_of: date) -> OutcomeSnapshot:
-        """The snapshot for ``as_of``: cached, stale while a refresh runs, or computed now."""
+        """The snapshot for ``as_of``, or an older one while a refresh runs (check its
+        ``as_of``), or one computed now when there is none at all."""
         with self._lock:
             entry = self._entries.get(as_of)
+            if entry is None and self._entries and self._background:
+                # A new day: yesterday's snapshot (labelled with its own date) until
+                # today's is computed, so no request waits at midnight.
+                entry = self._entries[max(self._entries)]
+                if entry.snapshot.as_of > as_of:
+                    entry = None
             if entry is not None:
-                fresh = self._clock() - entry.taken <= self._max_age_s
+                fresh = (
+                    entry.snapshot.as_of == as_of
+                    and self._clock() - entry.taken <= self._max_age_s
+                )
                 if fresh or as_of in self._refreshing:
                     return entry.snapshot
                 if self._background:
@@ -86,7 +98,7 @@ class SnapshotCache:
                         target=self._refresh, args=(as_of,), name="outcome-refresh", daemon=True
                     ).start()
                     return entry.snapshot
-        # First request for this date (or a synchronous refresh): compute now.
+        # The first request of this process (or a synchronous refresh): compute now.
         return self._store(as_of, self._compute(as_of))
 
     def _store(self, as_of: date, snapshot: OutcomeSnapshot) -> OutcomeSnapshot:

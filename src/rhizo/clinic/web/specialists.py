@@ -98,12 +98,9 @@ def outcome_svg(result: SpecialistOutcomes) -> str:
 @router.get("/specialists", response_class=HTMLResponse)
 def specialists_page(request: Request, user: SpecialistReader, session: SessionDep) -> Response:
     """Every specialist: volume and the responder rate at 6 months."""
-    today = date.today()
+    snapshot = outcome_cache(request).get(date.today())
     overview = outcomes.specialists_overview(
-        session=session,
-        actor=user.actor,
-        as_of=today,
-        snapshot=outcome_cache(request).get(today),
+        session=session, actor=user.actor, as_of=snapshot.as_of, snapshot=snapshot
     )
     return render(
         request,
@@ -124,13 +121,13 @@ def specialist_page(
     request: Request, user: SpecialistReader, session: SessionDep, specialist_id: int
 ) -> Response:
     """One specialist: qualifications, volume, rates with CIs beside the clinic, plot."""
-    today = date.today()
+    snapshot = outcome_cache(request).get(date.today())
     result = outcomes.specialist_outcomes(
         session=session,
         actor=user.actor,
         specialist_id=specialist_id,
-        as_of=today,
-        snapshot=outcome_cache(request).get(today),
+        as_of=snapshot.as_of,  # yesterday's, for the seconds after midnight
+        snapshot=snapshot,
     )
     return render(
         request,
