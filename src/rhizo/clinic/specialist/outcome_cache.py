@@ -1,7 +1,7 @@
 """The latest outcome snapshot, shared by the specialist pages, refreshed in the background.
 
-A snapshot is one pass over every completed procedure (about 2 s at 100,000
-patients on SQLite, 0.5 s on PostgreSQL; docs/performance.md), too slow for
+A snapshot is one pass over every completed procedure (2.6 s at 100,000
+patients on SQLite, 1.1 s on PostgreSQL; docs/performance.md), too slow for
 every page view and pointless to repeat: rates over years of procedures do not
 move between two page views. So the pages read the latest snapshot for today's
 date; once it is older than ``max_age_s`` the next request still gets it
