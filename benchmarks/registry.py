@@ -28,6 +28,7 @@ PostgreSQL comes from ``RHIZO_BENCH_POSTGRES_URL`` or ``RHIZO_TEST_POSTGRES_URL`
 (``source scripts/postgres.sh``); the benchmark creates and drops its own
 database ``rhizo_bench`` on that server.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -101,7 +102,11 @@ def _pgic(relief: float) -> int:
 
 
 def _patient_rows(
-    rng: random.Random, fake: Faker, index: int, now: datetime, counts: dict[str, int],
+    rng: random.Random,
+    fake: Faker,
+    index: int,
+    now: datetime,
+    counts: dict[str, int],
     rows: dict[str, list[dict[str, Any]]],
 ) -> None:
     """One patient: a condition, physiotherapy, two blocks with the baseline NRS, 0-2
@@ -112,35 +117,62 @@ def _patient_rows(
     stamp = {"created_at": now, "updated_at": now}
     given, family = fake.first_name(), fake.last_name()
     pid = index + 1
-    rows["patients"].append({
-        "id": pid, "mrn": f"SYN-{pid:07d}", "given_name": given, "family_name": family,
-        "given_key": search_key(given), "family_key": search_key(family),
-        "birth_date": date(1940, 1, 1) + timedelta(days=rng.randrange(20_000)),
-        "sex": rng.choice(["female", "male"]), "synthetic": True, **stamp,
-    })
+    rows["patients"].append(
+        {
+            "id": pid,
+            "mrn": f"SYN-{pid:07d}",
+            "given_name": given,
+            "family_name": family,
+            "given_key": search_key(given),
+            "family_key": search_key(family),
+            "birth_date": date(1940, 1, 1) + timedelta(days=rng.randrange(20_000)),
+            "sex": rng.choice(["female", "male"]),
+            "synthetic": True,
+            **stamp,
+        }
+    )
     n_procedures = rng.choice([0, 1, 1, 1, 2])
     first = today - timedelta(days=rng.randrange(30, 1500))
     seen = first - timedelta(days=rng.randint(35, 70))
     baseline = rng.randint(4, 9)
-    rows["conditions"].append({
-        "patient_id": pid, "icd10_code": "M47.816",
-        "description": "Spondylosis without myelopathy or radiculopathy, lumbar region",
-        "onset_date": seen - timedelta(days=rng.randint(120, 1500)), "region": "lumbar",
-        "side": "bilateral", "status": "active", **stamp,
-    })
-    rows["care_trials"].append({
-        "patient_id": pid, "modality": "physiotherapy",
-        "start_date": seen - timedelta(weeks=rng.randint(10, 20)),
-        "end_date": seen - timedelta(weeks=1), "relief_percent": rng.randint(0, 30), **stamp,
-    })
+    rows["conditions"].append(
+        {
+            "patient_id": pid,
+            "icd10_code": "M47.816",
+            "description": "Spondylosis without myelopathy or radiculopathy, lumbar region",
+            "onset_date": seen - timedelta(days=rng.randint(120, 1500)),
+            "region": "lumbar",
+            "side": "bilateral",
+            "status": "active",
+            **stamp,
+        }
+    )
+    rows["care_trials"].append(
+        {
+            "patient_id": pid,
+            "modality": "physiotherapy",
+            "start_date": seen - timedelta(weeks=rng.randint(10, 20)),
+            "end_date": seen - timedelta(weeks=1),
+            "relief_percent": rng.randint(0, 30),
+            **stamp,
+        }
+    )
     for n, days in enumerate((0, 14)):
-        rows["blocks"].append({
-            "patient_id": pid, "performed_on": seen + timedelta(days=days),
-            "block_type": "medial_branch", "levels": ["L4-L5", "L5-S1"], "side": "bilateral",
-            "agent": "lidocaine" if n == 0 else "bupivacaine", "volume_ml": 0.5,
-            "baseline_nrs": baseline, "relief_percent": rng.randint(80, 100),
-            "relief_hours": 2.0 if n == 0 else 6.0, **stamp,
-        })
+        rows["blocks"].append(
+            {
+                "patient_id": pid,
+                "performed_on": seen + timedelta(days=days),
+                "block_type": "medial_branch",
+                "levels": ["L4-L5", "L5-S1"],
+                "side": "bilateral",
+                "agent": "lidocaine" if n == 0 else "bupivacaine",
+                "volume_ml": 0.5,
+                "baseline_nrs": baseline,
+                "relief_percent": rng.randint(80, 100),
+                "relief_hours": 2.0 if n == 0 else 6.0,
+                **stamp,
+            }
+        )
     when = first
     for _ in range(n_procedures):
         if when >= today:
@@ -149,22 +181,42 @@ def _patient_rows(
         proc_id = counts["procedures"]
         performer = rng.randint(1, len(SPECIALISTS))
         early_success = SPECIALISTS[performer - 1][4]
-        rows["procedures"].append({
-            "id": proc_id, "patient_id": pid, "performer_id": performer,
-            "performed_at": datetime(when.year, when.month, when.day, 9, tzinfo=UTC),
-            "technique": "conventional", "region": "lumbar", "side": "bilateral",
-            "levels": ["L4-L5", "L5-S1"], "sedation": "none", "status": "completed", **stamp,
-        })
+        rows["procedures"].append(
+            {
+                "id": proc_id,
+                "patient_id": pid,
+                "performer_id": performer,
+                "performed_at": datetime(when.year, when.month, when.day, 9, tzinfo=UTC),
+                "technique": "conventional",
+                "region": "lumbar",
+                "side": "bilateral",
+                "levels": ["L4-L5", "L5-S1"],
+                "sedation": "none",
+                "status": "completed",
+                **stamp,
+            }
+        )
         for ordinal in range(1, 5):
-            rows["lesions"].append({
-                "procedure_id": proc_id, "ordinal": ordinal,
-                "target_nerve": "L4 medial branch", "side": "right" if ordinal % 2 else "left",
-                "performed": True, "gauge": 18, "tip_length_mm": 10.0,
-                "set_temperature_c": 80.0, "duration_s": 90.0,
-                "motor_response": "multifidus", "sensory_response": "concordant",
-                "sensory_threshold_v": 0.3, "motor_test_voltage_v": 2.0,
-                "local_anaesthetic_given": True, "gate_proceed": True, "gate_findings": [],
-            })
+            rows["lesions"].append(
+                {
+                    "procedure_id": proc_id,
+                    "ordinal": ordinal,
+                    "target_nerve": "L4 medial branch",
+                    "side": "right" if ordinal % 2 else "left",
+                    "performed": True,
+                    "gauge": 18,
+                    "tip_length_mm": 10.0,
+                    "set_temperature_c": 80.0,
+                    "duration_s": 90.0,
+                    "motor_response": "multifidus",
+                    "sensory_response": "concordant",
+                    "sensory_threshold_v": 0.3,
+                    "motor_test_voltage_v": 2.0,
+                    "local_anaesthetic_given": True,
+                    "gate_proceed": True,
+                    "gate_findings": [],
+                }
+            )
         success = rng.random() < early_success
         weeks = draw_relief_weeks(rng) if success else 0.0
         peak = rng.uniform(0.5, 0.9) if success else rng.uniform(0.0, 0.4)
@@ -177,36 +229,59 @@ def _patient_rows(
                 continue
             relief = peak if days / 7 <= weeks else min(faded, peak)
             nrs = max(0, min(10, round(baseline * (1 - relief) + rng.choice((-1, 0, 0, 1)))))
-            rows["followups"].append({
-                "patient_id": pid, "procedure_id": proc_id, "followed_on": on, "nrs": nrs,
-                "odi": max(0, min(100, round(baseline * 5 * (1 - relief)))),
-                "pgic": _pgic(relief), "source": "phone" if days == 14 else "clinic", **stamp,
-            })
+            rows["followups"].append(
+                {
+                    "patient_id": pid,
+                    "procedure_id": proc_id,
+                    "followed_on": on,
+                    "nrs": nrs,
+                    "odi": max(0, min(100, round(baseline * 5 * (1 - relief)))),
+                    "pgic": _pgic(relief),
+                    "source": "phone" if days == 14 else "clinic",
+                    **stamp,
+                }
+            )
         if rng.random() < 0.1:
             for day in range(10, 200, 21):  # diary entries, not linked to the procedure
                 on = when + timedelta(days=day)
                 if on <= today:
-                    rows["followups"].append({
-                        "patient_id": pid, "procedure_id": None, "followed_on": on,
-                        "nrs": rng.randint(1, 9), "odi": None, "pgic": None,
-                        "source": "diary", **stamp,
-                    })
+                    rows["followups"].append(
+                        {
+                            "patient_id": pid,
+                            "procedure_id": None,
+                            "followed_on": on,
+                            "nrs": rng.randint(1, 9),
+                            "odi": None,
+                            "pgic": None,
+                            "source": "diary",
+                            **stamp,
+                        }
+                    )
         if rng.random() < 0.06:
             onset = when + timedelta(days=rng.randint(1, 7))
-            rows["complications"].append({
-                "patient_id": pid, "procedure_id": proc_id,
-                "type": rng.choice(COMPLICATION_TYPES),
-                "severity": "mild" if rng.random() < 0.8 else "moderate",
-                "onset_date": onset, "resolved_on": onset + timedelta(days=rng.randint(10, 42)),
-                **stamp,
-            })
+            rows["complications"].append(
+                {
+                    "patient_id": pid,
+                    "procedure_id": proc_id,
+                    "type": rng.choice(COMPLICATION_TYPES),
+                    "severity": "mild" if rng.random() < 0.8 else "moderate",
+                    "onset_date": onset,
+                    "resolved_on": onset + timedelta(days=rng.randint(10, 42)),
+                    **stamp,
+                }
+            )
         when = when + timedelta(weeks=weeks + rng.randint(8, 20))
 
 
 TABLES = (
-    ("patients", Patient), ("conditions", Condition), ("care_trials", CareTrial),
-    ("blocks", DiagnosticBlock), ("procedures", Procedure), ("lesions", Lesion),
-    ("followups", FollowUp), ("complications", Complication),
+    ("patients", Patient),
+    ("conditions", Condition),
+    ("care_trials", CareTrial),
+    ("blocks", DiagnosticBlock),
+    ("procedures", Procedure),
+    ("lesions", Lesion),
+    ("followups", FollowUp),
+    ("complications", Complication),
 )
 
 
@@ -222,14 +297,32 @@ def fill(url: str, n_patients: int, seed: int = 42) -> dict[str, int]:
     counts = dict.fromkeys((name for name, _ in TABLES), 0)
     try:
         with engine.begin() as connection:
-            connection.execute(sa.insert(User), [{
-                "username": "bench", "password_hash": hash_password(PASSWORD),
-                "role": Role.ADMIN, "is_active": True, "created_at": now, "updated_at": now}])
-            specialists = [{"display_name": f"Dr {fake.last_name()}", "specialty": specialty,
-                            "board_certification": board, "fellowship": fellowship,
-                            "years_in_practice": years, "active": True,
-                            "created_at": now, "updated_at": now}
-                           for specialty, board, fellowship, years, _ in SPECIALISTS]
+            connection.execute(
+                sa.insert(User),
+                [
+                    {
+                        "username": "bench",
+                        "password_hash": hash_password(PASSWORD),
+                        "role": Role.ADMIN,
+                        "is_active": True,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                ],
+            )
+            specialists = [
+                {
+                    "display_name": f"Dr {fake.last_name()}",
+                    "specialty": specialty,
+                    "board_certification": board,
+                    "fellowship": fellowship,
+                    "years_in_practice": years,
+                    "active": True,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for specialty, board, fellowship, years, _ in SPECIALISTS
+            ]
             connection.execute(sa.insert(Specialist), specialists)
         procedures_so_far = {"procedures": 0}
         for start in range(0, n_patients, BATCH):
@@ -294,7 +387,8 @@ def _web_login(client: httpx.Client) -> None:
     if match is None:
         raise RuntimeError("the login page has no CSRF field")
     response = client.post(
-        "/login", data={"username": "bench", "password": PASSWORD, "csrf_token": match.group(1)})
+        "/login", data={"username": "bench", "password": PASSWORD, "csrf_token": match.group(1)}
+    )
     if response.status_code != 303:
         raise RuntimeError(f"web login failed: {response.status_code}")
 
@@ -323,8 +417,11 @@ def snapshot_cost(url: str, repeats: int = 3) -> dict[str, Any]:
         session.close()
         engine.dispose()
     procedures = sum(counts.procedures for counts in snapshot.counts.values())
-    return {"procedures": procedures, "median_s": round(statistics.median(seconds), 3),
-            "min_s": round(min(seconds), 3)}
+    return {
+        "procedures": procedures,
+        "median_s": round(statistics.median(seconds), 3),
+        "min_s": round(min(seconds), 3),
+    }
 
 
 def measure(url: str, n_patients: int, n_requests: int, seed: int = 7) -> dict[str, Any]:
@@ -334,8 +431,11 @@ def measure(url: str, n_patients: int, n_requests: int, seed: int = 7) -> dict[s
     rng = random.Random(seed)
     engine = create_db_engine(url)
     with engine.connect() as connection:
-        families = connection.execute(
-            sa.select(Patient.family_key).order_by(Patient.id).limit(5000)).scalars().all()
+        families = (
+            connection.execute(sa.select(Patient.family_key).order_by(Patient.id).limit(5000))
+            .scalars()
+            .all()
+        )
     engine.dispose()
     prefixes = sorted({key[:3] for key in families if len(key) >= 3})
     command = [sys.executable, "-c", SERVER, url, SECRET, str(port)]
@@ -348,8 +448,9 @@ def measure(url: str, n_patients: int, n_requests: int, seed: int = 7) -> dict[s
                         break
                     except httpx.TransportError:
                         time.sleep(0.1)
-                token = client.post("/api/v1/auth/token",
-                                    data={"username": "bench", "password": PASSWORD}).json()
+                token = client.post(
+                    "/api/v1/auth/token", data={"username": "bench", "password": PASSWORD}
+                ).json()
                 client.headers["Authorization"] = f"Bearer {token['access_token']}"
                 results: dict[str, Any] = {}
                 cases = {
@@ -377,8 +478,7 @@ def measure(url: str, n_patients: int, n_requests: int, seed: int = 7) -> dict[s
                 # The first specialist page of the day computes the outcome snapshot.
                 start = time.perf_counter()
                 web.get("/specialists/1").raise_for_status()
-                results["specialist_page_first_ms"] = round(
-                    (time.perf_counter() - start) * 1000, 1)
+                results["specialist_page_first_ms"] = round((time.perf_counter() - start) * 1000, 1)
                 pages = {
                     "patient_page": lambda: f"/patients/{rng.randint(1, n_patients)}",
                     "specialist_page": lambda: f"/specialists/{rng.randint(1, len(SPECIALISTS))}",
@@ -432,7 +532,7 @@ def main() -> None:
         "client": "httpx, one connection, sequential requests",
         "server": "uvicorn, one process, 127.0.0.1",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
-                   f"{platform.python_version()}",
+        f"{platform.python_version()}",
         "backends": {},
     }
     with tempfile.TemporaryDirectory() as tmp:
@@ -451,17 +551,22 @@ def main() -> None:
             counts = fill(url, args.patients)
             fill_s = time.perf_counter() - start
             print(f"{backend}: filled in {fill_s:.1f} s; timing {args.requests} requests each")
-            report["backends"][backend] = {"rows": counts, "fill_s": round(fill_s, 1),
-                                           "outcome_snapshot": snapshot_cost(url),
-                                           **measure(url, args.patients, args.requests)}
+            report["backends"][backend] = {
+                "rows": counts,
+                "fill_s": round(fill_s, 1),
+                "outcome_snapshot": snapshot_cost(url),
+                **measure(url, args.patients, args.requests),
+            }
 
     print(f"\n{'backend':<10} {'endpoint':<34} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}")
     for backend, result in report["backends"].items():
         for name, label in ENDPOINTS:
             r = result[name]
             print(f"{backend:<10} {label:<34} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['mean_ms']:>8}")
-        print(f"{backend:<10} outcome snapshot {result['outcome_snapshot']['median_s']} s; "
-              f"first specialist page {result['specialist_page_first_ms']} ms")
+        print(
+            f"{backend:<10} outcome snapshot {result['outcome_snapshot']['median_s']} s; "
+            f"first specialist page {result['specialist_page_first_ms']} ms"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwrote {args.out}")

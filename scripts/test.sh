@@ -18,6 +18,7 @@ source scripts/postgres.sh
 source scripts/chromium.sh
 
 echo "== ruff";  .venv/bin/ruff check src tests benchmarks examples scripts
+echo "== ruff format"; .venv/bin/ruff format --check src tests benchmarks examples scripts
 echo "== mypy";  .venv/bin/mypy
 echo "== layers"; .venv/bin/lint-imports
 

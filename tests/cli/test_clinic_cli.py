@@ -26,14 +26,16 @@ def db(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'cli.sqlite3'}"
 
 
-def _add_user(db: str, monkeypatch: pytest.MonkeyPatch, *args: str,
-              password: str = PASSWORD) -> int:
+def _add_user(
+    db: str, monkeypatch: pytest.MonkeyPatch, *args: str, password: str = PASSWORD
+) -> int:
     monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
     return main(["user", "add", *args, "--db", db])
 
 
-def test_db_upgrade_then_user_add(db: str, monkeypatch: pytest.MonkeyPatch,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_db_upgrade_then_user_add(
+    db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["db", "upgrade", "--db", db]) == 0
     assert migrate.head_revision() in capsys.readouterr().out
     assert _add_user(db, monkeypatch, "dr.who", "--role", "clinician") == 0
@@ -59,8 +61,12 @@ def test_db_upgrade_then_user_add(db: str, monkeypatch: pytest.MonkeyPatch,
     ],
 )
 def test_user_add_bad_input_is_one_line_exit_2(
-    db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-    args: list[str], password: str, needle: str,
+    db: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    password: str,
+    needle: str,
 ) -> None:
     assert main(["db", "upgrade", "--db", db]) == 0
     capsys.readouterr()
@@ -71,8 +77,9 @@ def test_user_add_bad_input_is_one_line_exit_2(
     assert "short" not in err.split(":", 2)[-1] or "password" not in needle  # never echoed
 
 
-def test_duplicate_user_is_refused(db: str, monkeypatch: pytest.MonkeyPatch,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_duplicate_user_is_refused(
+    db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     main(["db", "upgrade", "--db", db])
     assert _add_user(db, monkeypatch, "ann", "--role", "nurse") == 0
     assert _add_user(db, monkeypatch, "ann", "--role", "nurse") == 2
@@ -107,10 +114,19 @@ def test_upgrade_add_serve_answers_on_loopback(db: str, monkeypatch: pytest.Monk
     assert _add_user(db, monkeypatch, "admin", "--role", "admin") == 0
     port = _free_port()
     env = {**os.environ, "RHIZO_SECRET_KEY": "s" * 48, "RHIZO_ENV": "production"}
-    command = [sys.executable, "-c", "import sys; from rhizo.cli import main; sys.exit(main())",
-               "serve", "--db", db, "--port", str(port)]
-    with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL) as server:
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from rhizo.cli import main; sys.exit(main())",
+        "serve",
+        "--db",
+        db,
+        "--port",
+        str(port),
+    ]
+    with subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    ) as server:
         try:
             base = f"http://127.0.0.1:{port}"
             for _ in range(100):
@@ -122,10 +138,13 @@ def test_upgrade_add_serve_answers_on_loopback(db: str, monkeypatch: pytest.Monk
             else:
                 pytest.fail("rhizo serve did not answer within 10 s")
             assert docs.status_code == 200
-            token = httpx.post(base + "/api/v1/auth/token",
-                               data={"username": "admin", "password": PASSWORD}).json()
-            me = httpx.get(base + "/api/v1/auth/me",
-                           headers={"Authorization": f"Bearer {token['access_token']}"})
+            token = httpx.post(
+                base + "/api/v1/auth/token", data={"username": "admin", "password": PASSWORD}
+            ).json()
+            me = httpx.get(
+                base + "/api/v1/auth/me",
+                headers={"Authorization": f"Bearer {token['access_token']}"},
+            )
             assert me.json()["role"] == "admin"
         finally:
             server.terminate()

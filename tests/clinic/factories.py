@@ -111,8 +111,9 @@ def good_lesion(**overrides: Any) -> dict[str, Any]:
     return values
 
 
-def procedure_payload(performer_id: int, lesions: list[dict[str, Any]], **overrides: Any
-                      ) -> dict[str, Any]:
+def procedure_payload(
+    performer_id: int, lesions: list[dict[str, Any]], **overrides: Any
+) -> dict[str, Any]:
     values: dict[str, Any] = {
         "performer_id": performer_id,
         "performed_at": datetime(2025, 2, 3, 9, 30, tzinfo=UTC).isoformat(),

@@ -35,16 +35,22 @@ class Walker:
         self.client, self.session, self.headers = client, session, headers
         self.called: set[tuple[str, str]] = set()
 
-    def __call__(self, method: str, template: str, expect: int, action: AuditAction | None,
-                 json: Any = None, **ids: int) -> Any:
+    def __call__(
+        self,
+        method: str,
+        template: str,
+        expect: int,
+        action: AuditAction | None,
+        json: Any = None,
+        **ids: int,
+    ) -> Any:
         url = "/api/v1" + template.format(**ids)
         before = self.session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
         response = self.client.request(method, url, json=json, headers=self.headers)
         assert response.status_code == expect, (method, url, response.text)
         self.called.add((method, "/api/v1" + template))
         if action is not None:
-            rows = self.session.scalars(
-                sa.select(AuditEvent).where(AuditEvent.id > before)).all()
+            rows = self.session.scalars(sa.select(AuditEvent).where(AuditEvent.id > before)).all()
             assert any(row.action == action for row in rows), (method, url, rows)
             if "patient_id" in ids:
                 assert any(row.patient_id == ids["patient_id"] for row in rows), (method, url)
@@ -58,42 +64,94 @@ def test_episode_of_care_is_audited_route_by_route(
     admin = make_user(session, Role.ADMIN)
     specialist = make_specialist(session)
     call = Walker(client, session, token_for(admin))
-    CREATE, READ, UPDATE, DELETE = (AuditAction.CREATE, AuditAction.READ, AuditAction.UPDATE,
-                                    AuditAction.DELETE)
+    CREATE, READ, UPDATE, DELETE = (
+        AuditAction.CREATE,
+        AuditAction.READ,
+        AuditAction.UPDATE,
+        AuditAction.DELETE,
+    )
 
-    patient = call("POST", "/patients", 201, CREATE, json={
-        "mrn": "WALK-0001", "given_name": "Zoë", "family_name": "Ødegård",
-        "birth_date": "1958-04-03", "sex": "female", "email": "z@example.org"})
+    patient = call(
+        "POST",
+        "/patients",
+        201,
+        CREATE,
+        json={
+            "mrn": "WALK-0001",
+            "given_name": "Zoë",
+            "family_name": "Ødegård",
+            "birth_date": "1958-04-03",
+            "sex": "female",
+            "email": "z@example.org",
+        },
+    )
     pid = patient["id"]
     assert call("GET", "/patients", 200, READ)["total"] >= 1
     found = call("GET", "/patients?search=odeg", 200, READ)
     assert [p["id"] for p in found["items"]] == [pid]
     call("GET", "/patients/{patient_id}", 200, READ, patient_id=pid)
-    assert call("PATCH", "/patients/{patient_id}", 200, UPDATE, json={"phone": "+44 20 7946 0000"},
-                patient_id=pid)["phone"] == "+44 20 7946 0000"
+    assert (
+        call(
+            "PATCH",
+            "/patients/{patient_id}",
+            200,
+            UPDATE,
+            json={"phone": "+44 20 7946 0000"},
+            patient_id=pid,
+        )["phone"]
+        == "+44 20 7946 0000"
+    )
 
     simple: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
-        "conditions": ("condition_id",
-                       {"icd10_code": "M47.816", "description": "Lumbar spondylosis",
-                        "onset_date": "2023-01-10", "region": "lumbar"},
-                       {"status": "remission"}),
-        "care-trials": ("trial_id",
-                        {"modality": "physiotherapy", "start_date": "2023-02-01",
-                         "end_date": "2023-05-01", "relief_percent": 10},
-                        {"relief_percent": 20}),
-        "blocks": ("block_id",
-                   {"performed_on": "2024-11-02", "levels": ["L4-L5", "L5-S1"], "side": "right",
-                    "agent": "lidocaine", "volume_ml": 0.5, "relief_percent": 85,
-                    "relief_hours": 3, "baseline_nrs": 7},
-                   {"relief_hours": 4}),
-        "medications": ("medication_id",
-                        {"name": "clopidogrel", "dose": "75 mg daily"}, {"dose": "75 mg"}),
-        "complications": ("complication_id",
-                          {"type": "neuritis", "severity": "mild", "onset_date": "2025-02-10"},
-                          {"resolved_on": "2025-02-20"}),
-        "followups": ("followup_id",
-                      {"followed_on": "2025-03-03", "nrs": 2, "odi": 18, "pgic": 2},
-                      {"notes": "walking further"}),
+        "conditions": (
+            "condition_id",
+            {
+                "icd10_code": "M47.816",
+                "description": "Lumbar spondylosis",
+                "onset_date": "2023-01-10",
+                "region": "lumbar",
+            },
+            {"status": "remission"},
+        ),
+        "care-trials": (
+            "trial_id",
+            {
+                "modality": "physiotherapy",
+                "start_date": "2023-02-01",
+                "end_date": "2023-05-01",
+                "relief_percent": 10,
+            },
+            {"relief_percent": 20},
+        ),
+        "blocks": (
+            "block_id",
+            {
+                "performed_on": "2024-11-02",
+                "levels": ["L4-L5", "L5-S1"],
+                "side": "right",
+                "agent": "lidocaine",
+                "volume_ml": 0.5,
+                "relief_percent": 85,
+                "relief_hours": 3,
+                "baseline_nrs": 7,
+            },
+            {"relief_hours": 4},
+        ),
+        "medications": (
+            "medication_id",
+            {"name": "clopidogrel", "dose": "75 mg daily"},
+            {"dose": "75 mg"},
+        ),
+        "complications": (
+            "complication_id",
+            {"type": "neuritis", "severity": "mild", "onset_date": "2025-02-10"},
+            {"resolved_on": "2025-02-20"},
+        ),
+        "followups": (
+            "followup_id",
+            {"followed_on": "2025-03-03", "nrs": 2, "odi": 18, "pgic": 2},
+            {"notes": "walking further"},
+        ),
     }
     kept: dict[str, tuple[str, int]] = {}
     for kind, (id_name, create, change) in simple.items():
@@ -102,55 +160,147 @@ def test_episode_of_care_is_audited_route_by_route(
         kept[kind] = (id_name, row["id"])
         call("GET", base, 200, READ, patient_id=pid)
         call("GET", base + f"/{{{id_name}}}", 200, READ, patient_id=pid, **{id_name: row["id"]})
-        call("PATCH", base + f"/{{{id_name}}}", 200, UPDATE, json=change, patient_id=pid,
-             **{id_name: row["id"]})
+        call(
+            "PATCH",
+            base + f"/{{{id_name}}}",
+            200,
+            UPDATE,
+            json=change,
+            patient_id=pid,
+            **{id_name: row["id"]},
+        )
         if kind not in ("medications", "followups"):
-            call("DELETE", base + f"/{{{id_name}}}", 204, DELETE, patient_id=pid,
-                 **{id_name: row["id"]})
-            call("GET", base + f"/{{{id_name}}}", 404, None, patient_id=pid,
-                 **{id_name: row["id"]})
+            call(
+                "DELETE",
+                base + f"/{{{id_name}}}",
+                204,
+                DELETE,
+                patient_id=pid,
+                **{id_name: row["id"]},
+            )
+            call("GET", base + f"/{{{id_name}}}", 404, None, patient_id=pid, **{id_name: row["id"]})
 
-    plan = call("POST", "/patients/{patient_id}/plans", 201, CREATE, patient_id=pid, json={
-        "procedure": "cervical-facet-rf", "planned_date": "2025-02-03", "side": "right",
-        "levels": ["C5-C6"], "sedation": "none"})
+    plan = call(
+        "POST",
+        "/patients/{patient_id}/plans",
+        201,
+        CREATE,
+        patient_id=pid,
+        json={
+            "procedure": "cervical-facet-rf",
+            "planned_date": "2025-02-03",
+            "side": "right",
+            "levels": ["C5-C6"],
+            "sedation": "none",
+        },
+    )
     assert plan["bleeding_risk"] == "intermediate"
     (hold,) = plan["holds"]
     assert hold["drug"] == "clopidogrel"
     call("GET", "/patients/{patient_id}/plans", 200, READ, patient_id=pid)
-    call("GET", "/patients/{patient_id}/plans/{plan_id}", 200, READ, patient_id=pid,
-         plan_id=plan["id"])
-    call("PATCH", "/patients/{patient_id}/plans/{plan_id}", 200, UPDATE, patient_id=pid,
-         plan_id=plan["id"], json={"status": "confirmed"})
+    call(
+        "GET",
+        "/patients/{patient_id}/plans/{plan_id}",
+        200,
+        READ,
+        patient_id=pid,
+        plan_id=plan["id"],
+    )
+    call(
+        "PATCH",
+        "/patients/{patient_id}/plans/{plan_id}",
+        200,
+        UPDATE,
+        patient_id=pid,
+        plan_id=plan["id"],
+        json={"status": "confirmed"},
+    )
 
     base = "/patients/{patient_id}/procedures"
-    procedure = call("POST", base, 201, CREATE, patient_id=pid, json=procedure_payload(
-        specialist.id, [good_lesion(), good_lesion(target_nerve="L5 dorsal ramus")],
-        plan_id=plan["id"]))
+    procedure = call(
+        "POST",
+        base,
+        201,
+        CREATE,
+        patient_id=pid,
+        json=procedure_payload(
+            specialist.id,
+            [good_lesion(), good_lesion(target_nerve="L5 dorsal ramus")],
+            plan_id=plan["id"],
+        ),
+    )
     proc = procedure["id"]
     assert len(procedure["lesions"]) == 2
     call("GET", base, 200, READ, patient_id=pid)
     call("GET", base + "/{procedure_id}", 200, READ, patient_id=pid, procedure_id=proc)
-    call("PATCH", base + "/{procedure_id}", 200, UPDATE, patient_id=pid, procedure_id=proc,
-         json={"notes": "uneventful"})
-    lesion = call("POST", base + "/{procedure_id}/lesions", 201, CREATE, patient_id=pid,
-                  procedure_id=proc, json=good_lesion(target_nerve="L3 medial branch"))
+    call(
+        "PATCH",
+        base + "/{procedure_id}",
+        200,
+        UPDATE,
+        patient_id=pid,
+        procedure_id=proc,
+        json={"notes": "uneventful"},
+    )
+    lesion = call(
+        "POST",
+        base + "/{procedure_id}/lesions",
+        201,
+        CREATE,
+        patient_id=pid,
+        procedure_id=proc,
+        json=good_lesion(target_nerve="L3 medial branch"),
+    )
     assert lesion["ordinal"] == 3
-    call("POST", base + "/{procedure_id}/discharge", 201, CREATE, patient_id=pid,
-         procedure_id=proc, json={"discharged_at": "2025-02-03T11:00:00Z", "nrs": 3,
-                                  "escort_present": True, "instructions_given": True})
-    call("POST", base + "/{procedure_id}/discharge", 409, None, patient_id=pid,
-         procedure_id=proc, json={"discharged_at": "2025-02-03T11:00:00Z",
-                                  "escort_present": True, "instructions_given": True})
+    call(
+        "POST",
+        base + "/{procedure_id}/discharge",
+        201,
+        CREATE,
+        patient_id=pid,
+        procedure_id=proc,
+        json={
+            "discharged_at": "2025-02-03T11:00:00Z",
+            "nrs": 3,
+            "escort_present": True,
+            "instructions_given": True,
+        },
+    )
+    call(
+        "POST",
+        base + "/{procedure_id}/discharge",
+        409,
+        None,
+        patient_id=pid,
+        procedure_id=proc,
+        json={
+            "discharged_at": "2025-02-03T11:00:00Z",
+            "escort_present": True,
+            "instructions_given": True,
+        },
+    )
     call("GET", base + "/{procedure_id}/discharge", 200, READ, patient_id=pid, procedure_id=proc)
     call("GET", "/research/cases", 200, AuditAction.EXPORT)
     call("DELETE", base + "/{procedure_id}", 204, DELETE, patient_id=pid, procedure_id=proc)
     assert count(session, Lesion, Lesion.procedure_id == proc) == 0
-    call("DELETE", "/patients/{patient_id}/plans/{plan_id}", 204, DELETE, patient_id=pid,
-         plan_id=plan["id"])
+    call(
+        "DELETE",
+        "/patients/{patient_id}/plans/{plan_id}",
+        204,
+        DELETE,
+        patient_id=pid,
+        plan_id=plan["id"],
+    )
     for kind in ("medications", "followups"):
         id_name, row_id = kept[kind]
-        call("DELETE", f"/patients/{{patient_id}}/{kind}/{{{id_name}}}", 204, DELETE,
-             patient_id=pid, **{id_name: row_id})
+        call(
+            "DELETE",
+            f"/patients/{{patient_id}}/{kind}/{{{id_name}}}",
+            204,
+            DELETE,
+            patient_id=pid,
+            **{id_name: row_id},
+        )
     call("DELETE", "/patients/{patient_id}", 204, DELETE, patient_id=pid)
     assert count(session, Procedure, Procedure.patient_id == pid) == 0
     # The trail outlives the patient.
@@ -164,12 +314,29 @@ def test_invalid_payload_names_field_value_and_rule(
     client: TestClient, session: Session, token_for: Callable[[User], Headers]
 ) -> None:
     headers = token_for(make_user(session, Role.CLINICIAN))
-    patient = client.post("/api/v1/patients", headers=headers, json={
-        "mrn": "BAD-0001", "given_name": "A", "family_name": "B", "birth_date": "1970-01-01",
-        "sex": "male"}).json()
-    response = client.post(f"/api/v1/patients/{patient['id']}/blocks", headers=headers, json={
-        "performed_on": "2025-01-01", "levels": ["L4-L6"], "side": "left", "agent": "lidocaine",
-        "volume_ml": 0.5, "relief_percent": 140})
+    patient = client.post(
+        "/api/v1/patients",
+        headers=headers,
+        json={
+            "mrn": "BAD-0001",
+            "given_name": "A",
+            "family_name": "B",
+            "birth_date": "1970-01-01",
+            "sex": "male",
+        },
+    ).json()
+    response = client.post(
+        f"/api/v1/patients/{patient['id']}/blocks",
+        headers=headers,
+        json={
+            "performed_on": "2025-01-01",
+            "levels": ["L4-L6"],
+            "side": "left",
+            "agent": "lidocaine",
+            "volume_ml": 0.5,
+            "relief_percent": 140,
+        },
+    )
     assert response.status_code == 422
     problems = {p["field"]: p for p in response.json()["detail"]}
     assert problems["relief_percent"]["value"] == 140
@@ -183,14 +350,24 @@ def test_blocked_lesion_over_http_is_422_with_the_reason_and_writes_nothing(
 ) -> None:
     headers = token_for(make_user(session, Role.CLINICIAN))
     specialist = make_specialist(session)
-    patient = client.post("/api/v1/patients", headers=headers, json={
-        "mrn": "GATE-0001", "given_name": "A", "family_name": "B", "birth_date": "1970-01-01",
-        "sex": "male"}).json()
+    patient = client.post(
+        "/api/v1/patients",
+        headers=headers,
+        json={
+            "mrn": "GATE-0001",
+            "given_name": "A",
+            "family_name": "B",
+            "birth_date": "1970-01-01",
+            "sex": "male",
+        },
+    ).json()
     before = count(session, Procedure), count(session, Lesion)
-    payload = procedure_payload(specialist.id, [
-        good_lesion(), good_lesion(), good_lesion(motor_response="limb")])
-    response = client.post(f"/api/v1/patients/{patient['id']}/procedures", headers=headers,
-                           json=payload)
+    payload = procedure_payload(
+        specialist.id, [good_lesion(), good_lesion(), good_lesion(motor_response="limb")]
+    )
+    response = client.post(
+        f"/api/v1/patients/{patient['id']}/procedures", headers=headers, json=payload
+    )
     assert response.status_code == 422
     (problem,) = response.json()["detail"]
     assert problem["field"] == "lesions[2].motor_response"
@@ -200,13 +377,15 @@ def test_blocked_lesion_over_http_is_422_with_the_reason_and_writes_nothing(
     assert (count(session, Procedure), count(session, Lesion)) == before
     # Schema-invalid third lesion: also nothing written.
     payload["lesions"][2] = good_lesion(set_temperature_c=140)
-    response = client.post(f"/api/v1/patients/{patient['id']}/procedures", headers=headers,
-                           json=payload)
+    response = client.post(
+        f"/api/v1/patients/{patient['id']}/procedures", headers=headers, json=payload
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "lesions[2].set_temperature_c"
     assert (count(session, Procedure), count(session, Lesion)) == before
-    check = client.post("/api/v1/gates/lesion", headers=headers,
-                        json=good_lesion(motor_response="limb"))
+    check = client.post(
+        "/api/v1/gates/lesion", headers=headers, json=good_lesion(motor_response="limb")
+    )
     assert check.json()["outcome"] == "blocked"
 
 
@@ -218,18 +397,23 @@ def test_login_success_and_failure_are_audited(client: TestClient, session: Sess
     assert bad.status_code == 401
     unknown = client.post("/api/v1/auth/token", data={"username": "ghost", "password": "no"})
     assert unknown.status_code == 401
-    good = client.post("/api/v1/auth/token",
-                       data={"username": user.username, "password": PASSWORD})
+    good = client.post("/api/v1/auth/token", data={"username": user.username, "password": PASSWORD})
     assert good.status_code == 200
     token = good.json()["access_token"]
     me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert me.json()["username"] == user.username
     actions = session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.actor_username.in_([user.username, "ghost"]))
-        .order_by(AuditEvent.id)).all()
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.actor_username.in_([user.username, "ghost"]))
+        .order_by(AuditEvent.id)
+    ).all()
     assert actions == [AuditAction.FAILED_LOGIN, AuditAction.FAILED_LOGIN, AuditAction.LOGIN]
-    assert client.get("/api/v1/auth/me",
-                      headers={"Authorization": "Bearer " + token[:-3] + "abc"}).status_code == 401
+    assert (
+        client.get(
+            "/api/v1/auth/me", headers={"Authorization": "Bearer " + token[:-3] + "abc"}
+        ).status_code
+        == 401
+    )
 
 
 @pytest.mark.parametrize("search", ["MRN-77", "smi", "ann smi", "SMITH"])
@@ -256,5 +440,7 @@ def test_search_treats_like_wildcards_literally(
     for search in ("%", "_mith", "s%h"):
         found = client.get("/api/v1/patients", params={"search": search}, headers=headers)
         assert found.json()["total"] == 0, search
-    assert re.fullmatch(r"[0-9a-f]{32}|[\w.-]+",
-                        client.get("/api/v1/patients", headers=headers).headers["x-request-id"])
+    assert re.fullmatch(
+        r"[0-9a-f]{32}|[\w.-]+",
+        client.get("/api/v1/patients", headers=headers).headers["x-request-id"],
+    )

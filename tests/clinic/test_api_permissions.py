@@ -24,14 +24,27 @@ from rhizo.clinic.config import Settings
 from rhizo.clinic.deps import PermissionDependency
 from rhizo.clinic.patient.models import Patient
 
-A, C, N, P, R, U = (Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.PATIENT, Role.RESEARCHER,
-                    Role.AUDITOR)
+A, C, N, P, R, U = (
+    Role.ADMIN,
+    Role.CLINICIAN,
+    Role.NURSE,
+    Role.PATIENT,
+    Role.RESEARCHER,
+    Role.AUDITOR,
+)
 STAFF = {A, C, N}
 STAFF_OR_OWN = STAFF | {P}
 EVERYONE = set(Role)
 
-CLINICAL = ("conditions", "care-trials", "blocks", "medications", "plans", "complications",
-            "followups")
+CLINICAL = (
+    "conditions",
+    "care-trials",
+    "blocks",
+    "medications",
+    "plans",
+    "complications",
+    "followups",
+)
 
 
 def expected_roles(method: str, path: str) -> set[Role] | None:
@@ -152,7 +165,9 @@ def test_permission_matrix(
 
 
 def test_patient_cannot_read_another_patients_record(
-    client: TestClient, session: Session, users: dict[Role, User],
+    client: TestClient,
+    session: Session,
+    users: dict[Role, User],
     token_for: Callable[[User], dict[str, str]],
 ) -> None:
     other = make_patient(session)
@@ -160,6 +175,9 @@ def test_patient_cannot_read_another_patients_record(
     for suffix in ("", "/followups", "/procedures", "/conditions", "/plans"):
         response = client.get(f"/api/v1/patients/{other.id}{suffix}", headers=headers)
         assert response.status_code == 403, suffix
-    response = client.post(f"/api/v1/patients/{other.id}/followups", headers=headers,
-                           json={"followed_on": "2025-01-01", "nrs": 4})
+    response = client.post(
+        f"/api/v1/patients/{other.id}/followups",
+        headers=headers,
+        json={"followed_on": "2025-01-01", "nrs": 4},
+    )
     assert response.status_code == 403

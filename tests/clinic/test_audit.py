@@ -15,8 +15,14 @@ from rhizo.clinic.auth.models import SYSTEM_ACTOR
 
 @pytest.fixture
 def event(session: Session) -> AuditEvent:
-    row = audit.record(session=session, actor=SYSTEM_ACTOR, action=AuditAction.READ,
-                       entity_type="patient", entity_id=1, patient_id=1)
+    row = audit.record(
+        session=session,
+        actor=SYSTEM_ACTOR,
+        action=AuditAction.READ,
+        entity_type="patient",
+        entity_id=1,
+        patient_id=1,
+    )
     session.commit()
     return row
 
@@ -35,20 +41,27 @@ def test_orm_delete_is_refused(session: Session, event: AuditEvent) -> None:
     session.rollback()
 
 
-@pytest.mark.parametrize("statement", [
-    sa.update(AuditEvent).values(entity_type="x"),
-    sa.delete(AuditEvent),
-])
-def test_bulk_statements_are_refused(session: Session, event: AuditEvent,
-                                     statement: sa.Executable) -> None:
+@pytest.mark.parametrize(
+    "statement",
+    [
+        sa.update(AuditEvent).values(entity_type="x"),
+        sa.delete(AuditEvent),
+    ],
+)
+def test_bulk_statements_are_refused(
+    session: Session, event: AuditEvent, statement: sa.Executable
+) -> None:
     with pytest.raises(AuditImmutableError):
         session.execute(statement)
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE audit_event SET entity_type = 'x'",
-    "DELETE FROM audit_event",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_event SET entity_type = 'x'",
+        "DELETE FROM audit_event",
+    ],
+)
 def test_database_trigger_refuses_raw_sql(session: Session, event: AuditEvent, sql: str) -> None:
     nested = session.begin_nested()
     with pytest.raises(DBAPIError, match="append-only"):
@@ -59,8 +72,13 @@ def test_database_trigger_refuses_raw_sql(session: Session, event: AuditEvent, s
 
 def test_list_filters_newest_first(session: Session) -> None:
     for patient_id in (7, 8, 7):
-        audit.record(session=session, actor=SYSTEM_ACTOR, action=AuditAction.READ,
-                     entity_type="patient", patient_id=patient_id)
+        audit.record(
+            session=session,
+            actor=SYSTEM_ACTOR,
+            action=AuditAction.READ,
+            entity_type="patient",
+            patient_id=patient_id,
+        )
     session.commit()
     rows, total = audit.list_events(session=session, limit=10, offset=0, patient_id=7)
     assert total == 2

@@ -69,5 +69,11 @@ def test_offsets_are_converted_to_utc(session: Session) -> None:
     patient.updated_at = datetime(2025, 1, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
     session.commit()
     session.expire_all()
-    assert session.get(type(patient), patient.id).updated_at == datetime(2025, 1, 1, 10, 0,  # type: ignore[union-attr]
-                                                                         tzinfo=UTC)
+    assert session.get(type(patient), patient.id).updated_at == datetime(
+        2025,
+        1,
+        1,
+        10,
+        0,  # type: ignore[union-attr]
+        tzinfo=UTC,
+    )

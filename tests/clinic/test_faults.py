@@ -94,11 +94,13 @@ def _check_consistent(url: str) -> tuple[int, int]:
             # Every procedure has all six lesions and its audit row: none half-written.
             per_procedure = connection.exec_driver_sql(
                 "SELECT p.id, COUNT(l.id) FROM procedures p LEFT JOIN lesions l "
-                "ON l.procedure_id = p.id GROUP BY p.id").all()
+                "ON l.procedure_id = p.id GROUP BY p.id"
+            ).all()
             assert all(n == 6 for _, n in per_procedure), per_procedure
             audited = connection.exec_driver_sql(
                 "SELECT COUNT(*) FROM audit_event WHERE entity_type = 'procedure' "
-                "AND action = 'create'").scalar()
+                "AND action = 'create'"
+            ).scalar()
             assert audited == len(per_procedure)
             patients = connection.exec_driver_sql("SELECT COUNT(*) FROM patients").scalar()
             return len(per_procedure), int(patients or 0)
@@ -125,8 +127,12 @@ def test_kill_during_a_stream_of_commits_leaves_whole_procedures(tmp_path: Path)
     engine = create_db_engine(url)
     try:
         with engine.begin() as connection:  # the database still takes writes
-            connection.execute(sa.text("INSERT INTO specialists (display_name, active, "
-                                       "created_at, updated_at) VALUES ('after', 1, "
-                                       "'2025-01-01', '2025-01-01')"))
+            connection.execute(
+                sa.text(
+                    "INSERT INTO specialists (display_name, active, "
+                    "created_at, updated_at) VALUES ('after', 1, "
+                    "'2025-01-01', '2025-01-01')"
+                )
+            )
     finally:
         engine.dispose()

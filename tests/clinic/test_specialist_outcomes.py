@@ -348,20 +348,24 @@ def test_page_figures_lesions_complications_and_audit(session: Session, cohort: 
     assert result.clinic == outcomes.clinic_summary(session=session, as_of=AS_OF)
     # 8 completed procedures x 2 performed lesions (the gated position is not performed).
     assert result.lesions_performed == 16
-    assert [(c.type, c.severity, c.complications, c.procedures)
-            for c in result.complication_counts] == [
+    assert [
+        (c.type, c.severity, c.complications, c.procedures) for c in result.complication_counts
+    ] == [
         ("neuritis", "mild", 1, 1),
         ("neuritis", "moderate", 1, 1),
         ("numbness", "mild", 1, 1),
     ]
-    assert count(
-        session,
-        AuditEvent,
-        AuditEvent.action == AuditAction.READ,
-        AuditEvent.entity_type == outcomes.ENTITY,
-        AuditEvent.entity_id == str(cohort.specialist_a),
-        AuditEvent.patient_id.is_(None),
-    ) == 1
+    assert (
+        count(
+            session,
+            AuditEvent,
+            AuditEvent.action == AuditAction.READ,
+            AuditEvent.entity_type == outcomes.ENTITY,
+            AuditEvent.entity_id == str(cohort.specialist_a),
+            AuditEvent.patient_id.is_(None),
+        )
+        == 1
+    )
 
 
 def test_overview_lists_every_specialist(session: Session, cohort: Cohort) -> None:
@@ -371,8 +375,15 @@ def test_overview_lists_every_specialist(session: Session, cohort: Cohort) -> No
     assert by_id[cohort.specialist_b].procedures == 2
     _check_interval(by_id[cohort.specialist_b].at(3).responders, 1, 1)
     assert overview.clinic.procedures == 10
-    assert count(session, AuditEvent, AuditEvent.entity_type == outcomes.ENTITY,
-                 AuditEvent.entity_id.is_(None)) == 1
+    assert (
+        count(
+            session,
+            AuditEvent,
+            AuditEvent.entity_type == outcomes.ENTITY,
+            AuditEvent.entity_id.is_(None),
+        )
+        == 1
+    )
 
 
 def test_unknown_specialist_is_404(session: Session, cohort: Cohort) -> None:

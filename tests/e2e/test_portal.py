@@ -92,8 +92,9 @@ def test_patient_records_a_diary_entry(page: Page, clinic: Clinic) -> None:
     # The patient may open their own patient page; the entry is on its timeline.
     page.goto(f"/patients/{own.id}")
     entry = page.locator("ol.timeline > li.kind-follow-up", has_text=f"NRS {DIARY_NRS} (diary)")
-    expect(entry.filter(has=page.locator(f'time[datetime="{date.today().isoformat()}"]')))\
-        .to_have_count(1)
+    expect(
+        entry.filter(has=page.locator(f'time[datetime="{date.today().isoformat()}"]'))
+    ).to_have_count(1)
 
 
 def test_patient_is_refused_other_records_and_the_list(page: Page, clinic: Clinic) -> None:

@@ -106,9 +106,7 @@ def test_unknown_specialist_is_404(as_role: AsRole) -> None:
     assert "There is no such page or record." in response.text
 
 
-def test_page_shows_the_service_figures_plot_and_audit(
-    as_role: AsRole, web_app: FastAPI
-) -> None:
+def test_page_shows_the_service_figures_plot_and_audit(as_role: AsRole, web_app: FastAPI) -> None:
     client = as_role("researcher")
     for specialist in _specialists(web_app):
         _fresh(web_app)
@@ -119,8 +117,7 @@ def test_page_shows_the_service_figures_plot_and_audit(
         assert f'<td id="procedures">{expected.own.procedures}</td>' in html
         assert f'<td id="procedures-12">{expected.own.procedures_last_12_months}</td>' in html
         assert f'<td id="lesions">{expected.lesions_performed}</td>' in html
-        for own, clinic in zip(expected.own.checkpoints, expected.clinic.checkpoints,
-                               strict=True):
+        for own, clinic in zip(expected.own.checkpoints, expected.clinic.checkpoints, strict=True):
             months = own.checkpoint.months
             for row_id, mine, theirs in (
                 (f"responders-{months}", own.responders, clinic.responders),
@@ -166,19 +163,21 @@ def test_list_shows_volume_and_six_month_rate(as_role: AsRole, web_app: FastAPI)
     html = as_role("admin").get("/specialists").text
     for specialist in _specialists(web_app):
         expected = _service_result(web_app, specialist.id)
-        match = re.search(
-            rf'<tr><td><a href="/specialists/{specialist.id}">(.*?)</tr>', html, re.S
-        )
+        match = re.search(rf'<tr><td><a href="/specialists/{specialist.id}">(.*?)</tr>', html, re.S)
         assert match is not None
         row = match.group(1)
         assert specialist.display_name in row
         assert f"<td>{expected.own.procedures}</td>" in row
         assert all(part in row for part in _shown(expected.own.at(6).responders))
-    audit = web_app.state.session_factory().scalars(
-        sa.select(AuditEvent)
-        .where(AuditEvent.entity_type == outcomes.ENTITY, AuditEvent.entity_id.is_(None))
-        .order_by(AuditEvent.id.desc())
-    ).first()
+    audit = (
+        web_app.state.session_factory()
+        .scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.entity_type == outcomes.ENTITY, AuditEvent.entity_id.is_(None))
+            .order_by(AuditEvent.id.desc())
+        )
+        .first()
+    )
     assert audit is not None
     assert audit.actor_username == "demo-admin"
     assert sorted(audit.details["specialist_ids"]) == [s.id for s in _specialists(web_app)]

@@ -27,7 +27,6 @@ app = typer.Typer(
 )
 
 
-
 @app.command("version")
 def version() -> None:
     """Print rhizo's version and the decision-support notice."""

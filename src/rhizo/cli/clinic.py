@@ -73,9 +73,7 @@ def user_add(
     username: Annotated[str, typer.Argument(help="Login name (lower case).")],
     role: Annotated[
         str,
-        typer.Option(
-            "--role", help="admin, clinician, nurse, patient, researcher or auditor."
-        ),
+        typer.Option("--role", help="admin, clinician, nurse, patient, researcher or auditor."),
     ],
     full_name: Annotated[str | None, typer.Option("--full-name", help="Display name.")] = None,
     password_stdin: Annotated[
@@ -99,8 +97,9 @@ def user_add(
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        data = UserCreate(username=username, password=password, role=Role(role),
-                          full_name=full_name)
+        data = UserCreate(
+            username=username, password=password, role=Role(role), full_name=full_name
+        )
     except ValidationError as error:
         first = error.errors()[0]
         if first["loc"] == ("password",):  # never echo a password

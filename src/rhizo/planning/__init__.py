@@ -8,7 +8,7 @@
 - :mod:`~rhizo.planning.montecarlo` -- capture probability with a Wilson 95 % interval;
 - :mod:`~rhizo.planning.recommend` -- candidate settings ranked by capture probability.
 
-Uses :mod:`rhizo.physics`; never plots, clinic or cli.
+Uses :mod:`rhizo.physics` and :mod:`rhizo.stats`; never plots, clinic or cli.
 """
 
 from rhizo.planning.anatomy import JOINTS, SOURCES, Joint, Nerve, Source, get_joint
@@ -18,9 +18,9 @@ from rhizo.planning.montecarlo import (
     CaptureEstimate,
     estimate_capture,
     planned_captured_length_mm,
-    wilson_interval,
 )
 from rhizo.planning.placement import Placement, PlacementError, sample_poses
+from rhizo.stats import wilson_interval
 
 __all__ = [
     "JOINTS",

@@ -10,7 +10,6 @@ a Wilson score 95 % interval (Wilson 1927, JASA 22:209-12), which stays inside
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,24 +18,12 @@ from rhizo.planning.anatomy import Nerve
 from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM, captured_length_m
 from rhizo.planning.lesions import LesionProfile
 from rhizo.planning.placement import Placement, PlacementError, planned_pose, sample_poses
+from rhizo.stats import wilson_interval
 
-#: Two-sided 95 % normal quantile.
-Z95 = 1.959963984540054
 #: Points along the nerve (mm apart); the margin is integrated exactly between them.
 CENTRELINE_SPACING_MM = 0.1
 #: Samples per vectorised batch (bounds memory at ~ chunk x points floats).
 CHUNK = 2048
-
-
-def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion."""
-    if trials <= 0:
-        return (0.0, 1.0)
-    p = successes / trials
-    denominator = 1.0 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / denominator
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 @dataclass(frozen=True)

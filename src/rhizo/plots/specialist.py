@@ -104,8 +104,11 @@ def rates_figure(
     if labels_seen:
         # Above the axes, under the title: bars reach 100 % and would hide a legend inside.
         figure.legend(
-            loc="upper center", bbox_to_anchor=(0.5, 0.925), ncol=len(labels_seen),
-            fontsize=8, frameon=False,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.925),
+            ncol=len(labels_seen),
+            fontsize=8,
+            frameon=False,
         )
     return figure
 

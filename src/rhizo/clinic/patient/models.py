@@ -27,8 +27,9 @@ class Sex(StrEnum):
 
 
 # Letters that Unicode does not decompose into a base letter and an accent.
-_FOLD = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d",
-                       "þ": "th", "ı": "i"})
+_FOLD = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
 
 
 def search_key(text: str) -> str:

@@ -87,8 +87,7 @@ class SnapshotCache:
                     entry = None
             if entry is not None:
                 fresh = (
-                    entry.snapshot.as_of == as_of
-                    and self._clock() - entry.taken <= self._max_age_s
+                    entry.snapshot.as_of == as_of and self._clock() - entry.taken <= self._max_age_s
                 )
                 if fresh or as_of in self._refreshing:
                     return entry.snapshot

@@ -229,9 +229,11 @@ def outcome_counts(
         nrs, pgic = _nrs_of(nearest), _pgic_of(nearest)
         # The window has closed when day + target + window < as_of.
         closes_after = as_of - timedelta(days=window.target_days + window.window_days)
-        relieved = 100 * (per_procedure.c.baseline - nrs) >= sa.bindparam(
-            f"relief_{months}", relief_percent, type_=sa.Float()
-        ) * per_procedure.c.baseline
+        relieved = (
+            100 * (per_procedure.c.baseline - nrs)
+            >= sa.bindparam(f"relief_{months}", relief_percent, type_=sa.Float())
+            * per_procedure.c.baseline
+        )
         columns += [
             _count(sa.and_(has_baseline, found)).label(f"assessable_{months}"),
             _count(sa.and_(has_baseline, found, relieved)).label(f"responders_{months}"),

@@ -260,9 +260,7 @@ def compute_snapshot(
         as_of=as_of,
         computed_at=utcnow(),
         counts=counts,
-        lesions=outcome_query.lesions_performed(
-            session, as_of=as_of, performer_id=performer_id
-        ),
+        lesions=outcome_query.lesions_performed(session, as_of=as_of, performer_id=performer_id),
         complications=outcome_query.complication_counts(
             session, as_of=as_of, performer_id=performer_id
         ),

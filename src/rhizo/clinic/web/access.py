@@ -110,9 +110,7 @@ class PageAccess:
     lets every logged-in role in.
     """
 
-    def __init__(
-        self, permission: Permission | None, *, audience: Audience = "staff"
-    ) -> None:
+    def __init__(self, permission: Permission | None, *, audience: Audience = "staff") -> None:
         self.permission = permission
         self.audience = audience
 
@@ -165,13 +163,9 @@ SpecialistReader = Annotated[WebUser, Depends(PageAccess(Permission.SPECIALIST_R
 #: The lesion planner shows no patient data: every staff role.
 StaffUser = Annotated[WebUser, Depends(PageAccess(None))]
 #: The patient portal: the patient role reading their own record.
-PortalUser = Annotated[
-    WebUser, Depends(PageAccess(Permission.OWN_RECORD_READ, audience="patient"))
-]
+PortalUser = Annotated[WebUser, Depends(PageAccess(Permission.OWN_RECORD_READ, audience="patient"))]
 #: The patient's pain diary.
-DiaryUser = Annotated[
-    WebUser, Depends(PageAccess(Permission.OWN_DIARY_WRITE, audience="patient"))
-]
+DiaryUser = Annotated[WebUser, Depends(PageAccess(Permission.OWN_DIARY_WRITE, audience="patient"))]
 #: Any logged-in user (the start page, logout).
 AnyUser = Annotated[WebUser, Depends(PageAccess(None, audience="any"))]
 

@@ -34,8 +34,6 @@ Values = dict[str, str]
 Errors = dict[str, str]
 
 
-
-
 def read_patient(session: Session, user: WebUser, patient_id: int) -> Patient:
     """The patient the form is about, read through the service (writes the audit ``read``)."""
     return patient_service.get(session=session, actor=user.actor, patient_id=patient_id)
