@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -343,6 +344,59 @@ def test_invalid_payload_names_field_value_and_rule(
     assert problems["relief_percent"]["rule"] == "less_than_equal"
     assert problems["levels[0]"]["value"] == "L4-L6"
     assert client.get("/api/v1/patients/99999999", headers=headers).status_code == 404
+
+
+def test_events_dated_after_today_are_refused_like_the_web_forms(
+    client: TestClient, session: Session, token_for: Callable[[User], Headers]
+) -> None:
+    # A block, follow-up or complication is a thing that happened: the API and
+    # the forms validate through the same model, so both refuse tomorrow.
+    headers = token_for(make_user(session, Role.CLINICIAN))
+    patient = client.post(
+        "/api/v1/patients",
+        headers=headers,
+        json={
+            "mrn": "DAY-0001",
+            "given_name": "A",
+            "family_name": "B",
+            "birth_date": "1970-01-01",
+            "sex": "female",
+        },
+    ).json()
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    today = date.today().isoformat()
+    base = f"/api/v1/patients/{patient['id']}"
+    cases = [
+        (
+            "blocks",
+            "performed_on",
+            {
+                "levels": ["L4-L5"],
+                "side": "left",
+                "agent": "lidocaine",
+                "volume_ml": 0.5,
+                "relief_percent": 90,
+            },
+        ),
+        ("followups", "followed_on", {"nrs": 3}),
+        ("complications", "onset_date", {"type": "neuritis", "severity": "mild"}),
+    ]
+    for path, field, rest in cases:
+        refused = client.post(f"{base}/{path}", headers=headers, json={field: tomorrow, **rest})
+        assert refused.status_code == 422, (path, refused.text)
+        (problem,) = refused.json()["detail"]
+        assert problem["field"] == field
+        assert problem["value"] == tomorrow
+        assert "in the future" in problem["message"]
+        accepted = client.post(f"{base}/{path}", headers=headers, json={field: today, **rest})
+        assert accepted.status_code == 201, (path, accepted.text)
+    resolved_tomorrow = client.post(
+        f"{base}/complications",
+        headers=headers,
+        json={"type": "neuritis", "severity": "mild", "onset_date": today, "resolved_on": tomorrow},
+    )
+    assert resolved_tomorrow.status_code == 422
+    assert resolved_tomorrow.json()["detail"][0]["field"] == "resolved_on"
 
 
 def test_blocked_lesion_over_http_is_422_with_the_reason_and_writes_nothing(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -64,6 +65,18 @@ JointLevel = Annotated[str, AfterValidator(_joint_level)]
 JointLevels = Annotated[list[JointLevel], Field(min_length=1, max_length=12)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 Notes = Annotated[str, Field(max_length=10_000)]
+
+
+def _on_or_before_today(value: date) -> date:
+    # The server's local day: an event cannot have happened after it. The web
+    # forms and the API share this rule by validating through the same model.
+    if value > date.today():
+        raise ValueError(f"{value.isoformat()} is in the future; give the day it happened")
+    return value
+
+
+#: The day something happened (a block, a follow-up, a complication): today or earlier.
+HappenedOn = Annotated[date, AfterValidator(_on_or_before_today)]
 
 
 class Schema(BaseModel):

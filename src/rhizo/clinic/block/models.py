@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rhizo.clinic.common import JointLevels, Notes, ReadSchema, Schema, Side, str_enum
+from rhizo.clinic.common import HappenedOn, JointLevels, Notes, ReadSchema, Schema, Side, str_enum
 from rhizo.clinic.database import Base, TimestampMixin
 
 
@@ -58,7 +58,7 @@ class DiagnosticBlock(TimestampMixin, Base):
 class BlockCreate(Schema):
     """A new diagnostic block."""
 
-    performed_on: date
+    performed_on: HappenedOn
     block_type: BlockType = BlockType.MEDIAL_BRANCH
     levels: JointLevels
     side: Side

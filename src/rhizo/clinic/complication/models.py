@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pydantic import model_validator
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rhizo.clinic.common import Notes, ReadSchema, Schema, str_enum
+from rhizo.clinic.common import HappenedOn, Notes, ReadSchema, Schema, str_enum
 from rhizo.clinic.database import Base, TimestampMixin
 
 
@@ -67,8 +67,8 @@ class ComplicationCreate(Schema):
 
     type: ComplicationType
     severity: Severity
-    onset_date: date
-    resolved_on: date | None = None
+    onset_date: HappenedOn
+    resolved_on: HappenedOn | None = None
     procedure_id: int | None = None
     notes: Notes | None = None
 
@@ -83,7 +83,7 @@ class ComplicationUpdate(Schema):
     """Changes to a complication (typically its resolution)."""
 
     severity: Severity | None = None
-    resolved_on: date | None = None
+    resolved_on: HappenedOn | None = None
     notes: Notes | None = None
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rhizo.clinic.common import Notes, ReadSchema, Schema, str_enum
+from rhizo.clinic.common import HappenedOn, Notes, ReadSchema, Schema, str_enum
 from rhizo.clinic.database import Base, TimestampMixin
 
 
@@ -60,7 +60,7 @@ class FollowUp(TimestampMixin, Base):
 class FollowUpCreate(Schema):
     """A new follow-up (a patient's diary entry uses source 'diary')."""
 
-    followed_on: date
+    followed_on: HappenedOn
     nrs: int = Field(ge=0, le=10, description="Numeric rating scale 0-10 (LOINC 72514-3)")
     odi: int | None = Field(default=None, ge=0, le=100, description="Oswestry 0-100 %")
     pgic: PGIC | None = Field(default=None, description="1 very much improved .. 7 very much worse")

@@ -42,6 +42,7 @@ from rhizo.clinic.web.access import (
     client_ip,
     read_form,
 )
+from rhizo.clinic.web.form_errors import validation_errors
 from rhizo.clinic.web.record import load_record, screen
 from rhizo.pathway.aftercare import plan_aftercare
 from rhizo.pathway.education import faq, procedure_steps
@@ -272,18 +273,10 @@ async def portal_diary(request: Request, user: DiaryUser, session: SessionDep) -
                 "source": FollowUpSource.DIARY,
             }
         )
-        if data.followed_on > date.today():
-            raise ValueError("future")
-    except (ValidationError, ValueError) as error:
-        errors: dict[str, str] = {}
-        if isinstance(error, ValidationError):
-            for item in error.errors():
-                name = str(item["loc"][0]) if item["loc"] else "form"
-                errors.setdefault(name, item["msg"])
-        else:
-            errors["followed_on"] = "the date cannot be in the future"
+    except ValidationError as error:
+        # A future day is refused by the model itself (HappenedOn), as in the API.
         ctx = _portal_context(user, session)
-        ctx.update({"errors": errors, "values": values, "saved": False})
+        ctx.update({"errors": validation_errors(error), "values": values, "saved": False})
         return render(request, "portal.html", ctx, user=user, status_code=422)
     followup_service.create(
         session=session, actor=user.actor, patient_id=user.patient_id, data=data

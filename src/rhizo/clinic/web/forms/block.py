@@ -15,16 +15,14 @@ from rhizo.clinic.common import InvalidInputError, Side
 from rhizo.clinic.deps import SessionDep
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
+from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.forms.common import (
     Errors,
     Values,
     given,
-    not_in_future,
-    problem_errors,
     read_patient,
     saved_redirect,
     split_levels,
-    validation_errors,
     values_of,
 )
 from rhizo.clinic.web.pages import render
@@ -91,9 +89,6 @@ async def block_submit(
         data = BlockCreate.model_validate(raw)
     except ValidationError as error:
         return _page(request, user, patient, values, validation_errors(error), 422)
-    errors = not_in_future(data.performed_on, "performed_on")
-    if errors:
-        return _page(request, user, patient, values, errors, 422)
     try:
         block_service.create(session=session, actor=user.actor, patient_id=patient_id, data=data)
     except InvalidInputError as error:

@@ -11,19 +11,18 @@ redirects (303) to the patient page with ``?saved=<form>`` shown as ``#flash``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from rhizo.clinic.common import InvalidInputError
 from rhizo.clinic.patient import service as patient_service
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.procedure.models import Procedure
 from rhizo.clinic.web.access import WebUser
+from rhizo.clinic.web.form_errors import Errors as Errors
 
 #: Longest value kept from one form field (the models' own limits are shorter,
 #: except notes); a longer value is cut before validation so a pasted megabyte
@@ -31,7 +30,6 @@ from rhizo.clinic.web.access import WebUser
 MAX_FIELD_CHARS = 10_000
 
 Values = dict[str, str]
-Errors = dict[str, str]
 
 
 def read_patient(session: Session, user: WebUser, patient_id: int) -> Patient:
@@ -96,54 +94,6 @@ def aware_datetime(value: str) -> datetime | str:
     except ValueError:
         return value
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _name(loc: tuple[int | str, ...]) -> str:
-    # ("lesions", 0, "gauge") -> "lesions-0-gauge"; ("levels", 1) -> "levels".
-    if not loc:
-        return "form"
-    if loc[0] == "lesions" and len(loc) >= 3:
-        return f"lesions-{loc[1]}-{loc[2]}"
-    return str(loc[0])
-
-
-def _message(item: Mapping[str, Any]) -> str:
-    if item.get("type") == "missing":
-        return "required: enter or choose a value"
-    message = str(item.get("msg", "invalid value")).removeprefix("Value error, ")
-    given = item.get("input")
-    loc = tuple(item.get("loc", ()))
-    # A list item (one joint level of several) is named, so the user sees which.
-    if len(loc) == 2 and isinstance(loc[1], int) and isinstance(given, str):
-        return f"{given!r}: {message}"
-    if isinstance(given, str) and given and item.get("type") != "missing":
-        return f"{message} (entered {given[:40]!r})"
-    return message
-
-
-def validation_errors(error: ValidationError, *, model_field: str = "form") -> Errors:
-    """Pydantic's errors by form field name; whole-model errors go to ``model_field``."""
-    errors: Errors = {}
-    for item in error.errors():
-        name = _name(tuple(item["loc"])) if item["loc"] else model_field
-        errors.setdefault(name, _message(item))
-    return errors
-
-
-def problem_errors(error: InvalidInputError) -> Errors:
-    """A service's refusal (``lesions[0].motor_response``) by form field name."""
-    errors: Errors = {}
-    for problem in error.problems:
-        name = problem.field.replace("[", "-").replace("].", "-").replace("]", "")
-        errors.setdefault(name, problem.message)
-    return errors
-
-
-def not_in_future(on: date, field: str, today: date | None = None) -> Errors:
-    """A measurement or event cannot be dated after today."""
-    if on > (today or date.today()):
-        return {field: f"{on.isoformat()} is in the future; give the day it happened"}
-    return {}
 
 
 def saved_redirect(patient_id: int, what: str) -> RedirectResponse:

@@ -16,17 +16,15 @@ from rhizo.clinic.complication.models import ComplicationCreate, ComplicationTyp
 from rhizo.clinic.deps import SessionDep
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
+from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.forms.common import (
     Errors,
     Values,
     choices,
     given,
-    not_in_future,
-    problem_errors,
     procedure_options,
     read_patient,
     saved_redirect,
-    validation_errors,
     values_of,
 )
 from rhizo.clinic.web.pages import render
@@ -82,11 +80,6 @@ async def complication_submit(
         data = ComplicationCreate.model_validate(raw)
     except ValidationError as error:
         errors = validation_errors(error, model_field="resolved_on")
-        return _page(request, user, session, patient, values, errors, 422)
-    errors = not_in_future(data.onset_date, "onset_date")
-    if data.resolved_on is not None:
-        errors |= not_in_future(data.resolved_on, "resolved_on")
-    if errors:
         return _page(request, user, session, patient, values, errors, 422)
     try:
         complication_service.create(

@@ -25,16 +25,15 @@ from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Sedation
 from rhizo.clinic.procedure.models import Procedure
 from rhizo.clinic.web.access import ClinicalFormUser, PageNotFound, WebUser, check_csrf, read_form
+from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.forms.common import (
     Errors,
     Values,
     aware_datetime,
     choices,
     given,
-    problem_errors,
     read_patient,
     saved_redirect,
-    validation_errors,
     values_of,
 )
 from rhizo.clinic.web.pages import render

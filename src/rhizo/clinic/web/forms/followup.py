@@ -16,16 +16,14 @@ from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.followup.models import PGIC, FollowUpCreate, FollowUpSource
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
+from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.forms.common import (
     Errors,
     Values,
     given,
-    not_in_future,
-    problem_errors,
     procedure_options,
     read_patient,
     saved_redirect,
-    validation_errors,
     values_of,
 )
 from rhizo.clinic.web.pages import render
@@ -87,7 +85,6 @@ async def followup_submit(
     except ValidationError as error:
         errors = validation_errors(error) | errors
         return _page(request, user, session, patient, values, errors, 422)
-    errors |= not_in_future(data.followed_on, "followed_on")
     if errors:
         return _page(request, user, session, patient, values, errors, 422)
     try:

@@ -16,7 +16,12 @@ from pydantic import ValidationError
 
 from rhizo.clinic.procedure import service as procedure_service
 from rhizo.clinic.procedure.models import LesionCreate
-from rhizo.clinic.web.forms.common import MAX_FIELD_CHARS, Errors, Values, validation_errors
+from rhizo.clinic.web.form_errors import validation_errors
+from rhizo.clinic.web.forms.common import (
+    MAX_FIELD_CHARS,
+    Errors,
+    Values,
+)
 
 #: ProcedureCreate accepts at most 60 lesions.
 MAX_ROWS = 60

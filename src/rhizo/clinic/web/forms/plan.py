@@ -21,16 +21,15 @@ from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan import service as plan_service
 from rhizo.clinic.plan.models import PlanCreate, Sedation
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
+from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.forms.common import (
     Errors,
     Values,
     choices,
     given,
-    problem_errors,
     read_patient,
     saved_redirect,
     split_levels,
-    validation_errors,
     values_of,
 )
 from rhizo.clinic.web.pages import render

@@ -35,16 +35,15 @@ from rhizo.clinic.procedure.models import (
 )
 from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.web.access import PageForbidden, ProcedureFormUser, WebUser, check_csrf, read_form
+from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.forms.common import (
     Errors,
     Values,
     aware_datetime,
     given,
-    problem_errors,
     read_patient,
     saved_redirect,
     split_levels,
-    validation_errors,
     values_of,
 )
 from rhizo.clinic.web.forms.lesions import (
