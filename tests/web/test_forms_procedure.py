@@ -181,7 +181,7 @@ def test_procedure_with_two_lesions_is_recorded_and_audited(
     assert response.headers["location"] == f"/patients/{pid}?saved=procedure#flash"
     (procedure,) = _procedures(web_app, pid)
     assert procedure.levels == ["L4-L5"]
-    assert procedure.performed_at.hour == 9  # entered as UTC
+    assert procedure.performed_at.hour == 9  # the test app's clinic zone is UTC
     assert [lesion.target_nerve for lesion in procedure.lesions] == [
         "L3 medial branch",
         "L4 medial branch",

@@ -3,7 +3,9 @@
 ``RHIZO_DATABASE_URL`` picks the database (a SQLite file in the user's data
 directory by default; ``postgres://`` URLs are rewritten to psycopg 3).
 ``RHIZO_SECRET_KEY`` signs tokens: outside ``RHIZO_ENV=development`` a missing,
-short or well-known secret is refused.
+short or well-known secret is refused. ``RHIZO_CLINIC_TIMEZONE`` (an IANA
+name such as ``Europe/Berlin``, default ``UTC``) is the zone the web pages
+take and show times in; the database stores UTC either way.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import secrets
 import sys
 from pathlib import Path
 from typing import Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -74,6 +77,24 @@ class Settings(DatabaseSettings):
     access_token_expire_minutes: int = Field(default=60, ge=1, le=24 * 60)
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     max_page_size: int = Field(default=200, ge=1, le=10_000)
+    clinic_timezone: str = "UTC"
+
+    @field_validator("clinic_timezone", mode="after")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"RHIZO_CLINIC_TIMEZONE {value!r} is not an IANA time zone name "
+                "(such as 'UTC', 'Europe/London' or 'America/New_York')"
+            ) from None
+        return value
+
+    @property
+    def clinic_zone(self) -> ZoneInfo:
+        """The clinic's time zone (validated)."""
+        return ZoneInfo(self.clinic_timezone)
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Self:

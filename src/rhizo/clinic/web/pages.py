@@ -9,7 +9,6 @@ Every POST form carries a CSRF token checked here.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -42,6 +41,7 @@ from rhizo.clinic.web.access import (
     client_ip,
     read_form,
 )
+from rhizo.clinic.web.clinic_time import clinic_time_filter, clinic_today, clinic_zone
 from rhizo.clinic.web.form_errors import validation_errors
 from rhizo.clinic.web.record import load_record, screen
 from rhizo.pathway.aftercare import plan_aftercare
@@ -50,6 +50,7 @@ from rhizo.pathway.techniques import compare_techniques
 from rhizo.plots.pain import figure_svg, pain_figure
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+TEMPLATES.env.filters["clinic_time"] = clinic_time_filter
 PAGE_SIZE = 25
 
 router = APIRouter(include_in_schema=False)
@@ -72,6 +73,7 @@ def render(
         "csrf_token": csrf if csrf is not None else (user.csrf if user else ""),
         "csrf_field": web_session.CSRF_FIELD,
         "Permission": Permission,
+        "clinic_timezone": clinic_zone(request).key,
     }
     ctx.update(context or {})
     response = TEMPLATES.TemplateResponse(request, name, ctx, status_code=status_code)
@@ -203,8 +205,8 @@ def patient_page(
 ) -> Response:
     """One patient: timeline, pain trajectory plot, candidacy verdict (read audited)."""
     patient = patient_service.get(session=session, actor=user.actor, patient_id=patient_id)
-    record = load_record(session, patient)
-    today = date.today()
+    record = load_record(session, patient, zone=clinic_zone(request))
+    today = clinic_today(request)
     return render(
         request,
         "patient.html",
@@ -223,12 +225,13 @@ def patient_page(
 # --- patient portal --------------------------------------------------------------
 
 
-def _portal_context(user: WebUser, session: Session) -> dict[str, Any]:
+def _portal_context(request: Request, user: WebUser, session: Session) -> dict[str, Any]:
     if user.patient_id is None:  # a patient login not linked to a record
         raise PageForbidden
     patient = patient_service.get(session=session, actor=user.actor, patient_id=user.patient_id)
-    record = load_record(session, patient)
-    upcoming = [p for p in record.plans if p.planned_date >= date.today()]
+    record = load_record(session, patient, zone=clinic_zone(request))
+    today = clinic_today(request)
+    upcoming = [p for p in record.plans if p.planned_date >= today]
     plan = upcoming[0] if upcoming else (record.plans[-1] if record.plans else None)
     procedure_day = plan.planned_date if plan is not None else None
     return {
@@ -240,14 +243,14 @@ def _portal_context(user: WebUser, session: Session) -> dict[str, Any]:
         "faq": faq(),
         "techniques": compare_techniques(),
         "pain_svg": _pain_svg(record),
-        "today": date.today(),
+        "today": today,
     }
 
 
 @router.get("/portal", response_class=HTMLResponse)
 def portal_page(request: Request, user: PortalUser, session: SessionDep) -> Response:
     """The patient's own plan, what happens on the day, aftercare, FAQ, pain diary."""
-    ctx = _portal_context(user, session)
+    ctx = _portal_context(request, user, session)
     ctx.update({"errors": {}, "values": {}, "saved": request.query_params.get("saved") == "1"})
     return render(request, "portal.html", ctx, user=user)
 
@@ -267,7 +270,7 @@ async def portal_diary(request: Request, user: DiaryUser, session: SessionDep) -
     try:
         data = FollowUpCreate.model_validate(
             {
-                "followed_on": values["followed_on"] or date.today(),
+                "followed_on": values["followed_on"] or clinic_today(request),
                 "nrs": values["nrs"],
                 "odi": values["odi"] or None,
                 "source": FollowUpSource.DIARY,
@@ -275,7 +278,7 @@ async def portal_diary(request: Request, user: DiaryUser, session: SessionDep) -
         )
     except ValidationError as error:
         # A future day is refused by the model itself (HappenedOn), as in the API.
-        ctx = _portal_context(user, session)
+        ctx = _portal_context(request, user, session)
         ctx.update({"errors": validation_errors(error), "values": values, "saved": False})
         return render(request, "portal.html", ctx, user=user, status_code=422)
     followup_service.create(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -49,6 +49,12 @@ class PatientRecord:
     procedures: Sequence[Procedure]
     followups: Sequence[FollowUp]
     complications: Sequence[Complication]
+    #: The clinic's zone: a procedure's calendar day is the day where the clinic is.
+    zone: tzinfo = UTC
+
+    def day_of(self, moment: datetime) -> date:
+        """The clinic's calendar day of a stored (UTC) time."""
+        return moment.astimezone(self.zone).date()
 
     @property
     def baseline_nrs(self) -> int | None:
@@ -68,7 +74,9 @@ class PatientRecord:
     def procedure_dates(self) -> list[date]:
         """Dates of completed procedures."""
         return [
-            p.performed_at.date() for p in self.procedures if p.status is ProcedureStatus.COMPLETED
+            self.day_of(p.performed_at)
+            for p in self.procedures
+            if p.status is ProcedureStatus.COMPLETED
         ]
 
     def timeline(self) -> list[TimelineItem]:
@@ -111,7 +119,7 @@ class PatientRecord:
             ]
             items.append(
                 TimelineItem(
-                    p.performed_at.date(),
+                    self.day_of(p.performed_at),
                     "procedure",
                     f"{p.technique.value} RF {p.region.value} {', '.join(p.levels)} "
                     f"({p.side.value}, {p.status.value})",
@@ -140,8 +148,8 @@ class PatientRecord:
         return sorted(items, key=lambda item: item.on, reverse=True)
 
 
-def load_record(session: Session, patient: Patient) -> PatientRecord:
-    """Every row of the patient's record, oldest first."""
+def load_record(session: Session, patient: Patient, *, zone: tzinfo = UTC) -> PatientRecord:
+    """Every row of the patient's record, oldest first; days of timestamps in ``zone``."""
     pid = patient.id
 
     def rows(model: type, *order: sa.ColumnElement[object]) -> list[object]:
@@ -164,6 +172,7 @@ def load_record(session: Session, patient: Patient) -> PatientRecord:
         ),
         followups=rows(FollowUp, FollowUp.followed_on, FollowUp.id),  # type: ignore[arg-type]
         complications=rows(Complication, Complication.onset_date),  # type: ignore[arg-type]
+        zone=zone,
     )
 
 
@@ -213,7 +222,7 @@ def screening_input(record: PatientRecord, today: date) -> candidacy.Patient:
         for proc in record.procedures:
             if proc.status is not ProcedureStatus.COMPLETED:
                 continue
-            when = proc.performed_at.date()
+            when = record.day_of(proc.performed_at)
             scores = [
                 PainScore(on=f.followed_on, nrs=f.nrs)
                 for f in record.followups

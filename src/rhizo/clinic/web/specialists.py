@@ -26,6 +26,7 @@ from rhizo.clinic.specialist.outcome_cache import SnapshotCache
 from rhizo.clinic.specialist.outcomes import OutcomeSnapshot, OutcomeSummary, SpecialistOutcomes
 from rhizo.clinic.specialist.proportion import MIN_DENOMINATOR, Proportion
 from rhizo.clinic.web.access import SpecialistReader
+from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.pages import render
 from rhizo.plots.specialist import RateBar, RateGroup, rates_svg
 
@@ -98,7 +99,7 @@ def outcome_svg(result: SpecialistOutcomes) -> str:
 @router.get("/specialists", response_class=HTMLResponse)
 def specialists_page(request: Request, user: SpecialistReader, session: SessionDep) -> Response:
     """Every specialist: volume and the responder rate at 6 months."""
-    snapshot = outcome_cache(request).get(date.today())
+    snapshot = outcome_cache(request).get(clinic_today(request))
     overview = outcomes.specialists_overview(
         session=session, actor=user.actor, as_of=snapshot.as_of, snapshot=snapshot
     )
@@ -121,7 +122,7 @@ def specialist_page(
     request: Request, user: SpecialistReader, session: SessionDep, specialist_id: int
 ) -> Response:
     """One specialist: qualifications, volume, rates with CIs beside the clinic, plot."""
-    snapshot = outcome_cache(request).get(date.today())
+    snapshot = outcome_cache(request).get(clinic_today(request))
     result = outcomes.specialist_outcomes(
         session=session,
         actor=user.actor,

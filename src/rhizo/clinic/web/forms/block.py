@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,6 +14,7 @@ from rhizo.clinic.common import InvalidInputError, Side
 from rhizo.clinic.deps import SessionDep
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
+from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.forms.common import (
     Errors,
@@ -69,7 +69,9 @@ def block_form(
     """The empty block form."""
     patient = read_patient(session, user, patient_id)
     values = dict.fromkeys(FIELDS, "")
-    values.update(performed_on=date.today().isoformat(), block_type=BlockType.MEDIAL_BRANCH.value)
+    values.update(
+        performed_on=clinic_today(request).isoformat(), block_type=BlockType.MEDIAL_BRANCH.value
+    )
     return _page(request, user, patient, values, {})
 
 

@@ -11,7 +11,6 @@ redirects (303) to the patient page with ``?saved=<form>`` shown as ``#flash``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -81,19 +80,6 @@ def checked(form: Mapping[str, str], name: str) -> bool:
 def split_levels(value: str) -> list[str]:
     """``"L3-L4, L4-L5"`` (commas or spaces) -> ``["L3-L4", "L4-L5"]``, upper-cased."""
     return [part.upper() for part in value.replace(",", " ").split()]
-
-
-def aware_datetime(value: str) -> datetime | str:
-    """A ``datetime-local`` value is naive: the forms state that times are UTC.
-
-    A value that does not parse is returned unchanged, so the model's own
-    validation names the field and the value.
-    """
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def saved_redirect(patient_id: int, what: str) -> RedirectResponse:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,6 +15,7 @@ from rhizo.clinic.complication.models import ComplicationCreate, ComplicationTyp
 from rhizo.clinic.deps import SessionDep
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
+from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.forms.common import (
     Errors,
@@ -61,7 +61,7 @@ def complication_form(
     """The empty complication form."""
     patient = read_patient(session, user, patient_id)
     values = dict.fromkeys(FIELDS, "")
-    values["onset_date"] = date.today().isoformat()
+    values["onset_date"] = clinic_today(request).isoformat()
     return _page(request, user, session, patient, values, {})
 
 

@@ -8,7 +8,6 @@ One discharge per procedure: a second one is refused (409) by the service.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,11 +24,11 @@ from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Sedation
 from rhizo.clinic.procedure.models import Procedure
 from rhizo.clinic.web.access import ClinicalFormUser, PageNotFound, WebUser, check_csrf, read_form
+from rhizo.clinic.web.clinic_time import clinic_now, clinic_zone, form_value, from_form_value
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.forms.common import (
     Errors,
     Values,
-    aware_datetime,
     choices,
     given,
     read_patient,
@@ -95,7 +94,7 @@ def discharge_form(
     patient = read_patient(session, user, procedure.patient_id)
     values = dict.fromkeys((*FIELDS, *CHECKBOXES), "")
     values.update(
-        discharged_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"),
+        discharged_at=form_value(clinic_now(request), clinic_zone(request)),
         disposition=Disposition.HOME.value,
     )
     return _page(request, user, session, patient, procedure, values, {})
@@ -113,7 +112,7 @@ async def discharge_submit(
     values = values_of(form, FIELDS) | {name: "1" if name in form else "" for name in CHECKBOXES}
     raw: dict[str, Any] = given(values, FIELDS)
     if "discharged_at" in raw:
-        raw["discharged_at"] = aware_datetime(raw["discharged_at"])
+        raw["discharged_at"] = from_form_value(raw["discharged_at"], clinic_zone(request))
     raw.update({name: bool(values[name]) for name in CHECKBOXES})
     try:
         data = DischargeCreate.model_validate(raw)

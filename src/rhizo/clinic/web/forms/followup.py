@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,6 +15,7 @@ from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.followup.models import PGIC, FollowUpCreate, FollowUpSource
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
+from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.forms.common import (
     Errors,
@@ -63,7 +63,7 @@ def followup_form(
     """The empty follow-up form."""
     patient = read_patient(session, user, patient_id)
     values = dict.fromkeys(FIELDS, "")
-    values.update(followed_on=date.today().isoformat(), source=FollowUpSource.CLINIC.value)
+    values.update(followed_on=clinic_today(request).isoformat(), source=FollowUpSource.CLINIC.value)
     return _page(request, user, session, patient, values, {})
 
 

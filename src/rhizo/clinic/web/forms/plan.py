@@ -8,7 +8,6 @@ the medications it could not match.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,6 +20,7 @@ from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan import service as plan_service
 from rhizo.clinic.plan.models import PlanCreate, Sedation
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
+from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.forms.common import (
     Errors,
@@ -97,7 +97,7 @@ async def plan_submit(
         data = PlanCreate.model_validate(raw)
     except ValidationError as error:
         return _page(request, user, patient, values, risks, validation_errors(error), 422)
-    if data.planned_date < date.today():
+    if data.planned_date < clinic_today(request):
         errors = {"planned_date": f"{data.planned_date.isoformat()} has passed; plan a future day"}
         return _page(request, user, patient, values, risks, errors, 422)
     try:

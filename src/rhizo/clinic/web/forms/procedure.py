@@ -10,7 +10,6 @@ and "add lesion row" fetches one row from ``/procedures/row``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,11 +34,11 @@ from rhizo.clinic.procedure.models import (
 )
 from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.web.access import PageForbidden, ProcedureFormUser, WebUser, check_csrf, read_form
+from rhizo.clinic.web.clinic_time import clinic_now, clinic_zone, form_value, from_form_value
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.forms.common import (
     Errors,
     Values,
-    aware_datetime,
     given,
     read_patient,
     saved_redirect,
@@ -158,7 +157,7 @@ def procedure_form(
     values = dict.fromkeys(FIELDS, "")
     values.update(
         performer_id=_own_specialist(session, user),
-        performed_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"),
+        performed_at=form_value(clinic_now(request), clinic_zone(request)),
         technique=Technique.CONVENTIONAL.value,
         region=Region.LUMBAR.value,
         sedation=Sedation.NONE.value,
@@ -204,7 +203,7 @@ async def procedure_submit(
     if "levels" in raw:
         raw["levels"] = split_levels(raw["levels"])
     if "performed_at" in raw:
-        raw["performed_at"] = aware_datetime(raw["performed_at"])
+        raw["performed_at"] = from_form_value(raw["performed_at"], clinic_zone(request))
     raw["lesions"] = [lesion_payload(row) for row in rows]
     try:
         data = ProcedureCreate.model_validate(raw)
