@@ -36,10 +36,14 @@ def demo(
         raise InputError(
             f"the web extra is not installed ({error.name}); pip install 'rhizo[web]'"
         ) from None
+    from pydantic import ValidationError
     from sqlalchemy.exc import OperationalError
 
     try:
         ready = prepare(patients=patients)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise InputError(first["msg"].removeprefix("Value error, ")) from None
     except DemoRefused as error:
         raise InputError(f"RHIZO_DATABASE_URL: {error}") from None
     except OperationalError as error:

@@ -70,9 +70,10 @@ class Demo:
 def prepare(*, url: str | None = None, patients: int = DEFAULT_PATIENTS) -> Demo:
     """Migrate the database, seed it the first time, return settings and credentials."""
     url = normalise_database_url(url or demo_database_url())
-    migrate.upgrade(url)
     base = sidecar_base(url)
+    # Settings first: a bad RHIZO_* value is refused before the database is touched.
     settings = Settings(database_url=url, env="development", secret_key=SecretStr(_secret(base)))
+    migrate.upgrade(url)
     credentials_file = base.with_name(base.name + ".credentials.json")
     engine = create_db_engine(url)
     report: SeedReport | None = None
