@@ -311,21 +311,27 @@ def test_episode_of_care_is_audited_route_by_route(
     assert patient_routes <= call.called, sorted(patient_routes - call.called)
 
 
+def _new_patient(client: TestClient, headers: Headers, *, mrn: str, sex: str) -> Any:
+    response = client.post(
+        "/api/v1/patients",
+        headers=headers,
+        json={
+            "mrn": mrn,
+            "given_name": "A",
+            "family_name": "B",
+            "birth_date": "1970-01-01",
+            "sex": sex,
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
 def test_invalid_payload_names_field_value_and_rule(
     client: TestClient, session: Session, token_for: Callable[[User], Headers]
 ) -> None:
     headers = token_for(make_user(session, Role.CLINICIAN))
-    patient = client.post(
-        "/api/v1/patients",
-        headers=headers,
-        json={
-            "mrn": "BAD-0001",
-            "given_name": "A",
-            "family_name": "B",
-            "birth_date": "1970-01-01",
-            "sex": "male",
-        },
-    ).json()
+    patient = _new_patient(client, headers, mrn="BAD-0001", sex="male")
     response = client.post(
         f"/api/v1/patients/{patient['id']}/blocks",
         headers=headers,
@@ -352,17 +358,7 @@ def test_events_dated_after_today_are_refused_like_the_web_forms(
     # A block, follow-up or complication is a thing that happened: the API and
     # the forms validate through the same model, so both refuse tomorrow.
     headers = token_for(make_user(session, Role.CLINICIAN))
-    patient = client.post(
-        "/api/v1/patients",
-        headers=headers,
-        json={
-            "mrn": "DAY-0001",
-            "given_name": "A",
-            "family_name": "B",
-            "birth_date": "1970-01-01",
-            "sex": "female",
-        },
-    ).json()
+    patient = _new_patient(client, headers, mrn="DAY-0001", sex="female")
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     today = date.today().isoformat()
     base = f"/api/v1/patients/{patient['id']}"
@@ -404,17 +400,7 @@ def test_blocked_lesion_over_http_is_422_with_the_reason_and_writes_nothing(
 ) -> None:
     headers = token_for(make_user(session, Role.CLINICIAN))
     specialist = make_specialist(session)
-    patient = client.post(
-        "/api/v1/patients",
-        headers=headers,
-        json={
-            "mrn": "GATE-0001",
-            "given_name": "A",
-            "family_name": "B",
-            "birth_date": "1970-01-01",
-            "sex": "male",
-        },
-    ).json()
+    patient = _new_patient(client, headers, mrn="GATE-0001", sex="male")
     before = count(session, Procedure), count(session, Lesion)
     payload = procedure_payload(
         specialist.id, [good_lesion(), good_lesion(), good_lesion(motor_response="limb")]
