@@ -393,6 +393,23 @@ def test_events_dated_after_today_are_refused_like_the_web_forms(
     )
     assert resolved_tomorrow.status_code == 422
     assert resolved_tomorrow.json()["detail"][0]["field"] == "resolved_on"
+    # A later resolution before the onset: 422 naming the field (not a 409 from the CHECK).
+    ongoing = client.post(
+        f"{base}/complications",
+        headers=headers,
+        json={"type": "neuritis", "severity": "mild", "onset_date": today},
+    ).json()
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    early = client.patch(
+        f"{base}/complications/{ongoing['id']}", headers=headers, json={"resolved_on": yesterday}
+    )
+    assert early.status_code == 422
+    (problem,) = early.json()["detail"]
+    assert (problem["field"], problem["value"], problem["rule"]) == (
+        "resolved_on",
+        yesterday,
+        "resolved_after_onset",
+    )
 
 
 def test_blocked_lesion_over_http_is_422_with_the_reason_and_writes_nothing(

@@ -18,6 +18,10 @@ from sqlalchemy.orm import Session
 
 from rhizo.clinic.audit.models import AuditAction, AuditEvent
 from rhizo.clinic.auth.models import Actor, Role
+from rhizo.clinic.complication import service as complication_service
+from rhizo.clinic.complication.models import ComplicationCreate, ComplicationType, Severity
+from rhizo.clinic.followup import service as followup_service
+from rhizo.clinic.followup.models import FollowUpCreate
 from rhizo.clinic.patient import service as patient_service
 from rhizo.clinic.patient.models import PatientCreate, Sex
 from tests.web.conftest import csrf_of
@@ -52,6 +56,32 @@ def new_patient(app: FastAPI) -> int:
             ),
         )
         return patient.id
+
+
+def new_followup(app: FastAPI, patient_id: int, *, nrs: int = 4) -> int:
+    """A clinic follow-up of the patient, recorded through the service."""
+    with db(app) as session:
+        row = followup_service.create(
+            session=session,
+            actor=_SYSTEM,
+            patient_id=patient_id,
+            data=FollowUpCreate(followed_on=date(2026, 1, 5), nrs=nrs),
+        )
+        return row.id
+
+
+def new_complication(app: FastAPI, patient_id: int, *, onset: date = date(2026, 1, 10)) -> int:
+    """An ongoing mild neuritis of the patient, recorded through the service."""
+    with db(app) as session:
+        row = complication_service.create(
+            session=session,
+            actor=_SYSTEM,
+            patient_id=patient_id,
+            data=ComplicationCreate(
+                type=ComplicationType.NEURITIS, severity=Severity.MILD, onset_date=onset
+            ),
+        )
+        return row.id
 
 
 def audit_rows(app: FastAPI, entity: str, patient_id: int, action: AuditAction) -> list[AuditEvent]:

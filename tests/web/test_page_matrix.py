@@ -23,6 +23,7 @@ from rhizo.clinic.procedure.models import Procedure
 from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.web.access import PageAccess
 from tests.web.conftest import csrf_of
+from tests.web.test_forms_support import new_complication, new_followup
 
 AsRole = Callable[[str], TestClient]
 ROLES = ("admin", "clinician", "nurse", "researcher", "auditor", "patient")
@@ -58,6 +59,12 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/patients/{other}/procedures/new"): {"admin", "clinician"},
     ("POST", "/patients/{other}/procedures/gate"): {"admin", "clinician"},
     ("POST", "/patients/{other}/procedures/row"): {"admin", "clinician"},
+    # Corrections: the API's ClinicalWriter (DELETE and PATCH). {fresh_*} is an
+    # entry made for the case, so an allowed POST really removes one.
+    ("GET", "/patients/{other}/followups/{fresh_followup}/remove"): STAFF,
+    ("POST", "/patients/{other}/followups/{fresh_followup}/remove"): STAFF,
+    ("GET", "/patients/{other}/complications/{fresh_complication}/resolve"): STAFF,
+    ("POST", "/patients/{other}/complications/{fresh_complication}/resolve"): STAFF,
 }
 
 
@@ -80,7 +87,9 @@ def _calls(dependant: Any) -> list[Any]:
 
 
 def _generic(path: str) -> str:
-    return path.replace("{own}", "{patient_id}").replace("{other}", "{patient_id}")
+    generic = path.replace("{own}", "{patient_id}").replace("{other}", "{patient_id}")
+    generic = generic.replace("followups/{fresh_followup}/remove", "{kind}/{entry_id}/remove")
+    return generic.replace("{fresh_complication}", "{complication_id}")
 
 
 def test_every_page_route_declares_access(web_app: FastAPI) -> None:
@@ -131,7 +140,12 @@ def test_role_page_matrix(
     as_role: AsRole, web_app: FastAPI, method: str, path: str, role: str
 ) -> None:
     client = as_role(role)
-    url = re.sub(r"\{(\w+)\}", lambda m: str(_ids(web_app)[m[1]]), path)
+    ids = _ids(web_app)
+    if "{fresh_followup}" in path:
+        ids["fresh_followup"] = new_followup(web_app, ids["other"])
+    if "{fresh_complication}" in path:
+        ids["fresh_complication"] = new_complication(web_app, ids["other"])
+    url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m[1]]), path)
     if method == "GET":
         response = client.get(url, follow_redirects=False)
     else:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from rhizo.clinic import records
 from rhizo.clinic.auth.models import Actor
+from rhizo.clinic.common import FieldProblem, InvalidInputError
 from rhizo.clinic.complication.models import Complication, ComplicationCreate, ComplicationUpdate
 from rhizo.clinic.procedure.models import Procedure
 
@@ -65,7 +66,28 @@ def update(
     complication_id: int,
     data: ComplicationUpdate,
 ) -> Complication:
-    """Change a complication."""
+    """Change a complication; a resolution dated before the onset is refused (422)."""
+    stored = session.get(Complication, complication_id)
+    if (
+        data.resolved_on is not None
+        and stored is not None
+        and stored.patient_id == patient_id
+        and data.resolved_on < stored.onset_date
+    ):
+        raise InvalidInputError(
+            [
+                FieldProblem(
+                    field="resolved_on",
+                    value=data.resolved_on.isoformat(),
+                    rule="resolved_after_onset",
+                    message=(
+                        f"{data.resolved_on.isoformat()} is before the onset "
+                        f"({stored.onset_date.isoformat()}); a complication resolves on or "
+                        "after the day it began"
+                    ),
+                )
+            ]
+        )
     return records.update_for_patient(
         session=session,
         actor=actor,

@@ -217,6 +217,8 @@ def patient_page(
             "pain_svg": _pain_svg(record),
             "screening": screen(record, today),
             "today": today,
+            "may_correct": user.user.role is not Role.PATIENT
+            and user.can(Permission.CLINICAL_WRITE),
         },
         user=user,
     )

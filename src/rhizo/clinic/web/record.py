@@ -35,6 +35,21 @@ class TimelineItem:
     kind: str
     text: str
     detail: list[str] = field(default_factory=list)
+    #: Corrections a clinical writer may make: ``(element id, label, href)``.
+    actions: tuple[tuple[str, str, str], ...] = ()
+
+
+def _remove(patient_id: int, kind: str, entry_id: int) -> tuple[str, str, str]:
+    return (
+        f"remove-{kind}-{entry_id}",
+        "remove",
+        f"/patients/{patient_id}/{kind}/{entry_id}/remove",
+    )
+
+
+def _resolve(patient_id: int, complication_id: int) -> tuple[str, str, str]:
+    href = f"/patients/{patient_id}/complications/{complication_id}/resolve"
+    return (f"resolve-complications-{complication_id}", "resolve", href)
 
 
 @dataclass
@@ -94,6 +109,7 @@ class PatientRecord:
                     "block",
                     f"{b.block_type.value.replace('_', ' ')} block {', '.join(b.levels)} "
                     f"({b.side.value}, {b.agent.value}): {b.relief_percent} % relief",
+                    actions=(_remove(self.patient.id, "blocks", b.id),),
                 )
             )
         for plan in self.plans:
@@ -134,7 +150,12 @@ class PatientRecord:
                 ]
             )
             items.append(
-                TimelineItem(f.followed_on, "follow-up", f"NRS {f.nrs}{extra} ({f.source.value})")
+                TimelineItem(
+                    f.followed_on,
+                    "follow-up",
+                    f"NRS {f.nrs}{extra} ({f.source.value})",
+                    actions=(_remove(self.patient.id, "followups", f.id),),
+                )
             )
         for comp in self.complications:
             items.append(
@@ -143,6 +164,10 @@ class PatientRecord:
                     "complication",
                     f"{comp.type.value.replace('_', ' ')} ({comp.severity.value})"
                     + (f", resolved {comp.resolved_on.isoformat()}" if comp.resolved_on else ""),
+                    actions=(
+                        *(() if comp.resolved_on else (_resolve(self.patient.id, comp.id),)),
+                        _remove(self.patient.id, "complications", comp.id),
+                    ),
                 )
             )
         return sorted(items, key=lambda item: item.on, reverse=True)
