@@ -141,6 +141,7 @@ def token_for(settings: Settings) -> Callable[[User], dict[str, str]]:
         token = create_access_token(
             user_id=user.id,
             role=user.role.value,
+            session_epoch=user.session_epoch,
             secret=settings.secret,
             algorithm=settings.jwt_algorithm,
             expires_minutes=5,

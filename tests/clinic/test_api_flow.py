@@ -446,6 +446,40 @@ def test_blocked_lesion_over_http_is_422_with_the_reason_and_writes_nothing(
     assert check.json()["outcome"] == "blocked"
 
 
+def test_a_password_change_revokes_the_users_tokens(
+    client: TestClient, session: Session, token_for: Callable[[User], Headers], settings: Any
+) -> None:
+    import jwt
+    from tests.clinic.factories import PASSWORD
+
+    nurse = make_user(session, Role.NURSE)
+    admin = token_for(make_user(session, Role.ADMIN))
+    issued = client.post(
+        "/api/v1/auth/token", data={"username": nurse.username, "password": PASSWORD}
+    )
+    old = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+    assert client.get("/api/v1/auth/me", headers=old).status_code == 200
+    changed = client.patch(
+        f"/api/v1/users/{nurse.id}", headers=admin, json={"password": "another long password"}
+    )
+    assert changed.status_code == 200, changed.text
+    assert client.get("/api/v1/auth/me", headers=old).status_code == 401
+    fresh = client.post(
+        "/api/v1/auth/token",
+        data={"username": nurse.username, "password": "another long password"},
+    )
+    new = {"Authorization": f"Bearer {fresh.json()['access_token']}"}
+    assert client.get("/api/v1/auth/me", headers=new).status_code == 200
+    # A validly signed token without the epoch claim (an older format) is refused.
+    claims = jwt.decode(
+        fresh.json()["access_token"], settings.secret, algorithms=[settings.jwt_algorithm]
+    )
+    del claims["sev"]
+    unscoped = jwt.encode(claims, settings.secret, algorithm=settings.jwt_algorithm)
+    headers = {"Authorization": f"Bearer {unscoped}"}
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+
+
 def test_login_success_and_failure_are_audited(client: TestClient, session: Session) -> None:
     from tests.clinic.factories import PASSWORD
 

@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 
 from rhizo import DISCLAIMER
 from rhizo.clinic.audit.models import AuditAction, AuditEvent
+from rhizo.clinic.auth import service as auth_service
+from rhizo.clinic.auth.models import Actor, Role, User, UserUpdate
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.web.session import SESSION_COOKIE
 from tests.web.conftest import csrf_of, login
@@ -299,6 +301,45 @@ def test_logout_ends_the_session(as_role: AsRole) -> None:
     )
     assert response.status_code == 303
     assert client.get("/patients", follow_redirects=False).status_code == 303
+
+
+def test_a_copied_session_cookie_dies_with_logout_and_password_change(
+    web_app: FastAPI, passwords: dict[str, str]
+) -> None:
+    # The cookie is signed, not stored: revocation is the user's session epoch.
+    def logged_in(username: str, password: str) -> tuple[TestClient, str]:
+        client = TestClient(web_app, raise_server_exceptions=False)
+        login(client, username, password)
+        return client, client.cookies["rhizo_session"]
+
+    def replay(cookie: str) -> int:
+        with TestClient(web_app, raise_server_exceptions=False) as thief:
+            thief.cookies.set("rhizo_session", cookie)
+            return thief.get("/patients", follow_redirects=False).status_code
+
+    user = "demo-nurse"
+    client, copied = logged_in(user, passwords[user])
+    other_device, second = logged_in(user, passwords[user])
+    assert replay(copied) == 200
+    token = csrf_of(client.get("/patients").text)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 200  # -> login
+    assert replay(copied) == 303  # the copy is refused: sent to log in
+    assert replay(second) == 303  # logout ends the user's other sessions too
+    _, copied = logged_in(user, passwords[user])
+    assert replay(copied) == 200
+    with web_app.state.session_factory() as session:
+        nurse = session.scalars(sa.select(User).where(User.username == user)).one()
+        actor = Actor(user_id=None, username="test-admin", role=Role.ADMIN)
+        # The same password again: the change itself, not its value, ends sessions.
+        auth_service.update(
+            session=session,
+            actor=actor,
+            user_id=nurse.id,
+            data=UserUpdate(password=passwords[user]),
+        )
+    assert replay(copied) == 303
+    other_device.close()
+    client.close()
 
 
 def test_server_error_page_leaks_nothing(web_app: FastAPI) -> None:

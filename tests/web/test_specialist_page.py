@@ -126,7 +126,9 @@ def test_page_shows_the_service_figures_plot_and_audit(as_role: AsRole, web_app:
                 own_cell, clinic_cell = _cells(_row(html, row_id))
                 assert all(part in own_cell for part in _shown(mine)), (row_id, own_cell)
                 assert all(part in clinic_cell for part in _shown(theirs)), row_id
-                assert ("too few to judge" in own_cell) == mine.too_few
+                # No denominator at all reads "no assessable cases"; 1-9 cases read "too few".
+                assert ("no assessable cases" in own_cell) == (mine.total == 0)
+                assert ("too few to judge" in own_cell) == (0 < mine.total and mine.too_few)
         own_cell, _ = _cells(_row(html, "complications"))
         assert all(part in own_cell for part in _shown(expected.own.complications))
         for c in expected.complication_counts:

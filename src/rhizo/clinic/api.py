@@ -21,6 +21,7 @@ from rhizo.clinic.audit.views import router as audit_router
 from rhizo.clinic.auth.views import router as auth_router
 from rhizo.clinic.auth.views import users_router
 from rhizo.clinic.block.views import router as block_router
+from rhizo.clinic.body_limit import BodySizeLimitMiddleware
 from rhizo.clinic.complication.views import router as complication_router
 from rhizo.clinic.condition.views import router as condition_router
 from rhizo.clinic.config import Settings
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware)
     errors.install(app)
     app.include_router(api_router(), prefix=API_PREFIX)
     return app

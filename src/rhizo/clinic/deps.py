@@ -61,13 +61,14 @@ def get_current_user(
     if token is None:
         raise _unauthorized("not authenticated: send 'Authorization: Bearer <token>'")
     try:
-        user_id, role = decode_access_token(
+        user_id, role, epoch = decode_access_token(
             token, secret=settings.secret, algorithm=settings.jwt_algorithm
         )
     except InvalidTokenError:
         raise _unauthorized("invalid or expired token") from None
     user = session.get(User, user_id)
-    if user is None or not user.is_active or user.role.value != role:
+    # An older epoch: the user logged out or changed password since the token was issued.
+    if user is None or not user.is_active or user.role.value != role or user.session_epoch != epoch:
         raise _unauthorized("invalid or expired token")
     return user
 

@@ -52,7 +52,16 @@ def rates_figure(
     min_total: int = 10,
     title: str = "Outcome rates with 95 % confidence intervals",
 ) -> Figure:
-    """Grouped bars in percent with interval error bars and ``k/n`` labels."""
+    """Grouped bars in percent with interval error bars and ``k/n`` labels.
+
+    Labels are names typed into the registry: ``$`` is text there, never
+    matplotlib's math mode (``Dr $x^$ Lee`` would otherwise fail to render).
+    """
+    with matplotlib.rc_context({"text.parse_math": False}):
+        return _rates_figure(groups, min_total=min_total, title=title)
+
+
+def _rates_figure(groups: Sequence[RateGroup], *, min_total: int, title: str) -> Figure:
     figure, axes = plt.subplots(figsize=(8.0, 3.8))
     # Fixed margins: constrained layout triples the render time (docs/performance.md).
     figure.subplots_adjust(left=0.08, right=0.985, top=0.8, bottom=0.15)

@@ -39,6 +39,9 @@ class User(TimestampMixin, Base):
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     full_name: Mapped[str | None] = mapped_column(sa.String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: Incremented by logout and password change; sessions and tokens of an older
+    #: epoch are refused (rhizo.clinic.auth.service.end_sessions).
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
 
 
 @dataclass(frozen=True)

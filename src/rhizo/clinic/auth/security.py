@@ -35,13 +35,20 @@ class InvalidTokenError(Exception):
 
 
 def create_access_token(
-    *, user_id: int, role: str, secret: str, algorithm: str, expires_minutes: int
+    *,
+    user_id: int,
+    role: str,
+    session_epoch: int,
+    secret: str,
+    algorithm: str,
+    expires_minutes: int,
 ) -> str:
-    """A signed JWT naming the user and role, valid for ``expires_minutes``."""
+    """A signed JWT naming the user, role and session epoch, valid for ``expires_minutes``."""
     now = utcnow()
     claims: dict[str, Any] = {
         "sub": str(user_id),
         "role": role,
+        "sev": session_epoch,
         "iat": now,
         "exp": now + timedelta(minutes=expires_minutes),
         "jti": uuid.uuid4().hex,
@@ -49,12 +56,16 @@ def create_access_token(
     return jwt.encode(claims, secret, algorithm=algorithm)
 
 
-def decode_access_token(token: str, *, secret: str, algorithm: str) -> tuple[int, str]:
-    """The (user id, role) a valid token names; :class:`InvalidTokenError` otherwise."""
+def decode_access_token(token: str, *, secret: str, algorithm: str) -> tuple[int, str, int]:
+    """The (user id, role, session epoch) a valid token names; :class:`InvalidTokenError`
+    otherwise."""
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[algorithm], options={"require": ["sub", "exp", "iat"]}
+            token,
+            secret,
+            algorithms=[algorithm],
+            options={"require": ["sub", "exp", "iat", "sev"]},
         )
-        return int(claims["sub"]), str(claims["role"])
+        return int(claims["sub"]), str(claims["role"]), int(claims["sev"])
     except (jwt.PyJWTError, KeyError, ValueError) as error:
         raise InvalidTokenError(str(error)) from error

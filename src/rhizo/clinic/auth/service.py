@@ -70,6 +70,8 @@ def update(*, session: Session, actor: Actor, user_id: int, data: UserUpdate) ->
         changed = records.apply_changes(user, changes)
         if password is not None:
             user.password_hash = hash_password(password)
+            # A new password ends every session and token issued under the old one.
+            user.session_epoch += 1
             changed.append("password")
         session.flush()
         audit.record(
@@ -81,6 +83,16 @@ def update(*, session: Session, actor: Actor, user_id: int, data: UserUpdate) ->
             details={"fields": changed},
         )
     return user
+
+
+def end_sessions(*, session: Session, user_id: int) -> None:
+    """Revoke every web session and API token the user holds (logout everywhere).
+
+    Not audited: it changes no patient data and no permission; logins are.
+    """
+    with records.transaction(session):
+        user = get(session=session, user_id=user_id)
+        user.session_epoch += 1
 
 
 def authenticate(

@@ -60,6 +60,7 @@ def login(
     token = create_access_token(
         user_id=user.id,
         role=user.role.value,
+        session_epoch=user.session_epoch,
         secret=settings.secret,
         algorithm=settings.jwt_algorithm,
         expires_minutes=settings.access_token_expire_minutes,

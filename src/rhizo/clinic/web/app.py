@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -32,6 +33,7 @@ _log = logging.getLogger("rhizo.web")
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
 
 _TITLES = {
+    400: "Bad request",
     403: "Not allowed",
     404: "Not found",
     500: "Something went wrong",
@@ -43,18 +45,30 @@ _MESSAGES = {
 }
 
 
-def error_page(request: Request, status_code: int) -> Response:
-    """A plain error page: status and a fixed sentence, nothing from the request."""
+def error_page(request: Request, status_code: int, message: str | None = None) -> Response:
+    """A plain error page: status and a fixed sentence (or ``message``), no stored data."""
     return pages.render(
         request,
         "error.html",
         {
             "status": status_code,
             "title": _TITLES.get(status_code, "Error"),
-            "message": _MESSAGES.get(status_code, "The request could not be completed."),
+            "message": message or _MESSAGES.get(status_code, "The request could not be completed."),
         },
         status_code=status_code,
     )
+
+
+def _bad_address_message(error: RequestValidationError) -> str:
+    # Names the parameter and the rule; the typed value is the user's own text,
+    # shortened (and escaped by the template).
+    parts = []
+    for item in error.errors()[:3]:
+        loc = [str(part) for part in item.get("loc", ())[1:]] or ["request"]
+        typed = item.get("input")
+        shown = f" (entered {str(typed)[:40]!r})" if isinstance(typed, str | int) else ""
+        parts.append(f"{'.'.join(loc)}: {item.get('msg', 'invalid value')}{shown}")
+    return "The address has an invalid value: " + "; ".join(parts) + "."
 
 
 def _is_api(request: Request) -> bool:
@@ -92,6 +106,17 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(access.PageNotFound)
     def _missing(request: Request, error: access.PageNotFound) -> Response:
         return error_page(request, 404)
+
+    api_validation: Handler | None = app.exception_handlers.get(RequestValidationError)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> Response:
+        # Pages read forms themselves; what reaches here is a path or query value.
+        if _is_api(request) and api_validation is not None:
+            return await _call(api_validation, request, error)
+        if any(item.get("loc", ("",))[0] == "path" for item in error.errors()):
+            return error_page(request, 404)  # /patients/abc names no record
+        return error_page(request, 400, _bad_address_message(error))
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, error: NotFoundError) -> Response:

@@ -136,14 +136,17 @@ async def login_submit(request: Request) -> Response:
             web_session.set_pre_login_cookie(request, response, cookie)
         return response
     redirect = RedirectResponse(next_path, status_code=303)
-    web_session.start_session(request, redirect, user_id=user.id, role=user.role.value)
+    web_session.start_session(
+        request, redirect, user_id=user.id, role=user.role.value, epoch=user.session_epoch
+    )
     return redirect
 
 
 @router.post("/logout")
-async def logout(request: Request, user: AnyUser) -> Response:
-    """End the session."""
+async def logout(request: Request, user: AnyUser, session: SessionDep) -> Response:
+    """End the session, and every other session and API token of this user."""
     check_csrf(user, await read_form(request))
+    auth_service.end_sessions(session=session, user_id=user.user.id)
     response = RedirectResponse("/login", status_code=303)
     web_session.end_session(response)
     return response

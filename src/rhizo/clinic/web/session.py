@@ -5,7 +5,9 @@ it was issued, signed with the app's secret by itsdangerous (never encrypted
 data, never PHI). It is HttpOnly and SameSite=Lax (Secure when served over
 HTTPS) and expires after ``access_token_expire_minutes``; the user is reloaded
 from the database on every request, so a deactivated user or a changed role
-ends the session at once. Before login a separate signed ``rhizo_csrf``
+ends the session at once. The cookie also carries the user's session epoch:
+logout and a password change increment it, so a copied cookie stops working
+then too (and so do the user's API tokens). Before login a separate signed ``rhizo_csrf``
 cookie holds the login form's token (signed double submit).
 """
 
@@ -34,6 +36,8 @@ class WebSession:
     user_id: int
     role: str
     csrf: str
+    #: The user's session epoch at login; logout or a password change moves it on.
+    epoch: int
 
 
 def _serializer(request: Request, salt: str) -> URLSafeTimedSerializer:
@@ -61,15 +65,19 @@ def read_session(request: Request) -> WebSession | None:
     if not isinstance(data, dict):
         return None
     try:
-        return WebSession(user_id=int(data["u"]), role=str(data["r"]), csrf=str(data["c"]))
+        return WebSession(
+            user_id=int(data["u"]), role=str(data["r"]), csrf=str(data["c"]), epoch=int(data["e"])
+        )
     except (KeyError, TypeError, ValueError):
         return None
 
 
-def start_session(request: Request, response: Response, *, user_id: int, role: str) -> None:
+def start_session(
+    request: Request, response: Response, *, user_id: int, role: str, epoch: int
+) -> None:
     """Set a fresh session cookie (a new CSRF token too) and drop the pre-login one."""
     token = _serializer(request, _SALT).dumps(
-        {"u": user_id, "r": role, "c": secrets.token_urlsafe(32)}
+        {"u": user_id, "r": role, "c": secrets.token_urlsafe(32), "e": epoch}
     )
     response.set_cookie(
         SESSION_COOKIE,
@@ -84,7 +92,7 @@ def start_session(request: Request, response: Response, *, user_id: int, role: s
 
 
 def end_session(response: Response) -> None:
-    """Remove the session cookie."""
+    """Remove the session cookie (revocation is the epoch: auth.service.end_sessions)."""
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
 
 
