@@ -128,7 +128,7 @@ def test_page_shows_the_service_figures_plot_and_audit(as_role: AsRole, web_app:
                 assert all(part in clinic_cell for part in _shown(theirs)), row_id
                 # No denominator at all reads "no assessable cases"; 1-9 cases read "too few".
                 assert ("no assessable cases" in own_cell) == (mine.total == 0)
-                assert ("too few to judge" in own_cell) == (0 < mine.total and mine.too_few)
+                assert ("too few to judge" in own_cell) == (mine.total > 0 and mine.too_few)
         own_cell, _ = _cells(_row(html, "complications"))
         assert all(part in own_cell for part in _shown(expected.own.complications))
         for c in expected.complication_counts:
