@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from fhirclient.models.bundle import Bundle as R4Bundle
 from sqlalchemy.orm import Session
 from tests.clinic.conftest import TestClient, count
 from tests.clinic.factories import good_lesion, make_specialist, make_user, procedure_payload
@@ -282,6 +283,8 @@ def test_episode_of_care_is_audited_route_by_route(
     )
     call("GET", base + "/{procedure_id}/discharge", 200, READ, patient_id=pid, procedure_id=proc)
     call("GET", "/research/cases", 200, AuditAction.EXPORT)
+    bundle = call("GET", "/patients/{patient_id}/fhir", 200, AuditAction.EXPORT, patient_id=pid)
+    R4Bundle(bundle, strict=True)  # the whole episode reads back as FHIR R4 4.0.1
     call("DELETE", base + "/{procedure_id}", 204, DELETE, patient_id=pid, procedure_id=proc)
     assert count(session, Lesion, Lesion.procedure_id == proc) == 0
     call(

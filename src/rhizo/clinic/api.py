@@ -27,6 +27,7 @@ from rhizo.clinic.condition.views import router as condition_router
 from rhizo.clinic.config import Settings
 from rhizo.clinic.database import create_db_engine, create_session_factory
 from rhizo.clinic.deps import API_PREFIX
+from rhizo.clinic.fhir.views import router as fhir_router
 from rhizo.clinic.followup.views import router as followup_router
 from rhizo.clinic.medication.views import router as medication_router
 from rhizo.clinic.patient.views import router as patient_router
@@ -74,6 +75,7 @@ def api_router() -> APIRouter:
         procedure_router,
         followup_router,
         complication_router,
+        fhir_router,
         specialist_router,
         research_router,
         audit_router,

@@ -78,6 +78,9 @@ class Settings(DatabaseSettings):
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     max_page_size: int = Field(default=200, ge=1, le=10_000)
     clinic_timezone: str = "UTC"
+    #: FHIR ``Patient.identifier.system`` of the clinic's MRNs (a URI; set it to the
+    #: clinic's own, e.g. its assigning authority's URL or OID as ``urn:oid:...``).
+    fhir_identifier_system: str = Field(default="urn:rhizo:mrn", pattern=r"^(urn:|https?://)\S+$")
 
     @field_validator("clinic_timezone", mode="after")
     @classmethod

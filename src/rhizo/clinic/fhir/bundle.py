@@ -1,0 +1,84 @@
+"""Assemble a patient's record into one FHIR R4 ``collection`` Bundle and validate it.
+
+The Bundle holds the Patient, the Practitioners who performed the patient's
+procedures, Conditions, diagnostic blocks (Procedure + Observations), RF
+procedures with one Observation per lesion, follow-up Observations and
+AdverseEvents. Not exported: care trials, medications and drug holds, plans
+and discharge records (no R4 mapping has been settled for them yet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from fhir.resources.R4B.bundle import Bundle
+
+from rhizo.clinic.block.models import DiagnosticBlock
+from rhizo.clinic.complication.models import Complication
+from rhizo.clinic.condition.models import Condition, ConditionStatus
+from rhizo.clinic.fhir.conditions import adverse_event_resource, condition_resource
+from rhizo.clinic.fhir.people import patient_resource, practitioner_resource
+from rhizo.clinic.fhir.procedures import block_resources, lesion_resource, procedure_resource
+from rhizo.clinic.fhir.references import FhirJson, date_time, entry
+from rhizo.clinic.fhir.scores import followup_resources
+from rhizo.clinic.followup.models import FollowUp
+from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.procedure.models import Procedure
+from rhizo.clinic.specialist.models import Specialist
+
+#: Conditions a procedure may have been done for: those not resolved.
+_CURRENT = {ConditionStatus.ACTIVE, ConditionStatus.RECURRENCE}
+
+
+@dataclass(frozen=True)
+class RecordRows:
+    """The registry rows of one patient that the Bundle carries."""
+
+    patient: Patient
+    conditions: Sequence[Condition]
+    blocks: Sequence[DiagnosticBlock]
+    procedures: Sequence[Procedure]
+    followups: Sequence[FollowUp]
+    complications: Sequence[Complication]
+    performers: Sequence[Specialist]
+
+
+def _reasons(procedure: Procedure, conditions: Sequence[Condition]) -> list[int]:
+    """Current conditions of the procedure's region (a condition without a region counts)."""
+    return [
+        c.id
+        for c in conditions
+        if c.status in _CURRENT and (c.region is None or c.region == procedure.region)
+    ]
+
+
+def build_bundle(rows: RecordRows, *, identifier_system: str, now: datetime) -> FhirJson:
+    """The patient's record as a validated FHIR R4 ``collection`` Bundle (JSON)."""
+    pid = rows.patient.id
+    resources: list[FhirJson] = [
+        patient_resource(rows.patient, identifier_system=identifier_system),
+        *(practitioner_resource(s) for s in rows.performers),
+        *(condition_resource(c, patient_id=pid) for c in rows.conditions),
+    ]
+    for block in rows.blocks:
+        resources.extend(block_resources(block, patient_id=pid))
+    for procedure in rows.procedures:
+        reasons = _reasons(procedure, rows.conditions)
+        resources.append(procedure_resource(procedure, patient_id=pid, condition_ids=reasons))
+        resources.extend(
+            lesion_resource(les, procedure, patient_id=pid) for les in procedure.lesions
+        )
+    for followup in rows.followups:
+        resources.extend(followup_resources(followup, patient_id=pid))
+    resources.extend(adverse_event_resource(c, patient_id=pid) for c in rows.complications)
+    bundle: FhirJson = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": date_time(now),
+        "entry": [entry(r) for r in resources],
+    }
+    # A mapping error is a bug, not bad input: validation raises rather than exporting it.
+    Bundle.model_validate(bundle)
+    return bundle
