@@ -40,6 +40,9 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/patients/{other}"): STAFF,
     ("GET", "/patients/{own}"): STAFF | {"patient"},
     ("GET", "/portal"): {"patient"},
+    # FHIR R4 download: the API's PatientReader (staff, or the patient's own record).
+    ("GET", "/patients/{other}/fhir.json"): STAFF,
+    ("GET", "/patients/{own}/fhir.json"): STAFF | {"patient"},
     ("POST", "/portal/diary"): {"patient"},
     ("GET", "/planner"): EVERY_STAFF_ROLE,
     ("POST", "/planner"): EVERY_STAFF_ROLE,
