@@ -53,3 +53,16 @@ def test_demo_refuses_an_unknown_clinic_time_zone_before_touching_the_database(
     )
     assert "Traceback" not in captured.err + captured.out
     assert not database.exists()
+
+
+def test_demo_names_a_bad_setting_its_value_and_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "demo.sqlite3"
+    monkeypatch.setenv("RHIZO_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("RHIZO_FHIR_IDENTIFIER_SYSTEM", "our mrns")
+    assert main(["demo", "--no-serve"]) == 2
+    err = capsys.readouterr().err
+    assert "RHIZO_FHIR_IDENTIFIER_SYSTEM: 'our mrns' is not allowed" in err
+    assert "Traceback" not in err
+    assert not database.exists()

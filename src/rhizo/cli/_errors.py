@@ -29,3 +29,19 @@ def fail_from_validation(error: ValidationError, option_names: dict[str, str]) -
     option = option_names.get(field, field)
     message = first["msg"]
     raise InputError(f"{option}: {first.get('input')!r} is not allowed; {message}")
+
+
+def settings_error(error: ValidationError) -> InputError:
+    """One line for a bad ``RHIZO_*`` setting: the variable, its value and the rule.
+
+    A whole-model rule (the secret's strength) has no field; its message names
+    the variable itself.
+    """
+    first = error.errors()[0]
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if not first["loc"]:
+        return InputError(message)
+    variable = "RHIZO_" + "_".join(str(part) for part in first["loc"]).upper()
+    if variable in message:  # the validator already said which variable and value
+        return InputError(message)
+    return InputError(f"{variable}: {first.get('input')!r} is not allowed; {message}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rhizo.cli._errors import InputError, fail, fail_from_validation
+from rhizo.cli._errors import InputError, fail, fail_from_validation, settings_error
 
 db_app = typer.Typer(help="The clinic database.", no_args_is_help=True)
 user_app = typer.Typer(help="Clinic users.", no_args_is_help=True)
@@ -137,8 +137,7 @@ def serve(
     try:
         settings = Settings(database_url=url)
     except ValidationError as error:
-        first = error.errors()[0]
-        raise InputError(first["msg"].removeprefix("Value error, ")) from None
+        raise settings_error(error) from None
     try:
         current = migrate.current_revision(url)
     except OperationalError as error:

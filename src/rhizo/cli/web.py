@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from rhizo.cli._errors import InputError
+from rhizo.cli._errors import InputError, settings_error
 
 
 def _redacted(url: str) -> str:
@@ -42,8 +42,7 @@ def demo(
     try:
         ready = prepare(patients=patients)
     except ValidationError as error:
-        first = error.errors()[0]
-        raise InputError(first["msg"].removeprefix("Value error, ")) from None
+        raise settings_error(error) from None
     except DemoRefused as error:
         raise InputError(f"RHIZO_DATABASE_URL: {error}") from None
     except OperationalError as error:
