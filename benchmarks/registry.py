@@ -11,7 +11,8 @@ ten, and complications in about 6 % of procedures. Then it starts ``uvicorn``
 requests from ``httpx`` clients (one connection each, bounded request count):
 
 - ``GET /api/v1/patients?search=...`` (name prefixes drawn from the data) and
-  ``GET /api/v1/patients/{id}`` (random ids), with a bearer token;
+  ``GET /api/v1/patients/{id}`` (random ids) and its FHIR R4 export
+  ``GET /api/v1/patients/{id}/fhir``, with a bearer token;
 - the pages ``/patients/{id}`` (timeline, pain plot, candidacy),
   ``/specialists/{id}`` (outcome figures and plot) and ``/specialists``, with
   the cookie session of the web login form (CSRF cookie and field).
@@ -368,6 +369,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ENDPOINTS = (
     ("search", "GET /api/v1/patients?search="),
     ("read", "GET /api/v1/patients/{id}"),
+    ("fhir", "GET /api/v1/patients/{id}/fhir"),
     ("patient_page", "GET /patients/{id} (page)"),
     ("specialist_page", "GET /specialists/{id} (page)"),
     ("specialists_page", "GET /specialists (page)"),
@@ -456,6 +458,7 @@ def measure(url: str, n_patients: int, n_requests: int, seed: int = 7) -> dict[s
                 cases = {
                     "search": lambda: f"/api/v1/patients?search={rng.choice(prefixes)}&limit=20",
                     "read": lambda: f"/api/v1/patients/{rng.randint(1, n_patients)}",
+                    "fhir": lambda: f"/api/v1/patients/{rng.randint(1, n_patients)}/fhir",
                 }
                 for name, make_path in cases.items():
                     for _ in range(20):  # warm-up
@@ -469,9 +472,12 @@ def measure(url: str, n_patients: int, n_requests: int, seed: int = 7) -> dict[s
                         response.raise_for_status()
                         if name == "search":
                             hits.append(response.json()["total"])
+                        elif name == "fhir":
+                            hits.append(len(response.json()["entry"]))
                     results[name] = _summary(timings, n_requests)
                     if hits:
-                        results[name]["median_matches"] = statistics.median(hits)
+                        key = "median_entries" if name == "fhir" else "median_matches"
+                        results[name][key] = statistics.median(hits)
             # The pages, as a clinician's browser sees them: cookie session after the form login.
             with httpx.Client(base_url=base, timeout=120) as web:
                 _web_login(web)
