@@ -60,6 +60,8 @@ def expected_roles(method: str, path: str) -> set[Role] | None:
         return {A, U}
     if path.startswith("/research"):
         return {A, R}
+    if path.startswith("/analytics"):
+        return {A, C, N, R}  # aggregates over the registry, no single patient
     if path.startswith("/specialists"):
         return {A, C, N, R} if method == "GET" else {A}
     if path == "/gates/lesion":

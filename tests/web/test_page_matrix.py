@@ -49,6 +49,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     # Aggregates, no single patient's data: the API's specialist readers.
     ("GET", "/specialists"): STAFF | {"researcher"},
     ("GET", "/specialists/{specialist_id}"): STAFF | {"researcher"},
+    ("GET", "/analytics"): STAFF | {"researcher"},
     # Clinical writes: the API's ClinicalWriter (nurses chart too).
     **{
         (method, f"/patients/{{other}}/{kind}/new"): STAFF

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rhizo import DISCLAIMER, __version__
 from rhizo.clinic import errors
+from rhizo.clinic.analytics.views import router as analytics_router
 from rhizo.clinic.audit.views import router as audit_router
 from rhizo.clinic.auth.views import router as auth_router
 from rhizo.clinic.auth.views import users_router
@@ -77,6 +78,7 @@ def api_router() -> APIRouter:
         complication_router,
         fhir_router,
         specialist_router,
+        analytics_router,
         research_router,
         audit_router,
     ):

@@ -27,11 +27,17 @@ class Permission(StrEnum):
     DEIDENTIFIED_READ = "deidentified:read"
     SPECIALIST_READ = "specialist:read"
     SPECIALIST_WRITE = "specialist:write"
+    ANALYTICS_READ = "analytics:read"
     USER_MANAGE = "user:manage"
     AUDIT_READ = "audit:read"
 
 
-_STAFF_READ = {Permission.SELF_READ, Permission.PATIENT_READ, Permission.SPECIALIST_READ}
+_STAFF_READ = {
+    Permission.SELF_READ,
+    Permission.PATIENT_READ,
+    Permission.SPECIALIST_READ,
+    Permission.ANALYTICS_READ,
+}
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
@@ -49,7 +55,12 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         {Permission.SELF_READ, Permission.OWN_RECORD_READ, Permission.OWN_DIARY_WRITE}
     ),
     Role.RESEARCHER: frozenset(
-        {Permission.SELF_READ, Permission.DEIDENTIFIED_READ, Permission.SPECIALIST_READ}
+        {
+            Permission.SELF_READ,
+            Permission.DEIDENTIFIED_READ,
+            Permission.SPECIALIST_READ,
+            Permission.ANALYTICS_READ,
+        }
     ),
     Role.AUDITOR: frozenset({Permission.SELF_READ, Permission.AUDIT_READ}),
 }

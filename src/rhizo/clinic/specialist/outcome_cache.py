@@ -23,8 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-
-from rhizo.clinic.specialist.outcomes import OutcomeSnapshot
+from typing import Generic, Protocol, TypeVar
 
 _log = logging.getLogger("rhizo.clinic.specialist")
 
@@ -32,14 +31,27 @@ _log = logging.getLogger("rhizo.clinic.specialist")
 MAX_AGE_S = 300.0
 
 
+class Dated(Protocol):
+    """A computed result that knows the day its figures are as of."""
+
+    @property
+    def as_of(self) -> date: ...
+
+
+S = TypeVar("S", bound=Dated)
+
+
 @dataclass
-class _Entry:
-    snapshot: OutcomeSnapshot
+class _Entry(Generic[S]):
+    snapshot: S
     taken: float
 
 
-class SnapshotCache:
+class SnapshotCache(Generic[S]):
     """Snapshots by as-of date (only the latest date is kept), thread-safe.
+
+    Any result with an ``as_of`` date can be cached: the specialist outcome
+    snapshot and the durability analysis (``rhizo.clinic.analytics``) both are.
 
     ``compute(as_of)`` must open and close its own database session: it runs
     in a background thread for refreshes. ``background=False`` refreshes
@@ -48,7 +60,7 @@ class SnapshotCache:
 
     def __init__(
         self,
-        compute: Callable[[date], OutcomeSnapshot],
+        compute: Callable[[date], S],
         *,
         max_age_s: float = MAX_AGE_S,
         clock: Callable[[], float] = time.monotonic,
@@ -61,7 +73,7 @@ class SnapshotCache:
         self._clock = clock
         self._background = background
         self._lock = threading.Lock()
-        self._entries: dict[date, _Entry] = {}
+        self._entries: dict[date, _Entry[S]] = {}
         self._refreshing: set[date] = set()
 
     @property
@@ -74,7 +86,7 @@ class SnapshotCache:
         with self._lock:
             self._entries.clear()
 
-    def get(self, as_of: date) -> OutcomeSnapshot:
+    def get(self, as_of: date) -> S:
         """The snapshot for ``as_of``, or an older one while a refresh runs (check its
         ``as_of``), or one computed now when there is none at all."""
         with self._lock:
@@ -100,7 +112,7 @@ class SnapshotCache:
         # The first request of this process (or a synchronous refresh): compute now.
         return self._store(as_of, self._compute(as_of))
 
-    def _store(self, as_of: date, snapshot: OutcomeSnapshot) -> OutcomeSnapshot:
+    def _store(self, as_of: date, snapshot: S) -> S:
         with self._lock:
             # Dates roll over daily; older dates are never asked for again.
             for old in [day for day in self._entries if day < as_of]:

@@ -92,7 +92,8 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
 
 
-def _completed(as_of: date) -> list[sa.ColumnElement[bool]]:
+def completed_by(as_of: date) -> list[sa.ColumnElement[bool]]:
+    """Filters: completed procedures performed on or before ``as_of`` (UTC day)."""
     return [
         Procedure.status == ProcedureStatus.COMPLETED,
         Procedure.performed_at < end_of(as_of),
@@ -149,7 +150,8 @@ def _pgic_of(packed: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
     return sa.func.nullif(packed % PGIC_SPAN, 0)
 
 
-def _baseline() -> sa.ColumnElement[int]:
+def baseline_nrs() -> sa.ColumnElement[int]:
+    """Per procedure (correlated): the baseline NRS defined in this module's docstring."""
     day = utc_day(Procedure.performed_at)
     from_block = (
         sa.select(DiagnosticBlock.baseline_nrs)
@@ -200,14 +202,14 @@ def outcome_counts(
         Procedure.performer_id.label("performer_id"),
         Procedure.performed_at.label("performed_at"),
         utc_day(Procedure.performed_at).label("day"),
-        _baseline().label("baseline"),
+        baseline_nrs().label("baseline"),
         sa.case((complicated, 1), else_=0).label("complicated"),
     ]
     for window in windows:
         per_procedure_columns.append(
             _nearest_followup(window, as_of).label(f"nearest_{window.months}")
         )
-    statement = sa.select(*per_procedure_columns).where(*_completed(as_of))
+    statement = sa.select(*per_procedure_columns).where(*completed_by(as_of))
     if performer_id is not None:
         statement = statement.where(Procedure.performer_id == performer_id)
     # MATERIALIZED: computed once per procedure. Without it SQLite flattens the
@@ -286,7 +288,7 @@ def lesions_performed(
     statement = (
         sa.select(Procedure.performer_id, sa.func.count(Lesion.id))
         .join(Lesion, Lesion.procedure_id == Procedure.id)
-        .where(Lesion.performed.is_(True), *_completed(as_of))
+        .where(Lesion.performed.is_(True), *completed_by(as_of))
         .group_by(Procedure.performer_id)
     )
     if performer_id is not None:
@@ -317,7 +319,7 @@ def complication_counts(
             sa.func.count(sa.distinct(Complication.procedure_id)),
         )
         .join(Procedure, Procedure.id == Complication.procedure_id)
-        .where(*_completed(as_of))
+        .where(*completed_by(as_of))
         .group_by(Procedure.performer_id, Complication.type, Complication.severity)
     )
     if performer_id is not None:

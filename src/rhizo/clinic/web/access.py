@@ -165,6 +165,8 @@ ClinicalFormUser = Annotated[WebUser, Depends(PageAccess(Permission.CLINICAL_WRI
 ProcedureFormUser = Annotated[WebUser, Depends(PageAccess(Permission.PROCEDURE_WRITE))]
 #: Specialist outcomes (aggregates, no single patient's data).
 SpecialistReader = Annotated[WebUser, Depends(PageAccess(Permission.SPECIALIST_READ))]
+#: Registry-wide outcome analytics (aggregates, no single patient's data).
+AnalyticsReader = Annotated[WebUser, Depends(PageAccess(Permission.ANALYTICS_READ))]
 #: The lesion planner shows no patient data: every staff role.
 StaffUser = Annotated[WebUser, Depends(PageAccess(None))]
 #: The patient portal: the patient role reading their own record.

@@ -24,7 +24,7 @@ from rhizo.clinic.api import create_app
 from rhizo.clinic.common import NotFoundError
 from rhizo.clinic.config import Settings
 from rhizo.clinic.deps import API_PREFIX
-from rhizo.clinic.web import access, export, forms, pages, planner, specialists
+from rhizo.clinic.web import access, analytics, export, forms, pages, planner, specialists
 from rhizo.clinic.web.headers import SecurityHeadersMiddleware
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -148,6 +148,7 @@ def add_pages(app: FastAPI, *, synthetic: bool = False) -> FastAPI:
     app.include_router(specialists.router)
     app.include_router(forms.router)
     app.include_router(export.router)
+    app.include_router(analytics.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_pages(app)

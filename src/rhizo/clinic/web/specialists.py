@@ -34,11 +34,11 @@ router = APIRouter(include_in_schema=False)
 _cache_lock = threading.Lock()
 
 
-def outcome_cache(request: Request) -> SnapshotCache:
+def outcome_cache(request: Request) -> SnapshotCache[OutcomeSnapshot]:
     """The app's snapshot cache (made on first use, computing with its own sessions)."""
     state = request.app.state
     with _cache_lock:
-        cache: SnapshotCache | None = getattr(state, "outcome_cache", None)
+        cache: SnapshotCache[OutcomeSnapshot] | None = getattr(state, "outcome_cache", None)
         if cache is None:
             factory = state.session_factory
 

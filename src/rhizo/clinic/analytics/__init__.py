@@ -1,0 +1,1 @@
+"""Outcome analytics over the whole registry: how long relief lasts after RF neurotomy."""

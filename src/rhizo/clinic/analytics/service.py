@@ -1,0 +1,48 @@
+"""The shared course cache (one registry pass, refreshed in the background) and names.
+
+Reading every completed procedure's scores takes seconds at 100,000 patients
+(docs/performance.md), so the API and the page share one
+:class:`~rhizo.clinic.specialist.outcome_cache.SnapshotCache` of
+:class:`~rhizo.clinic.analytics.courses.Courses` per app, as the specialist
+pages do; the report says the day its figures are as of.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from rhizo.clinic.analytics.courses import Courses, load_courses
+from rhizo.clinic.specialist.models import Specialist
+from rhizo.clinic.specialist.outcome_cache import SnapshotCache
+
+_lock = threading.Lock()
+
+
+def courses_cache(state: Any) -> SnapshotCache[Courses]:
+    """The app's course cache (``app.state``), made on first use with its own sessions."""
+    with _lock:
+        cache: SnapshotCache[Courses] | None = getattr(state, "courses_cache", None)
+        if cache is None:
+            factory = state.session_factory
+
+            def compute(as_of: date) -> Courses:
+                session = factory()
+                try:
+                    return load_courses(session, as_of=as_of)
+                finally:
+                    session.close()
+
+            cache = SnapshotCache(compute)
+            state.courses_cache = cache
+    return cache
+
+
+def performer_names(session: Session) -> dict[int, str]:
+    """Specialist id -> display name (a handful of rows)."""
+    rows = session.execute(sa.select(Specialist.id, Specialist.display_name)).all()
+    return {int(row[0]): str(row[1]) for row in rows}

@@ -1,0 +1,49 @@
+"""``GET /analytics/durability``: how long relief lasts, over the whole registry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+
+from rhizo import DISCLAIMER
+from rhizo.clinic.analytics import service
+from rhizo.clinic.analytics.durability import Grouping, durability
+from rhizo.clinic.analytics.models import DurabilityRead, report_read
+from rhizo.clinic.auth.models import Actor
+from rhizo.clinic.auth.permissions import Permission
+from rhizo.clinic.deps import SessionDep, SettingsDep, require
+
+router = APIRouter(prefix="/analytics", tags=["analytics"])
+
+Analyst = Annotated[Actor, Depends(require(Permission.ANALYTICS_READ))]
+
+
+@router.get("/durability", response_model=DurabilityRead)
+def get_durability(
+    request: Request,
+    actor: Analyst,
+    session: SessionDep,
+    settings: SettingsDep,
+    grouping: Annotated[
+        Grouping, Query(description="split the curves by region, technique or performer")
+    ] = Grouping.NONE,
+) -> DurabilityRead:
+    """Kaplan-Meier durability of >= 50 % relief after completed procedures (audited read)."""
+    today = datetime.now(settings.clinic_zone).date()
+    courses = service.courses_cache(request.app.state).get(today)
+    report = durability(
+        session=session,
+        actor=actor,
+        courses=courses,
+        grouping=grouping,
+        performer_names=service.performer_names(session),
+    )
+    if report is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            "no assessable procedure yet: a completed procedure needs a baseline NRS "
+            "and a pain score after it",
+        )
+    return report_read(report, notice=DISCLAIMER)
