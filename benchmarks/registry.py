@@ -15,7 +15,8 @@ requests from ``httpx`` clients (one connection each, bounded request count):
   ``GET /api/v1/patients/{id}/fhir``, with a bearer token;
 - the pages ``/patients/{id}`` (timeline, pain plot, candidacy),
   ``/specialists/{id}`` (outcome figures and plot) and ``/specialists``, with
-  the cookie session of the web login form (CSRF cookie and field).
+  the cookie session of the web login form (CSRF cookie and field), and the
+  outcomes page ``/analytics?grouping=performer`` (Kaplan-Meier curves).
 
 It also times one outcome snapshot (the full pass behind the specialist
 pages) in-process, and the first specialist page, which computes it. It
@@ -53,6 +54,8 @@ import sqlalchemy as sa
 from faker import Faker
 
 from rhizo.clinic import migrate
+from rhizo.clinic.analytics.courses import load_courses
+from rhizo.clinic.analytics.durability import Grouping, analyse
 from rhizo.clinic.auth.models import Role, User
 from rhizo.clinic.auth.security import hash_password
 from rhizo.clinic.block.models import DiagnosticBlock
@@ -373,6 +376,7 @@ ENDPOINTS = (
     ("patient_page", "GET /patients/{id} (page)"),
     ("specialist_page", "GET /specialists/{id} (page)"),
     ("specialists_page", "GET /specialists (page)"),
+    ("analytics_page", "GET /analytics?grouping=performer (page)"),
 )
 
 
@@ -423,6 +427,30 @@ def snapshot_cost(url: str, repeats: int = 3) -> dict[str, Any]:
         "procedures": procedures,
         "median_s": round(statistics.median(seconds), 3),
         "min_s": round(min(seconds), 3),
+    }
+
+
+def courses_cost(url: str, repeats: int = 3) -> dict[str, Any]:
+    """Seconds to read every completed procedure's course (the durability analysis's pass)
+    and to fit its Kaplan-Meier curves, in this process."""
+    engine = create_db_engine(url)
+    session = create_session_factory(engine)()
+    load_s, analyse_s = [], []
+    try:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            courses = load_courses(session, as_of=date.today())
+            load_s.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            analyse(courses, grouping=Grouping.PERFORMER, performer_names={})
+            analyse_s.append(time.perf_counter() - start)
+    finally:
+        session.close()
+        engine.dispose()
+    return {
+        "courses": len(courses.courses),
+        "load_median_s": round(statistics.median(load_s), 3),
+        "analyse_median_s": round(statistics.median(analyse_s), 3),
     }
 
 
@@ -485,10 +513,14 @@ def measure(url: str, n_patients: int, n_requests: int, seed: int = 7) -> dict[s
                 start = time.perf_counter()
                 web.get("/specialists/1").raise_for_status()
                 results["specialist_page_first_ms"] = round((time.perf_counter() - start) * 1000, 1)
+                start = time.perf_counter()
+                web.get("/analytics").raise_for_status()
+                results["analytics_page_first_ms"] = round((time.perf_counter() - start) * 1000, 1)
                 pages = {
                     "patient_page": lambda: f"/patients/{rng.randint(1, n_patients)}",
                     "specialist_page": lambda: f"/specialists/{rng.randint(1, len(SPECIALISTS))}",
                     "specialists_page": lambda: "/specialists",
+                    "analytics_page": lambda: "/analytics?grouping=performer",
                 }
                 for name, make_path in pages.items():
                     for _ in range(20):  # warm-up
@@ -561,6 +593,7 @@ def main() -> None:
                 "rows": counts,
                 "fill_s": round(fill_s, 1),
                 "outcome_snapshot": snapshot_cost(url),
+                "durability_courses": courses_cost(url),
                 **measure(url, args.patients, args.requests),
             }
 
@@ -572,6 +605,12 @@ def main() -> None:
         print(
             f"{backend:<10} outcome snapshot {result['outcome_snapshot']['median_s']} s; "
             f"first specialist page {result['specialist_page_first_ms']} ms"
+        )
+        courses = result["durability_courses"]
+        print(
+            f"{backend:<10} durability: {courses['courses']} courses read in "
+            f"{courses['load_median_s']} s, curves in {courses['analyse_median_s']} s; "
+            f"first outcomes page {result['analytics_page_first_ms']} ms"
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from tests.clinic.conftest import TestClient
 from tests.clinic.factories import make_followup, make_patient, make_specialist, make_user
 
+from rhizo.clinic.analytics import service as analytics_service
 from rhizo.clinic.analytics.courses import Courses, load_courses
 from rhizo.clinic.analytics.durability import PUBLISHED_SUCCESS, Grouping, analyse
 from rhizo.clinic.audit.models import AuditAction, AuditEvent
@@ -288,3 +290,22 @@ def test_demo_cohort_recovers_the_durability_it_was_drawn_from(session: Session)
     for days, published_percent, _ in PUBLISHED_SUCCESS[1:]:
         _, low, high = report.overall.curve.at(days)
         assert low <= published_percent / 100 <= high, (days, low, high)
+
+
+def test_analysis_is_reused_until_the_courses_change(
+    session: Session, cohort: dict[str, Any]
+) -> None:
+    state = SimpleNamespace()
+    courses = load_courses(session, as_of=AS_OF)
+    first = analytics_service.analysis(state, courses, Grouping.TECHNIQUE, {})
+    assert analytics_service.analysis(state, courses, Grouping.TECHNIQUE, {}) is first
+    other = analytics_service.analysis(state, courses, Grouping.NONE, {})
+    assert other is not first
+    assert other is not None
+    assert other.groups == ()
+    fresh = load_courses(session, as_of=AS_OF)  # what the cache hands out after a refresh
+    again = analytics_service.analysis(state, fresh, Grouping.TECHNIQUE, {})
+    assert again is not first
+    assert again is not None
+    assert first is not None
+    assert again.overall.courses == first.overall.courses

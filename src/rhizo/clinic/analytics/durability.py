@@ -155,21 +155,13 @@ def analyse(
     )
 
 
-def durability(
-    *,
-    session: Session,
-    actor: Actor,
-    courses: Courses,
-    grouping: Grouping,
-    performer_names: dict[int, str],
-) -> DurabilityReport | None:
-    """The analysis of ``courses``; the view is audited as a ``read`` of aggregates."""
+def record_view(*, session: Session, actor: Actor, as_of: date, grouping: Grouping) -> None:
+    """Audit one view of the analysis (a ``read`` of aggregates; no patient named)."""
     with records.transaction(session):
         audit.record(
             session=session,
             actor=actor,
             action=AuditAction.READ,
             entity_type=ENTITY,
-            details={"as_of": courses.as_of.isoformat(), "grouping": grouping.value},
+            details={"as_of": as_of.isoformat(), "grouping": grouping.value},
         )
-    return analyse(courses, grouping=grouping, performer_names=performer_names)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
 from rhizo import DISCLAIMER
 from rhizo.clinic.analytics import service
-from rhizo.clinic.analytics.durability import Grouping, durability
+from rhizo.clinic.analytics.durability import Grouping, record_view
 from rhizo.clinic.analytics.models import DurabilityRead, report_read
 from rhizo.clinic.auth.models import Actor
 from rhizo.clinic.auth.permissions import Permission
@@ -33,12 +33,9 @@ def get_durability(
     """Kaplan-Meier durability of >= 50 % relief after completed procedures (audited read)."""
     today = datetime.now(settings.clinic_zone).date()
     courses = service.courses_cache(request.app.state).get(today)
-    report = durability(
-        session=session,
-        actor=actor,
-        courses=courses,
-        grouping=grouping,
-        performer_names=service.performer_names(session),
+    record_view(session=session, actor=actor, as_of=courses.as_of, grouping=grouping)
+    report = service.analysis(
+        request.app.state, courses, grouping, service.performer_names(session)
     )
     if report is None:
         raise HTTPException(

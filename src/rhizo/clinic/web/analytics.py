@@ -9,7 +9,8 @@ the day they are as of.
 
 from __future__ import annotations
 
-from typing import Annotated
+import threading
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -23,7 +24,7 @@ from rhizo.clinic.analytics.durability import (
     DurabilityReport,
     GroupCurve,
     Grouping,
-    durability,
+    record_view,
 )
 from rhizo.clinic.analytics.models import curve_read
 from rhizo.clinic.deps import SessionDep
@@ -65,6 +66,25 @@ def _plot(report: DurabilityReport) -> str:
     )
 
 
+_svg_lock = threading.Lock()
+
+
+def _plot_once(state: Any, report: DurabilityReport) -> str:
+    """The report's SVG, drawn once per report object (the report is itself memoised)."""
+    with _svg_lock:
+        memo: dict[int, tuple[DurabilityReport, str]] = getattr(state, "durability_svg", None) or {}
+        state.durability_svg = memo
+        hit = memo.get(id(report))
+        if hit is not None and hit[0] is report:
+            return hit[1]
+    svg = _plot(report)
+    with _svg_lock:
+        if len(memo) >= 8:
+            memo.clear()
+        memo[id(report)] = (report, svg)
+    return svg
+
+
 @router.get("/analytics", response_class=HTMLResponse)
 def analytics_page(
     request: Request,
@@ -73,14 +93,10 @@ def analytics_page(
     grouping: Annotated[Grouping, Query()] = Grouping.NONE,
 ) -> Response:
     """Kaplan-Meier durability of relief, split as asked, with the published reference."""
-    courses = service.courses_cache(request.app.state).get(clinic_today(request))
-    report = durability(
-        session=session,
-        actor=user.actor,
-        courses=courses,
-        grouping=grouping,
-        performer_names=service.performer_names(session),
-    )
+    state = request.app.state
+    courses = service.courses_cache(state).get(clinic_today(request))
+    record_view(session=session, actor=user.actor, as_of=courses.as_of, grouping=grouping)
+    report = service.analysis(state, courses, grouping, service.performer_names(session))
     context = {
         "report": report,
         "courses": courses,
@@ -88,7 +104,7 @@ def analytics_page(
         "groupings": GROUPING_LABELS,
         "rows": [curve_read(g) for g in (report.groups or (report.overall,))] if report else [],
         "overall": curve_read(report.overall) if report else None,
-        "plot_svg": _plot(report) if report else None,
+        "plot_svg": _plot_once(state, report) if report else None,
         "min_n": MIN_COURSES,
         "published_source": PUBLISHED_SOURCE,
         "published": PUBLISHED_SUCCESS,
