@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
 from rhizo import DISCLAIMER
+from rhizo.clinic.analytics.courses import load_courses
 from rhizo.clinic.followup.models import FollowUp, FollowUpSource
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.procedure.models import Lesion, Procedure, ProcedureStatus
@@ -183,3 +184,25 @@ def test_specialist_page_counts_the_specialists_procedures(page: Page, clinic: C
     expect(page.locator("#outcomes figure.plot svg")).to_be_visible()
     expect(page.get_by_role("contentinfo")).to_have_text(DISCLAIMER)
     screenshot(page, "specialist")
+
+
+def test_outcomes_page_draws_the_durability_curve(page: Page, clinic: Clinic) -> None:
+    # Runs before test_forms.py adds a follow-up (file order), so the courses are the seed's.
+    engine = clinic.engine()
+    try:
+        with Session(engine) as session:
+            courses = load_courses(session, as_of=date.today())
+    finally:
+        engine.dispose()
+    assert courses.courses
+    log_in(page, "demo-researcher", clinic.passwords["demo-researcher"])
+    page.get_by_role("link", name="Outcomes", exact=True).click()
+    expect(page).to_have_url(f"{clinic.base_url}/analytics")
+    expect(page.locator("#durability figure.plot svg")).to_be_visible()
+    expect(page.locator("#row-all td").nth(1)).to_have_text(str(len(courses.courses)))
+    page.get_by_label("Split by").select_option("technique")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(f"{clinic.base_url}/analytics?grouping=technique")
+    expect(page.locator("#durability-table tbody tr")).not_to_have_count(0)
+    expect(page.get_by_role("contentinfo")).to_have_text(DISCLAIMER)
+    screenshot(page, "outcomes")

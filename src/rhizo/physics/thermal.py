@@ -62,7 +62,9 @@ class HeatStepper:
         self._clamped_index = np.flatnonzero(self.clamped.ravel())
         free_rows = matrix[self._free]
         self._coupling = free_rows[:, self._clamped_index].tocsr()
-        self._factor = spla.splu(free_rows[:, self._free].tocsc(), permc_spec="MMD_AT_PLUS_A")
+        #: The system matrix over the free cells (the batched engine factorises it per backend).
+        self.free_matrix = free_rows[:, self._free].tocsc()
+        self._factor = spla.splu(self.free_matrix, permc_spec="MMD_AT_PLUS_A")
         self._capacity_rate = capacity_rate.ravel()[self._free]
         self._fixed = (
             conductances.dirichlet * far_temperature_c
@@ -90,6 +92,16 @@ class HeatStepper:
         full = clamped_from.ravel().copy()
         full[self._free] = free_values
         return full.reshape(self.shape)
+
+    @property
+    def capacity_rate_free(self) -> FloatArray:
+        """C_P / dt of the free cells (W/K)."""
+        return self._capacity_rate
+
+    @property
+    def fixed_free(self) -> FloatArray:
+        """The constant part of the right-hand side over the free cells (far and arterial)."""
+        return self._fixed
 
     @property
     def free_index(self) -> NDArray[np.intp]:

@@ -1,0 +1,91 @@
+"""The batched engine reproduces the single-lesion engine, lesion by lesion.
+
+Reference: :func:`rhizo.physics.simulate`, itself verified against the exact
+solutions B1, B4, B6, B9 and B10 (docs/validation.md). The batch advances the
+same equations with a different linear solver for the potential
+(preconditioned CG to 1e-10 instead of SuperLU), so dimensions, energies and
+traces agree to solver precision, far inside the engine's 1 % grid error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rhizo.physics import LesionProtocol, simulate
+from rhizo.physics.batch import simulate_batch, simulate_sweep
+from tests.conftest import has_cupy
+
+PROGRAMS = (
+    {"set_temperature_c": 80.0, "duration_s": 90.0},
+    {"set_temperature_c": 60.0, "duration_s": 30.0, "ramp_s": 0.0},
+    # A low power limit binds: the controller must clip V^2 exactly as the engine does.
+    {"set_temperature_c": 90.0, "duration_s": 60.0, "max_power_w": 3.0},
+    {"set_temperature_c": 85.0, "duration_s": 45.0, "series_resistance_ohm": 50.0},
+)
+
+
+def _close(batched: object, single: object) -> None:
+    for name in ("arrhenius", "isotherm_50c", "isotherm_45c"):
+        got = batched.boundaries[name]  # type: ignore[attr-defined]
+        want = single.boundaries[name]  # type: ignore[attr-defined]
+        assert got.width_mm == pytest.approx(want.width_mm, rel=1e-6, abs=1e-9), name
+        assert got.length_mm == pytest.approx(want.length_mm, rel=1e-6, abs=1e-9), name
+        assert got.volume_mm3 == pytest.approx(want.volume_mm3, rel=1e-6, abs=1e-9), name
+    assert batched.energy_j == pytest.approx(single.energy_j, rel=1e-6)  # type: ignore[attr-defined]
+    for trace in ("tip_temperature_c", "power_w", "impedance_ohm", "voltage_v"):
+        np.testing.assert_allclose(
+            getattr(batched.traces, trace),  # type: ignore[attr-defined]
+            getattr(single.traces, trace),  # type: ignore[attr-defined]
+            rtol=1e-6,
+            atol=1e-9,
+            err_msg=trace,
+        )
+
+
+def test_batch_matches_the_single_lesion_engine_for_each_program() -> None:
+    protocols = [LesionProtocol(gauge=18, tip_length_mm=10, **program) for program in PROGRAMS]
+    batched = simulate_batch(protocols)
+    for protocol, result in zip(protocols, batched, strict=True):
+        assert result.protocol is protocol
+        single = simulate(protocol)
+        _close(result, single)
+        # Each lesion ran its own number of steps and re-solved on its own schedule.
+        assert len(result.traces.time_s) == len(single.traces.time_s)
+        assert result.diagnostics["potential_solves"] == single.diagnostics["potential_solves"]
+    assert batched[2].max_power_w == pytest.approx(3.0)  # the limit bound
+
+
+def test_sweep_groups_mixed_cannulas_and_keeps_the_order() -> None:
+    protocols = [
+        LesionProtocol(gauge=22, tip_length_mm=5, set_temperature_c=80, duration_s=20),
+        LesionProtocol(gauge=16, tip_length_mm=10, set_temperature_c=80, duration_s=20),
+        LesionProtocol(gauge=22, tip_length_mm=5, set_temperature_c=70, duration_s=20),
+    ]
+    seen: list[tuple[int, int]] = []
+    results = simulate_sweep(protocols, max_batch=1, progress=lambda d, t: seen.append((d, t)))
+    assert [r.protocol for r in results] == protocols
+    assert seen[-1] == (3, 3)
+    for protocol, result in zip(protocols, results, strict=True):
+        _close(result, simulate(protocol))
+    # A bigger cannula makes a bigger lesion at the same program (engine and literature).
+    assert results[1].lesion.width_mm > results[0].lesion.width_mm
+
+
+def test_batch_refuses_what_it_cannot_share() -> None:
+    with pytest.raises(ValueError, match="at least one lesion"):
+        simulate_batch([])
+    with pytest.raises(ValueError, match=r"protocols\[1\]\.gauge differs"):
+        simulate_batch([LesionProtocol(gauge=18), LesionProtocol(gauge=20)])
+    with pytest.raises(ValueError, match="adiabatic metal"):
+        simulate_batch([LesionProtocol(metal_conducts_heat=False)])
+    with pytest.raises(ValueError, match="allowed: numpy, cupy"):
+        simulate_batch([LesionProtocol()], backend="opencl")
+    with pytest.raises(ValueError, match="max_batch"):
+        simulate_sweep([LesionProtocol()], max_batch=0)
+
+
+@pytest.mark.skipif(has_cupy, reason="CuPy is installed here")
+def test_asking_for_the_gpu_without_cupy_says_how_to_get_it() -> None:
+    with pytest.raises(RuntimeError, match=r"rhizo\[gpu\]"):
+        simulate_batch([LesionProtocol()], backend="cupy")
