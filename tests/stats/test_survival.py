@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
+from lifelines.utils import median_survival_times
 
 from rhizo.stats.survival import kaplan_meier, log_rank
 
@@ -65,6 +66,11 @@ def test_log_log_interval_and_median_interval_match_lifelines() -> None:
     np.testing.assert_allclose(curve.lower, band.iloc[:, 0].to_numpy(), rtol=1e-9)
     np.testing.assert_allclose(curve.upper, band.iloc[:, 1].to_numpy(), rtol=1e-9)
     assert curve.at(6)[1:] == pytest.approx((0.6197, 0.9516), abs=1e-4)
+    # The median's interval where the bands cross 0.5 (lifelines' median_survival_times).
+    low, high = median_survival_times(reference.confidence_interval_).iloc[0]
+    assert curve.median_interval == (low, None if np.isinf(high) else high)
+    assert curve.median_interval[0] is not None
+    assert curve.median_interval[0] <= 23
 
 
 def test_log_rank_of_6mp_against_placebo_is_the_textbook_16_79() -> None:

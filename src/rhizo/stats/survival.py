@@ -69,10 +69,11 @@ class SurvivalCurve:
 
     @property
     def median_interval(self) -> tuple[float | None, float | None]:
-        """95 % interval of the median: where the upper and the lower band cross 0.5."""
+        """95 % interval of the median: the lower band reaches 0.5 first (the lower
+        limit), the upper band last (the upper limit; ``None``: not reached)."""
         return (
-            _first_at_or_below_half(self.times, self.upper),
             _first_at_or_below_half(self.times, self.lower),
+            _first_at_or_below_half(self.times, self.upper),
         )
 
 
