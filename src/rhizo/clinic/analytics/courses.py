@@ -108,16 +108,17 @@ def load_courses(session: Session, *, as_of: date) -> Courses:
         )
         .order_by(FollowUp.patient_id, FollowUp.followed_on, FollowUp.id)
     )
+    score = PainScore
     for patient_id, procedure_id, followed_on, nrs in followups:
         if procedure_id is not None:
             if procedure_id in completed_ids:
-                scores[procedure_id].append(PainScore(on=followed_on, nrs=nrs))
+                scores[procedure_id].append(score(on=followed_on, nrs=nrs))
             continue
         own = by_patient.get(patient_id, [])
         # The latest completed procedure on an earlier day (days are sorted per patient).
         index = bisect.bisect_left(own, (followed_on, -1)) - 1
         if index >= 0:
-            scores[own[index][1]].append(PainScore(on=followed_on, nrs=nrs))
+            scores[own[index][1]].append(score(on=followed_on, nrs=nrs))
     courses: list[Course] = []
     no_baseline = no_followup = 0
     for row in rows:
@@ -126,7 +127,8 @@ def load_courses(session: Session, *, as_of: date) -> Courses:
         if baseline is None or baseline <= 0:
             no_baseline += 1
             continue
-        after = sorted((s for s in scores.get(row.id, []) if s.on > day), key=lambda s: s.on)
+        # Already in date order: the follow-ups were read ordered by patient and date.
+        after = [s for s in scores.get(row.id, []) if s.on > day]
         if not after:
             no_followup += 1
             continue
