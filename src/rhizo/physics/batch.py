@@ -44,8 +44,9 @@ from rhizo.physics.engine import (
     SIGMA_RESOLVE_TOLERANCE,
     GeneratorTraces,
     LesionResult,
-    _boundary_fields,
     _thermocouple,
+    build_model,
+    lesion_boundaries,
 )
 from rhizo.physics.fv import (
     CannulaGeometry,
@@ -54,10 +55,7 @@ from rhizo.physics.fv import (
     electric_conductances,
     thermal_far,
 )
-from rhizo.physics.grid import AxisymmetricGrid
-from rhizo.physics.lesion import measure
 from rhizo.physics.protocol import LesionProtocol
-from rhizo.physics.thermal import HeatStepper
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -263,38 +261,10 @@ def simulate_batch(
     started = time.perf_counter()
     first = protocols[0]
     batch = len(protocols)
-    electrode_model = first.electrode
     tissue = first.tissue
-    grid = AxisymmetricGrid.for_cannula(
-        metal_radius_m=electrode_model.radius_m,
-        tip_length_m=electrode_model.tip_length_m,
-        settings=first.grid,
-    )
-    geometry = CannulaGeometry.build(grid, electrode_model)
-    metal_props = electrode_model.metal
+    grid, geometry, heat = build_model(first)
     dt = first.grid.time_step_s
     t_initial = tissue.initial_temperature_c
-    heat = HeatStepper(
-        geometry,
-        conductivity_w_per_m_k=np.where(
-            geometry.metal,
-            metal_props.thermal_conductivity_w_per_m_k,
-            tissue.thermal_conductivity_w_per_m_k,
-        ),
-        volumetric_heat_capacity_j_per_m3_k=np.where(
-            geometry.metal,
-            metal_props.density_kg_per_m3 * metal_props.specific_heat_j_per_kg_k,
-            tissue.volumetric_heat_capacity_j_per_m3_k,
-        ),
-        perfusion_w_per_m3_k=np.where(
-            geometry.tissue, tissue.perfusion_coefficient_w_per_m3_k, 0.0
-        ),
-        time_step_s=dt,
-        far_temperature_c=t_initial,
-        arterial_temperature_c=tissue.arterial_temperature_c,
-        insulation_resistance_m2k_per_w=electrode_model.insulation_thermal_resistance_m2k_per_w,
-        metal_conducts=True,
-    )
     sensor_index, sensor_weights = _thermocouple(first, geometry, heat)
     heat_solve = array_backend.factorise(heat.free_matrix)
     a = array_backend.asarray
@@ -430,23 +400,9 @@ def simulate_batch(
     results = []
     for member, protocol in enumerate(protocols):
         n = steps_each[member]
-        member_omega = np.where(geometry.tissue, omega_h[member], 0.0)
-        with np.errstate(divide="ignore"):
-            log10_omega = np.where(
-                member_omega > 0, np.log10(np.maximum(member_omega, 1e-300)), -300.0
-            )
-        member_peak = np.where(geometry.tissue, peak_h[member], t_initial)
-        boundaries = {
-            name: measure(
-                boundary=name,
-                grid=grid,
-                field=values,
-                threshold=threshold,
-                metal=geometry.metal,
-                tip_length_m=electrode_model.tip_length_m,
-            )
-            for name, (values, threshold) in _boundary_fields(log10_omega, member_peak).items()
-        }
+        log10_omega, member_peak, boundaries = lesion_boundaries(
+            protocol, geometry, omega_h[member], peak_h[member]
+        )
         unit_potential = np.where(geometry.metal, 1.0, potential_h[member])
         traces = GeneratorTraces(
             time_s=dt * np.arange(1, n + 1, dtype=np.float64),

@@ -250,6 +250,63 @@ def _thermocouple(
     return index, free_weights[index] / free_weights[index].sum()
 
 
+def build_model(protocol: LesionProtocol) -> tuple[AxisymmetricGrid, CannulaGeometry, HeatStepper]:
+    """The grid, the cannula in it and the backward-Euler heat stepper of a protocol."""
+    electrode = protocol.electrode
+    tissue = protocol.tissue
+    grid = AxisymmetricGrid.for_cannula(
+        metal_radius_m=electrode.radius_m,
+        tip_length_m=electrode.tip_length_m,
+        settings=protocol.grid,
+    )
+    geometry = CannulaGeometry.build(grid, electrode)
+    metal = geometry.metal
+    metal_props = electrode.metal
+    heat = HeatStepper(
+        geometry,
+        conductivity_w_per_m_k=np.where(
+            metal, metal_props.thermal_conductivity_w_per_m_k, tissue.thermal_conductivity_w_per_m_k
+        ),
+        volumetric_heat_capacity_j_per_m3_k=np.where(
+            metal,
+            metal_props.density_kg_per_m3 * metal_props.specific_heat_j_per_kg_k,
+            tissue.volumetric_heat_capacity_j_per_m3_k,
+        ),
+        perfusion_w_per_m3_k=np.where(
+            geometry.tissue, tissue.perfusion_coefficient_w_per_m3_k, 0.0
+        ),
+        time_step_s=protocol.grid.time_step_s,
+        far_temperature_c=tissue.initial_temperature_c,
+        arterial_temperature_c=tissue.arterial_temperature_c,
+        insulation_resistance_m2k_per_w=electrode.insulation_thermal_resistance_m2k_per_w,
+        metal_conducts=protocol.metal_conducts_heat,
+    )
+    return grid, geometry, heat
+
+
+def lesion_boundaries(
+    protocol: LesionProtocol, geometry: CannulaGeometry, omega: FloatArray, peak: FloatArray
+) -> tuple[FloatArray, FloatArray, dict[str, LesionDimensions]]:
+    """(log10 Omega, peak temperature, dimensions per boundary), metal cells masked out."""
+    tissue_cells = geometry.tissue
+    omega = np.where(tissue_cells, omega, 0.0)
+    with np.errstate(divide="ignore"):
+        log10_omega = np.where(omega > 0, np.log10(np.maximum(omega, 1e-300)), -300.0)
+    peak = np.where(tissue_cells, peak, protocol.tissue.initial_temperature_c)
+    boundaries = {
+        name: measure(
+            boundary=name,
+            grid=geometry.grid,
+            field=field_values,
+            threshold=threshold,
+            metal=geometry.metal,
+            tip_length_m=protocol.electrode.tip_length_m,
+        )
+        for name, (field_values, threshold) in _boundary_fields(log10_omega, peak).items()
+    }
+    return log10_omega, peak, boundaries
+
+
 def simulate(
     protocol: LesionProtocol,
     *,
@@ -270,39 +327,12 @@ def simulate(
         Dimensions for each boundary, fields and generator traces.
     """
     started = time.perf_counter()
-    electrode = protocol.electrode
     generator = protocol.generator
     tissue = protocol.tissue
-    grid = AxisymmetricGrid.for_cannula(
-        metal_radius_m=electrode.radius_m,
-        tip_length_m=electrode.tip_length_m,
-        settings=protocol.grid,
-    )
-    geometry = CannulaGeometry.build(grid, electrode)
+    grid, geometry, heat = build_model(protocol)
     metal = geometry.metal
-    tissue_cells = geometry.tissue
-    metal_conducts = protocol.metal_conducts_heat
-    metal_props = electrode.metal
     dt = protocol.grid.time_step_s
     t_initial = tissue.initial_temperature_c
-
-    heat = HeatStepper(
-        geometry,
-        conductivity_w_per_m_k=np.where(
-            metal, metal_props.thermal_conductivity_w_per_m_k, tissue.thermal_conductivity_w_per_m_k
-        ),
-        volumetric_heat_capacity_j_per_m3_k=np.where(
-            metal,
-            metal_props.density_kg_per_m3 * metal_props.specific_heat_j_per_kg_k,
-            tissue.volumetric_heat_capacity_j_per_m3_k,
-        ),
-        perfusion_w_per_m3_k=np.where(tissue_cells, tissue.perfusion_coefficient_w_per_m3_k, 0.0),
-        time_step_s=dt,
-        far_temperature_c=t_initial,
-        arterial_temperature_c=tissue.arterial_temperature_c,
-        insulation_resistance_m2k_per_w=electrode.insulation_thermal_resistance_m2k_per_w,
-        metal_conducts=metal_conducts,
-    )
     sensor_index, sensor_weights = _thermocouple(protocol, geometry, heat)
 
     def tip_reading(free_values: FloatArray) -> float:
@@ -378,21 +408,7 @@ def simulate(
             * (temperature.ravel()[free_cells] - t_initial)
         )
     )
-    omega = np.where(tissue_cells, omega, 0.0)
-    with np.errstate(divide="ignore"):
-        log10_omega = np.where(omega > 0, np.log10(np.maximum(omega, 1e-300)), -300.0)
-    peak = np.where(tissue_cells, peak, t_initial)
-    boundaries = {
-        name: measure(
-            boundary=name,
-            grid=grid,
-            field=field_values,
-            threshold=threshold,
-            metal=metal,
-            tip_length_m=electrode.tip_length_m,
-        )
-        for name, (field_values, threshold) in _boundary_fields(log10_omega, peak).items()
-    }
+    log10_omega, peak, boundaries = lesion_boundaries(protocol, geometry, omega, peak)
     traces = GeneratorTraces(**{key: np.asarray(values) for key, values in samples.items()})
     return LesionResult(
         protocol=protocol,
