@@ -9,6 +9,7 @@ import pytest
 
 from rhizo import DISCLAIMER
 from rhizo.cli import main
+from rhizo.physics.backend import cupy_available
 
 CAPTURE = [
     "capture", "--joint", "L4-L5", "--side", "left", "--gauge", "18", "--tip-mm", "10",
@@ -103,3 +104,27 @@ def test_recommend_unknown_joint(capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err
     assert err.startswith("error: --joint:")
     assert "C2-C3" in err
+
+
+def test_recommend_backend_is_checked_and_a_missing_gpu_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rhizo.planning import recommend as recommend_module
+
+    original = recommend_module.candidate_grid
+
+    def small_grid() -> list[recommend_module.Candidate]:
+        return original(gauges=(22,), tips_mm=(5.0,), temperatures_c=(80.0,), times_s=(30.0,))
+
+    monkeypatch.setattr(recommend_module, "candidate_grid", small_grid)
+    assert main(["recommend", "--joint", "L4-L5", "--backend", "opencl"]) == 2
+    assert "single, numpy or cupy" in capsys.readouterr().err
+    if not cupy_available():
+        assert main(["recommend", "--joint", "L4-L5", "--backend", "cupy"]) == 2
+        err = capsys.readouterr().err.strip()  # the cleared progress bar leaves a newline
+        assert err.startswith("error: --backend:")
+        assert len(err.splitlines()) == 1
+        assert "rhizo[gpu]" in err
+        assert "Traceback" not in err
+    assert main(["recommend", "--joint", "L4-L5", "--samples", "200", "--backend", "numpy"]) == 0
+    assert "P(joint)" in capsys.readouterr().out

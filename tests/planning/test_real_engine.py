@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from rhizo.physics import LesionProtocol
 from rhizo.planning import LesionProfile, Placement, estimate_capture, get_joint, lesion_for
+from rhizo.planning.lesions import clear_cache, prefetch_lesions
 from rhizo.planning.recommend import candidate_grid, rank_candidates
 
 NERVE = get_joint("L4-L5").nerves[1]
@@ -48,3 +50,23 @@ def test_ranking_prefers_large_parallel_settings() -> None:
     assert worst.angle_deg > 0
     probabilities = [r.joint_probability for r in ranked]
     assert probabilities == sorted(probabilities, reverse=True)
+
+
+def test_batched_prefetch_fills_the_cache_with_the_engines_lesions() -> None:
+    """The planner's batched sweep gives each setting the single engine's lesion."""
+    clear_cache()
+    protocols = [
+        LesionProtocol(gauge=gauge, tip_length_mm=10, set_temperature_c=80, duration_s=60)
+        for gauge in (16, 22)
+    ] + [LesionProtocol(gauge=22, tip_length_mm=10, set_temperature_c=70, duration_s=60)]
+    assert prefetch_lesions([*protocols, protocols[0]], backend="numpy") == 3
+    assert prefetch_lesions(protocols) == 0  # all cached now
+    batched = [lesion_for(p) for p in protocols]
+    clear_cache()
+    for protocol, profile in zip(protocols, batched, strict=True):
+        single = lesion_for(protocol)
+        assert profile.dimensions is not None
+        assert single.dimensions is not None
+        assert profile.dimensions.width_mm == pytest.approx(single.dimensions.width_mm, rel=1e-6)
+        np.testing.assert_allclose(profile.radius_m, single.radius_m, rtol=1e-6, atol=1e-12)
+    clear_cache()

@@ -17,7 +17,7 @@ import typer
 from pydantic import ValidationError
 
 from rhizo import DISCLAIMER
-from rhizo.cli._errors import fail, fail_from_validation
+from rhizo.cli._errors import InputError, fail, fail_from_validation
 
 if TYPE_CHECKING:
     from rhizo.physics import LesionProtocol
@@ -269,6 +269,14 @@ def recommend(
     seed: SeedOption = 0,
     min_length_mm: MinLengthOption = 2.0,
     top: Annotated[int, typer.Option("--top", help="Rows to show in the table.")] = 15,
+    backend: Annotated[
+        str,
+        typer.Option(
+            "--backend",
+            help="How to simulate the lesions: 'single' (one at a time), 'numpy' (batched "
+            "on the CPU) or 'cupy' (batched on a CUDA GPU; pip install 'rhizo[gpu]').",
+        ),
+    ] = "single",
     as_json: JsonFlag = False,
 ) -> None:
     """Rank cannula settings for a joint by the probability of capturing its nerves."""
@@ -281,7 +289,11 @@ def recommend(
     _check_common(samples, offset_mm, min_length_mm)
     if top < 1:
         fail("--top", top, "an integer >= 1")
+    if backend not in ("single", "numpy", "cupy"):
+        fail("--backend", backend, "single, numpy or cupy")
     candidates = candidate_grid()
+    if backend != "single":
+        _prefetch(candidates, backend)
     with Progress(
         TextColumn("ranking settings"),
         BarColumn(),
@@ -316,6 +328,32 @@ def recommend(
         )
         return
     _print_ranking(target, ranked[:top], len(ranked), samples)
+
+
+def _prefetch(candidates: list[Any], backend: str) -> None:
+    """Simulate the candidates' distinct lesions as one batched sweep, with progress."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from rhizo.planning.lesions import prefetch_lesions
+
+    protocols = [candidate.setting.protocol() for candidate in candidates]
+    with Progress(
+        TextColumn(f"simulating lesions ({backend})"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("lesions", total=None)
+        try:
+            prefetch_lesions(
+                protocols,
+                backend=backend,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        except RuntimeError as error:  # no CuPy or no GPU: say so, exit 2
+            raise InputError(f"--backend: {error}") from None
 
 
 def _print_ranking(target: Joint, ranked: list[Any], total: int, samples: int) -> None:

@@ -13,13 +13,14 @@ One simulation per cannula setting: :func:`lesion_for` caches profiles by
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from rhizo.physics import LesionDimensions, LesionProtocol, simulate
+from rhizo.physics.batch import simulate_sweep
 
 FloatArray = NDArray[np.float64]
 
@@ -86,16 +87,46 @@ def lesion_for(
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    result = (simulator or simulate)(protocol)
+    profile = _profile(protocol, (simulator or simulate)(protocol), boundary)
+    _CACHE[key] = profile
+    return profile
+
+
+def _profile(protocol: LesionProtocol, result: object, boundary: str) -> LesionProfile:
     z_m, radius_m = result.radius_profile_m(boundary)  # type: ignore[attr-defined]
-    profile = LesionProfile(
+    return LesionProfile(
         z_m=np.asarray(z_m, dtype=np.float64),
         radius_m=np.asarray(radius_m, dtype=np.float64),
         tip_length_m=protocol.tip_length_mm * 1e-3,
         dimensions=result.boundaries[boundary],  # type: ignore[attr-defined]
     )
-    _CACHE[key] = profile
-    return profile
+
+
+def prefetch_lesions(
+    protocols: Sequence[LesionProtocol],
+    *,
+    backend: str = "numpy",
+    boundary: str = "arrhenius",
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Simulate every uncached protocol at once with the batched engine; returns how many.
+
+    :func:`rhizo.physics.batch.simulate_sweep` groups them by cannula and runs
+    each group in lock step on ``backend`` ("numpy" or "cupy" for a CUDA GPU);
+    afterwards :func:`lesion_for` finds them in the cache. The batched lesions
+    equal the single engine's (tests/physics/test_batch.py).
+    """
+    missing: dict[str, LesionProtocol] = {}
+    for protocol in protocols:
+        key = f"{boundary}:{protocol.model_dump_json()}"
+        if key not in _CACHE:
+            missing.setdefault(key, protocol)
+    if not missing:
+        return 0
+    results = simulate_sweep(list(missing.values()), backend=backend, progress=progress)
+    for (key, protocol), result in zip(missing.items(), results, strict=True):
+        _CACHE[key] = _profile(protocol, result, boundary)
+    return len(missing)
 
 
 def clear_cache() -> None:
