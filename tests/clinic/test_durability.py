@@ -16,12 +16,19 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 from tests.clinic.conftest import TestClient
 from tests.clinic.factories import make_followup, make_patient, make_specialist, make_user
 
 from rhizo.clinic.analytics import service as analytics_service
-from rhizo.clinic.analytics.courses import Courses, load_courses
+from rhizo.clinic.analytics.courses import (
+    RELIEF_THRESHOLD_PERCENT,
+    Courses,
+    course_of,
+    load_courses,
+)
 from rhizo.clinic.analytics.durability import PUBLISHED_SUCCESS, Grouping, analyse
 from rhizo.clinic.audit.models import AuditAction, AuditEvent
 from rhizo.clinic.auth.models import Role, User
@@ -33,6 +40,7 @@ from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Sedation
 from rhizo.clinic.procedure.models import Procedure, ProcedureStatus, Technique
 from rhizo.clinic.specialist.outcome_cache import SnapshotCache
+from rhizo.pathway.followup import PainScore, relief_duration
 
 D = date(2025, 1, 10)
 AS_OF = date(2026, 1, 1)
@@ -309,3 +317,32 @@ def test_analysis_is_reused_until_the_courses_change(
     assert again is not None
     assert first is not None
     assert again.overall.courses == first.overall.courses
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    baseline=st.integers(min_value=1, max_value=10),
+    gaps=st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=8),
+    pains=st.lists(st.integers(min_value=0, max_value=10), min_size=8, max_size=8),
+)
+def test_course_of_follows_relief_duration(
+    baseline: int, gaps: list[int], pains: list[int]
+) -> None:
+    """The pass's plain-tuple course equals the pathway's relief_duration definition."""
+    day = date(2025, 1, 1)
+    on = day
+    scores = []
+    for gap, nrs in zip(gaps, pains, strict=False):
+        on = on + timedelta(days=gap + 1)
+        scores.append((on, nrs))
+    relief = relief_duration(
+        baseline_nrs=baseline,
+        procedure_date=day,
+        scores=[PainScore(on=d, nrs=n) for d, n in scores],
+        threshold_percent=RELIEF_THRESHOLD_PERCENT,
+    )
+    if relief.onset is None:
+        expected = ((scores[0][0] - day).days, True, False)
+    else:
+        expected = (relief.duration_days, not relief.censored, True)
+    assert course_of(baseline=baseline, day=day, scores=scores) == expected

@@ -34,7 +34,7 @@ from rhizo.clinic.followup.models import FollowUp
 from rhizo.clinic.procedure.models import Procedure
 from rhizo.clinic.specialist.outcome_query import baseline_nrs, completed_by
 from rhizo.clinic.specialist.sqldates import utc_day
-from rhizo.pathway.followup import PainScore, relief_duration
+from rhizo.pathway.outcomes import percent_relief
 
 #: Responder threshold, % NRS reduction from baseline (Cohen 2010).
 RELIEF_THRESHOLD_PERCENT = 50.0
@@ -90,13 +90,36 @@ def _day(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+def course_of(
+    *, baseline: int, day: date, scores: list[tuple[date, int]]
+) -> tuple[int, bool, bool]:
+    """(days, ended, relieved) of one procedure from its scores after ``day``, in date order.
+
+    The definition of :func:`rhizo.pathway.followup.relief_duration` (inclusive 50 %
+    threshold) applied to plain tuples: the pass runs it for every procedure of the
+    registry, and building a validated model per score was most of its time. A test
+    holds the two to the same answer on random series.
+    """
+    onset: date | None = None
+    for on, nrs in scores:
+        relief = percent_relief(baseline, nrs)
+        meets = relief is not None and relief >= RELIEF_THRESHOLD_PERCENT
+        if meets:
+            onset = onset or on
+        elif onset is not None:
+            return (on - day).days, True, True
+    if onset is None:
+        return (scores[0][0] - day).days, True, False
+    return (scores[-1][0] - day).days, False, True
+
+
 def load_courses(session: Session, *, as_of: date) -> Courses:
     """Read the registry and compute every completed procedure's course (see module docstring)."""
     rows = _procedures(session, as_of)
     by_patient: dict[int, list[tuple[date, int]]] = defaultdict(list)
     for row in rows:
         by_patient[row.patient_id].append((_day(row.day), row.id))
-    scores: dict[int, list[PainScore]] = defaultdict(list)
+    scores: dict[int, list[tuple[date, int]]] = defaultdict(list)
     completed_ids = {row.id for row in rows}
     followups = session.execute(
         sa.select(FollowUp.patient_id, FollowUp.procedure_id, FollowUp.followed_on, FollowUp.nrs)
@@ -108,17 +131,16 @@ def load_courses(session: Session, *, as_of: date) -> Courses:
         )
         .order_by(FollowUp.patient_id, FollowUp.followed_on, FollowUp.id)
     )
-    score = PainScore
     for patient_id, procedure_id, followed_on, nrs in followups:
         if procedure_id is not None:
             if procedure_id in completed_ids:
-                scores[procedure_id].append(score(on=followed_on, nrs=nrs))
+                scores[procedure_id].append((followed_on, nrs))
             continue
         own = by_patient.get(patient_id, [])
         # The latest completed procedure on an earlier day (days are sorted per patient).
         index = bisect.bisect_left(own, (followed_on, -1)) - 1
         if index >= 0:
-            scores[own[index][1]].append(score(on=followed_on, nrs=nrs))
+            scores[own[index][1]].append((followed_on, nrs))
     courses: list[Course] = []
     no_baseline = no_followup = 0
     for row in rows:
@@ -128,20 +150,11 @@ def load_courses(session: Session, *, as_of: date) -> Courses:
             no_baseline += 1
             continue
         # Already in date order: the follow-ups were read ordered by patient and date.
-        after = [s for s in scores.get(row.id, []) if s.on > day]
+        after = [(on, nrs) for on, nrs in scores.get(row.id, []) if on > day]
         if not after:
             no_followup += 1
             continue
-        relief = relief_duration(
-            baseline_nrs=baseline,
-            procedure_date=day,
-            scores=after,
-            threshold_percent=RELIEF_THRESHOLD_PERCENT,
-        )
-        if relief.onset is None:
-            days, ended = (after[0].on - day).days, True
-        else:
-            days, ended = relief.duration_days, not relief.censored
+        days, ended, relieved = course_of(baseline=baseline, day=day, scores=after)
         courses.append(
             Course(
                 procedure_id=row.id,
@@ -151,7 +164,7 @@ def load_courses(session: Session, *, as_of: date) -> Courses:
                 day=day,
                 days=days,
                 ended=ended,
-                relieved=relief.onset is not None,
+                relieved=relieved,
             )
         )
     return Courses(
