@@ -67,8 +67,7 @@ def get_current_user(
     except InvalidTokenError:
         raise _unauthorized("invalid or expired token") from None
     user = session.get(User, user_id)
-    # An older epoch: the user logged out or changed password since the token was issued.
-    if user is None or not user.is_active or user.role.value != role or user.session_epoch != epoch:
+    if user is None or not user.holds_session(role=role, epoch=epoch):
         raise _unauthorized("invalid or expired token")
     return user
 

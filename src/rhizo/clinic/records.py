@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from rhizo.clinic.audit import service as audit
 from rhizo.clinic.audit.models import AuditAction
@@ -22,6 +22,7 @@ from rhizo.clinic.auth.models import Actor
 from rhizo.clinic.common import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 from rhizo.clinic.database import Base
 from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.procedure.models import Procedure
 
 M = TypeVar("M", bound=Base)
 
@@ -130,6 +131,30 @@ def create_for_patient(
             patient_id=patient_id,
         )
     return row
+
+
+def rows_of_patient(
+    session: Session,
+    model: type[M],
+    patient_id: int,
+    *order_by: InstrumentedAttribute[Any] | sa.UnaryExpression[Any],
+) -> list[M]:
+    """Every row of one kind in a patient's record, in ``order_by`` (not audited: the
+    caller audits the page or export that shows them)."""
+    owner = model.patient_id  # type: ignore[attr-defined]
+    return list(session.scalars(sa.select(model).where(owner == patient_id).order_by(*order_by)))
+
+
+def procedures_of_patient(session: Session, patient_id: int) -> list[Procedure]:
+    """A patient's procedures with their lesions loaded, oldest first."""
+    return list(
+        session.scalars(
+            sa.select(Procedure)
+            .options(selectinload(Procedure.lesions))
+            .where(Procedure.patient_id == patient_id)
+            .order_by(Procedure.performed_at, Procedure.id)
+        )
+    )
 
 
 def read_for_patient(

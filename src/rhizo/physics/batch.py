@@ -298,7 +298,7 @@ def simulate_batch(
     program = _programs(protocols, array_backend)
     steps_each = [max(1, int(np.ceil(p.generator.total_time_s / dt - 1e-9))) for p in protocols]
     steps_total = max(steps_each)
-    steps_x = a(np.asarray(steps_each))
+    steps_host = np.asarray(steps_each)
 
     shape = (batch, *grid.shape)
     cells = grid.size
@@ -331,8 +331,8 @@ def simulate_batch(
 
     for step in range(1, steps_total + 1):
         now = step * dt
-        running = step <= steps_x  # (B,) on the backend
-        running_host = np.asarray(array_backend.to_numpy(running), dtype=bool)
+        running_host = step <= steps_host  # known on the host: no device round trip
+        running = a(running_host)
         sigma = sigma_of(temperature)
         drift = xp.abs(sigma / sigma_used - 1.0)
         drifted = xp.max(xp.where(tissue_mask, drift, 0.0), axis=(1, 2)) > SIGMA_RESOLVE_TOLERANCE

@@ -73,6 +73,10 @@ class LesionProfile:
 _CACHE: dict[str, LesionProfile] = {}
 
 
+def _key(protocol: LesionProtocol, boundary: str) -> str:
+    return f"{boundary}:{protocol.model_dump_json()}"
+
+
 def lesion_for(
     protocol: LesionProtocol,
     *,
@@ -83,7 +87,7 @@ def lesion_for(
 
     ``simulator`` replaces :func:`rhizo.physics.simulate` (tests count calls).
     """
-    key = f"{boundary}:{protocol.model_dump_json()}"
+    key = _key(protocol, boundary)
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
@@ -118,7 +122,7 @@ def prefetch_lesions(
     """
     missing: dict[str, LesionProtocol] = {}
     for protocol in protocols:
-        key = f"{boundary}:{protocol.model_dump_json()}"
+        key = _key(protocol, boundary)
         if key not in _CACHE:
             missing.setdefault(key, protocol)
     if not missing:

@@ -34,13 +34,17 @@ from rhizo.clinic.audit import service as audit
 from rhizo.clinic.audit.models import AuditAction
 from rhizo.clinic.auth.models import Actor
 from rhizo.clinic.database import utcnow
+from rhizo.clinic.specialist.outcomes import DAYS_PER_MONTH
+from rhizo.clinic.specialist.proportion import MIN_DENOMINATOR
 from rhizo.stats.survival import LogRank, SurvivalCurve, kaplan_meier, log_rank
 
 ENTITY = "durability_analysis"
-#: Under this many courses a group's curve is shown but labelled "too few to judge".
-MIN_COURSES = 10
-#: Days of the checkpoints reported (3, 6 and 12 months of 365.25 / 12 days, rounded).
-CHECKPOINT_DAYS = {3: 91, 6: 183, 12: 365}
+#: Under this many courses a group's curve is shown but labelled "too few to judge",
+#: the specialist rates' threshold (and reason: rhizo.clinic.specialist.proportion).
+MIN_COURSES = MIN_DENOMINATOR
+#: Days of the checkpoints reported: 3, 6 and 12 months as the specialist figures
+#: count them (mean Gregorian month, rounded: 91, 183 and 365 days).
+CHECKPOINT_DAYS = {months: round(months * DAYS_PER_MONTH) for months in (3, 6, 12)}
 
 #: Streitberger 2011 (module docstring): (days after the procedure, % still successful, label).
 PUBLISHED_SUCCESS = ((14, 76.0, "7-21 days"), (183, 32.0, "6 months"), (365, 22.0, "1 year"))

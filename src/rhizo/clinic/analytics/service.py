@@ -10,8 +10,9 @@ pages do; the report says the day its figures are as of.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Hashable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,8 +23,7 @@ from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.specialist.outcome_cache import SnapshotCache
 
 _lock = threading.Lock()
-#: Analyses kept per app: one per grouping of the latest courses is enough.
-_KEEP = 8
+T = TypeVar("T")
 
 
 def courses_cache(state: Any) -> SnapshotCache[Courses]:
@@ -51,28 +51,47 @@ def performer_names(session: Session) -> dict[int, str]:
     return {int(row[0]): str(row[1]) for row in rows}
 
 
+class DerivedFromCourses:
+    """Values computed from the latest courses (analyses, plots), kept until new courses
+    arrive. The courses only change when the cache hands out a new object, so identity
+    is the freshness test, and holding that object means its id is never reused."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._courses: Courses | None = None
+        self._values: dict[Hashable, Any] = {}
+
+    def get(self, courses: Courses, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value under ``key`` for ``courses``, computed on first use."""
+        with self._lock:
+            if courses is not self._courses:
+                self._courses, self._values = courses, {}
+            if key in self._values:
+                return cast(T, self._values[key])
+        value = compute()
+        with self._lock:
+            if courses is self._courses:
+                self._values[key] = value
+        return value
+
+
+def derived(state: Any) -> DerivedFromCourses:
+    """The app's store of values derived from the latest courses (made on first use)."""
+    with _lock:
+        store: DerivedFromCourses | None = getattr(state, "durability_derived", None)
+        if store is None:
+            store = DerivedFromCourses()
+            state.durability_derived = store
+    return store
+
+
 def analysis(
     state: Any, courses: Courses, grouping: Grouping, names: dict[int, str]
 ) -> DurabilityReport | None:
-    """The analysis of ``courses`` split by ``grouping``, computed once per courses object.
-
-    The curves only change when the cache hands out new courses, so every view
-    in between reuses them (fitting a dozen curves over 150,000 courses is
-    not free; docs/performance.md). Keyed by the courses object itself, held
-    here, so an id is never reused while its entry lives.
-    """
-    key = (id(courses), grouping, tuple(sorted(names.items())))
-    with _lock:
-        memo: dict[Any, tuple[Courses, DurabilityReport | None]] = (
-            getattr(state, "durability_memo", None) or {}
-        )
-        state.durability_memo = memo
-        hit = memo.get(key)
-        if hit is not None and hit[0] is courses:
-            return hit[1]
-    report = analyse(courses, grouping=grouping, performer_names=names)
-    with _lock:
-        if len(memo) >= _KEEP:
-            memo.clear()
-        memo[key] = (courses, report)
-    return report
+    """The analysis of ``courses`` split by ``grouping``, computed once per courses object
+    (fitting a dozen curves over 100,000 courses is not free; docs/performance.md)."""
+    return derived(state).get(
+        courses,
+        ("analysis", grouping, tuple(sorted(names.items()))),
+        lambda: analyse(courses, grouping=grouping, performer_names=names),
+    )

@@ -43,6 +43,11 @@ class User(TimestampMixin, Base):
     #: epoch are refused (rhizo.clinic.auth.service.end_sessions).
     session_epoch: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
 
+    def holds_session(self, *, role: str, epoch: int) -> bool:
+        """Whether a cookie or token issued with ``role`` and ``epoch`` still speaks for
+        this user: active, same role, and no logout or password change since."""
+        return self.is_active and self.role.value == role and self.session_epoch == epoch
+
 
 @dataclass(frozen=True)
 class Actor:

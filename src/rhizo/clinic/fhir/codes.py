@@ -81,6 +81,11 @@ _BLOCK_CPT = {
 }
 
 
+def observation_category(code: str) -> list[dict[str, list[dict[str, str]]]]:
+    """``Observation.category`` of one observation-category code (survey, procedure)."""
+    return [{"coding": [{"system": OBSERVATION_CATEGORY, "code": code}]}]
+
+
 def rf_neurotomy_cpt(region: Region) -> Code:
     """The CPT code of the first joint treated by RF in a region (64633 or 64635)."""
     return _RF_CPT[region]

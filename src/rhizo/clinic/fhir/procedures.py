@@ -43,10 +43,6 @@ def _concept(code: codes.Code | None, text: str) -> FhirJson:
     return {"coding": [code.coding()], "text": text} if code else {"text": text}
 
 
-def _category(code: str) -> list[FhirJson]:
-    return [{"coding": [{"system": codes.OBSERVATION_CATEGORY, "code": code}]}]
-
-
 def block_resources(block: DiagnosticBlock, *, patient_id: int) -> list[FhirJson]:
     """The block's ``Procedure`` and the Observations of its result."""
     kind = block.block_type.value.replace("_", " ")
@@ -72,7 +68,7 @@ def block_resources(block: DiagnosticBlock, *, patient_id: int) -> list[FhirJson
             "resourceType": "Observation",
             "id": resource_id("Observation", f"block-{block.id}-{suffix}"),
             "status": "final",
-            "category": _category("survey"),
+            "category": codes.observation_category("survey"),
             "code": {"coding": [code.coding()], "text": code.display},
             "subject": reference("Patient", patient_id),
             "partOf": part_of,
@@ -198,7 +194,7 @@ def lesion_resource(lesion: Lesion, procedure: Procedure, *, patient_id: int) ->
         "resourceType": "Observation",
         "id": resource_id("Observation", f"lesion-{lesion.id}"),
         "status": "final",
-        "category": _category("procedure"),
+        "category": codes.observation_category("procedure"),
         "code": {"coding": [codes.LESION.coding()], "text": f"RF lesion #{lesion.ordinal}"},
         "subject": reference("Patient", patient_id),
         "partOf": [reference("Procedure", procedure.id)],

@@ -26,7 +26,7 @@ def followup_resources(followup: FollowUp, *, patient_id: int) -> list[FhirJson]
     """The follow-up's Observations (NRS always; ODI and PGIC when recorded)."""
     common: FhirJson = {
         "status": "final",
-        "category": [{"coding": [{"system": codes.OBSERVATION_CATEGORY, "code": "survey"}]}],
+        "category": codes.observation_category("survey"),
         "subject": reference("Patient", patient_id),
         "effectiveDateTime": day(followup.followed_on),
         "method": {"text": _HOW[followup.source]},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from rhizo.clinic import records
 from rhizo.clinic.audit import service as audit
@@ -17,7 +17,6 @@ from rhizo.clinic.condition.models import Condition
 from rhizo.clinic.fhir.bundle import RecordRows, build_bundle
 from rhizo.clinic.fhir.references import FhirJson
 from rhizo.clinic.followup.models import FollowUp
-from rhizo.clinic.procedure.models import Procedure
 from rhizo.clinic.specialist.models import Specialist
 
 ENTITY = "fhir_bundle"
@@ -25,30 +24,24 @@ ENTITY = "fhir_bundle"
 
 def _rows(session: Session, patient_id: int) -> RecordRows:
     patient = records.get_patient(session, patient_id)
+    owned = records.rows_of_patient
 
-    def owned(model: type, *order: sa.ColumnElement[object]) -> list[object]:
-        owner = model.patient_id  # type: ignore[attr-defined]
-        return list(session.scalars(sa.select(model).where(owner == patient_id).order_by(*order)))
-
-    procedures = list(
-        session.scalars(
-            sa.select(Procedure)
-            .options(selectinload(Procedure.lesions))
-            .where(Procedure.patient_id == patient_id)
-            .order_by(Procedure.performed_at, Procedure.id)
-        )
-    )
+    procedures = records.procedures_of_patient(session, patient_id)
     performer_ids = sorted({p.performer_id for p in procedures})
     performers = list(
         session.scalars(sa.select(Specialist).where(Specialist.id.in_(performer_ids)))
     )
     return RecordRows(
         patient=patient,
-        conditions=owned(Condition, Condition.id),  # type: ignore[arg-type]
-        blocks=owned(DiagnosticBlock, DiagnosticBlock.performed_on, DiagnosticBlock.id),  # type: ignore[arg-type]
+        conditions=owned(session, Condition, patient_id, Condition.id),
+        blocks=owned(
+            session, DiagnosticBlock, patient_id, DiagnosticBlock.performed_on, DiagnosticBlock.id
+        ),
         procedures=procedures,
-        followups=owned(FollowUp, FollowUp.followed_on, FollowUp.id),  # type: ignore[arg-type]
-        complications=owned(Complication, Complication.onset_date, Complication.id),  # type: ignore[arg-type]
+        followups=owned(session, FollowUp, patient_id, FollowUp.followed_on, FollowUp.id),
+        complications=owned(
+            session, Complication, patient_id, Complication.onset_date, Complication.id
+        ),
         performers=performers,
     )
 

@@ -78,12 +78,7 @@ def current_web_user(request: Request, session: SessionDep) -> WebUser:
     data = web_session.read_session(request)
     if data is not None:
         user = session.get(User, data.user_id)
-        if (
-            user is not None
-            and user.is_active
-            and user.role.value == data.role
-            and user.session_epoch == data.epoch
-        ):
+        if user is not None and user.holds_session(role=data.role, epoch=data.epoch):
             actor = Actor(
                 user_id=user.id,
                 username=user.username,

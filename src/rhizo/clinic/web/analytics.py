@@ -9,8 +9,7 @@ the day they are as of.
 
 from __future__ import annotations
 
-import threading
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -66,25 +65,6 @@ def _plot(report: DurabilityReport) -> str:
     )
 
 
-_svg_lock = threading.Lock()
-
-
-def _plot_once(state: Any, report: DurabilityReport) -> str:
-    """The report's SVG, drawn once per report object (the report is itself memoised)."""
-    with _svg_lock:
-        memo: dict[int, tuple[DurabilityReport, str]] = getattr(state, "durability_svg", None) or {}
-        state.durability_svg = memo
-        hit = memo.get(id(report))
-        if hit is not None and hit[0] is report:
-            return hit[1]
-    svg = _plot(report)
-    with _svg_lock:
-        if len(memo) >= 8:
-            memo.clear()
-        memo[id(report)] = (report, svg)
-    return svg
-
-
 @router.get("/analytics", response_class=HTMLResponse)
 def analytics_page(
     request: Request,
@@ -96,7 +76,8 @@ def analytics_page(
     state = request.app.state
     courses = service.courses_cache(state).get(clinic_today(request))
     record_view(session=session, actor=user.actor, as_of=courses.as_of, grouping=grouping)
-    report = service.analysis(state, courses, grouping, service.performer_names(session))
+    names = service.performer_names(session)
+    report = service.analysis(state, courses, grouping, names)
     context = {
         "report": report,
         "courses": courses,
@@ -104,7 +85,11 @@ def analytics_page(
         "groupings": GROUPING_LABELS,
         "rows": [curve_read(g) for g in (report.groups or (report.overall,))] if report else [],
         "overall": curve_read(report.overall) if report else None,
-        "plot_svg": _plot_once(state, report) if report else None,
+        "plot_svg": service.derived(state).get(
+            courses, ("svg", grouping, tuple(sorted(names.items()))), lambda: _plot(report)
+        )
+        if report
+        else None,
         "min_n": MIN_COURSES,
         "published_source": PUBLISHED_SOURCE,
         "published": PUBLISHED_SUCCESS,

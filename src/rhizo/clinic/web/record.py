@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
+from rhizo.clinic import records
 from rhizo.clinic.block.models import DiagnosticBlock
 from rhizo.clinic.complication.models import Complication
 from rhizo.clinic.condition.models import CareTrial, Condition
@@ -176,27 +176,16 @@ class PatientRecord:
 def load_record(session: Session, patient: Patient, *, zone: tzinfo = UTC) -> PatientRecord:
     """Every row of the patient's record, oldest first; days of timestamps in ``zone``."""
     pid = patient.id
-
-    def rows(model: type, *order: sa.ColumnElement[object]) -> list[object]:
-        owner = model.patient_id  # type: ignore[attr-defined]
-        return list(session.scalars(sa.select(model).where(owner == pid).order_by(*order)))
-
+    rows = records.rows_of_patient
     return PatientRecord(
         patient=patient,
-        conditions=rows(Condition, Condition.id),  # type: ignore[arg-type]
-        trials=rows(CareTrial, CareTrial.start_date),  # type: ignore[arg-type]
-        blocks=rows(DiagnosticBlock, DiagnosticBlock.performed_on),  # type: ignore[arg-type]
-        plans=rows(Plan, Plan.planned_date),  # type: ignore[arg-type]
-        procedures=list(
-            session.scalars(
-                sa.select(Procedure)
-                .options(selectinload(Procedure.lesions))
-                .where(Procedure.patient_id == pid)
-                .order_by(Procedure.performed_at)
-            )
-        ),
-        followups=rows(FollowUp, FollowUp.followed_on, FollowUp.id),  # type: ignore[arg-type]
-        complications=rows(Complication, Complication.onset_date),  # type: ignore[arg-type]
+        conditions=rows(session, Condition, pid, Condition.id),
+        trials=rows(session, CareTrial, pid, CareTrial.start_date),
+        blocks=rows(session, DiagnosticBlock, pid, DiagnosticBlock.performed_on),
+        plans=rows(session, Plan, pid, Plan.planned_date),
+        procedures=records.procedures_of_patient(session, pid),
+        followups=rows(session, FollowUp, pid, FollowUp.followed_on, FollowUp.id),
+        complications=rows(session, Complication, pid, Complication.onset_date),
         zone=zone,
     )
 
