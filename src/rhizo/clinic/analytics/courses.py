@@ -10,9 +10,9 @@ assign them: a score linked to a procedure belongs to it; an unlinked score
 (a diary entry, say) belongs to the patient's latest completed procedure
 performed on an earlier day, so a repeat procedure starts a new course.
 
-The course of one procedure, from :func:`rhizo.pathway.followup.relief_duration`
-with the responder threshold (>= 50 % NRS reduction; Cohen 2010,
-Anesthesiology 113:395):
+The course of one procedure (:func:`course_of`, the definition of
+:func:`rhizo.pathway.followup.relief_duration`) with the responder threshold
+(>= 50 % NRS reduction; Cohen 2010, Anesthesiology 113:395):
 
 - no baseline above 0, or no score after the procedure: not assessable;
 - relief never reached 50 %: the course ends (an event) at the first score;
