@@ -31,6 +31,10 @@ def test_capture_json_has_nerves_inputs_and_notice(capsys: pytest.CaptureFixture
         assert 0.0 <= low <= nerve["capture_probability"] <= high <= 1.0
         assert nerve["captured_length_mm"] > 5.0
     assert any("bone" in line for line in payload["assumptions"])
+    # planned in living tissue, and the lesion edge says what it means
+    assert payload["tissue"]["name"] == "muscle-in-vivo"
+    assert payload["tissue"]["initial_temperature_c"] == 37.0
+    assert "coagulated muscle" in payload["tissue"]["lesion_boundary_definition"]
 
 
 def test_capture_table_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -89,6 +93,8 @@ def test_recommend_ranks_settings(
     assert main(["recommend", "--joint", "L4-L5", "--samples", "300"]) == 0
     table = capsys.readouterr().out
     ranking = payload["ranking"]
+    assert payload["tissue"]["name"] == "muscle-in-vivo"
+    assert "lesions computed in muscle-in-vivo from 37 C" in table
     assert len(ranking) == 2 * 2 * 2
     assert ranking[0]["gauge"] == 16
     assert ranking[0]["angle_deg"] == 0

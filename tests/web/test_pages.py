@@ -243,6 +243,7 @@ def test_planner_runs_the_engine(as_role: AsRole) -> None:
     )
     assert response.status_code == 200
     assert "Estimated lesion" in response.text
+    assert "Computed in muscle-in-vivo from 37" in response.text  # the clinical default
     assert "<svg" in response.text
     assert " mm" in response.text
 

@@ -173,6 +173,7 @@ def lesion(
             "tissue",
             f"{protocol.tissue.name} from {protocol.tissue.initial_temperature_c:g} \u00b0C",
         ),
+        ("lesion edge", f"{protocol.lesion_boundary_definition} ({protocol.damage.name})"),
     ):
         inputs.add_row(label, value)
     console.print(inputs)

@@ -67,13 +67,17 @@ def _check_common(samples: int, offset_mm: float, min_length_mm: float) -> None:
 
 
 def _protocol(gauge: int, tip_mm: float, temp_c: float, time_s: float) -> LesionProtocol:
-    from rhizo.physics import GAUGE_OUTER_DIAMETER_MM, LesionProtocol
+    from rhizo.physics import CLINICAL_TISSUE, GAUGE_OUTER_DIAMETER_MM, LesionProtocol
 
     if gauge not in GAUGE_OUTER_DIAMETER_MM:
         fail("--gauge", gauge, f"one of: {', '.join(map(str, GAUGE_OUTER_DIAMETER_MM))}")
     try:
         return LesionProtocol(
-            gauge=gauge, tip_length_mm=tip_mm, set_temperature_c=temp_c, duration_s=time_s
+            tissue=CLINICAL_TISSUE,
+            gauge=gauge,
+            tip_length_mm=tip_mm,
+            set_temperature_c=temp_c,
+            duration_s=time_s,
         )
     except ValidationError as error:
         fail_from_validation(error, _PROTOCOL_OPTIONS)
@@ -92,6 +96,26 @@ def _placement(angle_deg: float, offset_mm: float) -> Placement:
 
 def _emit_json(payload: dict[str, Any]) -> None:
     typer.echo(json.dumps({**payload, "disclaimer": DISCLAIMER}, indent=2))
+
+
+def _tissue_report() -> dict[str, Any]:
+    """Which tissue the planner's lesions are computed in, and what their edge means."""
+    from rhizo.physics import CLINICAL_TISSUE, LesionProtocol
+
+    protocol = LesionProtocol(tissue=CLINICAL_TISSUE)
+    return {
+        "name": protocol.tissue.name,
+        "initial_temperature_c": protocol.tissue.initial_temperature_c,
+        "damage_model": protocol.damage.name,
+        "lesion_boundary_definition": protocol.lesion_boundary_definition,
+    }
+
+
+def _tissue_line(tissue: dict[str, Any]) -> str:
+    return (
+        f"lesions computed in {tissue['name']} from {tissue['initial_temperature_c']:g} C; "
+        f"edge: {tissue['lesion_boundary_definition']} ({tissue['damage_model']})"
+    )
 
 
 def _assumptions() -> list[str]:
@@ -156,6 +180,7 @@ def capture(
             "seed": seed,
             "min_captured_length_mm": min_length_mm,
         },
+        "tissue": _tissue_report(),
         "lesion": dimensions.model_dump() if dimensions else None,
         "nerves": [
             {**estimate.to_dict(), "landmark": nerve.landmark, "diameter_mm": nerve.diameter_mm}
@@ -252,6 +277,7 @@ def _print_capture(payload: dict[str, Any]) -> None:
             f"lesion (Omega >= 1): width {lesion['width_mm']:.1f} mm, "
             f"length {lesion['length_mm']:.1f} mm"
         )
+    console.print(_tissue_line(payload["tissue"]))
     console.print(
         f"captured = at least {inputs['min_captured_length_mm']:g} mm of nerve wholly inside the "
         f"lesion; {inputs['samples']} samples of anatomy and placement error (assumptions: "
@@ -321,6 +347,7 @@ def recommend(
                     "seed": seed,
                     "min_captured_length_mm": min_length_mm,
                 },
+                "tissue": _tissue_report(),
                 "nerves": [nerve.name for nerve in target.nerves],
                 "ranking": [entry.to_dict() for entry in ranked],
                 "assumptions": _assumptions(),
@@ -391,6 +418,7 @@ def _print_ranking(target: Joint, ranked: list[Any], total: int, samples: int) -
         f"P(joint) = every nerve captured ({samples} samples per nerve); the trade-off is the "
         "coagulated volume and time. Assumptions: docs/planning.md."
     )
+    console.print(_tissue_line(_tissue_report()))
     console.print(DISCLAIMER, style="italic")
 
 

@@ -16,10 +16,11 @@ from rhizo.physics.generator import GeneratorSettings
 from rhizo.physics.grid import AxisymmetricGrid, GridSettings
 from rhizo.physics.lesion import BOUNDARY_DESCRIPTIONS, LesionDimensions
 from rhizo.physics.protocol import LesionProtocol
-from rhizo.physics.tissue import DEFAULT_TISSUE, TISSUES, Tissue, get_tissue
+from rhizo.physics.tissue import CLINICAL_TISSUE, DEFAULT_TISSUE, TISSUES, Tissue, get_tissue
 
 __all__ = [
     "BOUNDARY_DESCRIPTIONS",
+    "CLINICAL_TISSUE",
     "DEFAULT_TISSUE",
     "GAUGE_OUTER_DIAMETER_MM",
     "TISSUES",

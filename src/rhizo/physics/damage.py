@@ -13,12 +13,17 @@ t_1 = exp(E_a/(R T)) / A (benchmark B9).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Literal
+
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 GAS_CONSTANT_J_PER_MOL_K = 8.314462618  # CODATA 2018
 KELVIN_OFFSET = 273.15
+
+Evidence = Literal["read in source", "derived from read data", "secondary", "recalled"]
 
 
 class ArrheniusModel(BaseModel):
@@ -34,6 +39,12 @@ class ArrheniusModel(BaseModel):
         "material and Irastorza's RFA-tutorial (A = 7.39e39 1/s, Ea = 2.577e5 J/mol); "
         "gives Omega = 1 after ~61 s at 50 C, matching the 50 C lesion-border rule of "
         "cardiac and liver RF models (Lopez-Molina, Rivera, Berjano 2012)"
+    )
+    evidence: Evidence = Field(
+        "read in source", description="how the two parameters were obtained (see docs)"
+    )
+    endpoint: str = Field(
+        "coagulation (Omega >= 1)", description="what Omega = 1 marks in this tissue"
     )
 
     def log_rate(self, temperature_c: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -52,6 +63,40 @@ class ArrheniusModel(BaseModel):
         """Exact time to Omega = 1 at a constant temperature (benchmark B9)."""
         return float(np.exp(-self.log_rate(np.array([temperature_c]))[0]))
 
+    @classmethod
+    def fit(
+        cls,
+        points: Sequence[tuple[float, float]],
+        *,
+        name: str,
+        source: str,
+        endpoint: str,
+    ) -> ArrheniusModel:
+        """The model whose Omega reaches 1 at each (temperature C, time s) exposure.
+
+        At constant T, Omega = 1 after t_1 = exp(E_a/(R T)) / A, so
+        ln t_1 = E_a/R * (1/T) - ln A is a straight line in 1/T: a least-squares fit
+        of ln t_1 on 1/T gives E_a (slope * R) and A (exp of minus the intercept).
+        Needs at least two distinct temperatures.
+        """
+        if len({temperature for temperature, _ in points}) < 2:
+            raise ValueError("points: need exposures at two or more distinct temperatures")
+        if any(time_s <= 0 for _, time_s in points):
+            raise ValueError("points: every exposure time must be > 0 s")
+        inverse_t = np.array([1.0 / (t + KELVIN_OFFSET) for t, _ in points])
+        log_time = np.log(np.array([time_s for _, time_s in points]))
+        slope, intercept = np.polyfit(inverse_t, log_time, 1)
+        if slope <= 0:
+            raise ValueError("points: exposure time must fall as temperature rises")
+        return cls(
+            name=name,
+            frequency_factor_per_s=float(np.exp(-intercept)),
+            activation_energy_j_per_mol=float(slope * GAS_CONSTANT_J_PER_MOL_K),
+            source=source,
+            evidence="derived from read data",
+            endpoint=endpoint,
+        )
+
 
 def integrate_omega(
     times_s: NDArray[np.float64],
@@ -69,3 +114,67 @@ def integrate_omega(
 
 
 DEFAULT_DAMAGE_MODEL = ArrheniusModel()
+"""Jacques' liver coagulation set: the liver's own model and the stand-in for muscle."""
+
+#: Wondergem J, Haveman J, Rusman V, Sminia P, Van Dijk JD. Effects of local
+#: hyperthermia on the motor function of the rat sciatic nerve. Int J Radiat Biol
+#: 1988;53(3):429-38 (abstract read): a 5 mm segment heated in vivo with a brass
+#: thermode; 50 % loss of toe spreading in 50 % of rats after 58, 32 and 12 min at
+#: 43.0, 44.0 and 45.0 C; function recovered in every case within 4 weeks.
+WONDERGEM_1988_EXPOSURES: tuple[tuple[float, float], ...] = (
+    (43.0, 58 * 60.0),
+    (44.0, 32 * 60.0),
+    (45.0, 12 * 60.0),
+)
+
+MUSCLE_DAMAGE_MODEL = ArrheniusModel(
+    name="muscle whitening (liver set as stand-in)",
+    source=(
+        "no muscle-specific Arrhenius set could be verified; Jacques' liver set "
+        "(A = 7.39e39 1/s, Ea = 2.577e5 J/mol, as in COMSOL's liver material and "
+        "Irastorza's RFA-tutorial) reaches Omega = 1 after ~61 s at 50 C, the border that "
+        "bench photographs of cooked muscle mark (Cosman 2014 infers the edge "
+        "photographically; yellow 'cooked' tissue > 50 C in Cosman & Gonzalez 2011, "
+        "Boston Scientific summary, secondary)"
+    ),
+    evidence="secondary",
+    endpoint="visible whitening of cooked muscle (~50 C held ~1 min)",
+)
+
+ALBUMEN_DAMAGE_MODEL = ArrheniusModel(
+    name="egg albumen coagulation (Yang 1991)",
+    frequency_factor_per_s=3.8e57,
+    activation_energy_j_per_mol=3.85e5,
+    source=(
+        "Yang Y, Welch AJ, Rylander HG 3rd. Rate process parameters of albumen. Lasers "
+        "Surg Med 1991;11(2):188-90 (turbidity of heated albumen): A = 3.8e57 1/s, "
+        "Ea = 3.85e5 J/mol as recalled, not read in the stored sources; gives Omega = 1 "
+        "after ~80 s at 65 C and ~11 s at 70 C, consistent with ovalbumin's DSC "
+        "denaturation peak near 80 C (Biosci Biotechnol Biochem 2002;66:1635-40, "
+        "abstract read) and egg white setting above ~62 C"
+    ),
+    evidence="recalled",
+    endpoint="visible whitening (opaque coagulum) of egg white",
+)
+
+NERVE_FUNCTION_DAMAGE_MODEL = ArrheniusModel.fit(
+    WONDERGEM_1988_EXPOSURES,
+    name="nerve motor function (fit to Wondergem 1988)",
+    source=(
+        "least-squares Arrhenius fit (ln t on 1/T) to the three 50 %-loss exposures of "
+        "Wondergem J et al., Int J Radiat Biol 1988;53:429-38 (abstract read: rat "
+        "sciatic nerve in vivo, 43-45 C); extrapolated above 45 C, where no nerve "
+        "time-temperature data were found. The loss was reversible within 4 weeks, so "
+        "Omega = 1 marks temporary loss of function: an outer bound for permanent "
+        "denervation"
+    ),
+    endpoint="loss of nerve motor function (reversible; rat sciatic, toe spreading)",
+)
+
+DAMAGE_MODELS: dict[str, ArrheniusModel] = {
+    "liver": DEFAULT_DAMAGE_MODEL,
+    "muscle": MUSCLE_DAMAGE_MODEL,
+    "albumen": ALBUMEN_DAMAGE_MODEL,
+    "nerve-function": NERVE_FUNCTION_DAMAGE_MODEL,
+}
+"""Damage models by short name; each tissue of the catalogue carries one of these."""

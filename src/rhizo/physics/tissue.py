@@ -6,6 +6,11 @@ sigma_ref. Thermal conductivity, density and specific heat are taken constant
 in Berjano-group models, +2 %/C in Irastorza's RFA-tutorial; see docs/physics.md).
 Perfusion enters the Pennes term w_b rho_b c_b (T - T_arterial) [W/m^3].
 
+Each tissue carries its own damage model (:mod:`rhizo.physics.damage`: Omega =
+integral A exp(-Ea/(R T)) dt, lesion where Omega >= 1) and names the lesion edge
+its published measurements used (``lesion_boundary_definition``: visible whitening
+on the bench, loss of nerve function in vivo), so results say what their lesion is.
+
 Users define their own tissue by constructing :class:`Tissue` (or
 ``Tissue.model_validate(dict)``); :func:`get_tissue` resolves catalogue names.
 """
@@ -17,6 +22,13 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
+
+from rhizo.physics.damage import (
+    ALBUMEN_DAMAGE_MODEL,
+    DEFAULT_DAMAGE_MODEL,
+    MUSCLE_DAMAGE_MODEL,
+    ArrheniusModel,
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -71,6 +83,29 @@ SOURCES: dict[str, str] = {
         "IT'IS Foundation database v4, muscle perfusion ~37 mL/min/kg -> w_b ~6.7e-4 1/s "
         "(recalled, not verified against the database)"
     ),
+    "gabriel_fat": (
+        "Gabriel 1996 fat Cole-Cole as tabulated in BioMed Eng OnLine 2018 "
+        "doi:10.1186/s12938-018-0473-9 Table 3: 0.0248 S/m at 400 kHz, 0.0251 S/m at 1 MHz"
+    ),
+    "itis_fat": (
+        "IT'IS Foundation database v4, fat: rho 911 kg/m^3, c 2348 J/(kg K), k 0.21 W/(m K) "
+        "(read in third-party k-Wave scripts quoting the database)"
+    ),
+    "perfusion_fat": (
+        "IT'IS Foundation database v4, fat perfusion ~33 mL/min/kg -> w_b = 33e-6 m^3/kg/min "
+        "* 911 kg/m^3 / 60 s = 5.0e-4 1/s (recalled, not verified against the database)"
+    ),
+    "boundary_bench_muscle": (
+        "bench lesions in chicken breast are measured at the visible whitening of the cut "
+        "surface by calipers (Provenzano 2010; Ortiz) or photographs (Cosman 2014)"
+    ),
+    "boundary_egg": (
+        "egg-white lesions are photographed as the white coagulum (Tew-electrode study, "
+        "Pain Res Manag 2015;20:316-20; Bogduk 1987)"
+    ),
+    "boundary_liver": (
+        "liver lesions are measured at the white coagulation zone of the cut organ (Goldberg 1995)"
+    ),
 }
 
 
@@ -99,6 +134,13 @@ class Tissue(BaseModel):
             "(Chang & Nguyen 2004), 'stop' w_b where Omega < 1 else 0 (RFA-tutorial), "
             "'constant' w_b everywhere"
         ),
+    )
+    damage: ArrheniusModel = Field(
+        DEFAULT_DAMAGE_MODEL, description="this tissue's own damage model (Omega >= 1 = lesion)"
+    )
+    lesion_boundary_definition: str = Field(
+        "Omega >= 1 of the tissue's damage model",
+        description="the lesion edge this tissue's published measurements used",
     )
     sources: dict[str, str] = Field(default_factory=dict)
     unverified: tuple[str, ...] = Field(
@@ -146,6 +188,7 @@ class Tissue(BaseModel):
 
 
 _MUSCLE_SOURCES = {
+    "damage": MUSCLE_DAMAGE_MODEL.source,
     "electrical_conductivity_s_per_m": SOURCES["gabriel"],
     "conductivity_temperature_coefficient_per_k": SOURCES["irastorza"],
     "thermal_conductivity_w_per_m_k": SOURCES["itis_muscle"],
@@ -169,7 +212,15 @@ TISSUES: dict[str, Tissue] = {
             specific_heat_j_per_kg_k=3421.0,
             initial_temperature_c=21.0,
             arterial_temperature_c=21.0,
-            sources={**_MUSCLE_SOURCES, "initial_temperature_c": SOURCES["ortiz_bench"]},
+            damage=MUSCLE_DAMAGE_MODEL,
+            lesion_boundary_definition=(
+                "visible whitening of the cut muscle (calipers or photographs)"
+            ),
+            sources={
+                **_MUSCLE_SOURCES,
+                "initial_temperature_c": SOURCES["ortiz_bench"],
+                "lesion_boundary_definition": SOURCES["boundary_bench_muscle"],
+            },
         ),
         Tissue(
             name="muscle-ex-vivo",
@@ -180,7 +231,14 @@ TISSUES: dict[str, Tissue] = {
             specific_heat_j_per_kg_k=3421.0,
             initial_temperature_c=37.0,
             arterial_temperature_c=37.0,
-            sources=dict(_MUSCLE_SOURCES),
+            damage=MUSCLE_DAMAGE_MODEL,
+            lesion_boundary_definition=(
+                "visible whitening of the cut muscle (calipers or photographs)"
+            ),
+            sources={
+                **_MUSCLE_SOURCES,
+                "lesion_boundary_definition": SOURCES["boundary_bench_muscle"],
+            },
         ),
         Tissue(
             name="egg-white",
@@ -194,7 +252,11 @@ TISSUES: dict[str, Tissue] = {
             specific_heat_j_per_kg_k=3800.0,
             initial_temperature_c=37.0,
             arterial_temperature_c=37.0,
+            damage=ALBUMEN_DAMAGE_MODEL,
+            lesion_boundary_definition="visible whitening (opaque coagulum) of the egg white",
             sources={
+                "damage": ALBUMEN_DAMAGE_MODEL.source,
+                "lesion_boundary_definition": SOURCES["boundary_egg"],
                 "electrical_conductivity_s_per_m": SOURCES["egg_sigma"],
                 "conductivity_temperature_coefficient_per_k": SOURCES["irastorza"],
                 "thermal_conductivity_w_per_m_k": SOURCES["coimbra_egg"],
@@ -202,6 +264,7 @@ TISSUES: dict[str, Tissue] = {
                 "specific_heat_j_per_kg_k": SOURCES["coimbra_egg"],
             },
             unverified=(
+                "damage",
                 "electrical_conductivity_s_per_m",
                 "thermal_conductivity_w_per_m_k",
                 "density_kg_per_m3",
@@ -217,7 +280,11 @@ TISSUES: dict[str, Tissue] = {
             specific_heat_j_per_kg_k=3540.0,
             initial_temperature_c=21.0,
             arterial_temperature_c=21.0,
+            damage=DEFAULT_DAMAGE_MODEL,
+            lesion_boundary_definition="white coagulation zone of the cut liver",
             sources={
+                "damage": DEFAULT_DAMAGE_MODEL.source,
+                "lesion_boundary_definition": SOURCES["boundary_liver"],
                 "electrical_conductivity_s_per_m": SOURCES["comsol_liver"],
                 "conductivity_temperature_coefficient_per_k": SOURCES["irastorza"],
                 "thermal_conductivity_w_per_m_k": SOURCES["comsol_liver"],
@@ -227,7 +294,10 @@ TISSUES: dict[str, Tissue] = {
         ),
         Tissue(
             name="muscle-in-vivo",
-            description="perfused paraspinal muscle at 37 C: the clinical case.",
+            description=(
+                "perfused paraspinal muscle at 37 C, perfusion falling with coagulation: the "
+                "clinical case and the planner's default."
+            ),
             electrical_conductivity_s_per_m=0.446,
             thermal_conductivity_w_per_m_k=0.49,
             density_kg_per_m3=1090.0,
@@ -237,9 +307,39 @@ TISSUES: dict[str, Tissue] = {
             blood_specific_heat_j_per_kg_k=4180.0,
             initial_temperature_c=37.0,
             arterial_temperature_c=37.0,
+            damage=MUSCLE_DAMAGE_MODEL,
+            lesion_boundary_definition=(
+                "coagulated muscle (the bench whitening model applied in vivo)"
+            ),
             sources={
                 **_MUSCLE_SOURCES,
                 "perfusion_rate_per_s": SOURCES["perfusion_muscle"],
+                "perfusion_model": SOURCES["chang_nguyen"],
+                "blood_density_kg_per_m3": SOURCES["comsol_liver"],
+                "blood_specific_heat_j_per_kg_k": SOURCES["comsol_liver"],
+            },
+            unverified=("perfusion_rate_per_s",),
+        ),
+        Tissue(
+            name="fat-in-vivo",
+            description="perfused subcutaneous or paraspinal fat at 37 C.",
+            electrical_conductivity_s_per_m=0.0248,
+            thermal_conductivity_w_per_m_k=0.21,
+            density_kg_per_m3=911.0,
+            specific_heat_j_per_kg_k=2348.0,
+            perfusion_rate_per_s=5.0e-4,
+            initial_temperature_c=37.0,
+            arterial_temperature_c=37.0,
+            damage=MUSCLE_DAMAGE_MODEL,
+            lesion_boundary_definition="coagulation (the muscle whitening model; no fat set found)",
+            sources={
+                "damage": MUSCLE_DAMAGE_MODEL.source,
+                "electrical_conductivity_s_per_m": SOURCES["gabriel_fat"],
+                "conductivity_temperature_coefficient_per_k": SOURCES["irastorza"],
+                "thermal_conductivity_w_per_m_k": SOURCES["itis_fat"],
+                "density_kg_per_m3": SOURCES["itis_fat"],
+                "specific_heat_j_per_kg_k": SOURCES["itis_fat"],
+                "perfusion_rate_per_s": SOURCES["perfusion_fat"],
                 "perfusion_model": SOURCES["chang_nguyen"],
                 "blood_density_kg_per_m3": SOURCES["comsol_liver"],
                 "blood_specific_heat_j_per_kg_k": SOURCES["comsol_liver"],
@@ -250,6 +350,10 @@ TISSUES: dict[str, Tissue] = {
 }
 
 DEFAULT_TISSUE = "chicken-breast-ex-vivo"
+"""The bench tissue of the physics defaults (the published bench lesions' medium)."""
+
+CLINICAL_TISSUE = "muscle-in-vivo"
+"""The tissue the planner (CLI, API, web) plans living patients in."""
 
 
 def get_tissue(name: str) -> Tissue:

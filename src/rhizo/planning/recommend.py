@@ -26,7 +26,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rhizo.physics import LesionProtocol
+from rhizo.physics import CLINICAL_TISSUE, LesionProtocol
 from rhizo.planning.anatomy import Joint
 from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM
 from rhizo.planning.lesions import LesionProfile, lesion_for
@@ -57,6 +57,7 @@ class Setting:
     def protocol(self) -> LesionProtocol:
         """The lesion engine's protocol for this setting."""
         return LesionProtocol(
+            tissue=CLINICAL_TISSUE,
             gauge=self.gauge,
             tip_length_mm=self.tip_length_mm,
             set_temperature_c=self.set_temperature_c,

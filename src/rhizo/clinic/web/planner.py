@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from rhizo.clinic.web.access import StaffUser, WebUser, check_csrf, read_form
 from rhizo.clinic.web.pages import render
-from rhizo.physics import LesionProtocol, simulate
+from rhizo.physics import CLINICAL_TISSUE, LesionProtocol, simulate
 from rhizo.plots.lesion import lesion_figure
 from rhizo.plots.pain import figure_svg
 
@@ -47,7 +47,7 @@ async def planner_run(request: Request, user: StaffUser) -> Response:
     values = {key: form.get(key, "").strip()[:20] for key in DEFAULTS}
     try:
         protocol = LesionProtocol.model_validate(
-            {key: value for key, value in values.items() if value}
+            {"tissue": CLINICAL_TISSUE, **{key: value for key, value in values.items() if value}}
         )
     except ValidationError as error:
         errors: dict[str, str] = {}
