@@ -77,12 +77,20 @@ def test_batch_refuses_what_it_cannot_share() -> None:
         simulate_batch([])
     with pytest.raises(ValueError, match=r"protocols\[1\]\.gauge differs"):
         simulate_batch([LesionProtocol(gauge=18), LesionProtocol(gauge=20)])
-    with pytest.raises(ValueError, match="adiabatic metal"):
-        simulate_batch([LesionProtocol(metal_conducts_heat=False)])
     with pytest.raises(ValueError, match="allowed: numpy, cupy"):
         simulate_batch([LesionProtocol()], backend="opencl")
     with pytest.raises(ValueError, match="max_batch"):
         simulate_sweep([LesionProtocol()], max_batch=0)
+
+
+def test_adiabatic_metal_batches_like_the_single_engine() -> None:
+    # Benchmark B4's setting (metal removed from the heat problem, clamped cells).
+    protocols = [
+        LesionProtocol(metal_conducts_heat=False, duration_s=20, set_temperature_c=t)
+        for t in (60.0, 70.0)
+    ]
+    for protocol, result in zip(protocols, simulate_batch(protocols), strict=True):
+        _close(result, simulate(protocol))
 
 
 @pytest.mark.skipif(has_cupy, reason="CuPy is installed here")

@@ -46,8 +46,23 @@ class Backend:
 
 
 def _numpy_factorise(matrix: sp.csc_matrix) -> Callable[[Any], Any]:
-    factor = spla.splu(matrix.tocsc(), permc_spec="MMD_AT_PLUS_A")
-    return lambda rhs: factor.solve(np.ascontiguousarray(rhs))
+    return superlu_solver(spla.splu(matrix.tocsc(), permc_spec="MMD_AT_PLUS_A"))
+
+
+def superlu_solver(factor: spla.SuperLU) -> Callable[[Any], Any]:
+    """solve(rhs of shape (n, k)) with a SuperLU factorisation.
+
+    A single column is passed as a vector: SuperLU copies a 2-D right-hand side into
+    Fortran order first, which made a one-column solve 1.8x slower (0.44 vs 0.25 ms
+    on the default heat matrix).
+    """
+
+    def solve(rhs: Any) -> Any:
+        if rhs.shape[1] == 1:
+            return factor.solve(np.ascontiguousarray(rhs[:, 0]))[:, None]
+        return factor.solve(np.asfortranarray(rhs))
+
+    return solve
 
 
 def _numpy() -> Backend:

@@ -3,34 +3,72 @@
 Equations (SI):
 
     div(sigma(T) grad V) = 0                         electric, quasi-static
-    rho c dT/dt = div(k grad T) + sigma |grad V|^2 - W (T - T_a)   Pennes bioheat
+    rho c dT/dt = div(k grad T) + sigma |grad V|^2 - W f(Omega) (T - T_a)   Pennes bioheat
     dOmega/dt = A exp(-E_a / (R T))                   Arrhenius damage
 
-on the axisymmetric grid of :mod:`rhizo.physics.grid`, backward Euler in time.
-sigma(T) is lagged by one step (the usual "weak coupling", Irastorza's RFA-tutorial):
-the potential for the unit electrode voltage is re-solved whenever sigma has
-drifted by more than 2 % in any tissue cell since the last solve. Because the
-heat source scales with V^2 and the implicit step is linear, the tip temperature
-at the end of a step is affine in V^2, which the controller of
-:mod:`rhizo.physics.generator` uses to pick V^2.
+on the axisymmetric grid of :mod:`rhizo.physics.grid`, backward Euler in time on the
+steps of :func:`rhizo.physics.grid.step_end_times`. This module holds the one time
+loop; it advances a batch of B >= 1 lesions that share cannula, tissue and grid in
+lock step (:func:`simulate` is the batch of one; :mod:`rhizo.physics.batch` groups
+sweeps), on NumPy or CuPy arrays. Each piece of physics has one definition, called
+here and nowhere re-written:
+
+- sigma(T): :meth:`Tissue.electrical_conductivity`;
+- potential: :class:`rhizo.physics.potential.PotentialSolver` on the conductances of
+  :class:`rhizo.physics.fv.ElectricCoefficients`, Joule heat by
+  :func:`rhizo.physics.fv.face_power`. sigma is lagged (the usual "weak coupling",
+  Irastorza's RFA-tutorial): the unit-voltage potential is re-solved when sigma has
+  drifted by more than :data:`SIGMA_RESOLVE_TOLERANCE` in any tissue cell;
+- heat: :class:`rhizo.physics.thermal.HeatStepper` (one factorisation per step length,
+  cached by :mod:`rhizo.physics.model`);
+- perfusion: W = w_b rho_b c_b scaled by ``Tissue.perfusion_fraction(Omega)`` where the
+  tissue defines it (1 otherwise). The full W is implicit in the heat matrix and the
+  change, W (1 - f) (T - T_a), is added explicitly from the start of the step
+  (dt W / rho c <= 0.01 at the default steps, so the explicit part is stable);
+- generator: the set point of :meth:`GeneratorSettings.reference_temperature_c` and
+  :func:`rhizo.physics.generator.choose_squared_voltage` (the tip temperature at the
+  end of a step is affine in V^2 because the step is linear in the heat source);
+- thermocouple: :func:`thermocouple` (:data:`THERMOCOUPLE_SPAN_M`);
+- damage: the protocol's damage model's ``rate_per_s``, trapezoidal rule in time.
+
+Boiling: water in tissue boils at about 100 C; the vapour raises the impedance and
+real generators then cut their power (impedance roll-off; Haemmerich D, Biophysics of
+radiofrequency ablation, Crit Rev Biomed Eng 2010;38:53-63), which this model does not
+represent. When any tissue cell reaches :data:`BOILING_TEMPERATURE_C` the result says
+so (``warnings``, with the time and the peak). By default the run goes on: the first
+cell to boil is often a point hot spot (a sharp tip's apex, a field singularity that
+grows under grid refinement) and bench lesions at 90 C with sharp cannulae still grow
+(Cosman 2014); ``stop_at_boiling=True`` ends the run at that step instead.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
-import scipy.sparse.linalg as spla
 from numpy.typing import NDArray
 
-from rhizo.physics.fv import CannulaGeometry, assemble, electric_conductances, face_power
-from rhizo.physics.generator import choose_squared_voltage
-from rhizo.physics.grid import AxisymmetricGrid
-from rhizo.physics.lesion import BOUNDARY_DESCRIPTIONS, LesionDimensions, measure, radius_profile
+from rhizo.physics.backend import get_backend
+from rhizo.physics.fv import CannulaGeometry, electric_conductances
+from rhizo.physics.generator import BatchLimits, choose_squared_voltage
+from rhizo.physics.grid import step_end_times
+from rhizo.physics.model import LesionModel, lesion_model
 from rhizo.physics.protocol import LesionProtocol
+from rhizo.physics.result import GeneratorTraces, LesionResult, lesion_boundaries
 from rhizo.physics.thermal import HeatStepper
+
+__all__ = [
+    "BOILING_TEMPERATURE_C",
+    "SIGMA_RESOLVE_TOLERANCE",
+    "THERMOCOUPLE_SPAN_M",
+    "GeneratorTraces",
+    "LesionResult",
+    "run_lesions",
+    "simulate",
+    "thermocouple",
+]
 
 FloatArray = NDArray[np.float64]
 ProgressCallback = Callable[[float, float], None]
@@ -38,196 +76,15 @@ ProgressCallback = Callable[[float, float], None]
 #: Length of metal at the distal end whose mean temperature the thermocouple reads.
 THERMOCOUPLE_SPAN_M = 1.0e-3
 #: Re-solve the potential when sigma drifted by more than this in any tissue cell.
-SIGMA_RESOLVE_TOLERANCE = 0.02
+#: 10 %: the width moves by under 0.1 % against re-solving at 2 % (docs/physics.md).
+SIGMA_RESOLVE_TOLERANCE = 0.10
+#: Tissue water boils here (1 atm); beyond it the model is not valid.
+BOILING_TEMPERATURE_C = 100.0
+
+_TRACES = ("set_point_c", "tip_temperature_c", "voltage_v", "current_a", "power_w")
 
 
-@dataclass(frozen=True)
-class GeneratorTraces:
-    """What the generator display shows, sampled at the end of every time step."""
-
-    time_s: FloatArray
-    set_point_c: FloatArray
-    tip_temperature_c: FloatArray
-    voltage_v: FloatArray
-    current_a: FloatArray
-    power_w: FloatArray
-    impedance_ohm: FloatArray
-
-
-@dataclass(frozen=True)
-class LesionResult:
-    """Lesion dimensions per boundary, final fields and the generator traces."""
-
-    protocol: LesionProtocol
-    grid: AxisymmetricGrid
-    metal: NDArray[np.bool_]
-    temperature_c: FloatArray
-    peak_temperature_c: FloatArray
-    log10_omega: FloatArray
-    unit_potential: FloatArray
-    traces: GeneratorTraces
-    boundaries: dict[str, LesionDimensions]
-    runtime_s: float
-    energy_j: float
-    diagnostics: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def lesion(self) -> LesionDimensions:
-        """The default boundary (Arrhenius Omega >= 1)."""
-        return self.boundaries["arrhenius"]
-
-    @property
-    def max_power_w(self) -> float:
-        """Largest power delivered during the run."""
-        return float(self.traces.power_w.max())
-
-    @property
-    def final_impedance_ohm(self) -> float:
-        """Impedance at the end of the run."""
-        return float(self.traces.impedance_ohm[-1])
-
-    def boundary_field(self, boundary: str) -> tuple[FloatArray, float]:
-        """The cell field and threshold that define a boundary."""
-        fields = _boundary_fields(self.log10_omega, self.peak_temperature_c)
-        if boundary not in fields:
-            allowed = ", ".join(BOUNDARY_DESCRIPTIONS)
-            raise KeyError(f"unknown boundary {boundary!r}; allowed: {allowed}")
-        return fields[boundary]
-
-    def radius_profile_m(self, boundary: str = "arrhenius") -> tuple[FloatArray, FloatArray]:
-        """(z of each grid row, outer lesion radius there) in metres; radius 0 = no lesion.
-
-        z runs along the cannula, distally positive, z = 0 at the metal's end; the
-        active tip spans -L..0. The lesion is the solid of revolution of this profile.
-        """
-        values, threshold = self.boundary_field(boundary)
-        return self.grid.z_centres_m.copy(), radius_profile(
-            self.grid, values, threshold, self.metal
-        )
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready summary (inputs, default-boundary dimensions, all boundaries)."""
-        lesion = self.lesion
-        tissue = self.protocol.tissue
-        return {
-            "inputs": {
-                "gauge": self.protocol.gauge,
-                "tip_length_mm": self.protocol.tip_length_mm,
-                "tip_kind": self.protocol.tip_kind,
-                "set_temperature_c": self.protocol.set_temperature_c,
-                "duration_s": self.protocol.duration_s,
-                "ramp_s": self.protocol.ramp_s,
-                "tissue": tissue.name,
-                "initial_temperature_c": tissue.initial_temperature_c,
-            },
-            "boundary": lesion.boundary,
-            "width_mm": lesion.width_mm,
-            "length_mm": lesion.length_mm,
-            "distal_extension_mm": lesion.distal_extension_mm,
-            "proximal_extension_mm": lesion.proximal_extension_mm,
-            "volume_mm3": lesion.volume_mm3,
-            "boundaries": {name: dims.model_dump() for name, dims in self.boundaries.items()},
-            "max_power_w": self.max_power_w,
-            "final_impedance_ohm": self.final_impedance_ohm,
-            "final_tip_temperature_c": float(self.traces.tip_temperature_c[-1]),
-            "energy_j": self.energy_j,
-            "runtime_s": self.runtime_s,
-        }
-
-
-class _PotentialSolver:
-    """Unit-voltage potential with sigma(T); refactorises only when sigma drifts."""
-
-    def __init__(self, geometry: CannulaGeometry, *, far_boundary: str) -> None:
-        self.geometry = geometry
-        self.far_boundary = far_boundary
-        self.tissue_index = np.flatnonzero(geometry.tissue.ravel())
-        self.sigma_used: FloatArray | None = None
-        self.potential = np.zeros(geometry.grid.shape)
-        self.heat_per_v2 = np.zeros(geometry.grid.shape)
-        self.conductance_s = 0.0
-        self.solves = 0
-        self.factorisations = 0
-        self.cg_iterations = 0
-        self.factor: spla.SuperLU | None = None
-
-    def needs_update(self, sigma: FloatArray) -> bool:
-        if self.sigma_used is None:
-            return True
-        drift = np.abs(sigma / self.sigma_used - 1.0)
-        return bool(np.max(drift[self.geometry.tissue]) > SIGMA_RESOLVE_TOLERANCE)
-
-    def solve(self, sigma: FloatArray) -> None:
-        geometry = self.geometry
-        far, electrode = electric_conductances(geometry, sigma, far_boundary=self.far_boundary)
-        index = self.tissue_index
-        reduced = assemble(far, electrode).tocsr()[index][:, index]
-        rhs = electrode.ravel()[index]
-        previous = self.potential.ravel()[index]
-        solution = None
-        if self.factor is not None:
-            # Preconditioned CG with the last factorisation: sigma moved only a few
-            # per cent, so a handful of iterations beat a new factorisation.
-            preconditioner = spla.LinearOperator(
-                reduced.shape, matvec=self.factor.solve, dtype=np.float64
-            )
-            iterations = 0
-
-            def count(_: FloatArray) -> None:
-                nonlocal iterations
-                iterations += 1
-
-            candidate, info = spla.cg(
-                reduced,
-                rhs,
-                x0=previous,
-                M=preconditioner,
-                rtol=1e-8,
-                maxiter=12,
-                callback=count,
-            )
-            if info == 0:
-                solution = candidate
-                self.cg_iterations += iterations
-        if solution is None:
-            self.factor = spla.splu(reduced.tocsc(), permc_spec="MMD_AT_PLUS_A")
-            self.factorisations += 1
-            solution = self.factor.solve(rhs)
-        flat_potential = np.zeros(geometry.grid.size)
-        flat_potential[index] = solution
-        potential = flat_potential.reshape(geometry.grid.shape)
-        tissue_potential = potential.copy()
-        potential[geometry.metal] = 1.0  # for plotting; shaft metal is floating at V too
-        self.potential = potential
-        self.heat_per_v2 = face_power(far, electrode, tissue_potential)
-        self.conductance_s = float(np.sum(electrode * (1.0 - tissue_potential)))
-        self.sigma_used = sigma
-        self.solves += 1
-
-
-def _boundary_fields(
-    log10_omega: FloatArray, peak_temperature_c: FloatArray
-) -> dict[str, tuple[FloatArray, float]]:
-    """Each lesion boundary as (cell field, threshold): Omega >= 1, peak >= 50 C, >= 45 C."""
-    return {
-        "arrhenius": (log10_omega, 0.0),
-        "isotherm_50c": (peak_temperature_c, 50.0),
-        "isotherm_45c": (peak_temperature_c, 45.0),
-    }
-
-
-_TRACE_KEYS = (
-    "time_s",
-    "set_point_c",
-    "tip_temperature_c",
-    "voltage_v",
-    "current_a",
-    "power_w",
-    "impedance_ohm",
-)
-
-
-def _thermocouple(
+def thermocouple(
     protocol: LesionProtocol, geometry: CannulaGeometry, heat: HeatStepper
 ) -> tuple[NDArray[np.intp], FloatArray]:
     """Free-cell indices and weights whose weighted mean is the thermocouple reading.
@@ -250,188 +107,319 @@ def _thermocouple(
     return index, free_weights[index] / free_weights[index].sum()
 
 
-def build_model(protocol: LesionProtocol) -> tuple[AxisymmetricGrid, CannulaGeometry, HeatStepper]:
-    """The grid, the cannula in it and the backward-Euler heat stepper of a protocol."""
-    electrode = protocol.electrode
-    tissue = protocol.tissue
-    grid = AxisymmetricGrid.for_cannula(
-        metal_radius_m=electrode.radius_m,
-        tip_length_m=electrode.tip_length_m,
-        settings=protocol.grid,
-    )
-    geometry = CannulaGeometry.build(grid, electrode)
-    metal = geometry.metal
-    metal_props = electrode.metal
-    heat = HeatStepper(
-        geometry,
-        conductivity_w_per_m_k=np.where(
-            metal, metal_props.thermal_conductivity_w_per_m_k, tissue.thermal_conductivity_w_per_m_k
-        ),
-        volumetric_heat_capacity_j_per_m3_k=np.where(
-            metal,
-            metal_props.density_kg_per_m3 * metal_props.specific_heat_j_per_kg_k,
-            tissue.volumetric_heat_capacity_j_per_m3_k,
-        ),
-        perfusion_w_per_m3_k=np.where(
-            geometry.tissue, tissue.perfusion_coefficient_w_per_m3_k, 0.0
-        ),
-        time_step_s=protocol.grid.time_step_s,
-        far_temperature_c=tissue.initial_temperature_c,
-        arterial_temperature_c=tissue.arterial_temperature_c,
-        insulation_resistance_m2k_per_w=electrode.insulation_thermal_resistance_m2k_per_w,
-        metal_conducts=protocol.metal_conducts_heat,
-    )
-    return grid, geometry, heat
-
-
-def lesion_boundaries(
-    protocol: LesionProtocol, geometry: CannulaGeometry, omega: FloatArray, peak: FloatArray
-) -> tuple[FloatArray, FloatArray, dict[str, LesionDimensions]]:
-    """(log10 Omega, peak temperature, dimensions per boundary), metal cells masked out."""
-    tissue_cells = geometry.tissue
-    omega = np.where(tissue_cells, omega, 0.0)
-    with np.errstate(divide="ignore"):
-        log10_omega = np.where(omega > 0, np.log10(np.maximum(omega, 1e-300)), -300.0)
-    peak = np.where(tissue_cells, peak, protocol.tissue.initial_temperature_c)
-    boundaries = {
-        name: measure(
-            boundary=name,
-            grid=geometry.grid,
-            field=field_values,
-            threshold=threshold,
-            metal=geometry.metal,
-            tip_length_m=protocol.electrode.tip_length_m,
-        )
-        for name, (field_values, threshold) in _boundary_fields(log10_omega, peak).items()
-    }
-    return log10_omega, peak, boundaries
-
-
 def simulate(
     protocol: LesionProtocol,
     *,
     progress: ProgressCallback | None = None,
+    stop_at_boiling: bool = False,
 ) -> LesionResult:
-    """Simulate one temperature-controlled RF lesion.
+    """Simulate one temperature-controlled RF lesion (the batch of one, on NumPy).
 
-    Parameters
-    ----------
-    protocol
-        Cannula, tissue, generator program and numerical settings.
-    progress
-        Optional ``progress(simulated_s, total_s)`` callback, called every step.
-
-    Returns
-    -------
-    LesionResult
-        Dimensions for each boundary, fields and generator traces.
+    ``progress(simulated_s, total_s)`` is called after every step. Where tissue
+    reaches 100 C the result warns; with ``stop_at_boiling`` the run also ends at that
+    step (the fields and traces are those of that time).
     """
-    started = time.perf_counter()
-    generator = protocol.generator
-    tissue = protocol.tissue
-    grid, geometry, heat = build_model(protocol)
-    metal = geometry.metal
-    dt = protocol.grid.time_step_s
-    t_initial = tissue.initial_temperature_c
-    sensor_index, sensor_weights = _thermocouple(protocol, geometry, heat)
+    report = None
+    if progress is not None:
+        total = protocol.generator.total_time_s
 
-    def tip_reading(free_values: FloatArray) -> float:
-        return float(sensor_weights @ free_values[sensor_index])
+        def report(times: FloatArray) -> None:
+            progress(float(times[0]), total)
 
-    temperature = np.full(grid.shape, t_initial)
-    peak = temperature.copy()
-    omega = np.zeros(grid.shape)
-    rate_old = protocol.damage.rate_per_s(temperature)
-    potential_solver = _PotentialSolver(geometry, far_boundary=protocol.grid.electric_far_boundary)
+    return run_lesions(
+        [protocol], backend="numpy", step_callback=report, stop_at_boiling=stop_at_boiling
+    )[0]
 
-    steps = max(1, int(np.ceil(generator.total_time_s / dt - 1e-9)))
-    samples: dict[str, list[float]] = {key: [] for key in _TRACE_KEYS}
-    energy = {"electrical": 0.0, "joule": 0.0, "boundary": 0.0, "perfusion": 0.0}
-    heat_response = np.zeros(heat.free_index.size)
-    response_sigma: FloatArray | None = None
-    for step in range(1, steps + 1):
-        now = step * dt
-        sigma = tissue.electrical_conductivity(temperature)
-        if potential_solver.needs_update(sigma):
-            potential_solver.solve(sigma)
-        if response_sigma is not potential_solver.sigma_used:
-            heat_response = heat.solve(heat.source_rhs(potential_solver.heat_per_v2))
-            response_sigma = potential_solver.sigma_used
-        base = heat.solve(heat.base_rhs(temperature))
-        reference = generator.reference_temperature_c(now, t_initial)
-        conductance = potential_solver.conductance_s
+
+class _Run:
+    """State of a batch of lesions advancing in lock step (arrays of one backend)."""
+
+    def __init__(
+        self, protocols: Sequence[LesionProtocol], backend_name: str, *, stop_at_boiling: bool
+    ) -> None:
+        self.protocols = protocols
+        self.stop_at_boiling = stop_at_boiling
+        self.backend = get_backend(backend_name)
+        self.model: LesionModel = lesion_model(protocols[0])
+        first = protocols[0]
+        xp, a = self.backend.xp, self.backend.asarray
+        self.xp, self.a = xp, a
+        self.tissue = first.tissue
+        self.damage = first.damage
+        grid = self.model.grid
+        self.count = len(protocols)
+        self.schedules = [
+            step_end_times(
+                ramp_s=p.generator.ramp_s, total_s=p.generator.total_time_s, settings=p.grid
+            )
+            for p in protocols
+        ]
+        self.steps = np.asarray([s.size for s in self.schedules])
+        heat = self.model.heat(float(self.schedules[0][0]))
+        self.free = heat.free_index
+        self.all_free = self.free.size == grid.size
+        index, weights = thermocouple(first, self.model.geometry, heat)
+        self.sensor_index, self.sensor_weights = a(index), a(weights)
+        self.capacity_j_per_k = a(heat.heat_capacity_j_per_k.ravel()[self.free])
+        self.far_w_per_k = a(heat.far_conductance_w_per_k.ravel()[self.free])
+        self.perfusion_w_per_k = a(heat.perfusion_w_per_k.ravel()[self.free])
+        self.perfused = bool(np.any(heat.perfusion_w_per_k > 0))
+        self.fraction_of = getattr(self.tissue, "perfusion_fraction", None)
+        self.tissue_mask = a(self.model.geometry.tissue)
+        self.t_initial = self.tissue.initial_temperature_c
+        self.t_far, self.t_arterial = heat.far_temperature_c, heat.arterial_temperature_c
+        shape = (self.count, *grid.shape)
+        self.temperature = xp.full(shape, self.t_initial)
+        self.peak = self.temperature.copy()
+        self.omega = xp.zeros(shape)
+        self.rate_old = self.damage.rate_per_s(self.temperature)
+        self.potential = xp.zeros(shape)
+        self.heat_per_v2 = xp.zeros(shape)
+        self.conductance = xp.ones(self.count)
+        self.sigma_used = xp.ones(shape)
+        self.solved = np.zeros(self.count, dtype=bool)
+        self.response = xp.zeros((self.free.size, self.count))
+        self.response_dt = np.full(self.count, np.nan)
+        self.solves = np.zeros(self.count, dtype=np.int64)
+        self.cg_iterations = 0
+        self.limits = BatchLimits(
+            max_power_w=a(np.asarray([p.generator.max_power_w for p in protocols])),
+            max_voltage_v=a(np.asarray([p.generator.max_voltage_v for p in protocols])),
+            series_resistance_ohm=a(
+                np.asarray([p.generator.series_resistance_ohm for p in protocols])
+            ),
+        )
+        rows = int(self.steps.max())
+        self.trace = {name: xp.zeros((rows, self.count)) for name in (*_TRACES, "impedance_ohm")}
+        self.energy = {
+            name: xp.zeros(self.count) for name in ("electrical", "joule", "boundary", "perfusion")
+        }
+        self.boiling_s = np.full(self.count, np.nan)
+
+    def free_values(self, full: Any) -> Any:
+        """(free cells, k) view of (k, n_r, n_z) fields."""
+        flat = full.reshape(full.shape[0], -1)
+        return (flat if self.all_free else flat[:, self.a(self.free)]).T
+
+    def expand(self, free_values: Any, previous: Any) -> Any:
+        """(k, n_r, n_z) fields from free-cell values; clamped cells keep ``previous``."""
+        if self.all_free:
+            return free_values.T.reshape(previous.shape)
+        flat = previous.reshape(previous.shape[0], -1).copy()
+        flat[:, self.a(self.free)] = free_values.T
+        return flat.reshape(previous.shape)
+
+    def advance(self, step: int, members: NDArray[np.intp], dt: float) -> None:
+        """Step ``step`` (1-based) of length ``dt`` for the lesions ``members``."""
+        xp, a = self.xp, self.a
+        sel: Any = slice(None) if members.size == self.count else a(members)
+        temperature = self.temperature[sel]
+        sigma = self.tissue.electrical_conductivity(temperature)
+        drift = xp.abs(sigma / self.sigma_used[sel] - 1.0)
+        drifted = xp.max(xp.where(self.tissue_mask, drift, 0.0), axis=(1, 2))
+        need = ~self.solved[members] | (np.asarray(self.backend.to_numpy(drifted)) > _tolerance())
+        if need.any():
+            chosen = members[need]
+            pick: Any = sel if need.all() else a(chosen)
+            solution = self.model.potential(self.backend).solve(
+                sigma if need.all() else sigma[a(np.flatnonzero(need))], self.potential[pick]
+            )
+            self.cg_iterations += solution.iterations
+            self.potential[pick] = solution.potential
+            self.heat_per_v2[pick] = solution.heat_per_v2
+            self.conductance[pick] = solution.conductance_s
+            self.sigma_used[pick] = sigma if need.all() else sigma[a(np.flatnonzero(need))]
+            self.solved[chosen] = True
+            self.solves[chosen] += 1
+            self.response_dt[chosen] = np.nan
+        solve = self.model.heat_solver(self.backend, dt)
+        stale = members[~(self.response_dt[members] == dt)]
+        if stale.size:
+            pick = sel if stale.size == members.size else a(stale)
+            self.response[:, pick] = solve(self.free_values(self.heat_per_v2[pick]))
+            self.response_dt[stale] = dt
+        old_free = self.free_values(temperature)
+        rhs = (self.capacity_j_per_k / dt)[:, None] * old_free + (
+            (self.far_w_per_k * self.t_far + self.perfusion_w_per_k * self.t_arterial)[:, None]
+        )
+        explicit = None
+        if self.perfused and self.fraction_of is not None:
+            fraction = self.free_values(self.fraction_of(self.omega[sel]))
+            explicit = (
+                self.perfusion_w_per_k[:, None] * (1.0 - fraction) * (old_free - self.t_arterial)
+            )
+            rhs = rhs + explicit
+        base = solve(rhs)
+        response = self.response[:, sel]
+        times = np.asarray([self.schedules[i][step - 1] for i in members])
+        reference = a(
+            np.asarray(
+                [
+                    self.protocols[i].generator.reference_temperature_c(t, self.t_initial)
+                    for i, t in zip(members, times, strict=True)
+                ]
+            )
+        )
+        weights, sensor = self.sensor_weights, self.sensor_index
+        conductance = self.conductance[sel]
+        limits = BatchLimits(
+            max_power_w=self.limits.max_power_w[sel],
+            max_voltage_v=self.limits.max_voltage_v[sel],
+            series_resistance_ohm=self.limits.series_resistance_ohm[sel],
+        )
         squared_voltage = choose_squared_voltage(
-            tip_base_c=tip_reading(base),
-            tip_gain_c_per_v2=tip_reading(heat_response),
+            tip_base_c=weights @ base[sensor, :],
+            tip_gain_c_per_v2=weights @ response[sensor, :],
             reference_c=reference,
             unit_conductance_s=conductance,
-            settings=generator,
+            settings=limits,
         )
-        new = heat.expand(base + squared_voltage * heat_response, temperature)
+        new_free = base + squared_voltage[None, :] * response
+        new = self.expand(new_free, temperature)
+        rate_new = self.damage.rate_per_s(new)
+        self.omega[sel] += (0.5 * dt) * (self.rate_old[sel] + rate_new)
+        self.rate_old[sel] = rate_new
+        self.peak[sel] = xp.maximum(self.peak[sel], new)
+        self.temperature[sel] = new
 
-        rate_new = protocol.damage.rate_per_s(new)
-        omega += 0.5 * dt * (rate_old + rate_new)
-        rate_old = rate_new
-        np.maximum(peak, new, out=peak)
-        temperature = new
-
-        tissue_resistance = 1.0 / conductance
-        total_resistance = tissue_resistance + generator.series_resistance_ohm
-        current = float(np.sqrt(squared_voltage)) / tissue_resistance
-        power = current**2 * total_resistance
-        boundary_loss, perfusion_loss = heat.boundary_and_perfusion_loss_w(new)
-        energy["electrical"] += current**2 * tissue_resistance * dt
-        energy["joule"] += squared_voltage * float(potential_solver.heat_per_v2.sum()) * dt
-        energy["boundary"] += boundary_loss * dt
-        energy["perfusion"] += perfusion_loss * dt
-        for key, value in zip(
-            _TRACE_KEYS,
-            (
-                now,
-                reference,
-                tip_reading(new.ravel()[heat.free_index]),
-                current * total_resistance,
-                current,
-                power,
-                total_resistance,
-            ),
-            strict=True,
+        tissue_ohm = 1.0 / conductance
+        total_ohm = tissue_ohm + limits.series_resistance_ohm
+        current = xp.sqrt(squared_voltage) / tissue_ohm
+        row = step - 1
+        for name, value in (
+            ("set_point_c", reference),
+            ("tip_temperature_c", weights @ new_free[sensor, :]),
+            ("voltage_v", current * total_ohm),
+            ("current_a", current),
+            ("power_w", current**2 * total_ohm),
+            ("impedance_ohm", total_ohm),
         ):
-            samples[key].append(value)
-        if progress is not None:
-            progress(now, steps * dt)
-
-    free_cells = heat.free_index
-    stored = float(
-        np.sum(
-            heat.heat_capacity_j_per_k.ravel()[free_cells]
-            * (temperature.ravel()[free_cells] - t_initial)
+            self.trace[name][row, sel] = value
+        perfusion = (self.perfusion_w_per_k[:, None] * (new_free - self.t_arterial)).sum(axis=0)
+        if explicit is not None:
+            perfusion = perfusion - explicit.sum(axis=0)
+        self.energy["electrical"][sel] += current**2 * tissue_ohm * dt
+        self.energy["joule"][sel] += squared_voltage * self.heat_per_v2[sel].sum(axis=(1, 2)) * dt
+        self.energy["boundary"][sel] += (self.far_w_per_k[:, None] * (new_free - self.t_far)).sum(
+            axis=0
+        ) * dt
+        self.energy["perfusion"][sel] += perfusion * dt
+        hottest = self.backend.to_numpy(
+            xp.max(xp.where(self.tissue_mask, new, -np.inf), axis=(1, 2))
         )
-    )
-    log10_omega, peak, boundaries = lesion_boundaries(protocol, geometry, omega, peak)
-    traces = GeneratorTraces(**{key: np.asarray(values) for key, values in samples.items()})
-    return LesionResult(
-        protocol=protocol,
-        grid=grid,
-        metal=metal,
-        temperature_c=temperature,
-        peak_temperature_c=peak,
-        log10_omega=log10_omega,
-        unit_potential=potential_solver.potential,
-        traces=traces,
-        boundaries=boundaries,
-        runtime_s=time.perf_counter() - started,
-        energy_j=energy["electrical"],
-        diagnostics={
-            "electrical_energy_j": energy["electrical"],
-            "joule_energy_in_grid_j": energy["joule"],
-            "stored_energy_j": stored,
-            "boundary_loss_j": energy["boundary"],
-            "perfusion_loss_j": energy["perfusion"],
-            "cells": float(grid.size),
-            "steps": float(steps),
-            "potential_solves": float(potential_solver.solves),
-            "potential_factorisations": float(potential_solver.factorisations),
-            "potential_cg_iterations": float(potential_solver.cg_iterations),
-        },
-    )
+        for member, value, now in zip(members, np.asarray(hottest), times, strict=True):
+            if value >= BOILING_TEMPERATURE_C and np.isnan(self.boiling_s[member]):
+                self.boiling_s[member] = now
+                if self.stop_at_boiling:
+                    self.steps[member] = step
+
+    def results(self, elapsed_s: float) -> list[LesionResult]:
+        """One result per lesion, in order."""
+        host = self.backend.to_numpy
+        geometry = self.model.geometry
+        traces = {name: host(values) for name, values in self.trace.items()}
+        energy = {name: host(values) for name, values in self.energy.items()}
+        temperature, peak, omega = host(self.temperature), host(self.peak), host(self.omega)
+        potential = host(self.potential)
+        capacity = host(self.capacity_j_per_k)
+        results = []
+        for member, protocol in enumerate(self.protocols):
+            n = int(self.steps[member])
+            log10_omega, member_peak, boundaries = lesion_boundaries(
+                protocol, geometry, omega[member], peak[member]
+            )
+            free_temperature = temperature[member].ravel()[self.free]
+            warnings: tuple[str, ...] = ()
+            if not np.isnan(self.boiling_s[member]):
+                consequence = (
+                    "the run stopped there"
+                    if self.stop_at_boiling
+                    else "the run went on without vaporisation"
+                )
+                warnings = (
+                    f"tissue reached {BOILING_TEMPERATURE_C:g} C at "
+                    f"{self.boiling_s[member]:.1f} s (peak {member_peak.max():.1f} C): "
+                    "vapour would raise impedance; lesion beyond this time is not "
+                    f"modelled ({consequence})",
+                )
+            results.append(
+                LesionResult(
+                    protocol=protocol,
+                    grid=self.model.grid,
+                    metal=geometry.metal,
+                    temperature_c=temperature[member],
+                    peak_temperature_c=member_peak,
+                    log10_omega=log10_omega,
+                    unit_potential=np.where(geometry.metal, 1.0, potential[member]),
+                    traces=GeneratorTraces(
+                        time_s=self.schedules[member][:n].copy(),
+                        **{name: traces[name][:n, member] for name in _TRACES},
+                        impedance_ohm=traces["impedance_ohm"][:n, member],
+                    ),
+                    boundaries=boundaries,
+                    runtime_s=elapsed_s / self.count,
+                    energy_j=float(energy["electrical"][member]),
+                    diagnostics={
+                        "electrical_energy_j": float(energy["electrical"][member]),
+                        "joule_energy_in_grid_j": float(energy["joule"][member]),
+                        "stored_energy_j": float(
+                            np.sum(capacity * (free_temperature - self.t_initial))
+                        ),
+                        "boundary_loss_j": float(energy["boundary"][member]),
+                        "perfusion_loss_j": float(energy["perfusion"][member]),
+                        "cells": float(self.model.grid.size),
+                        "steps": float(n),
+                        "potential_solves": float(self.solves[member]),
+                        "potential_cg_iterations": float(self.cg_iterations),
+                        "batch_size": float(self.count),
+                        "batch_runtime_s": elapsed_s,
+                        "gpu": 1.0 if self.backend.name == "cupy" else 0.0,
+                    },
+                    warnings=warnings,
+                )
+            )
+        return results
+
+
+def _tolerance() -> float:
+    """The re-solve threshold, read at call time (tests may patch the module constant)."""
+    return float(SIGMA_RESOLVE_TOLERANCE)
+
+
+def run_lesions(
+    protocols: Sequence[LesionProtocol],
+    *,
+    backend: str = "numpy",
+    step_callback: Callable[[FloatArray], None] | None = None,
+    stop_at_boiling: bool = False,
+) -> list[LesionResult]:
+    """Advance lesions sharing cannula, tissue and grid in lock step; results in order.
+
+    At step k every lesion still running takes its own k-th step (their programs may
+    differ); lesions whose k-th steps have equal length share one heat solve.
+    ``step_callback(end times of the lesions that moved)`` is called after each step.
+    The caller checks that the protocols share the model (``rhizo.physics.batch``).
+    ``stop_at_boiling``: see :func:`simulate`.
+    """
+    started = time.perf_counter()
+    run = _Run(protocols, backend, stop_at_boiling=stop_at_boiling)
+    step = 1
+    while True:
+        active = np.flatnonzero(step <= run.steps)
+        if active.size == 0:
+            break
+        lengths = np.asarray(
+            [
+                run.schedules[i][step - 1] - (run.schedules[i][step - 2] if step > 1 else 0.0)
+                for i in active
+            ]
+        )
+        keys = np.round(lengths, 12)
+        for key in np.unique(keys):
+            members = active[keys == key]
+            run.advance(step, members, float(lengths[keys == key][0]))
+        if step_callback is not None:
+            step_callback(np.asarray([run.schedules[i][step - 1] for i in active]))
+        step += 1
+    run.backend.synchronize()
+    return run.results(time.perf_counter() - started)

@@ -15,7 +15,9 @@ conducts heat, and the shaft's insulation adds a series thermal resistance.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -145,6 +147,79 @@ class Conductances:
     dirichlet: FloatArray
 
 
+@dataclass(frozen=True)
+class ElectricCoefficients:
+    """The potential problem's conductances per unit conductivity (arrays of one backend).
+
+    Every electric conductance is linear in the conductivities it joins: an interior
+    face G = A / (d_low/sigma_low + d_high/sigma_high), a tissue cell's conductance to
+    the electrode sum(A / s) sigma_P and to the far boundary (Robin or grounded)
+    c_far sigma_P. So the geometry factors are computed once per cannula and
+    :meth:`evaluate` gives the conductances for any sigma field of shape
+    (..., n_r, n_z) by arithmetic only, on NumPy or CuPy arrays alike.
+    """
+
+    radial_area_m2: FloatArray  # zero where a face is not between two tissue cells
+    radial_low_m: FloatArray
+    radial_high_m: FloatArray
+    axial_area_m2: FloatArray
+    axial_low_m: FloatArray
+    axial_high_m: FloatArray
+    electrode_m: FloatArray  # per cell: conductance to the active metal / sigma
+    far_m: FloatArray  # per cell: conductance to the far boundary / sigma
+
+    @classmethod
+    def build(
+        cls, geometry: CannulaGeometry, far_boundary: str = "infinite"
+    ) -> ElectricCoefficients:
+        """Geometry factors of a cannula grid (NumPy arrays)."""
+        grid = geometry.grid
+        ones = np.ones(grid.shape)
+        electrode = np.zeros(grid.shape)
+        _add_interface(electrode, geometry.radial, ones, axis=0)
+        _add_interface(electrode, geometry.axial, ones, axis=1)
+        if far_boundary == "grounded":
+            far = np.where(geometry.tissue, thermal_far(grid, ones), 0.0)
+        elif far_boundary == "infinite":
+            far = _far_electric(geometry, ones)
+        else:
+            raise ValueError(
+                f"far_boundary {far_boundary!r} is not known; allowed: infinite, grounded"
+            )
+        radial, axial = geometry.radial, geometry.axial
+        return cls(
+            radial_area_m2=np.where(radial.both_tissue, radial.area_m2, 0.0),
+            radial_low_m=np.ascontiguousarray(radial.distance_low_m),
+            radial_high_m=np.ascontiguousarray(radial.distance_high_m),
+            axial_area_m2=np.where(axial.both_tissue, axial.area_m2, 0.0),
+            axial_low_m=np.ascontiguousarray(axial.distance_low_m),
+            axial_high_m=np.ascontiguousarray(axial.distance_high_m),
+            electrode_m=electrode,
+            far_m=far,
+        )
+
+    def converted(self, asarray: Callable[[Any], Any]) -> ElectricCoefficients:
+        """The same coefficients moved to another array backend (e.g. ``cupy.asarray``)."""
+        return ElectricCoefficients(
+            **{name: asarray(getattr(self, name)) for name in self.__dataclass_fields__}
+        )
+
+    def evaluate(self, sigma: FloatArray) -> tuple[Conductances, FloatArray]:
+        """``(far, electrode)`` conductances (S) for sigma of shape (..., n_r, n_z).
+
+        ``far.dirichlet`` is each cell's conductance to the far boundary and
+        ``electrode`` its conductance to the active metal; metal cells get zeros.
+        """
+        radial = self.radial_area_m2 / (
+            self.radial_low_m / sigma[..., :-1, :] + self.radial_high_m / sigma[..., 1:, :]
+        )
+        axial = self.axial_area_m2 / (
+            self.axial_low_m / sigma[..., :, :-1] + self.axial_high_m / sigma[..., :, 1:]
+        )
+        far = Conductances(radial=radial, axial=axial, dirichlet=self.far_m * sigma)
+        return far, self.electrode_m * sigma
+
+
 def electric_conductances(
     geometry: CannulaGeometry,
     sigma: FloatArray,
@@ -156,23 +231,9 @@ def electric_conductances(
     Returns ``(far, electrode)``: ``far.dirichlet`` holds the far-boundary terms (an
     infinite-medium Robin condition, dV/dn = -V cos(angle)/rho, exact for a point
     source) and ``electrode`` the conductance to the active metal, [i_r, j_z].
+    The one definition is :class:`ElectricCoefficients`; this builds and evaluates it.
     """
-    grid = geometry.grid
-    radial_faces, axial_faces = geometry.radial, geometry.axial
-    radial = np.where(
-        radial_faces.both_tissue, _harmonic(radial_faces, sigma[:-1, :], sigma[1:, :]), 0.0
-    )
-    axial = np.where(
-        axial_faces.both_tissue, _harmonic(axial_faces, sigma[:, :-1], sigma[:, 1:]), 0.0
-    )
-    electrode = np.zeros(grid.shape)
-    _add_interface(electrode, radial_faces, sigma, axis=0)
-    _add_interface(electrode, axial_faces, sigma, axis=1)
-    if far_boundary == "grounded":
-        far = np.where(geometry.tissue, thermal_far(geometry.grid, sigma), 0.0)
-    else:
-        far = _far_electric(geometry, sigma)
-    return Conductances(radial=radial, axial=axial, dirichlet=far), electrode
+    return ElectricCoefficients.build(geometry, far_boundary).evaluate(sigma)
 
 
 def _add_interface(target: FloatArray, faces: FaceSet, sigma: FloatArray, *, axis: int) -> None:
@@ -307,12 +368,13 @@ def face_power(
     Each face's dissipation G (dV)^2 is split equally between its two cells, and an
     electrode face's goes to its tissue cell, so the total equals the power drawn
     from the electrode minus what leaves through the far boundary (exactly, B10).
+    Arrays may carry leading batch axes, (..., n_r, n_z), on NumPy or CuPy.
     """
     power = electrode * (1.0 - potential) ** 2
-    radial_loss = conductances.radial * (potential[1:, :] - potential[:-1, :]) ** 2
-    axial_loss = conductances.axial * (potential[:, 1:] - potential[:, :-1]) ** 2
-    power[:-1, :] += 0.5 * radial_loss
-    power[1:, :] += 0.5 * radial_loss
-    power[:, :-1] += 0.5 * axial_loss
-    power[:, 1:] += 0.5 * axial_loss
+    radial_loss = conductances.radial * (potential[..., 1:, :] - potential[..., :-1, :]) ** 2
+    axial_loss = conductances.axial * (potential[..., :, 1:] - potential[..., :, :-1]) ** 2
+    power[..., :-1, :] += 0.5 * radial_loss
+    power[..., 1:, :] += 0.5 * radial_loss
+    power[..., :, :-1] += 0.5 * axial_loss
+    power[..., :, 1:] += 0.5 * axial_loss
     return power

@@ -13,6 +13,10 @@ acts as P-only and settles below the set point).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -48,28 +52,59 @@ class GeneratorSettings(BaseModel):
         return start_temperature_c + fraction * (self.set_temperature_c - start_temperature_c)
 
 
+class OutputLimits(Protocol):
+    """The generator limits the controller needs: floats, or arrays of one per lesion."""
+
+    @property
+    def max_power_w(self) -> Any: ...
+
+    @property
+    def max_voltage_v(self) -> Any: ...
+
+    @property
+    def series_resistance_ohm(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class BatchLimits:
+    """Per-lesion output limits as arrays (NumPy or CuPy), for a batch of lesions."""
+
+    max_power_w: Any
+    max_voltage_v: Any
+    series_resistance_ohm: Any
+
+
 def choose_squared_voltage(
     *,
-    tip_base_c: float,
-    tip_gain_c_per_v2: float,
-    reference_c: float,
-    unit_conductance_s: float,
-    settings: GeneratorSettings,
-) -> float:
+    tip_base_c: Any,
+    tip_gain_c_per_v2: Any,
+    reference_c: Any,
+    unit_conductance_s: Any,
+    settings: OutputLimits,
+) -> Any:
     """V^2 at the tissue that brings the tip to ``reference_c`` this step, within limits.
 
     ``tip_base_c`` is the tip temperature the step would end at with no power and
     ``tip_gain_c_per_v2`` its increase per volt squared; ``unit_conductance_s`` is the
     tissue conductance (current per volt). Limits apply to the generator's output,
-    which also drives ``series_resistance_ohm``.
+    which also drives ``series_resistance_ohm``:
+
+        V_out = V_tissue R_total / R_tissue,   P = V_out^2 / R_total,
+        V^2 = min(max((T_ref - a) / b, 0), V_max^2 / s, P_max R_total / s),
+        s = (R_total / R_tissue)^2,   and V^2 = 0 where b <= 0.
+
+    Written with arithmetic only, so it takes floats (one lesion, returns a float)
+    or arrays of one value per lesion (NumPy or CuPy, returns an array).
     """
-    if tip_gain_c_per_v2 <= 0:
-        return 0.0
-    wanted = max((reference_c - tip_base_c) / tip_gain_c_per_v2, 0.0)
+    gain_positive = tip_gain_c_per_v2 > 0
+    wanted = np.maximum((reference_c - tip_base_c) / np.maximum(tip_gain_c_per_v2, 1e-300), 0.0)
     tissue_resistance = 1.0 / unit_conductance_s
     total_resistance = tissue_resistance + settings.series_resistance_ohm
-    # Output voltage V_out = V_tissue * R_total / R_tissue; power P = V_out^2 / R_total.
     scale = (total_resistance / tissue_resistance) ** 2
     voltage_cap = settings.max_voltage_v**2 / scale
     power_cap = settings.max_power_w * total_resistance / scale
-    return min(wanted, voltage_cap, power_cap)
+    # NumPy ufuncs dispatch to CuPy arrays (__array_ufunc__), so one code serves both.
+    chosen = np.minimum(np.minimum(wanted, voltage_cap), power_cap) * gain_positive
+    if isinstance(chosen, np.ndarray | np.generic) and chosen.ndim == 0:
+        return float(chosen)
+    return chosen

@@ -20,7 +20,9 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from rhizo.physics.electrode import GAUGE_OUTER_DIAMETER_MM, TIP_LENGTH_RANGE_MM
 
 FloatArray = NDArray[np.float64]
 
@@ -39,20 +41,94 @@ class GridSettings(BaseModel):
     #: Far boundary distance from the tip region.
     far_boundary_mm: float = Field(40.0, gt=2.0, le=500.0)
     growth_ratio: float = Field(1.15, gt=1.0, le=1.5)
+    #: Cell size at the metal's edges (the tip end, the insulation edge, the cannula
+    #: surface) and inside the cannula radius, where the current concentrates; cells
+    #: grow from it by TIP_GROWTH_RATIO to the fine-zone sizes. It makes the peak tissue
+    #: temperature grid-converged (docs/physics.md, boiling).
+    tip_cell_mm: float = Field(0.05, gt=0.001, le=1.0)
+    #: Time step over the ramp; the hold starts with it and grows by ``time_step_growth``
+    #: per step up to ``max_time_step_s`` (the tip is held still, so the field evolves
+    #: slowly; backward Euler is unconditionally stable). Convergence: docs/physics.md.
     time_step_s: float = Field(1.0, gt=0.0, le=60.0)
+    max_time_step_s: float = Field(3.0, gt=0.0, le=60.0)
+    time_step_growth: float = Field(1.5, ge=1.0, le=3.0)
     #: Electric far boundary: "infinite" (Robin condition of a point source, the
     #: default: the tissue extends far beyond the grid) or "grounded" (V = 0).
     electric_far_boundary: Literal["infinite", "grounded"] = "infinite"
 
+    @model_validator(mode="after")
+    def _cells_within_limit(self) -> GridSettings:
+        """Refuse settings whose grid around the largest cannula exceeds MAX_CELLS."""
+        r_faces, z_faces = build_faces(
+            metal_radius_m=max(GAUGE_OUTER_DIAMETER_MM.values()) * 1e-3 / 2,
+            tip_length_m=TIP_LENGTH_RANGE_MM[1] * 1e-3,
+            settings=self,
+        )
+        cells = (r_faces.size - 1) * (z_faces.size - 1)
+        if cells > MAX_CELLS:
+            setting, value = min(
+                (
+                    ("radial_cell_mm", self.radial_cell_mm),
+                    ("axial_cell_mm", self.axial_cell_mm),
+                    ("tip_cell_mm", self.tip_cell_mm),
+                ),
+                key=lambda item: item[1],
+            )
+            raise ValueError(
+                f"{setting}={value:g} (with fine_zone_mm={self.fine_zone_mm:g}) gives "
+                f"{cells:,} cells around a 16 G / 20 mm cannula; the limit is {MAX_CELLS:,} "
+                "cells: use larger cells or a smaller fine zone"
+            )
+        return self
+
     def refined(self, factor: float) -> GridSettings:
-        """The same grid with cells and time step divided by ``factor``."""
-        return self.model_copy(
-            update={
+        """The same grid with cells and time step divided by ``factor`` (validated)."""
+        return GridSettings.model_validate(
+            self.model_dump()
+            | {
                 "radial_cell_mm": self.radial_cell_mm / factor,
                 "axial_cell_mm": self.axial_cell_mm / factor,
                 "time_step_s": self.time_step_s / factor,
+                "max_time_step_s": self.max_time_step_s / factor,
+                "tip_cell_mm": self.tip_cell_mm / factor,
             }
         )
+
+
+#: Largest grid a lesion may use: at 500,000 cells one run needs about 1 GB of memory
+#: (sparse factorisations) and minutes; beyond, SuperLU fails or memory runs out.
+MAX_CELLS = 500_000
+
+
+class GridTooLargeError(ValueError):
+    """The grid settings would give more cells than :data:`MAX_CELLS`."""
+
+
+def step_end_times(*, ramp_s: float, total_s: float, settings: GridSettings) -> FloatArray:
+    """End time (s) of every time step of a run: the ramp, then the hold.
+
+    The ramp is stepped at ``time_step_s``; the hold starts at it and grows
+    geometrically to ``max_time_step_s``. The last step of the ramp and of the run
+    is shortened to land exactly on ``ramp_s`` and ``total_s``. Lesions of a batch
+    with the same program share the same steps (and so the same heat matrices).
+    """
+    dt = settings.time_step_s
+    dt_max = max(settings.max_time_step_s, dt)
+    times: list[float] = []
+    now = 0.0
+    tolerance = 1e-9 * max(total_s, 1.0)
+    ramp_end = min(ramp_s, total_s)
+    while now < ramp_end - tolerance:
+        now = min(now + dt, ramp_end)
+        times.append(now)
+    step = dt
+    while now < total_s - tolerance:
+        now = min(now + step, total_s)
+        times.append(now)
+        step = min(step * settings.time_step_growth, dt_max)
+    if not times:
+        times.append(total_s)
+    return np.asarray(times, dtype=np.float64)
 
 
 def _graded(start: float, stop: float, first: float, ratio: float) -> list[float]:
@@ -67,6 +143,46 @@ def _graded(start: float, stop: float, first: float, ratio: float) -> list[float
         if remaining - step < 0.5 * size:  # avoid a sliver last cell
             step = remaining
         faces.append(faces[-1] + direction * step)
+    return faces
+
+
+#: Growth of cell sizes away from the metal's edges (see GridSettings.tip_cell_mm).
+TIP_GROWTH_RATIO = 1.3
+
+
+def _segment(
+    start: float,
+    stop: float,
+    size: float,
+    *,
+    start_size: float | None = None,
+    stop_size: float | None = None,
+) -> list[float]:
+    """Faces from ``start`` to ``stop``: cells of ``size``, graded down towards an end.
+
+    Near an end with a given size the cells start at that size and grow by
+    TIP_GROWTH_RATIO until they reach ``size``; the middle is uniform.
+    """
+
+    def ramp(first: float | None) -> list[float]:
+        sizes: list[float] = []
+        if first is None:
+            return sizes
+        cell = first
+        while cell < size:
+            sizes.append(cell)
+            cell *= TIP_GROWTH_RATIO
+        return sizes
+
+    low, high = ramp(start_size), ramp(stop_size)
+    length = stop - start
+    while sum(low) + sum(high) > length and (low or high):
+        (low if sum(low) >= sum(high) else high).pop()
+    middle = length - sum(low) - sum(high)
+    count = math.ceil(middle / size - 1e-9) if middle > 1e-9 * length else 0
+    sizes = low + [middle / count] * count + high[::-1] if count else low + high[::-1]
+    faces = list(start + np.concatenate([[0.0], np.cumsum(sizes)]))
+    faces[-1] = stop
     return faces
 
 
@@ -87,14 +203,15 @@ def build_faces(
     fine = settings.fine_zone_mm * 1e-3
     far = settings.far_boundary_mm * 1e-3
 
-    inner = _uniform(0.0, metal_radius_m, min(dr, metal_radius_m / 3))
-    near = _uniform(metal_radius_m, metal_radius_m + fine, dr)
+    edge = settings.tip_cell_mm * 1e-3
+    inner = _segment(0.0, metal_radius_m, min(dr, metal_radius_m / 3, edge))
+    near = _segment(metal_radius_m, metal_radius_m + fine, dr, start_size=edge)
     outer = _graded(metal_radius_m + fine, metal_radius_m + far, dr, settings.growth_ratio)
     r_faces = np.array(inner[:-1] + near[:-1] + outer)
 
-    tip_faces = _uniform(-tip_length_m, 0.0, dz)
-    distal = _uniform(0.0, fine, dz)
-    proximal = _uniform(-tip_length_m - fine, -tip_length_m, dz)
+    tip_faces = _segment(-tip_length_m, 0.0, dz, start_size=edge, stop_size=edge)
+    distal = _segment(0.0, fine, dz, start_size=edge)
+    proximal = _segment(-tip_length_m - fine, -tip_length_m, dz, stop_size=edge)
     distal_far = _graded(fine, far, dz, settings.growth_ratio)
     proximal_far = _graded(-tip_length_m - fine, -tip_length_m - far, dz, settings.growth_ratio)
     z_faces = np.array(
@@ -174,4 +291,14 @@ class AxisymmetricGrid:
         r_faces, z_faces = build_faces(
             metal_radius_m=metal_radius_m, tip_length_m=tip_length_m, settings=settings
         )
+        cells = (r_faces.size - 1) * (z_faces.size - 1)
+        if cells > MAX_CELLS:
+            raise GridTooLargeError(
+                f"grid of {cells:,} cells exceeds the limit of {MAX_CELLS:,} "
+                f"(radial_cell_mm={settings.radial_cell_mm:g}, "
+                f"axial_cell_mm={settings.axial_cell_mm:g}, "
+                f"fine_zone_mm={settings.fine_zone_mm:g}, "
+                f"far_boundary_mm={settings.far_boundary_mm:g}); use larger cells or a "
+                "smaller fine zone"
+            )
         return cls(r_faces_m=r_faces, z_faces_m=z_faces)

@@ -64,7 +64,8 @@ class HeatStepper:
         self._coupling = free_rows[:, self._clamped_index].tocsr()
         #: The system matrix over the free cells (the batched engine factorises it per backend).
         self.free_matrix = free_rows[:, self._free].tocsc()
-        self._factor = spla.splu(self.free_matrix, permc_spec="MMD_AT_PLUS_A")
+        #: Its sparse LU factorisation (SuperLU).
+        self.factor = spla.splu(self.free_matrix, permc_spec="MMD_AT_PLUS_A")
         self._capacity_rate = capacity_rate.ravel()[self._free]
         self._fixed = (
             conductances.dirichlet * far_temperature_c
@@ -85,7 +86,7 @@ class HeatStepper:
 
     def solve(self, rhs: FloatArray) -> FloatArray:
         """Free-cell temperatures for a right-hand side over the free cells."""
-        return np.asarray(self._factor.solve(rhs), dtype=np.float64)
+        return np.asarray(self.factor.solve(rhs), dtype=np.float64)
 
     def expand(self, free_values: FloatArray, clamped_from: FloatArray) -> FloatArray:
         """Full field from free-cell values, clamped cells copied from ``clamped_from``."""

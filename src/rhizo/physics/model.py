@@ -1,0 +1,163 @@
+"""The per-cannula setup of a lesion run, built once and cached.
+
+Everything that depends only on the cannula, the tissue and the grid (not on the
+generator program) is built here and kept in a small least-recently-used cache,
+so a sweep, the web planner or a benchmark pays it once per cannula:
+
+- the grid, the cannula in it and the electric coefficients (fv);
+- the backward-Euler heat stepper and its sparse LU factorisation, one per time step
+  length (a run uses a handful: the ramp step, the growing hold steps, a last one);
+- the factorised potential operator at the starting conductivity, the potential
+  solver's preconditioner.
+
+Cached objects are read-only once built; the cache is guarded by a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rhizo.physics.backend import Backend, superlu_solver
+from rhizo.physics.fv import CannulaGeometry, ElectricCoefficients, assemble
+from rhizo.physics.grid import AxisymmetricGrid
+from rhizo.physics.potential import PotentialSolver
+from rhizo.physics.protocol import LesionProtocol
+from rhizo.physics.thermal import HeatStepper
+
+FloatArray = NDArray[np.float64]
+
+#: Protocol fields that define the model (and so must be equal within a batch).
+MODEL_FIELDS = ("gauge", "tip_length_mm", "tip_kind", "tissue", "metal", "metal_conducts_heat")
+#: Cannula/tissue/grid combinations kept (each a few MB at the default grid).
+CACHE_SIZE = 16
+
+
+def model_key(protocol: LesionProtocol) -> str:
+    """What identifies a model: the cannula, the tissue and the grid's spatial settings."""
+    spatial = protocol.grid.model_dump(
+        exclude={"time_step_s", "max_time_step_s", "time_step_growth"}
+    )
+    return repr((tuple((name, getattr(protocol, name)) for name in MODEL_FIELDS), spatial))
+
+
+class LesionModel:
+    """Grid, geometry, heat steppers per time step and potential solvers per backend."""
+
+    def __init__(self, protocol: LesionProtocol) -> None:
+        electrode = protocol.electrode
+        tissue = protocol.tissue
+        self.protocol = protocol
+        self.grid = AxisymmetricGrid.for_cannula(
+            metal_radius_m=electrode.radius_m,
+            tip_length_m=electrode.tip_length_m,
+            settings=protocol.grid,
+        )
+        self.geometry = CannulaGeometry.build(self.grid, electrode)
+        self.coefficients = ElectricCoefficients.build(
+            self.geometry, protocol.grid.electric_far_boundary
+        )
+        self.metal_fraction = self.geometry.metal.astype(np.float64)
+        self.sigma_start = tissue.electrical_conductivity(
+            np.full(self.grid.shape, tissue.initial_temperature_c)
+        )
+        self._lock = threading.Lock()
+        self._heat: dict[float, HeatStepper] = {}
+        self._heat_solvers: dict[tuple[str, float], Callable[[Any], Any]] = {}
+        self._potential: dict[str, PotentialSolver] = {}
+
+    def heat(self, time_step_s: float) -> HeatStepper:
+        """The backward-Euler stepper for one step length (built on first use)."""
+        key = round(time_step_s, 12)
+        with self._lock:
+            if key not in self._heat:
+                self._heat[key] = _heat_stepper(self.protocol, self.geometry, time_step_s)
+            return self._heat[key]
+
+    def heat_solver(self, backend: Backend, time_step_s: float) -> Callable[[Any], Any]:
+        """Solve with the heat matrix of a step length on a backend: rhs (free cells, k)."""
+        stepper = self.heat(time_step_s)
+        key = (backend.name, round(time_step_s, 12))
+        with self._lock:
+            if key not in self._heat_solvers:
+                if backend.name == "numpy":
+                    self._heat_solvers[key] = superlu_solver(stepper.factor)
+                else:
+                    self._heat_solvers[key] = backend.factorise(stepper.free_matrix)
+            return self._heat_solvers[key]
+
+    def potential(self, backend: Backend) -> PotentialSolver:
+        """The potential solver on a backend, preconditioned at the starting sigma."""
+        with self._lock:
+            if backend.name not in self._potential:
+                far, electrode = self.coefficients.evaluate(self.sigma_start)
+                start = assemble(far, electrode + self.metal_fraction)
+                a = backend.asarray
+                self._potential[backend.name] = PotentialSolver(
+                    xp=backend.xp,
+                    coefficients=self.coefficients.converted(a),
+                    metal=a(self.metal_fraction),
+                    sigma_start=a(self.sigma_start),
+                    start_solve=backend.factorise(start),
+                    check_every=1 if backend.name == "numpy" else 2,
+                )
+            return self._potential[backend.name]
+
+
+def _heat_stepper(
+    protocol: LesionProtocol, geometry: CannulaGeometry, time_step_s: float
+) -> HeatStepper:
+    electrode = protocol.electrode
+    tissue = protocol.tissue
+    metal = geometry.metal
+    metal_props = electrode.metal
+    return HeatStepper(
+        geometry,
+        conductivity_w_per_m_k=np.where(
+            metal, metal_props.thermal_conductivity_w_per_m_k, tissue.thermal_conductivity_w_per_m_k
+        ),
+        volumetric_heat_capacity_j_per_m3_k=np.where(
+            metal,
+            metal_props.density_kg_per_m3 * metal_props.specific_heat_j_per_kg_k,
+            tissue.volumetric_heat_capacity_j_per_m3_k,
+        ),
+        perfusion_w_per_m3_k=np.where(
+            geometry.tissue, tissue.perfusion_coefficient_w_per_m3_k, 0.0
+        ),
+        time_step_s=time_step_s,
+        far_temperature_c=tissue.initial_temperature_c,
+        arterial_temperature_c=tissue.arterial_temperature_c,
+        insulation_resistance_m2k_per_w=electrode.insulation_thermal_resistance_m2k_per_w,
+        metal_conducts=protocol.metal_conducts_heat,
+    )
+
+
+_CACHE: OrderedDict[str, LesionModel] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def lesion_model(protocol: LesionProtocol) -> LesionModel:
+    """The cached model of a protocol's cannula, tissue and grid (built on a miss)."""
+    key = model_key(protocol)
+    with _CACHE_LOCK:
+        model = _CACHE.get(key)
+        if model is not None:
+            _CACHE.move_to_end(key)
+            return model
+    model = LesionModel(protocol)
+    with _CACHE_LOCK:
+        _CACHE[key] = model
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return model
+
+
+def clear_cache() -> None:
+    """Forget every cached model (tests that patch the physics call this)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
