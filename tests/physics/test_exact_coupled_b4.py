@@ -45,6 +45,7 @@ def steady_result():  # type: ignore[no-untyped-def]
         ramp_s=0,
         tissue=tissue,
         metal_conducts_heat=False,
+        series_resistance_ohm=0.0,  # the tissue alone: V is the tissue voltage
         grid=grid,
     )
     return simulate(protocol)
