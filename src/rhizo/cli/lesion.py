@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -115,6 +116,17 @@ def _table(result: LesionResult) -> Table:
     return table
 
 
+def _check_plot_path(plot: Path) -> None:
+    """Refuse a --plot path that cannot be written, before the simulation runs."""
+    if plot.suffix.lower() not in {".png", ".svg", ".pdf"}:
+        fail("--plot", str(plot), "the file must end in .png, .svg or .pdf")
+    folder = plot.parent
+    if not folder.is_dir():
+        fail("--plot", str(plot), f"the folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK):
+        fail("--plot", str(plot), f"the folder {str(folder)!r} is not writable")
+
+
 def lesion(
     gauge: Annotated[int, typer.Option(help="cannula gauge: 16, 18, 20 or 22")] = 18,
     tip_mm: Annotated[float, typer.Option("--tip-mm", help="active tip length, 2-20 mm")] = 10.0,
@@ -142,8 +154,8 @@ def lesion(
         tissue=tissue,
         tip_kind=tip_kind,
     )
-    if plot is not None and plot.suffix.lower() not in {".png", ".svg", ".pdf"}:
-        fail("--plot", str(plot), "the file must end in .png, .svg or .pdf")
+    if plot is not None:
+        _check_plot_path(plot)
     progress = _LazyProgress()
     try:
         result = simulate(protocol, progress=progress)
@@ -180,10 +192,14 @@ def lesion(
     console.print(_table(result))
     console.print(
         f"peak power {result.max_power_w:.2f} W, final impedance "
-        f"{result.final_impedance_ohm:.0f} \u03a9 (with "
-        f"{result.protocol.series_resistance_ohm:.0f} \u03a9 pad and body path), "
-        f"run time {result.runtime_s:.2f} s"
+        f"{result.final_impedance_ohm:.0f} \u03a9 (tissue only), run time {result.runtime_s:.2f} s"
     )
+    console.print(
+        f"peak tissue temperature {result.peak_tissue_temperature_c:.1f} \u00b0C "
+        f"over {result.simulated_s:g} s"
+    )
+    for warning in result.warnings:
+        console.print(f"[bold yellow]warning:[/bold yellow] {warning}")
     if plot is not None:
         console.print(f"plot written to {plot}")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
