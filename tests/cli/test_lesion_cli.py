@@ -32,6 +32,8 @@ def test_json_has_the_issue_fields(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(payload) >= REQUIRED
     assert set(payload["boundaries"]) == {"arrhenius", "isotherm_50c", "isotherm_45c"}
     assert payload["inputs"]["gauge"] == 18
+    assert payload["inputs"]["tissue"] == "chicken-breast-ex-vivo"  # the bench by default
+    assert "whitening" in payload["lesion_boundary_definition"]
     assert payload["width_mm"] == payload["boundaries"]["arrhenius"]["width_mm"]
     assert 5.0 < payload["width_mm"] < 10.0
 

@@ -80,6 +80,12 @@ def test_planner_plans_in_the_in_vivo_tissue() -> None:
 
 
 @pytest.mark.parametrize("name", ["muscle-in-vivo", "fat-in-vivo"])
-def test_in_vivo_lesion_json_names_its_tissue(name: str) -> None:
-    protocol = LesionProtocol(tissue=name, **CANONICAL)  # type: ignore[arg-type]
-    assert protocol.lesion_boundary_definition == TISSUES[name].lesion_boundary_definition
+def test_in_vivo_lesion_json_names_its_tissue_and_edge(name: str) -> None:
+    protocol = LesionProtocol.model_validate({"tissue": name, **CANONICAL, "duration_s": 20.0})
+    payload = simulate(protocol).to_dict()
+    inputs = payload["inputs"]
+    assert isinstance(inputs, dict)
+    assert inputs["tissue"] == name
+    assert inputs["initial_temperature_c"] == 37.0
+    assert inputs["damage_model"] == TISSUES[name].damage.name
+    assert payload["lesion_boundary_definition"] == TISSUES[name].lesion_boundary_definition
