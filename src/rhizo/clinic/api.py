@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rhizo import DISCLAIMER, __version__
-from rhizo.clinic import errors
+from rhizo.clinic import errors, openapi
 from rhizo.clinic.analytics.views import router as analytics_router
 from rhizo.clinic.audit.views import router as audit_router
 from rhizo.clinic.auth.views import router as auth_router
@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(BodySizeLimitMiddleware)
     errors.install(app)
     app.include_router(api_router(), prefix=API_PREFIX)
+    openapi.install(app)
     return app
 
 

@@ -14,13 +14,14 @@ from rhizo.clinic.analytics.models import DurabilityRead, report_read
 from rhizo.clinic.auth.models import Actor
 from rhizo.clinic.auth.permissions import Permission
 from rhizo.clinic.deps import SessionDep, SettingsDep, require
+from rhizo.clinic.openapi import declare
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
 Analyst = Annotated[Actor, Depends(require(Permission.ANALYTICS_READ))]
 
 
-@router.get("/durability", response_model=DurabilityRead)
+@router.get("/durability", response_model=DurabilityRead, responses=declare(404))
 def get_durability(
     request: Request,
     actor: Analyst,

@@ -22,6 +22,7 @@ from rhizo.clinic.deps import (
     request_id,
     require,
 )
+from rhizo.clinic.openapi import declare
 from rhizo.clinic.patient import service as patient_service
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -36,7 +37,9 @@ class MeRead(UserRead):
     patient_id: int | None = None
 
 
-@router.post("/token", response_model=Token, dependencies=[Depends(public())])
+@router.post(
+    "/token", response_model=Token, dependencies=[Depends(public())], responses=declare(401)
+)
 def login(
     request: Request,
     session: SessionDep,
