@@ -171,9 +171,24 @@ NERVE_FUNCTION_DAMAGE_MODEL = ArrheniusModel.fit(
     endpoint="loss of nerve motor function (reversible; rat sciatic, toe spreading)",
 )
 
+FAT_DAMAGE_MODEL = ArrheniusModel(
+    name="fat (COMSOL bioheat library)",
+    frequency_factor_per_s=4.43e16,
+    activation_energy_j_per_mol=1.3e5,
+    source=(
+        "COMSOL Heat Transfer Module, Bioheat Materials Database (doc.comsol.com 5.5 and "
+        "6.0, 'Bioheat Materials Database' table): Fat, frequency factor 4.43e16 1/s, "
+        "activation energy 1.3e5 J/mol (the table's Refs. 4 and 5, not read); Omega = 1 "
+        "after ~6 h at 50 C and ~2 min at 90 C"
+    ),
+    evidence="read in source",
+    endpoint="thermal damage of fat (no visible whitening)",
+)
+
 DAMAGE_MODELS: dict[str, ArrheniusModel] = {
     "liver": DEFAULT_DAMAGE_MODEL,
     "muscle": MUSCLE_DAMAGE_MODEL,
+    "fat": FAT_DAMAGE_MODEL,
     "albumen": ALBUMEN_DAMAGE_MODEL,
     "nerve-function": NERVE_FUNCTION_DAMAGE_MODEL,
 }

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rhizo.physics.damage import (
     ALBUMEN_DAMAGE_MODEL,
     DEFAULT_DAMAGE_MODEL,
+    FAT_DAMAGE_MODEL,
     MUSCLE_DAMAGE_MODEL,
     ArrheniusModel,
 )
@@ -42,7 +43,8 @@ SOURCES: dict[str, str] = {
     ),
     "itis_muscle": (
         "IT'IS Foundation tissue properties database v4 (Hasgall et al.), muscle: "
-        "rho 1090 kg/m^3, c 3421 J/(kg K), k 0.49 W/(m K)"
+        "rho 1090 kg/m^3, c 3421 J/(kg K), k 0.49 W/(m K); the same triple is read in the "
+        "COMSOL Bioheat Materials Database table (doc.comsol.com 5.5/6.0)"
     ),
     "irastorza": (
         "Irastorza RM et al., RFA-tutorial (github rirastorza/RFA-tutorial, "
@@ -89,7 +91,8 @@ SOURCES: dict[str, str] = {
     ),
     "itis_fat": (
         "IT'IS Foundation database v4, fat: rho 911 kg/m^3, c 2348 J/(kg K), k 0.21 W/(m K) "
-        "(read in third-party k-Wave scripts quoting the database)"
+        "(read in third-party k-Wave scripts quoting the database, and in the COMSOL "
+        "Bioheat Materials Database table, doc.comsol.com 5.5/6.0)"
     ),
     "perfusion_fat": (
         "IT'IS Foundation database v4, fat perfusion ~33 mL/min/kg -> w_b = 33e-6 m^3/kg/min "
@@ -330,10 +333,10 @@ TISSUES: dict[str, Tissue] = {
             perfusion_rate_per_s=5.0e-4,
             initial_temperature_c=37.0,
             arterial_temperature_c=37.0,
-            damage=MUSCLE_DAMAGE_MODEL,
-            lesion_boundary_definition="coagulation (the muscle whitening model; no fat set found)",
+            damage=FAT_DAMAGE_MODEL,
+            lesion_boundary_definition="thermal damage of fat (Omega >= 1 of COMSOL's fat set)",
             sources={
-                "damage": MUSCLE_DAMAGE_MODEL.source,
+                "damage": FAT_DAMAGE_MODEL.source,
                 "electrical_conductivity_s_per_m": SOURCES["gabriel_fat"],
                 "conductivity_temperature_coefficient_per_k": SOURCES["irastorza"],
                 "thermal_conductivity_w_per_m_k": SOURCES["itis_fat"],
