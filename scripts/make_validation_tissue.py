@@ -411,6 +411,14 @@ def section() -> str:
         f"  and {errors['cohen2011_large'][0]:+.0f} % in living muscle (the bench misses it too);"
         " the definition",
         "  of that radius is not stated and its reference was not read.",
+        "- Liver (Goldberg's <= 16 mm): inside at 6 min "
+        f"({errors['goldberg1995_diameter'][0]:+.0f} %), over at 10 min"
+        f" ({errors['goldberg1995_diameter_10min'][0]:+.0f} %).",
+        "- Chicken volume of PubMed 32214295: the engine is "
+        f"{errors['pubmed32214295_volume'][0]:+.0f} % over",
+        "  a volume measured *with* injected lidocaine, which enlarges real lesions: either the",
+        "  unreported tip was shorter than the 10 mm stand-in or the engine's muscle lesion is",
+        "  too long or wide.",
         "- The rat CMAP bracket is met by the nerve-function boundary, but also by the muscle",
         "  coagulation boundary: it does not discriminate between the two models.",
         "- Cosman's temperature and gauge trends belong to the engine sections above; they",

@@ -148,3 +148,26 @@ def test_egg_white_lesion_reaches_the_published_radial_band(
     liver_rule = own.model_copy(update={"damage": DEFAULT_DAMAGE_MODEL})
     assert 1.0 <= _radial_beyond_metal_mm(own) <= 3.0
     assert _radial_beyond_metal_mm(liver_rule) > 3.5
+
+
+def test_published_rows_name_engine_tissues_models_and_quantities() -> None:
+    from rhizo.physics.tissues import published_lesions
+
+    quantities = {
+        "radius_from_axis_mm",
+        "radial_beyond_metal_mm",
+        "width_mm",
+        "distal_extension_mm",
+        "section_area_mm2",
+        "ellipsoid_volume_cm3",
+        "width_gain_mm",
+        "width_gain_percent",
+    }
+    rows = published_lesions()
+    assert len({row.id for row in rows}) == len(rows)
+    for row in rows:
+        assert row.engine_tissue in TISSUES, row.id
+        assert row.damage == "tissue" or row.damage in DAMAGE_MODELS, row.id
+        assert row.quantity in quantities, row.id
+        assert row.published_low is not None or row.published_high is not None, row.id
+        assert all((row.source, row.evidence, row.stand_in)), row.id

@@ -8,8 +8,10 @@ protocol's damage model:
 - ``section_area_mm2`` = pi/4 W L, the ellipse through width and length;
 - ``width_gain_mm``: mean W at the second gauge minus mean W at the first, over the
   listed tips (``gauge`` "22-16", ``tip_mm`` "5/6/10/15");
+- ``ellipsoid_volume_cm3`` = pi/6 W^2 L / 1000, the prolate ellipsoid through them;
 - ``width_gain_percent``: 100 (mean W at the second set temperature / mean W at the
-  first - 1) over the listed gauges (``set_temp_c`` "60-90", ``gauge`` "16/18/20/22").
+  first - 1) over the listed gauges (``set_temp_c`` "60-90", ``gauge`` "16/18/20/22"),
+  or at the second duration against the first (``duration_s`` "90-180").
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def _dimensions(
     gauge: int,
     tip_mm: float,
     set_temp_c: float,
+    duration_s: float | None = None,
 ) -> LesionDimensions:
     model = damage
     if model is None and row.damage != "tissue":
@@ -41,7 +44,7 @@ def _dimensions(
             "gauge": gauge,
             "tip_length_mm": tip_mm,
             "set_temperature_c": set_temp_c,
-            "duration_s": float(row.duration_s),
+            "duration_s": float(row.duration_s) if duration_s is None else duration_s,
             **({"damage": model} if model is not None else {}),
         }
     )
@@ -76,6 +79,20 @@ def engine_value(row: PublishedLesion, *, damage: ArrheniusModel | None = None) 
             for gauge in (small, large)
         }
         return float(widths[large] - widths[small])
+    if row.quantity == "width_gain_percent" and "-" in row.duration_s:
+        short, long = _pair(row.duration_s)
+        widths = {
+            seconds: _dimensions(
+                row,
+                damage,
+                gauge=int(row.gauge),
+                tip_mm=float(row.tip_mm),
+                set_temp_c=float(row.set_temp_c),
+                duration_s=seconds,
+            ).width_mm
+            for seconds in (short, long)
+        }
+        return float(100.0 * (widths[long] / widths[short] - 1.0))
     if row.quantity == "width_gain_percent":
         low, high = _pair(row.set_temp_c)
         widths = {
@@ -101,6 +118,7 @@ def engine_value(row: PublishedLesion, *, damage: ArrheniusModel | None = None) 
         "width_mm": dims.width_mm,
         "distal_extension_mm": dims.distal_extension_mm,
         "section_area_mm2": np.pi / 4 * dims.width_mm * dims.length_mm,
+        "ellipsoid_volume_cm3": np.pi / 6 * dims.width_mm**2 * dims.length_mm / 1000.0,
     }
     if row.quantity not in values:
         raise ValueError(f"quantity {row.quantity!r} is not one the engine computes")
