@@ -22,13 +22,14 @@ DbOption = Annotated[
 ]
 
 
-def _database_url(db: str | None) -> str:
+def database_url(db: str | None) -> str:
+    """The database URL from ``--db`` or the environment (one line and exit 2 if bad)."""
     from pydantic import ValidationError
 
     from rhizo.clinic.config import DatabaseSettings, normalise_database_url
 
     if db is not None:
-        url = normalise_database_url(db.strip())
+        url = normalisedatabase_url(db.strip())
     else:
         try:
             url = DatabaseSettings().database_url
@@ -39,7 +40,8 @@ def _database_url(db: str | None) -> str:
     return url
 
 
-def _redacted(url: str) -> str:
+def redacted(url: str) -> str:
+    """The URL without its password."""
     from sqlalchemy import make_url
 
     return make_url(url).render_as_string(hide_password=True)
@@ -47,7 +49,7 @@ def _redacted(url: str) -> str:
 
 def _connect_error(url: str, error: Exception) -> InputError:
     first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return InputError(f"--db: cannot open {_redacted(url)!r}: {first}")
+    return InputError(f"--db: cannot open {redacted(url)!r}: {first}")
 
 
 @db_app.command("upgrade")
@@ -60,12 +62,12 @@ def db_upgrade(
 
     from rhizo.clinic import migrate
 
-    url = _database_url(db)
+    url = database_url(db)
     try:
         reached = migrate.upgrade(url, revision)
     except OperationalError as error:
         raise _connect_error(url, error) from None
-    typer.echo(f"database {_redacted(url)} is at revision {reached}")
+    typer.echo(f"database {redacted(url)} is at revision {reached}")
 
 
 @user_app.command("add")
@@ -105,7 +107,7 @@ def user_add(
         if first["loc"] == ("password",):  # never echo a password
             raise InputError(f"password: refused; {first['msg']}") from None
         fail_from_validation(error, {"username": "USERNAME", "full_name": "--full-name"})
-    url = _database_url(db)
+    url = database_url(db)
     engine = create_db_engine(url)
     try:
         with create_session_factory(engine)() as session:
@@ -133,7 +135,7 @@ def serve(
     from rhizo.clinic.api import create_app
     from rhizo.clinic.config import Settings
 
-    url = _database_url(db)
+    url = database_url(db)
     try:
         settings = Settings(database_url=url)
     except ValidationError as error:
@@ -145,15 +147,19 @@ def serve(
     head = migrate.head_revision()
     if current != head:
         raise InputError(
-            f"--db: {_redacted(url)!r} is at revision {current}, not {head}; "
+            f"--db: {redacted(url)!r} is at revision {current}, not {head}; "
             "run 'rhizo db upgrade' first"
         )
-    typer.echo(f"rhizo clinic API on http://{host}:{port}/docs (database {_redacted(url)})")
+    typer.echo(f"rhizo clinic API on http://{host}:{port}/docs (database {redacted(url)})")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 def register(app: typer.Typer) -> None:
     """Add this layer's commands to the main app."""
+    from rhizo.cli import backup
+
+    db_app.command("backup")(backup.db_backup)
+    db_app.command("restore")(backup.db_restore)
     app.add_typer(db_app, name="db")
     app.add_typer(user_app, name="user")
     app.command("serve")(serve)

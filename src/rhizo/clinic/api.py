@@ -11,12 +11,12 @@ import re
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rhizo import DISCLAIMER, __version__
-from rhizo.clinic import errors, openapi
+from rhizo.clinic import errors, openapi, server_errors
 from rhizo.clinic.analytics.views import router as analytics_router
 from rhizo.clinic.audit.views import router as audit_router
 from rhizo.clinic.auth.views import router as auth_router
@@ -26,10 +26,15 @@ from rhizo.clinic.body_limit import BodySizeLimitMiddleware
 from rhizo.clinic.complication.views import router as complication_router
 from rhizo.clinic.condition.views import router as condition_router
 from rhizo.clinic.config import Settings
-from rhizo.clinic.database import create_db_engine, create_session_factory
+from rhizo.clinic.database import (
+    create_db_engine,
+    create_read_session_factory,
+    create_session_factory,
+)
 from rhizo.clinic.deps import API_PREFIX
 from rhizo.clinic.fhir.views import router as fhir_router
 from rhizo.clinic.followup.views import router as followup_router
+from rhizo.clinic.idempotency import dependency as idempotency
 from rhizo.clinic.medication.views import router as medication_router
 from rhizo.clinic.patient.views import router as patient_router
 from rhizo.clinic.plan.views import router as plan_router
@@ -82,7 +87,8 @@ def api_router() -> APIRouter:
         research_router,
         audit_router,
     ):
-        router.include_router(sub)
+        # Every create honours Idempotency-Key (rhizo.clinic.idempotency); other routes ignore it.
+        router.include_router(sub, dependencies=[Depends(idempotency.claim)])
     return router
 
 
@@ -99,10 +105,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.read_session_factory = create_read_session_factory(engine)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(BodySizeLimitMiddleware)
+    server_errors.install(app)
     errors.install(app)
     app.include_router(api_router(), prefix=API_PREFIX)
+    idempotency.install(app)
     openapi.install(app)
     return app
 

@@ -6,20 +6,54 @@ be ``sa.Uuid``, and timestamps go through :class:`UTCDateTime` because SQLite
 drops the time zone. Every SQLite connection turns foreign keys on, uses WAL,
 waits for a busy writer, and lets SQLAlchemy own ``BEGIN`` so that savepoints
 (the per-test rollback) work on the stdlib driver.
+
+Writers wait, they do not fail. A deferred ``BEGIN`` that reads and then
+writes holds a WAL read snapshot; when another connection commits first, the
+upgrade to a write lock returns ``SQLITE_BUSY`` at once, without the busy
+timeout (waiting cannot make a stale snapshot fresh; SQLite, "Isolation In
+SQLite" and "Write-Ahead Logging", section 2.2), which made concurrent saves
+fail as HTTP 500. Nearly every request here writes (reads of patient data are
+audited), so every SQLite transaction begins ``BEGIN IMMEDIATE``: it takes the
+write lock before reading and waits up to :data:`BUSY_TIMEOUT_S` for it
+(SQLAlchemy's pysqlite recipe, "Serializable isolation / Savepoints /
+Transactional DDL"). Work that only reads (the background analytics passes)
+uses :func:`create_read_session_factory`, whose transactions stay deferred and
+never block a writer. The database file is created owner-only (0600); a
+looser existing file is tightened with a warning.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+)
 from sqlalchemy.pool import StaticPool
+
+_log = logging.getLogger("rhizo.clinic.database")
+
+#: How long a SQLite writer waits for the write lock before giving up (seconds).
+BUSY_TIMEOUT_S = 10.0
+#: Execution option of connections whose transactions only read (deferred BEGIN).
+READ_ONLY_OPTION = "rhizo_read_only"
+#: Mode of the SQLite database file (its -wal and -shm files copy it): owner only.
+SQLITE_FILE_MODE = 0o600
 
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(column_0_label)s",
@@ -83,8 +117,66 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class VersionedMixin:
+    """An edit counter: ``version`` is 1 when the row is created and +1 on every UPDATE.
+
+    SQLAlchemy's ``version_id_col`` adds ``WHERE version = <read>`` to each
+    UPDATE, so two transactions that both read version n cannot both write
+    (the second raises ``StaleDataError``, mapped to 409). Clients send back
+    the version they read (``version`` in a PATCH body, a hidden field in the
+    web forms); :func:`rhizo.clinic.conflicts.check_version` refuses a stale
+    one. ``entity_label`` is how a person names the row in a message.
+    """
+
+    entity_label: ClassVar[str] = "record"
+    version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}
+
+
 def _is_sqlite(url: sa.URL) -> bool:
     return url.get_backend_name() == "sqlite"
+
+
+def sqlite_file(url: str | sa.URL) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL and in-memory databases)."""
+    parsed = sa.make_url(url)
+    if not _is_sqlite(parsed) or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.database.startswith("file:"):  # pragma: no cover - URI filenames unused here
+        return None
+    return Path(parsed.database)
+
+
+def secure_sqlite_file(path: Path) -> None:
+    """Create ``path`` with mode 0600 when missing; tighten a looser one (with a warning).
+
+    SQLite creates the ``-wal`` and ``-shm`` files with the database file's
+    permissions (its unix VFS copies the main file's mode), so a 0600 main
+    file keeps the write-ahead log private too; existing ones are tightened.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        old = os.umask(0o077)
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, SQLITE_FILE_MODE))
+        finally:
+            os.umask(old)
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            mode = stat.S_IMODE(candidate.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            _log.warning(
+                "%s had mode %o (readable by others); changed to %o",
+                candidate,
+                mode,
+                SQLITE_FILE_MODE,
+            )
+            candidate.chmod(SQLITE_FILE_MODE)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
@@ -93,24 +185,34 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 def _sqlite_on_begin(connection: sa.Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    """``BEGIN IMMEDIATE`` (take the write lock, waiting for it) unless marked read-only."""
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_db_engine(url: str | sa.URL, *, echo: bool = False) -> Engine:
-    """An engine for ``url`` with the per-connection SQLite settings installed."""
+    """An engine for ``url`` with the per-connection SQLite settings installed.
+
+    A SQLite file is created 0600 (or tightened) before the first connection.
+    """
     parsed = sa.make_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
     if _is_sqlite(parsed):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
-        if parsed.database in (None, "", ":memory:"):
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
+        path = sqlite_file(parsed)
+        if path is None:
             kwargs["poolclass"] = StaticPool
+        else:
+            secure_sqlite_file(path)
     else:
         kwargs["pool_pre_ping"] = True
     engine = sa.create_engine(parsed, **kwargs)
@@ -123,6 +225,16 @@ def create_db_engine(url: str | sa.URL, *, echo: bool = False) -> Engine:
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded values after commit (views serialise them afterwards)."""
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+def create_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for work that only reads: on SQLite their transactions begin deferred,
+    so a long pass (the analytics courses) never holds the write lock."""
+    return sessionmaker(
+        bind=engine.execution_options(**{READ_ONLY_OPTION: True}),
+        expire_on_commit=False,
+        autoflush=False,
+    )
 
 
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:

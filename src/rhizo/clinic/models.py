@@ -13,6 +13,7 @@ from rhizo.clinic.condition.models import CareTrial, Condition
 from rhizo.clinic.database import Base
 from rhizo.clinic.discharge.models import Discharge
 from rhizo.clinic.followup.models import FollowUp
+from rhizo.clinic.idempotency.models import IdempotencyKey
 from rhizo.clinic.medication.models import Medication
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Plan
@@ -30,6 +31,7 @@ __all__ = [
     "DiagnosticBlock",
     "Discharge",
     "FollowUp",
+    "IdempotencyKey",
     "Lesion",
     "Medication",
     "Patient",

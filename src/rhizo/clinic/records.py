@@ -15,11 +15,18 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from rhizo.clinic.audit import service as audit
 from rhizo.clinic.audit.models import AuditAction
 from rhizo.clinic.auth.models import Actor
 from rhizo.clinic.common import ConflictError, FieldProblem, InvalidInputError, NotFoundError
+from rhizo.clinic.conflicts import (
+    VERSION_FIELD,
+    check_version,
+    integrity_message,
+    stale_write_message,
+)
 from rhizo.clinic.database import Base
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.procedure.models import Procedure
@@ -29,21 +36,20 @@ M = TypeVar("M", bound=Base)
 
 @contextmanager
 def transaction(session: Session) -> Iterator[None]:
-    """Commit what the block did, or roll all of it back (constraint clashes -> 409)."""
+    """Commit what the block did, or roll all of it back (constraint clashes and
+    concurrent edits -> 409 in words, :mod:`rhizo.clinic.conflicts`)."""
     try:
         yield
         session.commit()
     except IntegrityError as error:
         session.rollback()
-        raise ConflictError(_integrity_message(error)) from error
+        raise ConflictError(integrity_message(error)) from error
+    except StaleDataError as error:
+        session.rollback()
+        raise ConflictError(stale_write_message()) from error
     except BaseException:
         session.rollback()
         raise
-
-
-def _integrity_message(error: IntegrityError) -> str:
-    text = str(error.orig).splitlines()[0] if error.orig is not None else str(error)
-    return f"conflicts with stored data: {text}"
 
 
 def get_patient(session: Session, patient_id: int) -> Patient:
@@ -83,9 +89,17 @@ def changes_of(data: BaseModel) -> dict[str, Any]:
 
 
 def apply_changes(row: Base, changes: dict[str, Any]) -> list[str]:
-    """Set ``changes`` on ``row``; returns the names of fields whose value changed."""
+    """Set ``changes`` on ``row``; returns the names of fields whose value changed.
+
+    A ``version`` in ``changes`` is the version the edit was read at: it is
+    checked (:func:`rhizo.clinic.conflicts.check_version`), never set.
+    """
+    if VERSION_FIELD in changes:
+        check_version(row, changes[VERSION_FIELD])
     changed = []
     for name, value in changes.items():
+        if name == VERSION_FIELD:
+            continue
         if getattr(row, name) != value:
             setattr(row, name, value)
             changed.append(name)

@@ -11,7 +11,8 @@ from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rhizo.clinic.common import ReadSchema, Schema, str_enum
-from rhizo.clinic.database import Base, TimestampMixin
+from rhizo.clinic.conflicts import EditVersion
+from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
 
 
 class Role(StrEnum):
@@ -28,8 +29,10 @@ class Role(StrEnum):
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$"
 
 
-class User(TimestampMixin, Base):
+class User(VersionedMixin, TimestampMixin, Base):
     """A person who can log in."""
+
+    entity_label = "user account"
 
     __tablename__ = "users"
 
@@ -75,6 +78,8 @@ class UserCreate(Schema):
 class UserUpdate(Schema):
     """Changes to a user (admin only)."""
 
+    version: EditVersion
+
     role: Role | None = None
     full_name: str | None = Field(default=None, max_length=200)
     is_active: bool | None = None
@@ -85,6 +90,7 @@ class UserRead(ReadSchema):
     """A user as the API shows it (never the hash)."""
 
     id: int
+    version: int
     username: str
     role: Role
     full_name: str | None

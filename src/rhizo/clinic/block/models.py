@@ -10,7 +10,8 @@ from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rhizo.clinic.common import HappenedOn, JointLevels, Notes, ReadSchema, Schema, Side, str_enum
-from rhizo.clinic.database import Base, TimestampMixin
+from rhizo.clinic.conflicts import EditVersion
+from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
 
 
 class BlockType(StrEnum):
@@ -30,8 +31,10 @@ class BlockAgent(StrEnum):
     OTHER = "other"
 
 
-class DiagnosticBlock(TimestampMixin, Base):
+class DiagnosticBlock(VersionedMixin, TimestampMixin, Base):
     """One diagnostic block and the relief it gave."""
+
+    entity_label = "diagnostic block"
 
     __tablename__ = "diagnostic_blocks"
     __table_args__ = (
@@ -73,6 +76,8 @@ class BlockCreate(Schema):
 class BlockUpdate(Schema):
     """Changes to a block (e.g. the relief, reported later)."""
 
+    version: EditVersion
+
     relief_percent: int | None = Field(default=None, ge=0, le=100)
     relief_hours: float | None = Field(default=None, ge=0, le=24 * 30)
     baseline_nrs: int | None = Field(default=None, ge=0, le=10)
@@ -83,6 +88,7 @@ class BlockRead(ReadSchema):
     """A diagnostic block as stored."""
 
     id: int
+    version: int
     patient_id: int
     performed_on: date
     block_type: BlockType

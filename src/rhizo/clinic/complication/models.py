@@ -10,7 +10,8 @@ from pydantic import model_validator
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rhizo.clinic.common import HappenedOn, Notes, ReadSchema, Schema, str_enum
-from rhizo.clinic.database import Base, TimestampMixin
+from rhizo.clinic.conflicts import EditVersion
+from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
 
 
 class ComplicationType(StrEnum):
@@ -38,8 +39,10 @@ class Severity(StrEnum):
     SEVERE = "severe"
 
 
-class Complication(TimestampMixin, Base):
+class Complication(VersionedMixin, TimestampMixin, Base):
     """One complication."""
+
+    entity_label = "complication"
 
     __tablename__ = "complications"
     __table_args__ = (
@@ -82,6 +85,8 @@ class ComplicationCreate(Schema):
 class ComplicationUpdate(Schema):
     """Changes to a complication (typically its resolution)."""
 
+    version: EditVersion
+
     severity: Severity | None = None
     resolved_on: HappenedOn | None = None
     notes: Notes | None = None
@@ -91,6 +96,7 @@ class ComplicationRead(ReadSchema):
     """A complication as stored."""
 
     id: int
+    version: int
     patient_id: int
     procedure_id: int | None
     type: ComplicationType

@@ -10,7 +10,8 @@ from pydantic import Field, model_validator
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rhizo.clinic.common import Notes, ReadSchema, Region, Schema, Side, str_enum
-from rhizo.clinic.database import Base, TimestampMixin
+from rhizo.clinic.conflicts import EditVersion
+from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
 
 ICD10_PATTERN = r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$"
 
@@ -24,8 +25,10 @@ class ConditionStatus(StrEnum):
     RESOLVED = "resolved"
 
 
-class Condition(TimestampMixin, Base):
+class Condition(VersionedMixin, TimestampMixin, Base):
     """A diagnosis, e.g. M47.816 lumbar spondylosis, with its onset date."""
+
+    entity_label = "condition"
 
     __tablename__ = "conditions"
 
@@ -59,6 +62,8 @@ class ConditionCreate(Schema):
 class ConditionUpdate(Schema):
     """Changes to a condition."""
 
+    version: EditVersion
+
     icd10_code: str | None = Field(default=None, pattern=ICD10_PATTERN)
     description: str | None = Field(default=None, min_length=1, max_length=200)
     onset_date: date | None = None
@@ -72,6 +77,7 @@ class ConditionRead(ReadSchema):
     """A condition as stored."""
 
     id: int
+    version: int
     patient_id: int
     icd10_code: str
     description: str
@@ -97,8 +103,10 @@ class CareModality(StrEnum):
     OTHER = "other"
 
 
-class CareTrial(TimestampMixin, Base):
+class CareTrial(VersionedMixin, TimestampMixin, Base):
     """A trial of conservative care (candidacy asks for weeks to months of it)."""
+
+    entity_label = "conservative-care trial"
 
     __tablename__ = "care_trials"
     __table_args__ = (
@@ -139,6 +147,8 @@ class CareTrialCreate(Schema):
 class CareTrialUpdate(Schema):
     """Changes to a conservative-care trial."""
 
+    version: EditVersion
+
     end_date: date | None = None
     relief_percent: int | None = Field(default=None, ge=0, le=100)
     notes: Notes | None = None
@@ -148,6 +158,7 @@ class CareTrialRead(ReadSchema):
     """A conservative-care trial as stored."""
 
     id: int
+    version: int
     patient_id: int
     condition_id: int | None
     modality: CareModality

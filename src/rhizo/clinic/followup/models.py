@@ -10,7 +10,8 @@ from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rhizo.clinic.common import HappenedOn, Notes, ReadSchema, Schema, str_enum
-from rhizo.clinic.database import Base, TimestampMixin
+from rhizo.clinic.conflicts import EditVersion
+from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
 
 
 class PGIC(IntEnum):
@@ -33,8 +34,10 @@ class FollowUpSource(StrEnum):
     DIARY = "diary"
 
 
-class FollowUp(TimestampMixin, Base):
+class FollowUp(VersionedMixin, TimestampMixin, Base):
     """One outcome measurement."""
+
+    entity_label = "follow-up"
 
     __tablename__ = "followups"
     __table_args__ = (
@@ -72,6 +75,8 @@ class FollowUpCreate(Schema):
 class FollowUpUpdate(Schema):
     """Corrections to a follow-up."""
 
+    version: EditVersion
+
     nrs: int | None = Field(default=None, ge=0, le=10)
     odi: int | None = Field(default=None, ge=0, le=100)
     pgic: PGIC | None = None
@@ -82,6 +87,7 @@ class FollowUpRead(ReadSchema):
     """A follow-up as stored."""
 
     id: int
+    version: int
     patient_id: int
     procedure_id: int | None
     followed_on: date

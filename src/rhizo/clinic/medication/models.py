@@ -9,11 +9,14 @@ from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rhizo.clinic.common import Notes, ReadSchema, Schema
-from rhizo.clinic.database import Base, TimestampMixin
+from rhizo.clinic.conflicts import EditVersion
+from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
 
 
-class Medication(TimestampMixin, Base):
+class Medication(VersionedMixin, TimestampMixin, Base):
     """A medication the patient takes or took."""
+
+    entity_label = "medication"
 
     __tablename__ = "medications"
 
@@ -45,6 +48,8 @@ class MedicationCreate(Schema):
 class MedicationUpdate(Schema):
     """Changes to a medication."""
 
+    version: EditVersion
+
     dose: str | None = Field(default=None, max_length=120)
     indication: str | None = Field(default=None, max_length=200)
     stopped_on: date | None = None
@@ -56,6 +61,7 @@ class MedicationRead(ReadSchema):
     """A medication as stored."""
 
     id: int
+    version: int
     patient_id: int
     name: str
     dose: str | None

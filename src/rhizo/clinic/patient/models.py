@@ -11,7 +11,8 @@ from pydantic import Field, field_validator
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rhizo.clinic.common import ReadSchema, Schema, str_enum
-from rhizo.clinic.database import Base, TimestampMixin
+from rhizo.clinic.conflicts import EditVersion
+from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
 
 MRN_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{2,31}$"
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
@@ -39,8 +40,10 @@ def search_key(text: str) -> str:
     return " ".join(plain.translate(_FOLD).split())
 
 
-class Patient(TimestampMixin, Base):
+class Patient(VersionedMixin, TimestampMixin, Base):
     """A patient of the clinic."""
+
+    entity_label = "patient"
 
     __tablename__ = "patients"
     __table_args__ = (
@@ -93,6 +96,8 @@ class PatientCreate(Schema):
 class PatientUpdate(Schema):
     """Changes to a patient; omitted fields stay as they are."""
 
+    version: EditVersion
+
     given_name: str | None = Field(default=None, min_length=1, max_length=100)
     family_name: str | None = Field(default=None, min_length=1, max_length=100)
     birth_date: date | None = None
@@ -112,6 +117,7 @@ class PatientSummary(ReadSchema):
     """A patient in a list."""
 
     id: int
+    version: int
     mrn: str
     given_name: str
     family_name: str

@@ -11,7 +11,8 @@ from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rhizo.clinic.common import JointLevels, Notes, ReadSchema, Schema, Side, str_enum
-from rhizo.clinic.database import Base, TimestampMixin
+from rhizo.clinic.conflicts import EditVersion
+from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
 from rhizo.pathway.premed import DrugHold, Instruction, RiskFactor
 
 
@@ -42,8 +43,10 @@ class PlanStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Plan(TimestampMixin, Base):
+class Plan(VersionedMixin, TimestampMixin, Base):
     """A planned procedure and its preparation, with the pathway's drug holds."""
+
+    entity_label = "plan"
 
     __tablename__ = "plans"
 
@@ -91,6 +94,8 @@ class PlanCreate(Schema):
 class PlanUpdate(Schema):
     """Changes to a plan; a new date, sedation or risk recomputes the holds."""
 
+    version: EditVersion
+
     planned_date: date | None = None
     sedation: Sedation | None = None
     risk_factors: list[RiskFactor] | None = Field(default=None, max_length=5)
@@ -104,6 +109,7 @@ class PlanRead(ReadSchema):
     """A plan as stored, with the holds and instructions the pathway computed."""
 
     id: int
+    version: int
     patient_id: int
     procedure: str
     planned_date: date

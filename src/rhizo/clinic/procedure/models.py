@@ -11,7 +11,8 @@ from pydantic import Field, model_validator
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rhizo.clinic.common import JointLevels, Notes, ReadSchema, Region, Schema, Side, str_enum
-from rhizo.clinic.database import Base, TimestampMixin
+from rhizo.clinic.conflicts import EditVersion
+from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
 from rhizo.clinic.plan.models import Sedation
 from rhizo.pathway.gates import GateFinding, MotorResponse, SensoryResponse
 
@@ -48,8 +49,10 @@ class Placement(StrEnum):
     PERPENDICULAR = "perpendicular"
 
 
-class Procedure(TimestampMixin, Base):
+class Procedure(VersionedMixin, TimestampMixin, Base):
     """One RF neurotomy session."""
+
+    entity_label = "procedure"
 
     __tablename__ = "procedures"
     __table_args__ = (
@@ -186,6 +189,8 @@ class ProcedureCreate(Schema):
 class ProcedureUpdate(Schema):
     """Changes to a procedure's own fields (lesions are added, never rewritten)."""
 
+    version: EditVersion
+
     status: ProcedureStatus | None = None
     fluoroscopy_time_s: float | None = Field(default=None, ge=0, le=7200)
     duration_min: float | None = Field(default=None, ge=0, le=600)
@@ -225,6 +230,7 @@ class ProcedureRead(ReadSchema):
     """A procedure with its lesions."""
 
     id: int
+    version: int
     patient_id: int
     plan_id: int | None
     performer_id: int

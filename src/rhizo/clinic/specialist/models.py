@@ -9,11 +9,14 @@ from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rhizo.clinic.common import ReadSchema, Schema
-from rhizo.clinic.database import Base, TimestampMixin
+from rhizo.clinic.conflicts import EditVersion
+from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
 
 
-class Specialist(TimestampMixin, Base):
+class Specialist(VersionedMixin, TimestampMixin, Base):
     """A performer of procedures (linked to a user when they log in)."""
+
+    entity_label = "specialist profile"
 
     __tablename__ = "specialists"
 
@@ -43,6 +46,8 @@ class SpecialistCreate(Schema):
 class SpecialistUpdate(Schema):
     """Changes to a specialist profile."""
 
+    version: EditVersion
+
     display_name: str | None = Field(default=None, min_length=1, max_length=200)
     specialty: str | None = Field(default=None, max_length=120)
     board_certification: str | None = Field(default=None, max_length=200)
@@ -55,6 +60,7 @@ class SpecialistRead(ReadSchema):
     """A specialist profile as stored."""
 
     id: int
+    version: int
     user_id: int | None
     display_name: str
     specialty: str | None

@@ -68,13 +68,19 @@ def engine_value(row: PublishedLesion, *, damage: ArrheniusModel | None = None) 
     if row.quantity == "width_gain_mm":
         small, large = _pair(row.gauge)
         widths = {
-            gauge: np.mean(
-                [
-                    _dimensions(
-                        row, damage, gauge=int(gauge), tip_mm=tip, set_temp_c=float(row.set_temp_c)
-                    ).width_mm
-                    for tip in _many(row.tip_mm)
-                ]
+            gauge: float(
+                np.mean(
+                    [
+                        _dimensions(
+                            row,
+                            damage,
+                            gauge=int(gauge),
+                            tip_mm=tip,
+                            set_temp_c=float(row.set_temp_c),
+                        ).width_mm
+                        for tip in _many(row.tip_mm)
+                    ]
+                )
             )
             for gauge in (small, large)
         }
@@ -96,13 +102,19 @@ def engine_value(row: PublishedLesion, *, damage: ArrheniusModel | None = None) 
     if row.quantity == "width_gain_percent":
         low, high = _pair(row.set_temp_c)
         widths = {
-            temperature: np.mean(
-                [
-                    _dimensions(
-                        row, damage, gauge=int(g), tip_mm=float(row.tip_mm), set_temp_c=temperature
-                    ).width_mm
-                    for g in _many(row.gauge)
-                ]
+            temperature: float(
+                np.mean(
+                    [
+                        _dimensions(
+                            row,
+                            damage,
+                            gauge=int(g),
+                            tip_mm=float(row.tip_mm),
+                            set_temp_c=temperature,
+                        ).width_mm
+                        for g in _many(row.gauge)
+                    ]
+                )
             )
             for temperature in (low, high)
         }

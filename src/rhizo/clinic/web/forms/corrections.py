@@ -26,6 +26,7 @@ from rhizo.clinic.block import service as block_service
 from rhizo.clinic.common import InvalidInputError
 from rhizo.clinic.complication import service as complication_service
 from rhizo.clinic.complication.models import Complication, ComplicationUpdate
+from rhizo.clinic.conflicts import VersionConflictError
 from rhizo.clinic.deps import SessionDep
 from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.web.access import ClinicalFormUser, PageNotFound, check_csrf, read_form
@@ -35,6 +36,9 @@ from rhizo.clinic.web.forms.common import given, read_patient, saved_redirect, v
 from rhizo.clinic.web.pages import render
 
 router = APIRouter(include_in_schema=False)
+
+#: An edit form without its version (opened before versions existed): reload it.
+STALE_FORM = "This form is out of date; the complication is shown as it is now, save again."
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,11 @@ def resolve_form(
     complication = complication_service.get(
         session=session, actor=user.actor, patient_id=patient_id, complication_id=complication_id
     )
-    values = {"resolved_on": clinic_today(request).isoformat(), "notes": complication.notes or ""}
+    values = {
+        "resolved_on": clinic_today(request).isoformat(),
+        "notes": complication.notes or "",
+        "version": str(complication.version),
+    }
     return _resolve_page(request, user, patient, complication, values, {})
 
 
@@ -194,7 +202,7 @@ async def resolve_submit(
     complication = complication_service.get(
         session=session, actor=user.actor, patient_id=patient_id, complication_id=complication_id
     )
-    values = values_of(form, ("resolved_on", "notes"))
+    values = values_of(form, ("resolved_on", "notes", "version"))
     raw = given(values)
     if "resolved_on" not in raw:
         errors = {"resolved_on": "required: enter the day it resolved"}
@@ -210,8 +218,18 @@ async def resolve_submit(
         )
     except ValidationError as error:
         errors = validation_errors(error)
+        if "version" in errors:  # a page from before versions: it cannot say what it edited
+            errors = {"form": STALE_FORM}
+            values["version"] = str(complication.version)
         return _resolve_page(request, user, patient, complication, values, errors, 422)
     except InvalidInputError as error:
         errors = problem_errors(error)
         return _resolve_page(request, user, patient, complication, values, errors, 422)
+    except VersionConflictError as error:
+        # The page is shown again with the record as it is now (its summary and
+        # version), the person's typed values kept: they check and save again.
+        values["version"] = str(complication.version)
+        return _resolve_page(
+            request, user, patient, complication, values, {"form": str(error)}, 409
+        )
     return saved_redirect(patient_id, "resolved")

@@ -1,0 +1,54 @@
+"""``rhizo db backup PATH`` and ``rhizo db restore PATH``: consistent copies of the registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rhizo.cli._errors import InputError
+from rhizo.cli.clinic import DbOption, database_url, redacted
+
+PathArgument = Annotated[Path, typer.Argument(help="The backup file.")]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Replace an existing file (backup) or a database that holds rows (restore)."
+    ),
+]
+
+
+def db_backup(path: PathArgument, db: DbOption = None, force: ForceOption = False) -> None:
+    """Write a consistent copy of the database (SQLite online backup, or pg_dump)."""
+    from rhizo.clinic.backup import BackupError, backup
+
+    url = database_url(db)
+    try:
+        report = backup(url, path, force=force)
+    except BackupError as error:
+        raise InputError(f"PATH: {error}") from None
+    typer.echo(
+        f"backed up {redacted(url)} (revision {report.revision}, {report.rows} rows) "
+        f"to {report.path} ({report.size_bytes} bytes, mode 0600)"
+    )
+
+
+def db_restore(path: PathArgument, db: DbOption = None, force: ForceOption = False) -> None:
+    """Replace the database by a backup, after checking it is a rhizo database."""
+    from rhizo.clinic import migrate
+    from rhizo.clinic.backup import BackupError, restore
+
+    url = database_url(db)
+    try:
+        report = restore(url, path, force=force)
+    except BackupError as error:
+        raise InputError(f"PATH: {error}") from None
+    typer.echo(
+        f"restored {path} into {redacted(url)} (revision {report.revision}, {report.rows} rows)"
+    )
+    head = migrate.head_revision()
+    if report.revision != head:
+        typer.echo(
+            f"the backup is at revision {report.revision}, not {head}: run 'rhizo db upgrade'"
+        )
