@@ -25,7 +25,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rhizo.physics import GAUGE_OUTER_DIAMETER_MM, LesionProtocol, LesionResult, simulate
+from rhizo.physics import LesionProtocol, LesionResult, simulate
 from rhizo.physics.damage import (
     DAMAGE_MODELS,
     DEFAULT_DAMAGE_MODEL,
@@ -37,7 +37,12 @@ from rhizo.physics.damage import (
 )
 from rhizo.physics.tissue import TISSUES
 from rhizo.physics.tissues import PublishedLesion, published_lesions
-from rhizo.physics.tissues.compare import engine_value, relative_error, within
+from rhizo.physics.tissues.compare import (
+    engine_value,
+    radial_beyond_metal_mm,
+    relative_error,
+    within,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -200,7 +205,7 @@ def decomposition() -> tuple[list[str], dict[str, list[float]], list[str]]:
         lines.append(
             f"| {name} | "
             + " | ".join(
-                f"W {w:.2f}, radial {w / 2 - GAUGE_OUTER_DIAMETER_MM[g] / 2:.2f}"
+                f"W {w:.2f}, radial {radial_beyond_metal_mm(w, g):.2f}"
                 for w, (g, *_rest) in zip(row, SETTINGS, strict=True)
             )
             + " |"

@@ -51,8 +51,8 @@ from rhizo.physics.damage import (  # noqa: E402
     WONDERGEM_1988_EXPOSURES,
     ArrheniusModel,
 )
-from rhizo.physics.electrode import GAUGE_OUTER_DIAMETER_MM  # noqa: E402
 from rhizo.physics.tissue import TISSUES  # noqa: E402
+from rhizo.physics.tissues.compare import radial_beyond_metal_mm  # noqa: E402
 
 
 def test_every_catalogue_tissue_names_its_damage_model_and_lesion_edge() -> None:
@@ -128,7 +128,7 @@ def test_albumen_coagulates_hotter_than_muscle_whitens() -> None:
 
 def _radial_beyond_metal_mm(protocol: LesionProtocol) -> float:
     width = simulate(protocol).boundaries["arrhenius"].width_mm
-    return width / 2 - GAUGE_OUTER_DIAMETER_MM[protocol.gauge] / 2
+    return radial_beyond_metal_mm(width, protocol.gauge)
 
 
 @pytest.mark.parametrize(

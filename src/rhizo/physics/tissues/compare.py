@@ -51,6 +51,11 @@ def _dimensions(
     return simulate(protocol).boundaries["arrhenius"]
 
 
+def radial_beyond_metal_mm(width_mm: float, gauge: int) -> float:
+    """Radial extent of a lesion beyond the cannula's surface: W / 2 - a (mm)."""
+    return width_mm / 2 - GAUGE_OUTER_DIAMETER_MM[gauge] / 2
+
+
 def _pair(text: str) -> tuple[float, float]:
     first, second = text.split("-")
     return float(first), float(second)
@@ -123,10 +128,9 @@ def engine_value(row: PublishedLesion, *, damage: ArrheniusModel | None = None) 
     dims = _dimensions(
         row, damage, gauge=gauge, tip_mm=float(row.tip_mm), set_temp_c=float(row.set_temp_c)
     )
-    radius_mm = GAUGE_OUTER_DIAMETER_MM[gauge] / 2
     values = {
         "radius_from_axis_mm": dims.width_mm / 2,
-        "radial_beyond_metal_mm": dims.width_mm / 2 - radius_mm,
+        "radial_beyond_metal_mm": radial_beyond_metal_mm(dims.width_mm, gauge),
         "width_mm": dims.width_mm,
         "distal_extension_mm": dims.distal_extension_mm,
         "section_area_mm2": np.pi / 4 * dims.width_mm * dims.length_mm,
