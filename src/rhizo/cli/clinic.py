@@ -29,7 +29,7 @@ def database_url(db: str | None) -> str:
     from rhizo.clinic.config import DatabaseSettings, normalise_database_url
 
     if db is not None:
-        url = normalisedatabase_url(db.strip())
+        url = normalise_database_url(db.strip())
     else:
         try:
             url = DatabaseSettings().database_url
