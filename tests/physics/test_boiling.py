@@ -1,7 +1,7 @@
 """Peak tissue temperature: grid-converged at the default grid, and boiling is reported.
 
 Reference: the same lesion on a 4x refined grid (cells and time steps / 4). Before
-the graded cells at the metal's edges (GridSettings.tip_cell_mm) the peak beside the
+the graded cells at the metal's edges (GridSettings.edge_refinement) the peak beside the
 blunt tip fell from 105.7 C (default) to 98.2 C (4x) at 90 C / 120 s (audit
 2026-12, section 1): not converged. Water boils at 100 C (1 atm); above it the model
 (no vaporisation, no impedance roll-off) is not valid and the result must say so.
@@ -37,7 +37,7 @@ def test_peak_at_90c_is_grid_converged_within_one_degree() -> None:
 def test_without_graded_edges_the_peak_is_not_converged() -> None:
     # The check above can fail: with the old uniform 0.2 / 0.4 mm cells at the tip it does.
     program = {"set_temperature_c": 90.0, "duration_s": 30.0}
-    coarse = GridSettings(**COMPACT, tip_cell_mm=0.4)
+    coarse = GridSettings(**COMPACT, edge_refinement=0.5)
     assert _peak(coarse, **program) - _peak(coarse.refined(4), **program) > 3.0
 
 

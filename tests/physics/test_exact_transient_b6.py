@@ -40,9 +40,16 @@ def exact_theta(
     return np.asarray(THETA0 * (sphere_m / radius_m) * 0.5 * (first + second))
 
 
-def max_error(cell_mm: float, time_step_s: float, time_s: float = 60.0) -> float:
+def max_error(
+    cell_mm: float, time_step_s: float, time_s: float = 60.0, edge_refinement: float = 4.0
+) -> float:
     sphere = SphereElectrode(sphere_radius_mm=1.0)
-    settings = GridSettings(radial_cell_mm=cell_mm, axial_cell_mm=cell_mm, far_boundary_mm=30.0)
+    settings = GridSettings(
+        radial_cell_mm=cell_mm,
+        axial_cell_mm=cell_mm,
+        far_boundary_mm=30.0,
+        edge_refinement=edge_refinement,
+    )
     grid = AxisymmetricGrid.for_cannula(
         metal_radius_m=sphere.radius_m, tip_length_m=sphere.tip_length_m, settings=settings
     )
@@ -76,4 +83,6 @@ def test_clamped_sphere_matches_b6_within_one_percent_at_default_grid() -> None:
 
 
 def test_clamped_sphere_error_falls_with_the_cell_size() -> None:
-    assert max_error(0.1, 1.0) < 0.5 * max_error(0.2, 1.0)
+    # Uniform cells (no edge grading): with the default grading the error at 0.2 mm is
+    # already 3.6x smaller and the fixed 1 s step's error floor caps the ratio at 1.9.
+    assert max_error(0.1, 1.0, edge_refinement=1.0) < 0.5 * max_error(0.2, 1.0, edge_refinement=1.0)

@@ -163,7 +163,14 @@ class _Run:
         self.capacity_j_per_k = a(heat.heat_capacity_j_per_k.ravel()[self.free])
         self.far_w_per_k = a(heat.far_conductance_w_per_k.ravel()[self.free])
         self.perfusion_w_per_k = a(heat.perfusion_w_per_k.ravel()[self.free])
+        self.fixed_w = a(
+            (
+                heat.far_conductance_w_per_k * heat.far_temperature_c
+                + heat.perfusion_w_per_k * heat.arterial_temperature_c
+            ).ravel()[self.free]
+        )
         self.perfused = bool(np.any(heat.perfusion_w_per_k > 0))
+        self.generators = [p.generator for p in protocols]
         self.fraction_of = getattr(self.tissue, "perfusion_fraction", None)
         self.tissue_mask = a(self.model.geometry.tissue)
         self.t_initial = self.tissue.initial_temperature_c
@@ -183,11 +190,9 @@ class _Run:
         self.solves = np.zeros(self.count, dtype=np.int64)
         self.cg_iterations = 0
         self.limits = BatchLimits(
-            max_power_w=a(np.asarray([p.generator.max_power_w for p in protocols])),
-            max_voltage_v=a(np.asarray([p.generator.max_voltage_v for p in protocols])),
-            series_resistance_ohm=a(
-                np.asarray([p.generator.series_resistance_ohm for p in protocols])
-            ),
+            max_power_w=a(np.asarray([g.max_power_w for g in self.generators])),
+            max_voltage_v=a(np.asarray([g.max_voltage_v for g in self.generators])),
+            series_resistance_ohm=a(np.asarray([g.series_resistance_ohm for g in self.generators])),
         )
         rows = int(self.steps.max())
         self.trace = {name: xp.zeros((rows, self.count)) for name in (*_TRACES, "impedance_ohm")}
@@ -233,15 +238,8 @@ class _Run:
             self.solves[chosen] += 1
             self.response_dt[chosen] = np.nan
         solve = self.model.heat_solver(self.backend, dt)
-        stale = members[~(self.response_dt[members] == dt)]
-        if stale.size:
-            pick = sel if stale.size == members.size else a(stale)
-            self.response[:, pick] = solve(self.free_values(self.heat_per_v2[pick]))
-            self.response_dt[stale] = dt
         old_free = self.free_values(temperature)
-        rhs = (self.capacity_j_per_k / dt)[:, None] * old_free + (
-            (self.far_w_per_k * self.t_far + self.perfusion_w_per_k * self.t_arterial)[:, None]
-        )
+        rhs = (self.capacity_j_per_k / dt)[:, None] * old_free + self.fixed_w[:, None]
         explicit = None
         if self.perfused and self.fraction_of is not None:
             fraction = self.free_values(self.fraction_of(self.omega[sel]))
@@ -249,13 +247,26 @@ class _Run:
                 self.perfusion_w_per_k[:, None] * (1.0 - fraction) * (old_free - self.t_arterial)
             )
             rhs = rhs + explicit
-        base = solve(rhs)
+        stale = members[~(self.response_dt[members] == dt)]
+        if stale.size == members.size:
+            # New potential or new step length for every lesion: one solve for both the
+            # unpowered step and the response to the unit-voltage heat.
+            both = solve(xp.concatenate([rhs, self.free_values(self.heat_per_v2[sel])], axis=1))
+            base = both[:, : members.size]
+            self.response[:, sel] = both[:, members.size :]
+            self.response_dt[stale] = dt
+        else:
+            if stale.size:
+                pick = a(stale)
+                self.response[:, pick] = solve(self.free_values(self.heat_per_v2[pick]))
+                self.response_dt[stale] = dt
+            base = solve(rhs)
         response = self.response[:, sel]
         times = np.asarray([self.schedules[i][step - 1] for i in members])
         reference = a(
             np.asarray(
                 [
-                    self.protocols[i].generator.reference_temperature_c(t, self.t_initial)
+                    self.generators[i].reference_temperature_c(t, self.t_initial)
                     for i, t in zip(members, times, strict=True)
                 ]
             )

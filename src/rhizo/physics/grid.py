@@ -40,18 +40,21 @@ class GridSettings(BaseModel):
     fine_zone_mm: float = Field(5.0, gt=0.5, le=50.0)
     #: Far boundary distance from the tip region.
     far_boundary_mm: float = Field(40.0, gt=2.0, le=500.0)
-    growth_ratio: float = Field(1.15, gt=1.0, le=1.5)
-    #: Cell size at the metal's edges (the tip end, the insulation edge, the cannula
-    #: surface) and inside the cannula radius, where the current concentrates; cells
-    #: grow from it by TIP_GROWTH_RATIO to the fine-zone sizes. It makes the peak tissue
-    #: temperature grid-converged (docs/physics.md, boiling).
-    tip_cell_mm: float = Field(0.05, gt=0.001, le=1.0)
+    growth_ratio: float = Field(1.2, gt=1.0, le=1.5)
+    #: Cells at the metal's edges (the tip end, the insulation edge, the cannula surface)
+    #: and inside the cannula radius, where the current concentrates, are
+    #: ``radial_cell_mm / edge_refinement``; they grow by TIP_GROWTH_RATIO to the
+    #: fine-zone sizes. 4 (0.05 mm cells) makes the peak tissue temperature
+    #: grid-converged to < 1 C (docs/physics.md, boiling); <= 0.5 turns the grading off.
+    edge_refinement: float = Field(4.0, ge=0.1, le=20.0)
     #: Time step over the ramp; the hold starts with it and grows by ``time_step_growth``
     #: per step up to ``max_time_step_s`` (the tip is held still, so the field evolves
-    #: slowly; backward Euler is unconditionally stable). Convergence: docs/physics.md.
+    #: slowly; backward Euler is unconditionally stable). With the defaults (1, 2, then
+    #: 4 s) whole-second programs use step lengths of 1, 2, 3 and 4 s only, so a sweep
+    #: of programs shares four heat factorisations. Convergence: docs/physics.md.
     time_step_s: float = Field(1.0, gt=0.0, le=60.0)
-    max_time_step_s: float = Field(3.0, gt=0.0, le=60.0)
-    time_step_growth: float = Field(1.5, ge=1.0, le=3.0)
+    max_time_step_s: float = Field(4.0, gt=0.0, le=60.0)
+    time_step_growth: float = Field(2.0, ge=1.0, le=3.0)
     #: Electric far boundary: "infinite" (Robin condition of a point source, the
     #: default: the tissue extends far beyond the grid) or "grounded" (V = 0).
     electric_far_boundary: Literal["infinite", "grounded"] = "infinite"
@@ -70,7 +73,6 @@ class GridSettings(BaseModel):
                 (
                     ("radial_cell_mm", self.radial_cell_mm),
                     ("axial_cell_mm", self.axial_cell_mm),
-                    ("tip_cell_mm", self.tip_cell_mm),
                 ),
                 key=lambda item: item[1],
             )
@@ -90,7 +92,6 @@ class GridSettings(BaseModel):
                 "axial_cell_mm": self.axial_cell_mm / factor,
                 "time_step_s": self.time_step_s / factor,
                 "max_time_step_s": self.max_time_step_s / factor,
-                "tip_cell_mm": self.tip_cell_mm / factor,
             }
         )
 
@@ -146,7 +147,7 @@ def _graded(start: float, stop: float, first: float, ratio: float) -> list[float
     return faces
 
 
-#: Growth of cell sizes away from the metal's edges (see GridSettings.tip_cell_mm).
+#: Growth of cell sizes away from the metal's edges (see GridSettings.edge_refinement).
 TIP_GROWTH_RATIO = 1.3
 
 
@@ -203,7 +204,7 @@ def build_faces(
     fine = settings.fine_zone_mm * 1e-3
     far = settings.far_boundary_mm * 1e-3
 
-    edge = settings.tip_cell_mm * 1e-3
+    edge = dr / settings.edge_refinement
     inner = _segment(0.0, metal_radius_m, min(dr, metal_radius_m / 3, edge))
     near = _segment(metal_radius_m, metal_radius_m + fine, dr, start_size=edge)
     outer = _graded(metal_radius_m + fine, metal_radius_m + far, dr, settings.growth_ratio)

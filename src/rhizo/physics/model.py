@@ -36,6 +36,8 @@ FloatArray = NDArray[np.float64]
 MODEL_FIELDS = ("gauge", "tip_length_mm", "tip_kind", "tissue", "metal", "metal_conducts_heat")
 #: Cannula/tissue/grid combinations kept (each a few MB at the default grid).
 CACHE_SIZE = 16
+#: Step lengths whose heat factorisations a model keeps (least recently used go).
+HEAT_CACHE_SIZE = 12
 
 
 def model_key(protocol: LesionProtocol) -> str:
@@ -67,8 +69,8 @@ class LesionModel:
             np.full(self.grid.shape, tissue.initial_temperature_c)
         )
         self._lock = threading.Lock()
-        self._heat: dict[float, HeatStepper] = {}
-        self._heat_solvers: dict[tuple[str, float], Callable[[Any], Any]] = {}
+        self._heat: OrderedDict[float, HeatStepper] = OrderedDict()
+        self._heat_solvers: OrderedDict[tuple[str, float], Callable[[Any], Any]] = OrderedDict()
         self._potential: dict[str, PotentialSolver] = {}
 
     def heat(self, time_step_s: float) -> HeatStepper:
@@ -77,6 +79,9 @@ class LesionModel:
         with self._lock:
             if key not in self._heat:
                 self._heat[key] = _heat_stepper(self.protocol, self.geometry, time_step_s)
+                while len(self._heat) > HEAT_CACHE_SIZE:
+                    self._heat.popitem(last=False)
+            self._heat.move_to_end(key)
             return self._heat[key]
 
     def heat_solver(self, backend: Backend, time_step_s: float) -> Callable[[Any], Any]:
@@ -89,6 +94,9 @@ class LesionModel:
                     self._heat_solvers[key] = superlu_solver(stepper.factor)
                 else:
                     self._heat_solvers[key] = backend.factorise(stepper.free_matrix)
+                while len(self._heat_solvers) > HEAT_CACHE_SIZE:
+                    self._heat_solvers.popitem(last=False)
+            self._heat_solvers.move_to_end(key)
             return self._heat_solvers[key]
 
     def potential(self, backend: Backend) -> PotentialSolver:

@@ -26,7 +26,7 @@ from typing import Any
 from rhizo.physics.fv import Conductances, ElectricCoefficients, face_power
 
 #: Conjugate-gradient stopping rule for the potential: ||r|| <= CG_RTOL ||b|| per lesion.
-CG_RTOL = 1e-9
+CG_RTOL = 1e-7
 CG_MAX_ITERATIONS = 500
 #: Residuals are checked (a device-to-host sync on a GPU) every this many iterations.
 CG_CHECK_EVERY = 2
