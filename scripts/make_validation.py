@@ -166,9 +166,11 @@ def main() -> None:
     figure.savefig(DOCS / "img" / "lesion_18g_10mm_80c_90s.png", dpi=100)
     # Keep the tissue sections that scripts/make_validation_tissue.py writes.
     previous = (DOCS / "validation.md").read_text() if (DOCS / "validation.md").exists() else ""
-    start, end = "<!-- tissue:start -->", "<!-- tissue:end -->"
-    if start in previous and end in previous:
-        lines += ["", start + previous.split(start, 1)[1].split(end, 1)[0] + end, ""]
+    # ... and the test-honesty sections (mutation kills, gauge causes, impedance).
+    for section in ("tissue", "tests"):
+        start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
+        if start in previous and end in previous:
+            lines += ["", start + previous.split(start, 1)[1].split(end, 1)[0] + end, ""]
     (DOCS / "validation.md").write_text("\n".join(lines))
     print(f"wrote {DOCS / 'validation.md'}")
 

@@ -77,9 +77,9 @@ def _gauge_gains() -> tuple[float, float]:
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "model +39 % (sharp tips, 50 C isotherm; +44 % blunt) against Cosman's +58-65 %; "
-        "shared with an independent reference FEM (+43 %), so a model-class gap; "
-        "candidate causes measured in docs/validation.md 'Gauge trend causes'"
+        "measured 2026-12-01: model +37 % (sharp tips, 50 C isotherm; +47 % blunt) against "
+        "Cosman's +58-65 %; an independent reference FEM gets +43 % (physics audit), so a "
+        "model-class gap; causes measured one by one in docs/validation.md 'Gauge trend causes'"
     ),
 )
 def test_gauge_effect_22_to_16_gauge_relative() -> None:
@@ -89,7 +89,7 @@ def test_gauge_effect_22_to_16_gauge_relative() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="model +2.3 mm (sharp tips; +2.6 mm blunt) against Cosman's +3 to +4 mm",
+    reason="measured 2026-12-01: model +2.1 mm (sharp tips; +2.7 mm blunt) against +3 to +4 mm",
 )
 def test_gauge_effect_22_to_16_gauge_absolute() -> None:
     _, millimetres = _gauge_gains()
