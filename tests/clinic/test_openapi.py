@@ -13,9 +13,10 @@ import pytest
 from fastapi import APIRouter, Body, Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-from tests.clinic.conftest import TestClient
+from tests.clinic.conftest import TEST_SECRET, TestClient
 
 from rhizo.clinic import errors, openapi
+from rhizo.clinic.api import create_app
 from rhizo.clinic.audit.guard import AuditImmutableError
 from rhizo.clinic.auth.models import Actor
 from rhizo.clinic.auth.permissions import Permission
@@ -26,6 +27,7 @@ from rhizo.clinic.common import (
     NotFoundError,
     PermissionDeniedError,
 )
+from rhizo.clinic.config import Settings
 from rhizo.clinic.deps import SessionDep, public, require
 
 RAISED: dict[type[Exception], Exception] = {
@@ -164,3 +166,21 @@ def test_documented_bodies_and_headers_come_from_the_table() -> None:
     assert "HTTPValidationError" not in components  # FastAPI's 422 model, never sent
     for code, error in errors.ERROR_RESPONSES.items():
         assert error.status == code
+
+
+def test_the_real_app_documents_its_errors_from_the_table() -> None:
+    app = create_app(Settings(env="test", secret_key=TEST_SECRET, database_url="sqlite://"))
+    schema = app.openapi()
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for code, response in operation["responses"].items():
+                if int(code) < 400:
+                    continue
+                error = errors.ERROR_RESPONSES[int(code)]  # KeyError: a status outside the table
+                assert _ref(response) == f"#/components/schemas/{error.body.__name__}"
+            secured = bool(operation.get("security"))
+            assert secured == ("401" in operation["responses"]) or path.endswith("/auth/token"), (
+                method,
+                path,
+            )
