@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pytest
 
@@ -196,3 +198,43 @@ def test_muscle_model_peaks_at_the_chicken_myosin_dsc_peak() -> None:
     muscle = TISSUES["chicken-breast-ex-vivo"].damage
     assert muscle.dsc_peak_temperature_c(5.0) < 53.0 < muscle.dsc_peak_temperature_c(10.0)
     assert ALBUMEN_DAMAGE_MODEL.dsc_peak_temperature_c(5.0) > 63.0
+
+
+class _DeviceArray(np.lib.mixins.NDArrayOperatorsMixin):
+    """A stand-in for a CuPy array: refuses implicit conversion to NumPy, like CuPy."""
+
+    __cuda_array_interface__: ClassVar[dict[str, object]] = {}
+
+    def __init__(self, data: object) -> None:
+        self.data = np.asarray(data, dtype=np.float64)
+
+    def __array__(self, *args: object, **kwargs: object) -> np.ndarray:
+        raise TypeError("implicit conversion to a NumPy array is not allowed")
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        plain = [x.data if isinstance(x, _DeviceArray) else x for x in inputs]
+        return _DeviceArray(getattr(ufunc, method)(*plain, **kwargs))
+
+    @property
+    def dtype(self) -> np.dtype[np.float64]:
+        return self.data.dtype
+
+    def astype(self, dtype: object, copy: bool = True) -> _DeviceArray:
+        return _DeviceArray(self.data.astype(dtype))  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("model", ["vascular_stasis", "stop", "constant"])
+def test_tissue_and_damage_functions_keep_device_arrays_on_the_device(model: str) -> None:
+    """The engine calls these on CuPy arrays on a GPU: no host round trip, same numbers."""
+    tissue = _tissue(model)
+    host = np.array([[37.0, 60.0], [80.0, 95.0]])
+    omega_host = np.array([[0.0, 0.5], [1.0, 9.0]])
+    device, omega_device = _DeviceArray(host), _DeviceArray(omega_host)
+    pairs = [
+        (tissue.perfusion_fraction(omega_device), tissue.perfusion_fraction(omega_host)),
+        (tissue.electrical_conductivity(device), tissue.electrical_conductivity(host)),
+        (tissue.damage.rate_per_s(device), tissue.damage.rate_per_s(host)),
+    ]
+    for on_device, on_host in pairs:
+        assert isinstance(on_device, _DeviceArray)
+        np.testing.assert_allclose(on_device.data, on_host, rtol=1e-14)

@@ -13,8 +13,9 @@ t_1 = exp(E_a/(R T)) / A (benchmark B9).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,6 +23,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 GAS_CONSTANT_J_PER_MOL_K = 8.314462618  # CODATA 2018
 KELVIN_OFFSET = 273.15
+
+
+def float_array(values: Any) -> Any:
+    """``values`` as float64 in its own array library: CuPy arrays stay on the GPU.
+
+    The engine advances lesions on NumPy or CuPy arrays and calls the damage model and
+    the tissue's sigma(T) and perfusion fraction on them; ``np.asarray`` would force a
+    device array to the host (CuPy refuses), so device arrays (those exposing
+    ``__cuda_array_interface__``) are only cast. NumPy ufuncs such as ``np.exp``
+    dispatch to the array's library by themselves.
+    """
+    if hasattr(values, "__cuda_array_interface__"):
+        return values.astype("float64", copy=False)
+    return np.asarray(values, dtype=np.float64)
+
 
 Evidence = Literal["read in source", "derived from read data", "secondary", "recalled"]
 
@@ -48,16 +64,17 @@ class ArrheniusModel(BaseModel):
     )
 
     def log_rate(self, temperature_c: NDArray[np.float64]) -> NDArray[np.float64]:
-        """ln(dOmega/dt) in ln(1/s) at each temperature (C)."""
-        temperature_k = np.asarray(temperature_c, dtype=np.float64) + KELVIN_OFFSET
-        log_rate = np.log(self.frequency_factor_per_s) - self.activation_energy_j_per_mol / (
-            GAS_CONSTANT_J_PER_MOL_K * temperature_k
-        )
-        return np.asarray(log_rate, dtype=np.float64)
+        """ln(dOmega/dt) in ln(1/s) at each temperature (C), in the input's array library."""
+        temperature_k = float_array(temperature_c) + KELVIN_OFFSET
+        log_rate: NDArray[np.float64] = math.log(
+            self.frequency_factor_per_s
+        ) - self.activation_energy_j_per_mol / (GAS_CONSTANT_J_PER_MOL_K * temperature_k)
+        return log_rate
 
     def rate_per_s(self, temperature_c: NDArray[np.float64]) -> NDArray[np.float64]:
-        """dOmega/dt in 1/s."""
-        return np.asarray(np.exp(self.log_rate(temperature_c)), dtype=np.float64)
+        """dOmega/dt in 1/s, in the input's array library (NumPy or CuPy)."""
+        rate: NDArray[np.float64] = np.exp(self.log_rate(temperature_c))
+        return rate
 
     def time_to_omega_one_s(self, temperature_c: float) -> float:
         """Exact time to Omega = 1 at a constant temperature (benchmark B9)."""

@@ -29,6 +29,7 @@ from rhizo.physics.damage import (
     FAT_DAMAGE_MODEL,
     MUSCLE_DAMAGE_MODEL,
     ArrheniusModel,
+    float_array,
 )
 from rhizo.physics.tissues.sources import SOURCES
 
@@ -74,13 +75,15 @@ class Tissue(BaseModel):
     )
 
     def electrical_conductivity(self, temperature_c: FloatArray) -> FloatArray:
-        """sigma(T) in S/m for an array of temperatures (C), floored at 5 % of sigma_ref."""
+        """sigma(T) in S/m for an array of temperatures (C), floored at 5 % of sigma_ref.
+
+        Returns an array of the input's library (NumPy, or CuPy on a GPU).
+        """
         factor = 1.0 + self.conductivity_temperature_coefficient_per_k * (
-            np.asarray(temperature_c, dtype=np.float64) - self.conductivity_reference_temperature_c
+            float_array(temperature_c) - self.conductivity_reference_temperature_c
         )
-        return np.asarray(
-            self.electrical_conductivity_s_per_m * np.maximum(factor, 0.05), dtype=np.float64
-        )
+        sigma: FloatArray = self.electrical_conductivity_s_per_m * np.maximum(factor, 0.05)
+        return sigma
 
     def perfusion_fraction(self, omega: FloatArray) -> FloatArray:
         """Fraction of the baseline perfusion w_b left after damage Omega (dimensionless).
@@ -89,14 +92,18 @@ class Tissue(BaseModel):
         degree of vascular stasis (Chang & Nguyen 2004; Schutt & Haemmerich 2008).
         'stop': 1 where Omega < 1, 0 where Omega >= 1 (RFA-tutorial's 'stop' model).
         'constant': 1 everywhere (perfusion unaffected by coagulation).
-        The Pennes sink of a cell is then W * fraction * (T - T_a).
+        The Pennes sink of a cell is then W * fraction * (T - T_a). Arithmetic and
+        ufuncs only, so NumPy and CuPy arrays both stay in their own library.
         """
-        values = np.asarray(omega, dtype=np.float64)
+        values = float_array(omega)
+        fraction: FloatArray
         if self.perfusion_model == "constant":
-            return np.ones_like(values)
-        if self.perfusion_model == "stop":
-            return np.where(values >= 1.0, 0.0, 1.0)
-        return np.asarray(np.exp(-np.maximum(values, 0.0)), dtype=np.float64)
+            fraction = values * 0.0 + 1.0
+        elif self.perfusion_model == "stop":
+            fraction = (values < 1.0).astype(values.dtype)
+        else:
+            fraction = np.exp(-np.maximum(values, 0.0))
+        return fraction
 
     @property
     def perfusion_coefficient_w_per_m3_k(self) -> float:
