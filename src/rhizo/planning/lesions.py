@@ -4,7 +4,9 @@ Cannula frame (SI, metres): z along the cannula axis pointing distally, z = 0 at
 the metal's distal end, the active tip spanning ``-L <= z <= 0``; r the distance
 from the axis. The lesion (Arrhenius Omega >= 1 by default) is the solid of
 revolution ``r <= R(z)`` of the engine's per-row radius profile (homogeneous
-tissue, symmetric about the shaft; bone is not modelled). Between grid rows R is
+tissue, symmetric about the shaft; bone is not modelled), computed in the
+protocol's tissue with that tissue's damage model: the planner's protocols use
+:data:`rhizo.physics.CLINICAL_TISSUE` (perfused muscle at 37 C). Between grid rows R is
 linearly interpolated; outside the profile R = 0 (no lesion).
 
 One simulation per cannula setting: :func:`lesion_for` caches profiles by
