@@ -378,7 +378,11 @@ def section() -> str:
         "`src/rhizo/physics/tissues/published_lesions.csv`, copied from the research notes",
         "with their sources). 'Error' is against the nearer edge of the published range;",
         f"'inside' means within it. Inside: {inside_own} of {total} with each tissue's own",
-        f"model, {inside_liver} of {total} with the former single liver rule.",
+        f"model, {inside_liver} of {total} with the former single liver rule; median |error|",
+        f"{np.median([abs(own) for own, _ in errors.values()]):.0f} % against"
+        f" {np.median([abs(liver) for _, liver in errors.values()]):.0f} %, largest"
+        f" {max(abs(own) for own, _ in errors.values()):.0f} % against"
+        f" {max(abs(liver) for _, liver in errors.values()):.0f} %.",
         "",
         *comparison,
         "",
