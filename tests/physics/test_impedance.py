@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 
-from rhizo.physics import GAUGE_OUTER_DIAMETER_MM, LesionProtocol, get_tissue, simulate
+from rhizo.physics import GAUGE_OUTER_DIAMETER_MM, TISSUES, LesionProtocol, get_tissue, simulate
 from rhizo.physics.return_path import (
     CLINICAL_DISPLAYED_IMPEDANCE_OHM,
     RETURN_PATH_RESISTANCE_OHM,
@@ -73,3 +73,16 @@ def test_the_tissue_alone_reads_below_the_generator_range_for_a_large_cannula() 
         )
     )
     assert bare.traces.impedance_ohm[0] < LOW_OHM
+
+
+def test_catalogue_sigma_slopes_are_the_published_ones() -> None:
+    # sigma rises with temperature in every tissue (that is why the impedance falls);
+    # each slope names its source, and those citing Irastorza's RFA-tutorial carry
+    # its 1.5 %/C (example/RFA_script.py, read in source; docs/physics.md).
+    for name, tissue in TISSUES.items():
+        slope = tissue.conductivity_temperature_coefficient_per_k
+        source = tissue.sources.get("conductivity_temperature_coefficient_per_k", "")
+        assert slope > 0, name
+        assert source, f"{name}: the sigma(T) slope has no source"
+        if "RFA-tutorial" in source:
+            assert slope == pytest.approx(0.015), name
