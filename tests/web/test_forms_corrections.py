@@ -103,22 +103,22 @@ def test_a_complication_is_resolved_and_its_dates_are_checked(
     client = as_role("clinician")
     assert f'id="resolve-complications-{entry}"' in client.get(f"/patients/{pid}").text
     url = f"/patients/{pid}/complications/{entry}/resolve"
-    _, csrf = form_page(client, url)
+    html, csrf = form_page(client, url)
+    assert 'name="version" value="1"' in html  # the edit names the version it was opened at
+    form = {"csrf_token": csrf, "version": "1"}
     before_onset = (onset - timedelta(days=1)).isoformat()
-    refused = client.post(url, data={"csrf_token": csrf, "resolved_on": before_onset})
+    refused = client.post(url, data={**form, "resolved_on": before_onset})
     assert refused.status_code == 422
     assert 'id="resolved_on-error"' in refused.text
     assert "before the onset (2026-01-10)" in refused.text
     assert f'value="{before_onset}"' in refused.text  # what was typed is kept
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
-    future = client.post(url, data={"csrf_token": csrf, "resolved_on": tomorrow})
+    future = client.post(url, data={**form, "resolved_on": tomorrow})
     assert future.status_code == 422
     assert "is in the future" in future.text
-    empty = client.post(url, data={"csrf_token": csrf, "resolved_on": ""})
+    empty = client.post(url, data={**form, "resolved_on": ""})
     assert empty.status_code == 422
-    saved = client.post(
-        url, data={"csrf_token": csrf, "resolved_on": "2026-02-01"}, follow_redirects=False
-    )
+    saved = client.post(url, data={**form, "resolved_on": "2026-02-01"}, follow_redirects=False)
     assert saved.status_code == 303
     with db(web_app) as session:
         stored = session.scalars(sa.select(Complication).where(Complication.id == entry)).one()

@@ -218,8 +218,8 @@ async def resolve_submit(
         )
     except ValidationError as error:
         errors = validation_errors(error)
-        if "version" in errors:  # a page from before versions: it cannot say what it edited
-            errors = {"form": STALE_FORM}
+        if errors.pop("version", None) is not None:  # a page without its version
+            errors["form"] = STALE_FORM
             values["version"] = str(complication.version)
         return _resolve_page(request, user, patient, complication, values, errors, 422)
     except InvalidInputError as error:
