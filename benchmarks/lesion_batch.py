@@ -46,9 +46,16 @@ def _timed(run: Any) -> tuple[float, Any]:
     return time.perf_counter() - start, value
 
 
+def _cpu_timed(run: Any) -> tuple[float, float, Any]:
+    """(wall s, process CPU s, value): on a shared machine compare the CPU figures."""
+    start, cpu = time.perf_counter(), time.process_time()
+    value = run()
+    return time.perf_counter() - start, time.process_time() - cpu, value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1,8,32,128")
+    parser.add_argument("--sizes", default="1,8,64")
     parser.add_argument(
         "--gpu-only", default="", help="larger sizes timed on the GPU alone (comma-separated)"
     )
@@ -63,12 +70,19 @@ def main() -> None:
     rows = []
     for size in sizes:
         protocols = sweep(size)
-        single_s, singles = _timed(lambda p=protocols: [simulate(x) for x in p])
-        cpu_s, cpu = _timed(lambda p=protocols: simulate_batch(p, backend="numpy"))
+        single_s, single_process_s, singles = _cpu_timed(
+            lambda p=protocols: [simulate(x) for x in p]
+        )
+        cpu_s, batch_process_s, cpu = _cpu_timed(
+            lambda p=protocols: simulate_batch(p, backend="numpy")
+        )
         row: dict[str, Any] = {
             "lesions": size,
             "single_cpu_s": round(single_s, 3),
             "batch_cpu_s": round(cpu_s, 3),
+            "single_process_cpu_s": round(single_process_s, 3),
+            "batch_process_cpu_s": round(batch_process_s, 3),
+            "cpu_speedup_per_lesion": round(single_process_s / batch_process_s, 2),
             "cpu_max_rel_width_diff": max(
                 abs(b.lesion.width_mm / s.lesion.width_mm - 1)
                 for b, s in zip(cpu, singles, strict=True)
@@ -98,13 +112,16 @@ def main() -> None:
         rows.append(row)
         print(json.dumps(row), flush=True)
     print(
-        f"\n{'lesions':>7} {'single CPU s':>12} {'batch CPU s':>11} {'batch GPU s':>11} "
-        f"{'GPU ms/lesion':>13} {'max width diff':>14}"
+        f"\n{'lesions':>7} {'loop wall s':>11} {'batch wall s':>12} {'loop CPU s':>10} "
+        f"{'batch CPU s':>11} {'CPU gain':>8} {'batch GPU s':>11} {'GPU ms/lesion':>13} "
+        f"{'max width diff':>14}"
     )
     for row in rows:
         diff = max(row["cpu_max_rel_width_diff"], row.get("gpu_max_rel_width_diff", 0.0))
         print(
-            f"{row['lesions']:>7} {row['single_cpu_s']:>12} {row['batch_cpu_s']:>11} "
+            f"{row['lesions']:>7} {row['single_cpu_s']:>11} {row['batch_cpu_s']:>12} "
+            f"{row.get('single_process_cpu_s', '-'):>10} {row.get('batch_process_cpu_s', '-'):>11} "
+            f"{row.get('cpu_speedup_per_lesion', '-'):>8} "
             f"{row.get('batch_gpu_s', '-'):>11} {row.get('gpu_ms_per_lesion', '-'):>13} "
             f"{diff:>14.1e}"
         )

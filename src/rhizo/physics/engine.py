@@ -162,6 +162,8 @@ class _Run:
         self.sensor_index, self.sensor_weights = a(index), a(weights)
         self.capacity_j_per_k = a(heat.heat_capacity_j_per_k.ravel()[self.free])
         self.far_w_per_k = a(heat.far_conductance_w_per_k.ravel()[self.free])
+        self.far_total_w_per_k = float(heat.far_conductance_w_per_k.ravel()[self.free].sum())
+        self.perfusion_total_w_per_k = float(heat.perfusion_w_per_k.ravel()[self.free].sum())
         self.perfusion_w_per_k = a(heat.perfusion_w_per_k.ravel()[self.free])
         self.fixed_w = a(
             (
@@ -183,6 +185,7 @@ class _Run:
         self.potential = xp.zeros(shape)
         self.heat_per_v2 = xp.zeros(shape)
         self.conductance = xp.ones(self.count)
+        self.joule_per_v2 = xp.zeros(self.count)  # total Joule heat in the grid per V^2
         self.sigma_used = xp.ones(shape)
         self.solved = np.zeros(self.count, dtype=bool)
         self.response = xp.zeros((self.free.size, self.count))
@@ -217,7 +220,10 @@ class _Run:
     def advance(self, step: int, members: NDArray[np.intp], dt: float) -> None:
         """Step ``step`` (1-based) of length ``dt`` for the lesions ``members``."""
         xp, a = self.xp, self.a
-        sel: Any = slice(None) if members.size == self.count else a(members)
+        contiguous = int(members[-1]) - int(members[0]) + 1 == members.size
+        # A contiguous range of lesions is a view (run_lesions orders them so that the
+        # running ones stay a prefix); other subsets are gathered.
+        sel: Any = slice(int(members[0]), int(members[-1]) + 1) if contiguous else a(members)
         temperature = self.temperature[sel]
         sigma = self.tissue.electrical_conductivity(temperature)
         drift = xp.abs(sigma / self.sigma_used[sel] - 1.0)
@@ -233,6 +239,7 @@ class _Run:
             self.potential[pick] = solution.potential
             self.heat_per_v2[pick] = solution.heat_per_v2
             self.conductance[pick] = solution.conductance_s
+            self.joule_per_v2[pick] = solution.heat_per_v2.sum(axis=(1, 2))
             self.sigma_used[pick] = sigma if need.all() else sigma[a(np.flatnonzero(need))]
             self.solved[chosen] = True
             self.solves[chosen] += 1
@@ -306,18 +313,24 @@ class _Run:
             ("impedance_ohm", total_ohm),
         ):
             self.trace[name][row, sel] = value
-        perfusion = (self.perfusion_w_per_k[:, None] * (new_free - self.t_arterial)).sum(axis=0)
-        if explicit is not None:
-            perfusion = perfusion - explicit.sum(axis=0)
+        # Sums over cells as products with the cell vectors (one pass, BLAS).
+        if self.perfused:
+            perfusion = self.perfusion_w_per_k @ new_free - self.perfusion_total_w_per_k * (
+                self.t_arterial
+            )
+            if explicit is not None:
+                perfusion = perfusion - explicit.sum(axis=0)
+            self.energy["perfusion"][sel] += perfusion * dt
         self.energy["electrical"][sel] += current**2 * tissue_ohm * dt
-        self.energy["joule"][sel] += squared_voltage * self.heat_per_v2[sel].sum(axis=(1, 2)) * dt
-        self.energy["boundary"][sel] += (self.far_w_per_k[:, None] * (new_free - self.t_far)).sum(
-            axis=0
+        self.energy["joule"][sel] += squared_voltage * self.joule_per_v2[sel] * dt
+        self.energy["boundary"][sel] += (
+            self.far_w_per_k @ new_free - self.far_total_w_per_k * self.t_far
         ) * dt
-        self.energy["perfusion"][sel] += perfusion * dt
-        hottest = self.backend.to_numpy(
-            xp.max(xp.where(self.tissue_mask, new, -np.inf), axis=(1, 2))
-        )
+        hottest = self.backend.to_numpy(new.max(axis=(1, 2)))
+        if np.any(hottest >= BOILING_TEMPERATURE_C):  # metal is cooler than the tissue by it
+            hottest = self.backend.to_numpy(
+                xp.max(xp.where(self.tissue_mask, new, -np.inf), axis=(1, 2))
+            )
         for member, value, now in zip(members, np.asarray(hottest), times, strict=True):
             if value >= BOILING_TEMPERATURE_C and np.isnan(self.boiling_s[member]):
                 self.boiling_s[member] = now
@@ -413,7 +426,10 @@ def run_lesions(
     ``stop_at_boiling``: see :func:`simulate`.
     """
     started = time.perf_counter()
-    run = _Run(protocols, backend, stop_at_boiling=stop_at_boiling)
+    # Longest programs first: the lesions still running are then a leading range.
+    lengths_s = [p.generator.total_time_s for p in protocols]
+    order = sorted(range(len(protocols)), key=lambda i: (-lengths_s[i], i))
+    run = _Run([protocols[i] for i in order], backend, stop_at_boiling=stop_at_boiling)
     step = 1
     while True:
         active = np.flatnonzero(step <= run.steps)
@@ -433,4 +449,8 @@ def run_lesions(
             step_callback(np.asarray([run.schedules[i][step - 1] for i in active]))
         step += 1
     run.backend.synchronize()
-    return run.results(time.perf_counter() - started)
+    ordered = run.results(time.perf_counter() - started)
+    results: list[LesionResult] = [ordered[0]] * len(protocols)
+    for position, index in enumerate(order):
+        results[index] = ordered[position]
+    return results

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from rhizo.physics.backend import Backend, superlu_solver
+from rhizo.physics.backend import Backend
+from rhizo.physics.blocksolve import solver
 from rhizo.physics.fv import CannulaGeometry, ElectricCoefficients, assemble
 from rhizo.physics.grid import AxisymmetricGrid
 from rhizo.physics.potential import PotentialSolver
@@ -91,7 +92,12 @@ class LesionModel:
         with self._lock:
             if key not in self._heat_solvers:
                 if backend.name == "numpy":
-                    self._heat_solvers[key] = superlu_solver(stepper.factor)
+                    all_free = stepper.free_index.size == self.grid.size
+                    self._heat_solvers[key] = solver(
+                        stepper.free_matrix,
+                        self.grid.shape if all_free else None,
+                        factor=stepper.factor,
+                    )
                 else:
                     self._heat_solvers[key] = backend.factorise(stepper.free_matrix)
                 while len(self._heat_solvers) > HEAT_CACHE_SIZE:
@@ -111,7 +117,11 @@ class LesionModel:
                     coefficients=self.coefficients.converted(a),
                     metal=a(self.metal_fraction),
                     sigma_start=a(self.sigma_start),
-                    start_solve=backend.factorise(start),
+                    start_solve=(
+                        solver(start, self.grid.shape)
+                        if backend.name == "numpy"
+                        else backend.factorise(start)
+                    ),
                     check_every=1 if backend.name == "numpy" else 2,
                 )
             return self._potential[backend.name]

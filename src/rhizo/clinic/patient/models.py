@@ -77,7 +77,7 @@ def _not_future(value: date) -> date:
 
 
 class PatientCreate(Schema):
-    """A new patient (never carries an id or audit fields)."""
+    """A new patient (never carries an id, audit fields or a login: see PatientLoginLink)."""
 
     mrn: str = Field(pattern=MRN_PATTERN)
     given_name: str = Field(min_length=1, max_length=100)
@@ -87,14 +87,14 @@ class PatientCreate(Schema):
     email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,31}$")
     postcode: str | None = Field(default=None, max_length=16)
-    user_id: int | None = None
     synthetic: bool = False
 
     _birth = field_validator("birth_date")(_not_future)
 
 
 class PatientUpdate(Schema):
-    """Changes to a patient; omitted fields stay as they are."""
+    """Changes to a patient; omitted fields stay as they are (``user_id`` is refused with 422:
+    linking a login is PUT /patients/{id}/login, admin only)."""
 
     version: EditVersion
 
@@ -105,12 +105,22 @@ class PatientUpdate(Schema):
     email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,31}$")
     postcode: str | None = Field(default=None, max_length=16)
-    user_id: int | None = None
 
     @field_validator("birth_date")
     @classmethod
     def _birth(cls, value: date | None) -> date | None:
         return None if value is None else _not_future(value)
+
+
+class PatientLoginLink(Schema):
+    """Which patient-role login reads this record (admin only, audited; null unlinks).
+
+    Never part of a clinical create or PATCH: a login moved from one record to
+    another would read the other patient's name and birth date with its old token
+    (so linking also ends the sessions of the logins it touches).
+    """
+
+    user_id: int | None = Field(ge=1, le=2**31 - 1)
 
 
 class PatientSummary(ReadSchema):
