@@ -363,7 +363,8 @@ SERVER = """
 import sys, uvicorn
 from rhizo.clinic.config import Settings
 from rhizo.clinic.web.app import create_web_app
-settings = Settings(env="production", secret_key=sys.argv[2], database_url=sys.argv[1])
+settings = Settings(env="production", secret_key=sys.argv[2],
+                    pseudonym_key="pseudonym-" + sys.argv[2], database_url=sys.argv[1])
 uvicorn.run(create_web_app(settings, synthetic=True), host="127.0.0.1", port=int(sys.argv[3]),
             log_level="warning", access_log=False)
 """

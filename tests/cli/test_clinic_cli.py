@@ -113,7 +113,12 @@ def test_upgrade_add_serve_answers_on_loopback(db: str, monkeypatch: pytest.Monk
     assert main(["db", "upgrade", "--db", db]) == 0
     assert _add_user(db, monkeypatch, "admin", "--role", "admin") == 0
     port = _free_port()
-    env = {**os.environ, "RHIZO_SECRET_KEY": "s" * 48, "RHIZO_ENV": "production"}
+    env = {
+        **os.environ,
+        "RHIZO_SECRET_KEY": "serve-test-signing-key-0123456789abcdef",
+        "RHIZO_PSEUDONYM_KEY": "serve-test-pseudonym-key-0123456789abcdef",
+        "RHIZO_ENV": "production",
+    }
     command = [
         sys.executable,
         "-c",

@@ -106,6 +106,16 @@ def test_episode_of_care_is_audited_route_by_route(
         )["phone"]
         == "+44 20 7946 0000"
     )
+    login = make_user(session, Role.PATIENT)
+    linked = call(
+        "PUT",
+        "/patients/{patient_id}/login",
+        200,
+        UPDATE,
+        json={"user_id": login.id},
+        patient_id=pid,
+    )
+    assert linked["user_id"] == login.id
 
     simple: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         "conditions": (

@@ -52,8 +52,10 @@ def expected_roles(method: str, path: str) -> set[Role] | None:
     path = path.removeprefix("/api/v1")
     if path == "/auth/token":
         return None
-    if path == "/auth/me":
-        return EVERYONE
+    if path == "/auth/me" or path in {"/auth/password", "/auth/logout"}:
+        return EVERYONE  # one's own account
+    if path.startswith("/auth/totp/"):
+        return EVERYONE  # enrolling one's own second factor
     if path.startswith("/users"):
         return {A}
     if path.startswith("/audit"):
@@ -70,6 +72,8 @@ def expected_roles(method: str, path: str) -> set[Role] | None:
         return STAFF
     if path == "/patients/{patient_id}":
         return {"GET": STAFF_OR_OWN, "PATCH": STAFF, "DELETE": {A}}[method]
+    if path == "/patients/{patient_id}/login":
+        return {A}  # linking a patient login to a record: admin only
     match = re.fullmatch(r"/patients/\{patient_id\}/([a-z-]+)(/.*)?", path)
     assert match is not None, path
     kind, rest = match[1], match[2] or ""

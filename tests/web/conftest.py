@@ -42,7 +42,14 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, See
 @pytest.fixture(scope="session")
 def web_app(demo_db: tuple[str, SeedReport]) -> FastAPI:
     url, _ = demo_db
-    settings = Settings(database_url=url, env="test", secret_key=SecretStr("w" * 48))
+    # The page tests log in as every demo role, the admin too: the admin's forced TOTP
+    # enrolment is tested in tests/clinic/test_login_defence.py.
+    settings = Settings(
+        database_url=url,
+        env="test",
+        secret_key=SecretStr("w" * 48),
+        admin_totp_required=False,
+    )
     return create_web_app(settings, synthetic=True)
 
 

@@ -29,13 +29,20 @@ AsRole = Callable[[str], TestClient]
 ROLES = ("admin", "clinician", "nurse", "researcher", "auditor", "patient")
 STAFF = {"admin", "clinician", "nurse"}
 EVERY_STAFF_ROLE = STAFF | {"researcher", "auditor"}
-PUBLIC = {("GET", "/login"), ("POST", "/login")}
+#: The login form and its one-time-code step (a signed 5-minute cookie, not a session).
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/login/totp")}
 
 #: (method, path) -> roles that may use it. ``{own}`` / ``{other}`` are filled
 #: with the demo patient's own record and another patient's.
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/"): set(ROLES),
     ("POST", "/logout"): set(ROLES),
+    # One's own account: password change and TOTP enrolment (empty forms: 422).
+    ("GET", "/account"): set(ROLES),
+    ("POST", "/account/password"): set(ROLES),
+    ("GET", "/account/totp"): set(ROLES),
+    ("POST", "/account/totp/start"): set(ROLES),
+    ("POST", "/account/totp/confirm"): set(ROLES),
     ("GET", "/patients"): STAFF,
     ("GET", "/patients/{other}"): STAFF,
     ("GET", "/patients/{own}"): STAFF | {"patient"},

@@ -2,14 +2,25 @@
 
 ``RHIZO_DATABASE_URL`` picks the database (a SQLite file in the user's data
 directory by default; ``postgres://`` URLs are rewritten to psycopg 3).
-``RHIZO_SECRET_KEY`` signs tokens: outside ``RHIZO_ENV=development`` a missing,
-short or well-known secret is refused. ``RHIZO_CLINIC_TIMEZONE`` (an IANA
+Two keys, never one for both jobs: ``RHIZO_SECRET_KEY`` signs API tokens and web
+session cookies; ``RHIZO_PSEUDONYM_KEY`` keys the research pseudonyms (an HMAC of
+the patient id), so rotating the signing key (which logs everyone out) does not
+change every pseudonym, and a leaked signing key does not re-identify a research
+export. In production a missing, weak (shorter than 32 characters, a
+well-known default, or fewer than 8 distinct characters) or shared key is
+refused; in development and test a weak key is accepted with a loud warning
+(logged on ``rhizo.config``, which reaches stderr), and a missing one is made
+up at random for the process. ``RHIZO_ADMIN_TOTP_REQUIRED`` (default true;
+production refuses false) forces admins to enrol a TOTP second factor before
+anything else. ``RHIZO_LOGIN_CONCURRENCY`` (default 2) bounds the password
+verifications one process runs at once. ``RHIZO_CLINIC_TIMEZONE`` (an IANA
 name such as ``Europe/Berlin``, default ``UTC``) is the zone the web pages
 take and show times in; the database stores UTC either way.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import sys
@@ -20,8 +31,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-KNOWN_BAD_SECRETS = frozenset({"changethis", "secret", "changeme", "development", "rhizo"})
+KNOWN_BAD_SECRETS = frozenset(
+    {"changethis", "secret", "changeme", "development", "rhizo", "password", "x", "test"}
+)
 MIN_SECRET_LENGTH = 32
+#: ``"x" * 48`` is long but guessable: a key needs this many different characters.
+MIN_SECRET_DISTINCT = 8
+_log = logging.getLogger("rhizo.config")
+
+
+def secret_weakness(value: str) -> str | None:
+    """Why ``value`` is too weak for a key (short, well known or repetitive), or None."""
+    if value.strip().lower() in KNOWN_BAD_SECRETS:
+        return "is a well-known default"
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"is shorter than {MIN_SECRET_LENGTH} characters"
+    if len(set(value)) < MIN_SECRET_DISTINCT:
+        return f"has fewer than {MIN_SECRET_DISTINCT} different characters"
+    return None
 
 
 def user_data_dir() -> Path:
@@ -74,6 +101,11 @@ class Settings(DatabaseSettings):
 
     env: Literal["development", "test", "production"] = "production"
     secret_key: SecretStr | None = None
+    pseudonym_key: SecretStr | None = None
+    #: Admins must enrol TOTP before anything else (false: development and test only).
+    admin_totp_required: bool = True
+    #: Password verifications (argon2) one process runs at once; the excess gets 503.
+    login_concurrency: int = Field(default=2, ge=1, le=64)
     access_token_expire_minutes: int = Field(default=60, ge=1, le=24 * 60)
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     max_page_size: int = Field(default=200, ge=1, le=10_000)
@@ -99,27 +131,57 @@ class Settings(DatabaseSettings):
         """The clinic's time zone (validated)."""
         return ZoneInfo(self.clinic_timezone)
 
-    @model_validator(mode="after")
-    def _refuse_unsafe_secret(self) -> Self:
-        value = self.secret_key.get_secret_value() if self.secret_key is not None else None
-        if self.env == "development":
-            if value is None:
-                self.secret_key = SecretStr(secrets.token_urlsafe(48))
-            return self
+    def _key(self, name: str, variable: str) -> SecretStr:
+        """One key, checked: production refuses a missing or weak one; development and
+        test warn about a weak one and make up a missing one."""
+        field: SecretStr | None = getattr(self, name)
+        value = field.get_secret_value() if field is not None else None
+        hint = "a random string: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
         if value is None:
-            raise ValueError(
-                "RHIZO_SECRET_KEY is not set; set it to a random string of at least "
-                f"{MIN_SECRET_LENGTH} characters (or RHIZO_ENV=development for a throw-away one)"
+            if self.env == "production":
+                raise ValueError(
+                    f"{variable} is not set; set it to {hint} "
+                    "(or RHIZO_ENV=development for a throw-away one)"
+                )
+            return SecretStr(secrets.token_urlsafe(48))
+        weakness = secret_weakness(value)
+        if weakness is not None:
+            if self.env == "production":
+                raise ValueError(
+                    f"{variable} {weakness}; refused outside RHIZO_ENV=development "
+                    f"and test; use {hint}"
+                )
+            _log.warning(
+                "WEAK KEY: %s %s; accepted only because RHIZO_ENV=%s. Never use it in production.",
+                variable,
+                weakness,
+                self.env,
             )
-        if value.lower() in KNOWN_BAD_SECRETS or len(value) < MIN_SECRET_LENGTH:
+        return field if field is not None else SecretStr(value)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_keys(self) -> Self:
+        self.secret_key = self._key("secret_key", "RHIZO_SECRET_KEY")
+        self.pseudonym_key = self._key("pseudonym_key", "RHIZO_PSEUDONYM_KEY")
+        if self.secret_key.get_secret_value() == self.pseudonym_key.get_secret_value():
             raise ValueError(
-                f"RHIZO_SECRET_KEY is a default or shorter than {MIN_SECRET_LENGTH} characters; "
-                "refused outside RHIZO_ENV=development"
+                "RHIZO_PSEUDONYM_KEY equals RHIZO_SECRET_KEY; give each its own random value"
+            )
+        if self.env == "production" and not self.admin_totp_required:
+            raise ValueError(
+                "RHIZO_ADMIN_TOTP_REQUIRED=false is refused in production: admins must "
+                "enrol a second factor"
             )
         return self
 
     @property
     def secret(self) -> str:
-        """The signing secret (always set after validation)."""
+        """The signing key of tokens and session cookies (always set after validation)."""
         assert self.secret_key is not None  # noqa: S101 - guaranteed by the validator
         return self.secret_key.get_secret_value()
+
+    @property
+    def pseudonym_secret(self) -> str:
+        """The key of the research pseudonyms (always set after validation)."""
+        assert self.pseudonym_key is not None  # noqa: S101 - guaranteed by the validator
+        return self.pseudonym_key.get_secret_value()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from rhizo.clinic.auth.models import Actor, Role, User
 from rhizo.clinic.auth.permissions import Permission, allows
-from rhizo.clinic.auth.security import InvalidTokenError, decode_access_token
+from rhizo.clinic.auth.security import InvalidTokenError, Stage, decode_access_token
 from rhizo.clinic.config import Settings
 from rhizo.clinic.patient import service as patient_service
 
@@ -54,14 +54,12 @@ def _unauthorized(detail: str) -> HTTPException:
     )
 
 
-def get_current_user(
-    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_oauth2)]
-) -> User:
-    """The active user the bearer token names (401 otherwise)."""
+def _token_user(session: Session, settings: Settings, token: str | None) -> tuple[User, Stage]:
+    """The active user the bearer token names and the token's stage (401 otherwise)."""
     if token is None:
         raise _unauthorized("not authenticated: send 'Authorization: Bearer <token>'")
     try:
-        user_id, role, epoch = decode_access_token(
+        user_id, role, epoch, stage = decode_access_token(
             token, secret=settings.secret, algorithm=settings.jwt_algorithm
         )
     except InvalidTokenError:
@@ -69,7 +67,30 @@ def get_current_user(
     user = session.get(User, user_id)
     if user is None or not user.holds_session(role=role, epoch=epoch):
         raise _unauthorized("invalid or expired token")
+    return user, stage
+
+
+def get_current_user(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_oauth2)]
+) -> User:
+    """The active user the bearer token names (401 otherwise). A token good only for
+    enrolling a second factor (an admin without TOTP) gets 403 saying what to do."""
+    user, stage = _token_user(session, settings, token)
+    if stage is not Stage.FULL:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"enrol a second factor first: POST {API_PREFIX}/auth/totp/enrol, then "
+            f"POST {API_PREFIX}/auth/totp/confirm with a code",
+        )
     return user
+
+
+def get_enrolling_user(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_oauth2)]
+) -> User:
+    """Like :func:`get_current_user`, but a token of stage ``enrol`` passes too (only for
+    the routes of one's own account: :class:`require_self`)."""
+    return _token_user(session, settings, token)[0]
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -105,6 +126,20 @@ class require(PermissionDependency):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, f"role {user.role.value} may not {self.permission.value}"
             )
+        return _actor(request, user)
+
+
+class require_self(PermissionDependency):
+    """Any logged-in user acting on their own account, a second factor enrolled or not
+    (who am I, change my password, enrol TOTP, log out); yields the :class:`Actor`."""
+
+    def __call__(
+        self,
+        request: Request,
+        user: Annotated[User, Depends(get_enrolling_user)],
+    ) -> Actor:
+        if not allows(user.role, Permission.SELF_READ):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {user.role.value} may not log in")
         return _actor(request, user)
 
 

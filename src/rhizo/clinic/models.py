@@ -6,7 +6,7 @@ Alembic's ``env.py`` and the tests import this module.
 from __future__ import annotations
 
 from rhizo.clinic.audit.models import AuditEvent
-from rhizo.clinic.auth.models import User
+from rhizo.clinic.auth.models import LoginThrottle, User
 from rhizo.clinic.block.models import DiagnosticBlock
 from rhizo.clinic.complication.models import Complication
 from rhizo.clinic.condition.models import CareTrial, Condition
@@ -33,6 +33,7 @@ __all__ = [
     "FollowUp",
     "IdempotencyKey",
     "Lesion",
+    "LoginThrottle",
     "Medication",
     "Patient",
     "Plan",

@@ -1,9 +1,21 @@
-"""Password hashing (argon2 via pwdlib) and signed bearer tokens (PyJWT)."""
+"""Password hashing (argon2 via pwdlib), a bound on concurrent verifications, signed
+bearer tokens (PyJWT).
+
+An argon2 verification costs tens of milliseconds of a CPU core and holds a
+worker thread; :class:`VerificationSlots` lets at most ``size`` run at once in a
+process, and an attempt that finds every slot taken is refused at once
+(:class:`LoginBusy`, HTTP 503 with ``Retry-After``) instead of queueing, so a
+login flood cannot take the CPU and the thread pool from authenticated requests.
+"""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 import jwt
@@ -30,6 +42,40 @@ def verify_password(password: str, password_hash: str | None) -> bool:
     return _HASHER.verify(password, password_hash)
 
 
+class LoginBusy(Exception):
+    """Every password-verification slot is taken: the attempt is refused unchecked."""
+
+    retry_after_s = 1
+
+
+class VerificationSlots:
+    """At most ``size`` password verifications at once in this process; no queue."""
+
+    def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError(f"verification slots: size {size} must be at least 1")
+        self.size = size
+        self._slots = threading.BoundedSemaphore(size)
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Take a slot for the block, or raise :class:`LoginBusy` without waiting."""
+        if not self._slots.acquire(blocking=False):
+            raise LoginBusy
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
+class Stage(StrEnum):
+    """What a token or session may do: everything its role allows, or only enrol a second
+    factor (an admin who logged in with a password and has no TOTP yet)."""
+
+    FULL = "full"
+    ENROL = "enrol"
+
+
 class InvalidTokenError(Exception):
     """A bearer token that is missing, expired, forged or malformed."""
 
@@ -42,13 +88,16 @@ def create_access_token(
     secret: str,
     algorithm: str,
     expires_minutes: int,
+    stage: Stage = Stage.FULL,
 ) -> str:
-    """A signed JWT naming the user, role and session epoch, valid for ``expires_minutes``."""
+    """A signed JWT naming the user, role, session epoch and stage, valid for
+    ``expires_minutes`` (the login endpoint decides the stage)."""
     now = utcnow()
     claims: dict[str, Any] = {
         "sub": str(user_id),
         "role": role,
         "sev": session_epoch,
+        "stg": stage.value,
         "iat": now,
         "exp": now + timedelta(minutes=expires_minutes),
         "jti": uuid.uuid4().hex,
@@ -56,16 +105,17 @@ def create_access_token(
     return jwt.encode(claims, secret, algorithm=algorithm)
 
 
-def decode_access_token(token: str, *, secret: str, algorithm: str) -> tuple[int, str, int]:
-    """The (user id, role, session epoch) a valid token names; :class:`InvalidTokenError`
-    otherwise."""
+def decode_access_token(token: str, *, secret: str, algorithm: str) -> tuple[int, str, int, Stage]:
+    """The (user id, role, session epoch, stage) a valid token names;
+    :class:`InvalidTokenError` otherwise."""
     try:
         claims = jwt.decode(
             token,
             secret,
             algorithms=[algorithm],
-            options={"require": ["sub", "exp", "iat", "sev"]},
+            options={"require": ["sub", "exp", "iat", "sev", "stg"]},
         )
-        return int(claims["sub"]), str(claims["role"]), int(claims["sev"])
+        stage = Stage(claims["stg"])
+        return int(claims["sub"]), str(claims["role"]), int(claims["sev"]), stage
     except (jwt.PyJWTError, KeyError, ValueError) as error:
         raise InvalidTokenError(str(error)) from error

@@ -1,4 +1,8 @@
-"""Users and logins (every login attempt, failed ones included, is audited)."""
+"""Users: create, change, change one's own password, unlock, end sessions (all audited).
+
+Logging in is :mod:`rhizo.clinic.auth.login`; the second factor's enrolment is
+:mod:`rhizo.clinic.auth.enrolment`.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,11 @@ from sqlalchemy.orm import Session
 from rhizo.clinic import records
 from rhizo.clinic.audit import service as audit
 from rhizo.clinic.audit.models import AuditAction
-from rhizo.clinic.auth.models import Actor, User, UserCreate, UserUpdate
+from rhizo.clinic.auth import throttle
+from rhizo.clinic.auth.models import Actor, PasswordChange, User, UserCreate, UserUpdate
+from rhizo.clinic.auth.passwords import strong_password
 from rhizo.clinic.auth.security import hash_password, verify_password
-from rhizo.clinic.common import ConflictError, NotFoundError
+from rhizo.clinic.common import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 
 ENTITY = "user"
 
@@ -69,6 +75,12 @@ def update(*, session: Session, actor: Actor, user_id: int, data: UserUpdate) ->
         password = changes.pop("password", None)
         changed = records.apply_changes(user, changes)
         if password is not None:
+            try:
+                strong_password(password, user.username, user.full_name)
+            except ValueError as error:
+                raise InvalidInputError(
+                    [FieldProblem("password", "***", "strength", str(error))]
+                ) from None
             user.password_hash = hash_password(password)
             # A new password ends every session and token issued under the old one.
             user.session_epoch += 1
@@ -85,37 +97,67 @@ def update(*, session: Session, actor: Actor, user_id: int, data: UserUpdate) ->
     return user
 
 
-def end_sessions(*, session: Session, user_id: int) -> None:
-    """Revoke every web session and API token the user holds (logout everywhere).
-
-    Not audited: it changes no patient data and no permission; logins are.
-    """
+def change_own_password(*, session: Session, actor: Actor, data: PasswordChange) -> User:
+    """The acting user's new password, given the current one; every other session and
+    token of the user ends (the caller issues a new one for this session)."""
+    if actor.user_id is None:
+        raise InvalidInputError([FieldProblem("user", None, "login", "only a logged-in user")])
     with records.transaction(session):
-        user = get(session=session, user_id=user_id)
+        user = get(session=session, user_id=actor.user_id)
+        if not verify_password(data.current_password, user.password_hash):
+            raise InvalidInputError(
+                [FieldProblem("current_password", "***", "match", "is not your current password")]
+            )
+        if data.new_password == data.current_password:
+            raise InvalidInputError(
+                [FieldProblem("new_password", "***", "differ", "must differ from the current one")]
+            )
+        try:
+            strong_password(data.new_password, user.username, user.full_name)
+        except ValueError as error:
+            raise InvalidInputError(
+                [FieldProblem("new_password", "***", "strength", str(error))]
+            ) from None
+        user.password_hash = hash_password(data.new_password)
         user.session_epoch += 1
-
-
-def authenticate(
-    *, session: Session, username: str, password: str, request_id: str | None, ip: str | None
-) -> User | None:
-    """The active user these credentials name, or None; the attempt is audited either way."""
-    with records.transaction(session):
-        user = get_by_username(session=session, username=username)
-        ok = verify_password(password, user.password_hash if user is not None else None)
-        ok = ok and user is not None and user.is_active
-        actor = Actor(
-            user_id=user.id if user is not None else None,
-            username=username[:64],
-            role=user.role if user is not None else None,
-            request_id=request_id,
-            ip=ip,
-        )
         audit.record(
             session=session,
             actor=actor,
-            action=AuditAction.LOGIN if ok else AuditAction.FAILED_LOGIN,
+            action=AuditAction.UPDATE,
             entity_type=ENTITY,
-            entity_id=user.id if user is not None else None,
-            details={} if ok else {"reason": "bad credentials or inactive user"},
+            entity_id=user.id,
+            details={"fields": ["password"], "self_service": True},
         )
-    return user if ok else None
+    return user
+
+
+def unlock(*, session: Session, actor: Actor, user_id: int) -> bool:
+    """Clear a user's failed-login count and lockout (admin); whether one was set."""
+    with records.transaction(session):
+        user = get(session=session, user_id=user_id)
+        cleared = throttle.clear(session=session, key=throttle.account_key(user.username))
+        audit.record(
+            session=session,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            entity_type=ENTITY,
+            entity_id=user_id,
+            details={"fields": ["lockout"], "had_failures": cleared},
+        )
+    return cleared
+
+
+def end_sessions(*, session: Session, actor: Actor, user_id: int) -> None:
+    """Revoke every web session and API token the user holds (logout everywhere); audited
+    as an ``update`` of the user's ``sessions``."""
+    with records.transaction(session):
+        user = get(session=session, user_id=user_id)
+        user.session_epoch += 1
+        audit.record(
+            session=session,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            entity_type=ENTITY,
+            entity_id=user_id,
+            details={"fields": ["sessions"], "event": "logout"},
+        )

@@ -1,19 +1,36 @@
-"""Login (OAuth2 password form -> bearer token), the current user, user management."""
+"""Login (OAuth2 password form -> bearer token), one's own account (password, TOTP,
+logout), user management (unlock, second-factor reset)."""
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy.orm import Session
 
-from rhizo.clinic.auth import service
-from rhizo.clinic.auth.models import Actor, Token, UserCreate, UserRead, UserUpdate
+from rhizo.clinic.auth import enrolment, service
+from rhizo.clinic.auth import login as login_service
+from rhizo.clinic.auth.login import LoginBusy, LoginThrottled, SecondFactorRequired
+from rhizo.clinic.auth.models import (
+    Actor,
+    PasswordChange,
+    Role,
+    Token,
+    TotpCode,
+    TotpEnrolment,
+    User,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+from rhizo.clinic.auth.passwords import MAX_PASSWORD_LENGTH
 from rhizo.clinic.auth.permissions import Permission
-from rhizo.clinic.auth.security import create_access_token
+from rhizo.clinic.auth.security import Stage, VerificationSlots, create_access_token
 from rhizo.clinic.common import Page
+from rhizo.clinic.config import Settings
 from rhizo.clinic.deps import (
-    CurrentUser,
     Limit,
     Offset,
     SessionDep,
@@ -21,12 +38,14 @@ from rhizo.clinic.deps import (
     public,
     request_id,
     require,
+    require_self,
 )
 from rhizo.clinic.openapi import declare
 from rhizo.clinic.patient import service as patient_service
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 users_router = APIRouter(prefix="/users", tags=["users"])
+_SLOTS_LOCK = threading.Lock()
 
 UserManager = Annotated[Actor, Depends(require(Permission.USER_MANAGE))]
 
@@ -35,31 +54,34 @@ class MeRead(UserRead):
     """The logged-in user, with their patient record id when they are a patient."""
 
     patient_id: int | None = None
+    #: An admin without a second factor: enrol one before anything else.
+    must_enrol_totp: bool = False
 
 
-@router.post(
-    "/token", response_model=Token, dependencies=[Depends(public())], responses=declare(401)
-)
-def login(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
-) -> Token:
-    """Exchange username and password for a bearer token (every attempt is audited)."""
-    user = service.authenticate(
-        session=session,
-        username=form.username,
-        password=form.password,
-        request_id=request_id(request),
-        ip=request.client.host if request.client is not None else None,
+def verification_slots(request: Request) -> VerificationSlots:
+    """The app's bound on concurrent password verifications (RHIZO_LOGIN_CONCURRENCY)."""
+    with _SLOTS_LOCK:
+        slots: VerificationSlots | None = getattr(request.app.state, "login_slots", None)
+        if slots is None:
+            slots = VerificationSlots(request.app.state.settings.login_concurrency)
+            request.app.state.login_slots = slots
+    return slots
+
+
+def too_many(error: LoginThrottled | LoginBusy) -> HTTPException:
+    """429 with Retry-After for a throttled or a busy login."""
+    if isinstance(error, LoginThrottled):
+        detail, wait = str(error), error.retry_after_s
+    else:
+        detail = "the server is busy checking other logins; retry in 1 s"
+        wait = error.retry_after_s
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS, detail, headers={"Retry-After": str(wait)}
     )
-    if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "incorrect username or password",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+
+
+def issue_token(settings: Settings, user: User, stage: Stage) -> Token:
+    """A bearer token for ``user`` at ``stage``."""
     token = create_access_token(
         user_id=user.id,
         role=user.role.value,
@@ -67,15 +89,126 @@ def login(
         secret=settings.secret,
         algorithm=settings.jwt_algorithm,
         expires_minutes=settings.access_token_expire_minutes,
+        stage=stage,
     )
-    return Token(access_token=token, expires_in=settings.access_token_expire_minutes * 60)
+    return Token(
+        access_token=token,
+        expires_in=settings.access_token_expire_minutes * 60,
+        stage=stage.value,
+    )
 
 
-@router.get("/me", response_model=MeRead, dependencies=[Depends(require(Permission.SELF_READ))])
-def me(user: CurrentUser, session: SessionDep) -> MeRead:
-    """Who the token belongs to."""
+class LoginForm(OAuth2PasswordRequestForm):
+    """The OAuth2 password form plus ``totp_code`` for users with a second factor."""
+
+    def __init__(
+        self,
+        *,
+        username: Annotated[str, Form(max_length=200)],
+        password: Annotated[str, Form(max_length=MAX_PASSWORD_LENGTH)],
+        totp_code: Annotated[str | None, Form(pattern=r"^[0-9]{6}$")] = None,
+        scope: Annotated[str, Form()] = "",
+    ) -> None:
+        super().__init__(username=username, password=password, scope=scope)
+        self.totp_code = totp_code
+
+
+@router.post(
+    "/token", response_model=Token, dependencies=[Depends(public())], responses=declare(401, 429)
+)
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: Annotated[LoginForm, Depends()],
+) -> Token:
+    """Exchange username and password (and ``totp_code`` once a second factor is enrolled)
+    for a bearer token. Throttled per account and address (429 with Retry-After); every
+    attempt is audited. An admin without a second factor gets a token of stage
+    ``enrol``, good only for ``/auth/totp/*``, ``/auth/me``, ``/auth/password``."""
+    try:
+        result = login_service.authenticate(
+            session=session,
+            slots=verification_slots(request),
+            username=form.username,
+            password=form.password,
+            totp_code=form.totp_code,
+            request_id=request_id(request),
+            ip=request.client.host if request.client is not None else None,
+            admin_totp_required=settings.admin_totp_required,
+        )
+    except (LoginThrottled, LoginBusy) as error:
+        raise too_many(error) from None
+    except SecondFactorRequired:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "one-time code required: send totp_code (six digits from the authenticator app)",
+            headers={"WWW-Authenticate": "Bearer"},
+        ) from None
+    if result is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "incorrect username, password or one-time code",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return issue_token(settings, result.user, result.stage)
+
+
+SelfActor = Annotated[Actor, Depends(require_self())]
+
+
+def _self(session: Session, actor: Actor) -> User:
+    assert actor.user_id is not None  # noqa: S101 - require_self acts for a logged-in user
+    return service.get(session=session, user_id=actor.user_id)
+
+
+@router.post("/password", response_model=Token, responses=declare(401))
+def change_password(
+    actor: SelfActor, session: SessionDep, settings: SettingsDep, data: PasswordChange
+) -> Token:
+    """Change your own password (the current one is required). Every other session and
+    token of yours ends; the answer is a new token for this client."""
+    user = service.change_own_password(session=session, actor=actor, data=data)
+    stage = Stage.ENROL if _needs_enrolment(settings, user) else Stage.FULL
+    return issue_token(settings, user, stage)
+
+
+def _needs_enrolment(settings: Settings, user: User) -> bool:
+    return settings.admin_totp_required and user.role is Role.ADMIN and not user.totp_enrolled
+
+
+@router.post("/totp/enrol", response_model=TotpEnrolment, responses=declare(401))
+def totp_enrol(actor: SelfActor, session: SessionDep) -> TotpEnrolment:
+    """Start enrolling a TOTP second factor: the secret and its otpauth URI, shown once.
+    Add it to an authenticator app, then confirm a code."""
+    return enrolment.begin(session=session, actor=actor, user_id=_self(session, actor).id)
+
+
+@router.post("/totp/confirm", response_model=Token, responses=declare(401))
+def totp_confirm(
+    actor: SelfActor, session: SessionDep, settings: SettingsDep, data: TotpCode
+) -> Token:
+    """Confirm the enrolment with a current code; other sessions end; a full token."""
+    user = enrolment.confirm(
+        session=session, actor=actor, user_id=_self(session, actor).id, code=data.code
+    )
+    return issue_token(settings, user, Stage.FULL)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=declare(401))
+def logout(actor: SelfActor, session: SessionDep) -> Response:
+    """End every session and token you hold (audited)."""
+    service.end_sessions(session=session, actor=actor, user_id=_self(session, actor).id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me", response_model=MeRead, responses=declare(401))
+def me(actor: SelfActor, session: SessionDep, settings: SettingsDep) -> MeRead:
+    """Who the token belongs to (also with a token good only for enrolling TOTP)."""
+    user = _self(session, actor)
     read = MeRead.model_validate(user)
     read.patient_id = patient_service.patient_id_of_user(session=session, user_id=user.id)
+    read.must_enrol_totp = _needs_enrolment(settings, user)
     return read
 
 
@@ -110,3 +243,17 @@ def update_user(
     return UserRead.model_validate(
         service.update(session=session, actor=actor, user_id=user_id, data=data)
     )
+
+
+@users_router.post("/{user_id}/unlock", response_model=UserRead)
+def unlock_user(actor: UserManager, session: SessionDep, user_id: int) -> UserRead:
+    """Clear a user's failed logins and lockout at once (admin; audited)."""
+    service.unlock(session=session, actor=actor, user_id=user_id)
+    return UserRead.model_validate(service.get(session=session, user_id=user_id))
+
+
+@users_router.post("/{user_id}/totp/reset", response_model=UserRead)
+def reset_user_totp(actor: UserManager, session: SessionDep, user_id: int) -> UserRead:
+    """Remove a user's second factor (a lost phone) and end their sessions (admin;
+    audited); an admin must enrol again at the next login."""
+    return UserRead.model_validate(enrolment.reset(session=session, actor=actor, user_id=user_id))

@@ -266,11 +266,14 @@ def _patient(ctx: _Ctx, index: int, user_id: int | None) -> None:
             family_name=rng.choice(FAMILY),
             birth_date=today - timedelta(days=age_days),
             sex=rng.choice((Sex.FEMALE, Sex.MALE)),
-            user_id=user_id,
             synthetic=True,
         ),
     )
     pid = patient.id
+    if user_id is not None:
+        patient_service.link_login(
+            session=ctx.session, actor=SEED_ACTOR, patient_id=pid, user_id=user_id
+        )
     ctx.report.patients += 1
     first_seen = today - timedelta(days=rng.randint(120, 900))
     onset = first_seen - timedelta(days=rng.randint(120, 1500))

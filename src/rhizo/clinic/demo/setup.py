@@ -1,6 +1,6 @@
 """Prepare the demo database: migrate, seed once, keep a per-database secret beside it.
 
-The secret (session and token signing) and the demo users' passwords are
+The signing secret, the research pseudonym key and the demo users' passwords are
 generated for each database and stored in files beside it with mode 0600,
 never in the repository; the demo runs with ``env=development`` settings.
 """
@@ -32,7 +32,7 @@ def demo_database_url() -> str:
 
 
 def sidecar_base(url: str) -> Path:
-    """Where the secret and credentials files go: beside a SQLite file, else the data dir."""
+    """Where the key and credentials files go: beside a SQLite file, else the data dir."""
     if url.startswith("sqlite:///") and url not in ("sqlite://", "sqlite:///:memory:"):
         return Path(url.removeprefix("sqlite:///").split("?", 1)[0])
     return user_data_dir() / "demo-server"
@@ -45,8 +45,8 @@ def _write_private(path: Path, text: str) -> None:
         handle.write(text)
 
 
-def _secret(base: Path) -> str:
-    path = base.with_name(base.name + ".secret")
+def _secret(base: Path, suffix: str = ".secret") -> str:
+    path = base.with_name(base.name + suffix)
     if path.exists():
         value = path.read_text(encoding="utf-8").strip()
         if len(value) >= 32:
@@ -72,7 +72,12 @@ def prepare(*, url: str | None = None, patients: int = DEFAULT_PATIENTS) -> Demo
     url = normalise_database_url(url or demo_database_url())
     base = sidecar_base(url)
     # Settings first: a bad RHIZO_* value is refused before the database is touched.
-    settings = Settings(database_url=url, env="development", secret_key=SecretStr(_secret(base)))
+    settings = Settings(
+        database_url=url,
+        env="development",
+        secret_key=SecretStr(_secret(base)),
+        pseudonym_key=SecretStr(_secret(base, ".pseudonym-key")),
+    )
     migrate.upgrade(url)
     credentials_file = base.with_name(base.name + ".credentials.json")
     engine = create_db_engine(url)

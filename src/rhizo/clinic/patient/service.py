@@ -11,26 +11,24 @@ from rhizo.clinic import records
 from rhizo.clinic.audit import service as audit
 from rhizo.clinic.audit.models import AuditAction
 from rhizo.clinic.auth.models import Actor, Role, User
-from rhizo.clinic.common import FieldProblem, InvalidInputError
+from rhizo.clinic.common import ConflictError, FieldProblem, InvalidInputError
 from rhizo.clinic.patient.models import Patient, PatientCreate, PatientUpdate, search_key
 
 ENTITY = "patient"
 
 
-def _check_user_link(session: Session, user_id: int | None) -> None:
-    if user_id is None:
-        return
+def _patient_login(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or user.role is not Role.PATIENT:
         raise InvalidInputError(
             [FieldProblem("user_id", user_id, "reference", "must be a user with the patient role")]
         )
+    return user
 
 
 def create(*, session: Session, actor: Actor, data: PatientCreate) -> Patient:
     """Register a new patient."""
     with records.transaction(session):
-        _check_user_link(session, data.user_id)
         patient = Patient(
             **data.model_dump(),
             given_key=search_key(data.given_name),
@@ -113,8 +111,6 @@ def update(*, session: Session, actor: Actor, patient_id: int, data: PatientUpda
     changes = records.changes_of(data)
     with records.transaction(session):
         patient = records.get_patient(session, patient_id)
-        if "user_id" in changes:
-            _check_user_link(session, changes["user_id"])
         if changes.get("given_name"):
             changes["given_key"] = search_key(changes["given_name"])
         if changes.get("family_name"):
@@ -152,3 +148,45 @@ def delete(*, session: Session, actor: Actor, patient_id: int) -> None:
 def patient_id_of_user(*, session: Session, user_id: int) -> int | None:
     """The patient record linked to a patient-role user, if any."""
     return session.scalar(sa.select(Patient.id).where(Patient.user_id == user_id))
+
+
+def link_login(*, session: Session, actor: Actor, patient_id: int, user_id: int | None) -> Patient:
+    """Link a patient-role login to this record, or unlink it (``user_id`` None); admin only
+    (the route's permission), audited. Every login the change touches (the one unlinked,
+    the one linked) has its sessions ended, so a token issued before the change reads
+    nothing afterwards. A login linked to another record is refused (409): unlink it
+    there first."""
+    with records.transaction(session):
+        patient = records.get_patient(session, patient_id)
+        previous = patient.user_id
+        if user_id is not None:
+            _patient_login(session, user_id)
+            other = session.scalar(
+                sa.select(Patient.id).where(Patient.user_id == user_id, Patient.id != patient_id)
+            )
+            if other is not None:
+                raise ConflictError(
+                    f"login {user_id} is linked to patient {other}; unlink it there first"
+                )
+        if previous == user_id:
+            return patient
+        patient.user_id = user_id
+        for touched in {previous, user_id} - {None}:
+            login = session.get(User, touched)
+            if login is not None:
+                login.session_epoch += 1
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            entity_type=ENTITY,
+            entity_id=patient_id,
+            patient_id=patient_id,
+            details={
+                "fields": ["user_id"],
+                "linked_user_id": user_id,
+                "unlinked_user_id": previous,
+            },
+        )
+    return patient

@@ -17,14 +17,22 @@ from rhizo.clinic.deps import (
     PatientReader,
     SessionDep,
     require,
+    require_patient,
 )
 from rhizo.clinic.patient import service
-from rhizo.clinic.patient.models import PatientCreate, PatientRead, PatientSummary, PatientUpdate
+from rhizo.clinic.patient.models import (
+    PatientCreate,
+    PatientLoginLink,
+    PatientRead,
+    PatientSummary,
+    PatientUpdate,
+)
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 
 StaffReader = Annotated[Actor, Depends(require(Permission.PATIENT_READ))]
 Registrar = Annotated[Actor, Depends(require(Permission.PATIENT_WRITE))]
+LoginLinker = Annotated[Actor, Depends(require_patient(Permission.PATIENT_LINK))]
 
 
 @router.get("", response_model=Page[PatientSummary])
@@ -68,6 +76,19 @@ def update_patient(
     """Change a patient's details."""
     return PatientRead.model_validate(
         service.update(session=session, actor=actor, patient_id=patient_id, data=data)
+    )
+
+
+@router.put("/{patient_id}/login", response_model=PatientRead)
+def link_patient_login(
+    actor: LoginLinker, session: SessionDep, patient_id: int, data: PatientLoginLink
+) -> PatientRead:
+    """Link a patient-role login to this record, or unlink it with ``{"user_id": null}``
+    (admin; audited; ends the sessions of every login it touches)."""
+    return PatientRead.model_validate(
+        service.link_login(
+            session=session, actor=actor, patient_id=patient_id, user_id=data.user_id
+        )
     )
 
 

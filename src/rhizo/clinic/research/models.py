@@ -1,7 +1,7 @@
 """De-identified cases for researchers (HIPAA Safe-Harbor style).
 
 No names, MRNs, contact details, postcodes or dates: patients are keyed by a
-pseudonym (an HMAC of the id under the server secret), ages are birth years
+pseudonym (an HMAC of the id under RHIZO_PSEUDONYM_KEY), ages are birth years
 (90 and over pooled), and every event is a day offset from the first
 procedure (or from the first recorded event when there was none).
 """

@@ -30,9 +30,11 @@ ENTITY = "deidentified_case"
 AGE_POOL = 90
 
 
-def research_id(patient_id: int, secret: str) -> str:
-    """A stable pseudonym that cannot be turned back into the id without the secret."""
-    digest = hmac.new(secret.encode(), f"patient:{patient_id}".encode(), hashlib.sha256)
+def research_id(patient_id: int, pseudonym_key: str) -> str:
+    """A stable pseudonym: HMAC-SHA256 of ``patient:<id>`` under ``RHIZO_PSEUDONYM_KEY``
+    (first 20 hex digits, 80 bits), which cannot be turned back into the id without
+    that key. The key is not the token-signing key (:mod:`rhizo.clinic.config`)."""
+    digest = hmac.new(pseudonym_key.encode(), f"patient:{patient_id}".encode(), hashlib.sha256)
     return digest.hexdigest()[:20]
 
 
@@ -48,7 +50,13 @@ def _by_patient(rows: Sequence[T]) -> dict[int, list[T]]:
 
 
 def export(
-    *, session: Session, actor: Actor, secret: str, limit: int, offset: int, today: date
+    *,
+    session: Session,
+    actor: Actor,
+    pseudonym_key: str,
+    limit: int,
+    offset: int,
+    today: date,
 ) -> tuple[list[DeidCase], int]:
     """A page of de-identified cases, in a stable order."""
     with records.transaction(session):
@@ -123,7 +131,7 @@ def export(
             age = today.year - patient.birth_date.year
             cases.append(
                 DeidCase(
-                    research_id=research_id(patient.id, secret),
+                    research_id=research_id(patient.id, pseudonym_key),
                     birth_year=None if age >= AGE_POOL else patient.birth_date.year,
                     age_90_or_over=age >= AGE_POOL,
                     sex=patient.sex.value,

@@ -31,7 +31,7 @@ def list_cases(
     cases, total = service.export(
         session=session,
         actor=actor,
-        secret=settings.secret,
+        pseudonym_key=settings.pseudonym_secret,
         limit=limit,
         offset=offset,
         today=utcnow().date(),

@@ -45,6 +45,10 @@ class CsrfRefused(Exception):
     """A form without the right CSRF token (rendered as 403)."""
 
 
+class SecondFactorEnrolRequired(Exception):
+    """An admin's session before TOTP enrolment: redirect to the enrolment page."""
+
+
 @dataclass(frozen=True)
 class WebUser:
     """The logged-in user of a page request."""
@@ -53,6 +57,8 @@ class WebUser:
     actor: Actor
     csrf: str
     patient_id: int | None
+    #: ``full``, or ``enrol``: only the account pages open (rhizo.clinic.auth.security.Stage).
+    stage: str = "full"
 
     def can(self, permission: Permission) -> bool:
         """Whether the role holds ``permission`` outright."""
@@ -69,8 +75,9 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client is not None else None
 
 
-def current_web_user(request: Request, session: SessionDep) -> WebUser:
-    """The session's active user; redirect to login otherwise.
+def account_web_user(request: Request, session: SessionDep) -> WebUser:
+    """The session's active user, at either stage (the account pages); redirect to login
+    otherwise.
 
     The user is reloaded on every request, so a deactivation or a role change
     ends the session at once.
@@ -91,9 +98,20 @@ def current_web_user(request: Request, session: SessionDep) -> WebUser:
                 if user.role is Role.PATIENT
                 else None
             )
-            return WebUser(user=user, actor=actor, csrf=data.csrf, patient_id=pid)
+            return WebUser(user=user, actor=actor, csrf=data.csrf, patient_id=pid, stage=data.stage)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     raise LoginRequired(target)
+
+
+AccountWebUser = Annotated[WebUser, Depends(account_web_user)]
+
+
+def current_web_user(user: AccountWebUser) -> WebUser:
+    """The session's user with a full session; an admin still to enrol TOTP is sent to the
+    enrolment page (:class:`SecondFactorEnrolRequired`) from every other page."""
+    if user.stage != "full":
+        raise SecondFactorEnrolRequired
+    return user
 
 
 WebUserDep = Annotated[WebUser, Depends(current_web_user)]
@@ -170,6 +188,21 @@ PortalUser = Annotated[WebUser, Depends(PageAccess(Permission.OWN_RECORD_READ, a
 DiaryUser = Annotated[WebUser, Depends(PageAccess(Permission.OWN_DIARY_WRITE, audience="patient"))]
 #: Any logged-in user (the start page, logout).
 AnyUser = Annotated[WebUser, Depends(PageAccess(None, audience="any"))]
+
+
+class AccountAccess(PageAccess):
+    """One's own account (password, second factor, logout): every logged-in role, also an
+    admin whose session is only good for enrolling TOTP."""
+
+    def __init__(self) -> None:
+        super().__init__(None, audience="any")
+
+    def __call__(self, user: AccountWebUser) -> WebUser:
+        return user
+
+
+#: The account pages and logout.
+AccountUser = Annotated[WebUser, Depends(AccountAccess())]
 
 
 async def read_form(request: Request) -> dict[str, str]:

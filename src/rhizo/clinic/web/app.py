@@ -24,7 +24,17 @@ from rhizo.clinic.api import create_app
 from rhizo.clinic.common import NotFoundError
 from rhizo.clinic.config import Settings
 from rhizo.clinic.deps import API_PREFIX
-from rhizo.clinic.web import access, analytics, export, forms, pages, planner, specialists
+from rhizo.clinic.web import (
+    access,
+    account,
+    analytics,
+    export,
+    forms,
+    login,
+    pages,
+    planner,
+    specialists,
+)
 from rhizo.clinic.web.headers import SecurityHeadersMiddleware
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -95,6 +105,10 @@ def install_error_pages(app: FastAPI) -> None:
     def _login(request: Request, error: access.LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(error.next_path, safe='/')}", status_code=303)
 
+    @app.exception_handler(access.SecondFactorEnrolRequired)
+    def _enrol(request: Request, error: access.SecondFactorEnrolRequired) -> Response:
+        return RedirectResponse(login.ENROL_PATH, status_code=303)
+
     @app.exception_handler(access.PageForbidden)
     def _forbidden(request: Request, error: access.PageForbidden) -> Response:
         return error_page(request, 403)
@@ -143,6 +157,8 @@ def install_error_pages(app: FastAPI) -> None:
 def add_pages(app: FastAPI, *, synthetic: bool = False) -> FastAPI:
     """Mount the pages and static files on an app made by :func:`create_app`."""
     app.state.synthetic = synthetic
+    app.include_router(login.router)
+    app.include_router(account.router)
     app.include_router(pages.router)
     app.include_router(planner.router)
     app.include_router(specialists.router)

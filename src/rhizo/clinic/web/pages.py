@@ -3,7 +3,7 @@
 Every page uses the API's roles (:mod:`rhizo.clinic.auth.permissions`) and its
 audit trail: a page that shows a patient's data reads the patient through
 :func:`rhizo.clinic.patient.service.get`, which writes the audit ``read`` row;
-a failed login is audited by :func:`rhizo.clinic.auth.service.authenticate`.
+a failed login is audited by :func:`rhizo.clinic.auth.login.authenticate`.
 Every POST form carries a CSRF token checked here.
 """
 
@@ -20,17 +20,15 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from rhizo import DISCLAIMER
-from rhizo.clinic.auth import service as auth_service
 from rhizo.clinic.auth.models import Role
 from rhizo.clinic.auth.permissions import Permission
-from rhizo.clinic.deps import SessionDep, request_id
+from rhizo.clinic.deps import SessionDep
 from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.followup.models import FollowUpCreate, FollowUpSource
 from rhizo.clinic.patient import service as patient_service
 from rhizo.clinic.web import session as web_session
 from rhizo.clinic.web.access import (
     AnyUser,
-    CsrfRefused,
     DiaryUser,
     PageForbidden,
     PatientListUser,
@@ -38,7 +36,6 @@ from rhizo.clinic.web.access import (
     PortalUser,
     WebUser,
     check_csrf,
-    client_ip,
     read_form,
 )
 from rhizo.clinic.web.clinic_time import clinic_time_filter, clinic_today, clinic_zone
@@ -81,75 +78,7 @@ def render(
     return response
 
 
-def _safe_next(value: str | None) -> str:
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"
-
-
-# --- login and logout ----------------------------------------------------------
-
-
-@router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/") -> Response:
-    """The login form."""
-    token, cookie = web_session.pre_login_token(request)
-    response = render(request, "login.html", {"next": _safe_next(next), "error": None}, csrf=token)
-    if cookie is not None:
-        web_session.set_pre_login_cookie(request, response, cookie)
-    return response
-
-
-@router.post("/login", response_class=HTMLResponse)
-async def login_submit(request: Request) -> Response:
-    """Check the CSRF token and the credentials (every attempt is audited)."""
-    form = await read_form(request)
-    if not web_session.pre_login_csrf_ok(request, form.get(web_session.CSRF_FIELD)):
-        raise CsrfRefused
-    factory = request.app.state.session_factory
-    session: Session = factory()
-    try:
-        user = auth_service.authenticate(
-            session=session,
-            username=form.get("username", "")[:200],
-            password=form.get("password", "")[:200],
-            request_id=request_id(request),
-            ip=client_ip(request),
-        )
-    finally:
-        session.close()
-    next_path = _safe_next(form.get("next"))
-    if user is None:
-        token, cookie = web_session.pre_login_token(request)
-        response = render(
-            request,
-            "login.html",
-            {
-                "next": next_path,
-                "error": "Incorrect username or password.",
-                "username": form.get("username", "")[:64],
-            },
-            csrf=token,
-            status_code=401,
-        )
-        if cookie is not None:
-            web_session.set_pre_login_cookie(request, response, cookie)
-        return response
-    redirect = RedirectResponse(next_path, status_code=303)
-    web_session.start_session(
-        request, redirect, user_id=user.id, role=user.role.value, epoch=user.session_epoch
-    )
-    return redirect
-
-
-@router.post("/logout")
-async def logout(request: Request, user: AnyUser, session: SessionDep) -> Response:
-    """End the session, and every other session and API token of this user."""
-    check_csrf(user, await read_form(request))
-    auth_service.end_sessions(session=session, user_id=user.user.id)
-    response = RedirectResponse("/login", status_code=303)
-    web_session.end_session(response)
-    return response
+# Login and logout: rhizo.clinic.web.login; one's account: rhizo.clinic.web.account.
 
 
 @router.get("/", response_class=HTMLResponse)

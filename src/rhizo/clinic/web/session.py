@@ -7,8 +7,12 @@ HTTPS) and expires after ``access_token_expire_minutes``; the user is reloaded
 from the database on every request, so a deactivated user or a changed role
 ends the session at once. The cookie also carries the user's session epoch:
 logout and a password change increment it, so a copied cookie stops working
-then too (and so do the user's API tokens). Before login a separate signed ``rhizo_csrf``
-cookie holds the login form's token (signed double submit).
+then too (and so do the user's API tokens). The cookie's stage is ``full``, or
+``enrol`` for an admin without a second factor, whose pages are then only the
+TOTP enrolment (:mod:`rhizo.clinic.web.login`). Before login a separate signed
+``rhizo_csrf`` cookie holds the login form's token (signed double submit), and
+between a right password and its one-time code a signed ``rhizo_2fa`` cookie
+(5 minutes) names the user and epoch the code is for.
 """
 
 from __future__ import annotations
@@ -23,10 +27,13 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 SESSION_COOKIE = "rhizo_session"
 CSRF_COOKIE = "rhizo_csrf"
+SECOND_FACTOR_COOKIE = "rhizo_2fa"
 CSRF_FIELD = "csrf_token"
 _SALT = "rhizo.web.session"
 _CSRF_SALT = "rhizo.web.csrf"
+_SECOND_FACTOR_SALT = "rhizo.web.second-factor"
 _PRE_LOGIN_MAX_AGE_S = 2 * 60 * 60
+_SECOND_FACTOR_MAX_AGE_S = 5 * 60
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,8 @@ class WebSession:
     csrf: str
     #: The user's session epoch at login; logout or a password change moves it on.
     epoch: int
+    #: ``full`` or ``enrol`` (rhizo.clinic.auth.security.Stage).
+    stage: str
 
 
 def _serializer(request: Request, salt: str) -> URLSafeTimedSerializer:
@@ -66,18 +75,22 @@ def read_session(request: Request) -> WebSession | None:
         return None
     try:
         return WebSession(
-            user_id=int(data["u"]), role=str(data["r"]), csrf=str(data["c"]), epoch=int(data["e"])
+            user_id=int(data["u"]),
+            role=str(data["r"]),
+            csrf=str(data["c"]),
+            epoch=int(data["e"]),
+            stage=str(data["s"]),
         )
     except (KeyError, TypeError, ValueError):
         return None
 
 
 def start_session(
-    request: Request, response: Response, *, user_id: int, role: str, epoch: int
+    request: Request, response: Response, *, user_id: int, role: str, epoch: int, stage: str
 ) -> None:
-    """Set a fresh session cookie (a new CSRF token too) and drop the pre-login one."""
+    """Set a fresh session cookie (a new CSRF token too) and drop the pre-login ones."""
     token = _serializer(request, _SALT).dumps(
-        {"u": user_id, "r": role, "c": secrets.token_urlsafe(32), "e": epoch}
+        {"u": user_id, "r": role, "c": secrets.token_urlsafe(32), "e": epoch, "s": stage}
     )
     response.set_cookie(
         SESSION_COOKIE,
@@ -89,6 +102,37 @@ def start_session(
         path="/",
     )
     response.delete_cookie(CSRF_COOKIE, path="/")
+    response.delete_cookie(SECOND_FACTOR_COOKIE, path="/")
+
+
+def set_second_factor_cookie(
+    request: Request, response: Response, *, user_id: int, epoch: int
+) -> None:
+    """Remember, for 5 minutes, that ``user_id`` gave the right password at ``epoch``."""
+    value = _serializer(request, _SECOND_FACTOR_SALT).dumps({"u": user_id, "e": epoch})
+    response.set_cookie(
+        SECOND_FACTOR_COOKIE,
+        value,
+        max_age=_SECOND_FACTOR_MAX_AGE_S,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path="/",
+    )
+
+
+def read_second_factor(request: Request) -> tuple[int, int] | None:
+    """The (user id, epoch) a valid, unexpired ``rhizo_2fa`` cookie names, or None."""
+    raw = request.cookies.get(SECOND_FACTOR_COOKIE)
+    if not raw:
+        return None
+    try:
+        data: Any = _serializer(request, _SECOND_FACTOR_SALT).loads(
+            raw, max_age=_SECOND_FACTOR_MAX_AGE_S
+        )
+        return int(data["u"]), int(data["e"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
 
 
 def end_session(response: Response) -> None:
