@@ -25,7 +25,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
-from tests.clinic.conftest import TEST_SECRET, count
+from tests.clinic.conftest import TEST_SECRET, count, postgres_url
 from tests.clinic.factories import make_patient, make_user
 
 from rhizo.clinic import migrate
@@ -87,10 +87,29 @@ def _headers(settings: Settings, user: User) -> Headers:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    path = tmp_path_factory.mktemp("integrity") / "live.sqlite3"
-    url = f"sqlite:///{path}"
+def _fresh_postgres(name: str) -> str:
+    base = sa.make_url(postgres_url())
+    admin = create_db_engine(base.set(database="postgres"))
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Live]:
+    """The app on a fresh database of its own (SQLite file or PostgreSQL database)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('integrity') / 'live.sqlite3'}"
+    else:
+        url = _fresh_postgres("rhizo_integrity_test")
     migrate.upgrade(url)
     engine = create_db_engine(url)
     settings = Settings(env="test", secret_key=TEST_SECRET, database_url=url)
@@ -103,6 +122,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     engine.dispose()
 
 
+def _sqlite_only(live: Live) -> None:
+    if live.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite locking behaviour")
+
+
 def _followup(nrs: int = 4, **extra: Any) -> dict[str, Any]:
     return {"followed_on": date(2025, 3, 1).isoformat(), "nrs": nrs, **extra}
 
@@ -110,7 +134,7 @@ def _followup(nrs: int = 4, **extra: Any) -> dict[str, Any]:
 # --- 1. concurrent writers on SQLite wait instead of failing ---------------------
 
 
-def test_eight_concurrent_writers_on_sqlite_all_succeed(live: Live) -> None:
+def test_eight_concurrent_writers_all_succeed(live: Live) -> None:
     """8 threads x 6 creates (each thread its own client, so requests truly overlap)."""
     url = f"/api/v1/patients/{live.patient_id}/followups"
     statuses: list[int] = []
@@ -139,6 +163,7 @@ def test_eight_concurrent_writers_on_sqlite_all_succeed(live: Live) -> None:
 def test_a_write_transaction_holds_the_write_lock_from_its_first_read(live: Live) -> None:
     """BEGIN IMMEDIATE: after one SELECT, another writer cannot start (it would wait);
     a read-only session's deferred BEGIN leaves writers free."""
+    _sqlite_only(live)
     path = live.engine.url.database
     assert path is not None
     other = sqlite3.connect(path, timeout=0, isolation_level=None)
@@ -188,6 +213,21 @@ def test_a_lock_held_past_the_busy_timeout_is_503_with_retry_after(live: Live) -
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
     assert "send the request again" in response.json()["detail"]
+
+
+def test_a_constraint_clash_outside_a_service_is_409_in_words(live: Live) -> None:
+    app = create_app(live.app.state.settings, engine=live.engine)
+
+    @app.get("/api/v1/clash", include_in_schema=False)
+    def clash() -> None:
+        raise sa.exc.IntegrityError(
+            "INSERT", {}, sqlite3.IntegrityError("UNIQUE constraint failed: users.username")
+        )
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/clash")
+    assert response.status_code == 409
+    assert response.json() == {"detail": "This username is already taken; choose another."}
 
 
 # --- 2. versioned edits ----------------------------------------------------------
@@ -305,6 +345,35 @@ def test_a_retry_with_the_same_key_returns_the_first_result_and_creates_nothing(
         assert stored.user_id == live.user.id
         assert stored.response == first.json()
         assert stored.request == f"POST {url}"
+
+
+def test_two_simultaneous_first_attempts_with_one_key_store_one_row(live: Live) -> None:
+    """SQLite serialises them (the second replays); on PostgreSQL the loser's key insert
+    violates (user, key) and its whole transaction, record included, rolls back: 409."""
+    url = f"/api/v1/patients/{live.patient_id}/followups"
+    headers = {**live.headers, HEADER: "simultaneous"}
+    body = _followup(9, notes="simultaneous")
+    answers: list[Any] = []
+    start = threading.Barrier(4)
+
+    def attempt() -> None:
+        with TestClient(live.app, raise_server_exceptions=False) as client:
+            start.wait()
+            answers.append(client.post(url, json=body, headers=headers))
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert live.count(FollowUp, FollowUp.notes == "simultaneous") == 1
+    created = [a for a in answers if a.status_code == 201]
+    assert created
+    assert {a.json()["id"] for a in created} == {created[0].json()["id"]}
+    for answer in answers:
+        if answer.status_code != 201:
+            assert answer.status_code == 409
+            assert "Idempotency-Key was saved at the same moment" in answer.json()["detail"]
 
 
 def test_the_same_key_for_another_request_is_422(live: Live) -> None:

@@ -12,7 +12,9 @@ returned connection back (and discards it when even that fails).
 
 A SQLite write lock still held after the busy timeout
 (:data:`rhizo.clinic.database.BUSY_TIMEOUT_S`) is 503 with ``Retry-After``,
-not 500: the request did nothing and may simply be sent again.
+not 500: the request did nothing and may simply be sent again. A constraint
+clash that escapes a service's transaction is 409 in words
+(:func:`rhizo.clinic.conflicts.integrity_message`), never the database's text.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ import logging
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rhizo.clinic.conflicts import integrity_message
 
 _log = logging.getLogger("rhizo.clinic.server")
 
@@ -100,6 +104,12 @@ def install(app: FastAPI) -> None:
         _log.error("database error in %s %s", request.method, request.url.path, exc_info=error)
         return JSONResponse(
             {"detail": INTERNAL_ERROR}, status_code=status.HTTP_500_INTERNAL_SERVER_ERROR
+        )
+
+    @app.exception_handler(IntegrityError)
+    def _integrity(request: Request, error: IntegrityError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": integrity_message(error)}, status_code=status.HTTP_409_CONFLICT
         )
 
     app.add_middleware(ServerErrorGuard)
