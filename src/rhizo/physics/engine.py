@@ -32,12 +32,13 @@ here and nowhere re-written:
 - damage: the protocol's damage model's ``rate_per_s``, trapezoidal rule in time.
 
 Boiling: water in tissue boils at about 100 C; the vapour raises the impedance and
-real generators then cut their power (impedance roll-off; Haemmerich D, Biophysics of
-radiofrequency ablation, Crit Rev Biomed Eng 2010;38:53-63), which this model does not
+real generators then cut their power (impedance roll-off), which this model does not
 represent. When any tissue cell reaches :data:`BOILING_TEMPERATURE_C` the result says
 so (``warnings``, with the time and the peak). By default the run goes on: the first
 cell to boil is often a point hot spot (a sharp tip's apex, a field singularity that
-grows under grid refinement) and bench lesions at 90 C with sharp cannulae still grow
+grows under grid refinement), a coupled evaporation model finds the impedance rising
+about 65 s after evaporation starts at the electrode's edge (BioMed Eng OnLine
+2013;12:127, abstract read), and bench lesions at 90 C with sharp cannulae still grow
 (Cosman 2014); ``stop_at_boiling=True`` ends the run at that step instead.
 """
 
