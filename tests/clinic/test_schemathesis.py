@@ -2,9 +2,10 @@
 
 Each operation of the app's own ``/openapi.json`` gets generated requests
 (valid and invalid, derandomized: the same examples every run) against the
-ASGI app on a seeded SQLite registry, as the demo admin (who reaches every
-operation) and as the demo patient (who is refused most). Every response must
-pass schemathesis' checks, an independent reading of the document:
+ASGI app ``rhizo serve`` runs (API and pages) on a seeded SQLite registry, as
+the demo admin (who reaches every operation) and as the demo patient (who is
+refused most). Every response must pass schemathesis' checks, an independent
+reading of the document:
 
 * ``not_a_server_error``: no 5xx;
 * ``status_code_conformance``: the status is one the operation documents;
@@ -13,9 +14,13 @@ pass schemathesis' checks, an independent reading of the document:
 * ``response_headers_conformance``: documented headers (``WWW-Authenticate``
   on 401) are present and valid.
 
-Small path ids are folded onto rows that exist, so reads and writes reach the
-services rather than stopping at 404; deletes run last, and the admin's own
-account is never the one edited. The example budget is fixed (``EXAMPLES``).
+Path ids up to a million are folded onto rows that exist, so reads and writes
+reach the services rather than stopping at 404 (larger ones still test 404);
+deletes run last; the acting users' own accounts are never the ones edited,
+and each test mints a fresh token (an earlier logout or password change ends
+the last one). The example budget is fixed (``EXAMPLES``); the database is
+built from the models (``metadata.create_all``), the migrations being checked
+against the models by ``test_migrations.py``.
 """
 
 from __future__ import annotations
@@ -38,7 +43,19 @@ from rhizo.clinic.auth.security import create_access_token
 from rhizo.clinic.config import Settings
 from rhizo.clinic.database import create_db_engine, create_session_factory
 from rhizo.clinic.demo.seed import seed
-from rhizo.clinic.models import metadata
+from rhizo.clinic.models import (
+    CareTrial,
+    Complication,
+    Condition,
+    DiagnosticBlock,
+    FollowUp,
+    Medication,
+    Patient,
+    Plan,
+    Procedure,
+    metadata,
+)
+from rhizo.clinic.web.app import create_web_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -58,6 +75,17 @@ EXAMPLES = {"admin": 25, "patient": 6}
 #: Path ids at or below this fold onto 1..FOLD_TO (rows the seed made); larger ones stay (404).
 FOLD_BELOW = 10**6
 FOLD_TO = 6
+#: Path parameter -> the table whose rows it names (each row belongs to one patient).
+CHILD_TABLES: dict[str, Any] = {
+    "condition_id": Condition,
+    "trial_id": CareTrial,
+    "block_id": DiagnosticBlock,
+    "medication_id": Medication,
+    "plan_id": Plan,
+    "procedure_id": Procedure,
+    "followup_id": FollowUp,
+    "complication_id": Complication,
+}
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -72,14 +100,15 @@ def _settings(url: str) -> Settings:
 
 
 def _labels() -> list[str]:
-    """Every documented operation as ``METHOD /path``, deletes last."""
+    """Every documented operation as ``METHOD /path``."""
     app = create_app(_settings("sqlite://"), engine=create_db_engine("sqlite://"))
     labels = [
         f"{method.upper()} {path}"
         for path, operations in app.openapi()["paths"].items()
         for method in operations
     ]
-    return sorted(labels, key=lambda label: label.startswith("DELETE "))
+    # Deletes last, the deepest first (a patient's delete takes its records with it).
+    return sorted(labels, key=lambda label: (label.startswith("DELETE "), -label.count("/")))
 
 
 class Fuzz:
@@ -92,7 +121,9 @@ class Fuzz:
             seed(session, patients=FOLD_TO, seed_value=12)
             rows = session.execute(sa.select(User.username, User.id))
             self.user_ids: dict[str, int] = {str(row[0]): int(row[1]) for row in rows}
-        self.app = create_app(_settings(str(engine.url)), engine=engine)
+        # The app `rhizo serve` runs: the API with the pages (whose error handlers
+        # hand /api/ requests back to the API's).
+        self.app = create_web_app(_settings(str(engine.url)), engine=engine)
         self.schema = schemathesis.openapi.from_asgi("/openapi.json", self.app)
         #: Users a generated PATCH may change: every demo user but the two the tests act as.
         self.editable_user_ids = sorted(
@@ -117,14 +148,30 @@ class Fuzz:
         return {"Authorization": f"Bearer {token}"}
 
     def fold(self, parameters: dict[str, Any]) -> dict[str, Any]:
-        """Small path ids onto rows that exist (never the acting users' own accounts)."""
+        """Path ids up to :data:`FOLD_BELOW` onto rows that exist: a child id with its own
+        patient's id, a user id never one of the acting users'."""
         folded = dict(parameters)
-        for name, value in parameters.items():
-            if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= FOLD_BELOW:
+        small = {
+            name: value
+            for name, value in parameters.items()
+            if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= FOLD_BELOW
+        }
+        with self.sessions() as session:
+            for name, value in small.items():
                 if name == "user_id":
                     ids = self.editable_user_ids
                     folded[name] = ids[(value - 1) % len(ids)]
-                else:
+                elif name in CHILD_TABLES and "patient_id" in small:
+                    table = CHILD_TABLES[name]
+                    pairs = session.execute(
+                        sa.select(table.patient_id, table.id).order_by(table.id)
+                    ).all()
+                    if pairs:
+                        folded["patient_id"], folded[name] = pairs[(value - 1) % len(pairs)]
+                elif name == "patient_id" and not set(small) & set(CHILD_TABLES):
+                    ids = list(session.scalars(sa.select(Patient.id).order_by(Patient.id)))
+                    folded[name] = ids[(value - 1) % len(ids)] if ids else value
+                elif name not in ("patient_id", *CHILD_TABLES):
                     folded[name] = (value - 1) % FOLD_TO + 1
         return folded
 
