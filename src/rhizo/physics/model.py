@@ -35,10 +35,11 @@ FloatArray = NDArray[np.float64]
 
 #: Protocol fields that define the model (and so must be equal within a batch).
 MODEL_FIELDS = ("gauge", "tip_length_mm", "tip_kind", "tissue", "metal", "metal_conducts_heat")
-#: Cannula/tissue/grid combinations kept (each a few MB at the default grid).
-CACHE_SIZE = 16
+#: Cannula/tissue/grid combinations kept: each holds a few MB per step length (SuperLU
+#: factors, about 3 MB; plus a 3 MB block solver once a batch of 16 or more used it).
+CACHE_SIZE = 8
 #: Step lengths whose heat factorisations a model keeps (least recently used go).
-HEAT_CACHE_SIZE = 12
+HEAT_CACHE_SIZE = 8
 
 
 def model_key(protocol: LesionProtocol) -> str:
