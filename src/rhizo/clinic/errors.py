@@ -61,14 +61,22 @@ class ValidationErrorBody(BaseModel):
 
 
 @dataclass(frozen=True)
+class ErrorHeader:
+    """A response header an error sends: what it says, its JSON type, whether always sent."""
+
+    description: str
+    json_type: str = "string"
+    always: bool = True
+
+
+@dataclass(frozen=True)
 class ErrorResponse:
     """One error status as the API sends it: the body's model, its meaning, its headers."""
 
     status: int
     body: type[BaseModel]
     description: str
-    #: Response header name -> (description, always sent).
-    headers: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    headers: dict[str, ErrorHeader] = field(default_factory=dict)
 
 
 #: Every error status the API sends on purpose (a 5xx is a bug, never documented).
@@ -85,7 +93,7 @@ ERROR_RESPONSES: dict[int, ErrorResponse] = {
             ErrorMessage,
             "Not authenticated: no bearer token, or one that is invalid, expired or revoked "
             "(at login: wrong username or password).",
-            {"WWW-Authenticate": ("the scheme to use: 'Bearer'", True)},
+            {"WWW-Authenticate": ErrorHeader("the scheme to use: 'Bearer'")},
         ),
         ErrorResponse(
             status.HTTP_403_FORBIDDEN,
@@ -117,7 +125,7 @@ ERROR_RESPONSES: dict[int, ErrorResponse] = {
             status.HTTP_429_TOO_MANY_REQUESTS,
             ErrorMessage,
             "Too many failed attempts: wait the number of seconds in Retry-After.",
-            {"Retry-After": ("seconds to wait before trying again", True)},
+            {"Retry-After": ErrorHeader("seconds to wait before trying again", "integer")},
         ),
     )
 }

@@ -110,11 +110,11 @@ def _response(code: int) -> dict[str, Any]:
     if error.headers:
         response["headers"] = {
             name: {
-                "description": text,
-                "required": always,
-                "schema": {"type": "integer" if name == "Retry-After" else "string"},
+                "description": header.description,
+                "required": header.always,
+                "schema": {"type": header.json_type},
             }
-            for name, (text, always) in error.headers.items()
+            for name, header in error.headers.items()
         }
     return response
 
