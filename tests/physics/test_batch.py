@@ -137,3 +137,20 @@ def test_explicit_perfusion_change_converges_in_time() -> None:
     assert simulate(protocol).lesion.width_mm == pytest.approx(
         simulate(fine).lesion.width_mm, rel=0.01
     )
+
+
+def test_block_solver_matches_a_sparse_direct_solve() -> None:
+    # The batch's many-column heat solve against SciPy's spsolve on the same matrix.
+    import scipy.sparse.linalg as spla
+
+    from rhizo.physics.blocksolve import BLOCK_MIN_COLUMNS, BlockTridiagonalSolver, solver
+    from rhizo.physics.model import lesion_model
+
+    model = lesion_model(LesionProtocol(gauge=22, tip_length_mm=5))
+    matrix = model.heat(4.0).free_matrix
+    rhs = np.random.default_rng(7).random((matrix.shape[0], BLOCK_MIN_COLUMNS))
+    reference = spla.spsolve(matrix.tocsc(), rhs)
+    block = BlockTridiagonalSolver(matrix, model.grid.shape).solve(rhs)
+    np.testing.assert_allclose(block, reference, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(solver(matrix, model.grid.shape)(rhs), reference, rtol=1e-9)
+    np.testing.assert_allclose(solver(matrix)(rhs[:, :1]), reference[:, :1], rtol=1e-9)

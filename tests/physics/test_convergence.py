@@ -8,9 +8,11 @@ because their errors have opposite signs and could hide each other.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from rhizo.physics import GridSettings, LesionProtocol, engine, simulate
+from rhizo.physics.grid import step_end_times
 
 
 @pytest.mark.parametrize(("gauge", "tip_length_mm"), [(18, 10.0), (22, 5.0)])
@@ -48,3 +50,22 @@ def test_the_potential_re_solve_threshold_is_converged(monkeypatch: pytest.Monke
     tight = simulate(protocol)
     assert tight.diagnostics["potential_solves"] > 2 * default.diagnostics["potential_solves"]
     assert default.lesion.width_mm == pytest.approx(tight.lesion.width_mm, rel=0.005)
+
+
+def test_time_steps_land_on_the_ramp_end_and_the_program_end() -> None:
+    settings = GridSettings()
+    for ramp_s, duration_s in ((15.0, 90.0), (0.0, 30.0), (15.0, 47.0), (7.5, 20.0)):
+        times = step_end_times(ramp_s=ramp_s, total_s=ramp_s + duration_s, settings=settings)
+        steps = np.diff(np.concatenate([[0.0], times]))
+        assert times[-1] == pytest.approx(ramp_s + duration_s)
+        assert np.all(steps > 0)
+        assert np.all(steps <= settings.max_time_step_s + 1e-12)
+        if ramp_s:
+            assert np.isclose(times, ramp_s).any()  # the set point's kink is a step end
+            assert np.all(steps[times <= ramp_s + 1e-9] <= settings.time_step_s + 1e-12)
+    # Whole-second programs use step lengths of 1, 2, 3 and 4 s only (shared factorisations).
+    lengths = set()
+    for duration_s in (30.0, 45.0, 60.0, 75.0, 90.0, 120.0, 150.0, 180.0):
+        times = step_end_times(ramp_s=15.0, total_s=15.0 + duration_s, settings=settings)
+        lengths |= set(np.round(np.diff(np.concatenate([[0.0], times])), 9))
+    assert lengths <= {1.0, 2.0, 3.0, 4.0}
