@@ -68,7 +68,7 @@ import rhizo.clinic.database as database
 if sys.argv[3] == "deferred":
     database._sqlite_on_begin = lambda connection: connection.exec_driver_sql("BEGIN")
 from rhizo.clinic.api import create_app
-uvicorn.run(create_app(), host="127.0.0.1", port=int(sys.argv[1]), log_level="critical",
+uvicorn.run(create_app(), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
             timeout_keep_alive=30)
 """
 
@@ -103,7 +103,7 @@ class Server:
             [sys.executable, "-c", _SERVER, str(self.port), self.url, self.begin],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=self._log(),
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -113,6 +113,12 @@ class Server:
             except httpx.HTTPError:
                 time.sleep(0.1)
         raise RuntimeError("the server did not start within 60 s")
+
+    @staticmethod
+    def _log() -> Any:
+        """The server's log: RHIZO_BENCH_SERVER_LOG (appended), else discarded."""
+        path = os.environ.get("RHIZO_BENCH_SERVER_LOG")
+        return open(path, "ab") if path else subprocess.DEVNULL
 
     def kill(self) -> None:
         if self.process is None:

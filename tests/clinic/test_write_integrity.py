@@ -28,17 +28,13 @@ from sqlalchemy.orm import Session
 from tests.clinic.conftest import TEST_SECRET, count, postgres_url
 from tests.clinic.factories import make_patient, make_user
 
-from rhizo.clinic import migrate
+from rhizo.clinic import migrate, records
 from rhizo.clinic.api import create_app
 from rhizo.clinic.auth.models import Role, User
 from rhizo.clinic.auth.security import create_access_token
 from rhizo.clinic.config import Settings
 from rhizo.clinic.conflicts import VersionConflictError, check_version
-from rhizo.clinic.database import (
-    create_db_engine,
-    create_read_session_factory,
-    create_session_factory,
-)
+from rhizo.clinic.database import create_db_engine, create_session_factory
 from rhizo.clinic.followup.models import FollowUp
 from rhizo.clinic.idempotency.dependency import HEADER, REPLAYED_HEADER, claim, is_create
 from rhizo.clinic.idempotency.models import IdempotencyKey
@@ -62,9 +58,8 @@ class Live:
     patient_id: int
 
     def session(self) -> Session:
-        """A read-only session for checks: held open beside the app's requests, a
-        write session's BEGIN IMMEDIATE would make them wait for it."""
-        return create_read_session_factory(self.engine)()
+        """A session for checks (it only reads: deferred, it never blocks the app)."""
+        return create_session_factory(self.engine)()
 
     def writer(self) -> Session:
         return create_session_factory(self.engine)()
@@ -160,23 +155,23 @@ def test_eight_concurrent_writers_all_succeed(live: Live) -> None:
     assert live.count(FollowUp, FollowUp.patient_id == live.patient_id) == before + 48
 
 
-def test_a_write_transaction_holds_the_write_lock_from_its_first_read(live: Live) -> None:
-    """BEGIN IMMEDIATE: after one SELECT, another writer cannot start (it would wait);
-    a read-only session's deferred BEGIN leaves writers free."""
+def test_only_a_write_transaction_holds_the_write_lock_and_from_its_start(live: Live) -> None:
+    """Reads begin deferred (another writer may start); records.transaction begins
+    IMMEDIATE: after its first SELECT no other writer can start until it ends."""
     _sqlite_only(live)
     path = live.engine.url.database
     assert path is not None
     other = sqlite3.connect(path, timeout=0, isolation_level=None)
     try:
-        with live.writer() as session:
-            session.execute(sa.text("SELECT 1"))
-            with pytest.raises(sqlite3.OperationalError, match="locked"):
-                other.execute("BEGIN IMMEDIATE")
-        other.execute("BEGIN IMMEDIATE")  # released when the session closed
-        other.execute("ROLLBACK")
-        with create_read_session_factory(live.engine)() as reader:
-            reader.execute(sa.text("SELECT count(*) FROM followups"))
+        with live.session() as session:
+            session.execute(sa.text("SELECT count(*) FROM followups"))  # an open read
             other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            with records.transaction(session):  # ends the read, begins the write
+                session.execute(sa.text("SELECT 1"))
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+            other.execute("BEGIN IMMEDIATE")  # released at commit
             other.execute("ROLLBACK")
     finally:
         other.close()
@@ -348,8 +343,9 @@ def test_a_retry_with_the_same_key_returns_the_first_result_and_creates_nothing(
 
 
 def test_two_simultaneous_first_attempts_with_one_key_store_one_row(live: Live) -> None:
-    """SQLite serialises them (the second replays); on PostgreSQL the loser's key insert
-    violates (user, key) and its whole transaction, record included, rolls back: 409."""
+    """The key is looked up again inside the write transaction: on SQLite the later twin
+    finds it and replays; on PostgreSQL two uncommitted twins can both miss it, and
+    the loser's key insert violates (user, key): its transaction rolls back, 409."""
     url = f"/api/v1/patients/{live.patient_id}/followups"
     headers = {**live.headers, HEADER: "simultaneous"}
     body = _followup(9, notes="simultaneous")

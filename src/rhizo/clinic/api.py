@@ -26,11 +26,7 @@ from rhizo.clinic.body_limit import BodySizeLimitMiddleware
 from rhizo.clinic.complication.views import router as complication_router
 from rhizo.clinic.condition.views import router as condition_router
 from rhizo.clinic.config import Settings
-from rhizo.clinic.database import (
-    create_db_engine,
-    create_read_session_factory,
-    create_session_factory,
-)
+from rhizo.clinic.database import create_db_engine, create_session_factory
 from rhizo.clinic.deps import API_PREFIX
 from rhizo.clinic.fhir.views import router as fhir_router
 from rhizo.clinic.followup.views import router as followup_router
@@ -105,7 +101,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
-    app.state.read_session_factory = create_read_session_factory(engine)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(BodySizeLimitMiddleware)
     server_errors.install(app)

@@ -11,15 +11,18 @@ Writers wait, they do not fail. A deferred ``BEGIN`` that reads and then
 writes holds a WAL read snapshot; when another connection commits first, the
 upgrade to a write lock returns ``SQLITE_BUSY`` at once, without the busy
 timeout (waiting cannot make a stale snapshot fresh; SQLite, "Isolation In
-SQLite" and "Write-Ahead Logging", section 2.2), which made concurrent saves
-fail as HTTP 500. Nearly every request here writes (reads of patient data are
-audited), so every SQLite transaction begins ``BEGIN IMMEDIATE``: it takes the
-write lock before reading and waits up to :data:`BUSY_TIMEOUT_S` for it
-(SQLAlchemy's pysqlite recipe, "Serializable isolation / Savepoints /
-Transactional DDL"). Work that only reads (the background analytics passes)
-uses :func:`create_read_session_factory`, whose transactions stay deferred and
-never block a writer. The database file is created owner-only (0600); a
-looser existing file is tightened with a warning.
+SQLite" and "Write-Ahead Logging"), which made concurrent saves fail as HTTP
+500. So every write transaction (:func:`begin_write`, called by
+``rhizo.clinic.records.transaction``, through which every service writes)
+begins ``BEGIN IMMEDIATE``: it takes the write lock before its first read and
+waits up to :data:`BUSY_TIMEOUT_S` for it (SQLAlchemy's pysqlite recipe:
+pysqlite's own BEGIN off, the ``begin`` event emits ours). Everything else
+(authentication, permission checks, page reads, the analytics passes) reads
+in a deferred transaction, which in WAL mode never waits for or blocks a
+writer. The write lock is therefore held only inside one service call, in one
+thread: never across the request's other dependencies, which would wait for a
+worker thread that the lock's waiters occupy. The database file is created
+owner-only (0600); a looser existing file is tightened with a warning.
 """
 
 from __future__ import annotations
@@ -50,7 +53,9 @@ _log = logging.getLogger("rhizo.clinic.database")
 
 #: How long a SQLite writer waits for the write lock before giving up (seconds).
 BUSY_TIMEOUT_S = 10.0
-#: Execution option of connections whose transactions only read (deferred BEGIN).
+#: Execution option of a connection whose transaction writes: ``BEGIN IMMEDIATE`` on SQLite.
+WRITE_OPTION = "rhizo_write"
+#: Execution option of a transaction that only reads (deferred ``BEGIN``, the default).
 READ_ONLY_OPTION = "rhizo_read_only"
 #: Mode of the SQLite database file (its -wal and -shm files copy it): owner only.
 SQLITE_FILE_MODE = 0o600
@@ -192,11 +197,33 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: sa.Connection) -> None:
-    """``BEGIN IMMEDIATE`` (take the write lock, waiting for it) unless marked read-only."""
-    if connection.get_execution_options().get(READ_ONLY_OPTION):
-        connection.exec_driver_sql("BEGIN")
-    else:
+    """``BEGIN IMMEDIATE`` (take the write lock, waiting for it) for a write transaction,
+    a deferred ``BEGIN`` otherwise."""
+    options = connection.get_execution_options()
+    if options.get(WRITE_OPTION) and not options.get(READ_ONLY_OPTION):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Make the session's next work a write transaction (``BEGIN IMMEDIATE`` on SQLite).
+
+    A read transaction still open (the request's authentication read) is ended
+    first: writing inside its snapshot is the upgrade that fails. If it has
+    unflushed changes it is kept (they belong to it). A transaction that
+    already writes is left alone (nested service calls). PostgreSQL: nothing
+    to do (its writers wait on row locks).
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.connection().get_execution_options().get(WRITE_OPTION):
+            return
+        if session.new or session.dirty or session.deleted:
+            return
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
 
 
 def create_db_engine(url: str | sa.URL, *, echo: bool = False) -> Engine:
@@ -225,16 +252,6 @@ def create_db_engine(url: str | sa.URL, *, echo: bool = False) -> Engine:
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded values after commit (views serialise them afterwards)."""
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
-
-
-def create_read_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for work that only reads: on SQLite their transactions begin deferred,
-    so a long pass (the analytics courses) never holds the write lock."""
-    return sessionmaker(
-        bind=engine.execution_options(**{READ_ONLY_OPTION: True}),
-        expire_on_commit=False,
-        autoflush=False,
-    )
 
 
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:

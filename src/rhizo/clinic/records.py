@@ -27,7 +27,7 @@ from rhizo.clinic.conflicts import (
     integrity_message,
     stale_write_message,
 )
-from rhizo.clinic.database import Base
+from rhizo.clinic.database import Base, begin_write
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.procedure.models import Procedure
 
@@ -36,8 +36,11 @@ M = TypeVar("M", bound=Base)
 
 @contextmanager
 def transaction(session: Session) -> Iterator[None]:
-    """Commit what the block did, or roll all of it back (constraint clashes and
-    concurrent edits -> 409 in words, :mod:`rhizo.clinic.conflicts`)."""
+    """One write transaction (``BEGIN IMMEDIATE`` on SQLite: it waits for the write lock,
+    :func:`rhizo.clinic.database.begin_write`): commit what the block did, or roll all
+    of it back (constraint clashes and concurrent edits -> 409 in words,
+    :mod:`rhizo.clinic.conflicts`)."""
+    begin_write(session)
     try:
         yield
         session.commit()

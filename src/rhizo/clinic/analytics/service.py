@@ -31,7 +31,7 @@ def courses_cache(state: Any) -> SnapshotCache[Courses]:
     with _lock:
         cache: SnapshotCache[Courses] | None = getattr(state, "courses_cache", None)
         if cache is None:
-            factory = state.read_session_factory
+            factory = state.session_factory
 
             def compute(as_of: date) -> Courses:
                 session = factory()

@@ -15,11 +15,14 @@ saved; retrying it blindly stores a duplicate. With ``Idempotency-Key: <k>``
 * the same key with another body or another route is 422, naming the key.
   Keys are per user and kept :data:`RETENTION` (24 h), then forgotten.
 
-Two concurrent first attempts with one key: on SQLite they are serialised
-(``BEGIN IMMEDIATE``), so the second sees the first's key; on PostgreSQL the
-second's key insert violates the (user, key) unique constraint, its whole
-transaction (record included) rolls back and it gets 409 asking to retry,
-which then replays. A key sent to a route that creates nothing is ignored.
+Two concurrent first attempts with one key: the key is looked up again
+inside the create's write transaction, just before commit; on SQLite writes
+are serialised (``BEGIN IMMEDIATE``), so the second finds the first's key,
+its own record is rolled back and it gets the first response. On PostgreSQL
+two uncommitted twins can both miss it; the second's key insert then violates
+the (user, key) unique constraint, its whole transaction (record included)
+rolls back and it gets 409 asking to send it again, which then replays.
+A key sent to a route that creates nothing is ignored.
 
 :func:`install` adds the dependency to every router once
 (``rhizo.clinic.api.api_router``); a test walks the app and checks that each
@@ -33,7 +36,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request, status
@@ -132,7 +135,26 @@ def _stored(session: Session, user_id: int, key: str) -> IdempotencyKey | None:
     return row
 
 
+def _answer_stored(row: IdempotencyKey, target: str, print_: str) -> NoReturn:
+    """A key already used: replay its response, or 422 when this is another request."""
+    if row.request != target:
+        raise _problem(
+            row.key,
+            "idempotency_key_reused",
+            f"this {HEADER} was used for {row.request}; send a new key for a new request",
+        )
+    if row.fingerprint != print_:
+        raise _problem(
+            row.key,
+            "idempotency_key_reused",
+            f"this {HEADER} was first sent with a different body; a retry must repeat "
+            "the first request exactly, a new request needs a new key",
+        )
+    raise IdempotentReplay(row)
+
+
 def _open_claim(
+    request: Request,
     session: Session,
     settings: Settings,
     *,
@@ -142,25 +164,11 @@ def _open_claim(
     print_: str,
     route: APIRoute,
 ) -> None:
-    """Check the key (replay, or refuse a reuse) and arm the hooks (runs in a worker thread:
-    on SQLite its first query waits for the write lock)."""
-    user = get_current_user(session, settings, token)
+    """Check the key (replay, or refuse a reuse) and arm the hooks (runs in a worker thread)."""
+    user = get_current_user(request=request, session=session, settings=settings, token=token)
     row = _stored(session, user.id, key)
     if row is not None:
-        if row.request != target:
-            raise _problem(
-                key,
-                "idempotency_key_reused",
-                f"this {HEADER} was used for {row.request}; send a new key for a new request",
-            )
-        if row.fingerprint != print_:
-            raise _problem(
-                key,
-                "idempotency_key_reused",
-                f"this {HEADER} was first sent with a different body; a retry must repeat "
-                "the first request exactly, a new request needs a new key",
-            )
-        raise IdempotentReplay(row)
+        _answer_stored(row, target, print_)
     assert route.response_model is not None  # noqa: S101 - is_create checked it
     session.info[_INFO] = Claim(
         user_id=user.id,
@@ -187,6 +195,7 @@ async def claim(
     print_ = fingerprint(request.method, request.url.path, await request.body())
     await run_in_threadpool(
         _open_claim,
+        request,
         session,
         settings,
         token=token or None,
@@ -231,6 +240,11 @@ def _store_before_commit(session: Session) -> None:
     body = _response_of(pending)
     if body is None:  # this commit created nothing (an audited read before the create)
         return
+    # A twin sent at the same moment may have committed since the dependency looked:
+    # inside the write transaction the look is final, and this create is rolled back.
+    row = _stored(session, pending.user_id, pending.key)
+    if row is not None:
+        _answer_stored(row, pending.request, pending.fingerprint)
     session.execute(
         sa.delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - RETENTION)
     )

@@ -40,7 +40,7 @@ def outcome_cache(request: Request) -> SnapshotCache[OutcomeSnapshot]:
     with _cache_lock:
         cache: SnapshotCache[OutcomeSnapshot] | None = getattr(state, "outcome_cache", None)
         if cache is None:
-            factory = state.read_session_factory
+            factory = state.session_factory
 
             def compute(as_of: date) -> OutcomeSnapshot:
                 session = factory()
