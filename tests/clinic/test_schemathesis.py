@@ -224,3 +224,26 @@ def test_the_document_is_valid_openapi() -> None:
     assert flow["tokenUrl"] == "/api/v1/auth/token"
     flow["tokenUrl"] = "https://clinic.example" + flow["tokenUrl"]
     schemathesis.openapi.from_dict(document).validate()  # raises on an invalid document
+
+
+def test_a_throttled_login_matches_its_documentation(fuzz: Fuzz) -> None:
+    """Failed logins until the throttle answers 429: its body and Retry-After as documented.
+
+    Runs after the generated requests (it leaves this client's address throttled).
+    """
+    operation = fuzz.schema.find_operation_by_label("POST /api/v1/auth/token")
+    assert operation is not None
+    case = operation.Case(
+        body={"username": "demo-nurse", "password": "not the password"},
+        media_type="application/x-www-form-urlencoded",
+    )
+    statuses = []
+    for _ in range(40):
+        response = case.call()
+        statuses.append(response.status_code)
+        if response.status_code == 429:
+            break
+    assert statuses[-1] == 429, statuses
+    assert set(statuses[:-1]) == {401}, statuses
+    assert int(response.headers["retry-after"][0]) >= 1
+    case.validate_response(response, checks=CHECKS)
