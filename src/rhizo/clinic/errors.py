@@ -46,8 +46,10 @@ class FieldProblemBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    field: str = Field(description="where: 'mrn', 'lesions[0].temperature_c', 'query.limit'")
-    value: Any = Field(description="the value given (JSON), null when it was missing")
+    field: str = Field(description="where: 'mrn', 'lesions[0].set_temperature_c', 'query.limit'")
+    value: Any = Field(
+        description="the value given (JSON); for a missing field, the object it is missing from"
+    )
     rule: str = Field(description="the rule broken, e.g. 'missing', 'greater_than_equal'")
     message: str = Field(description="the rule in words")
 
