@@ -350,3 +350,74 @@ def test_the_default_cache_dir_follows_the_environment(
 def test_axes_must_increase() -> None:
     with pytest.raises(ValueError, match="increase strictly"):
         TableAxes(tip_length_mm=(10.0, 8.0), set_temperature_c=(70.0, 80.0), duration_s=(60, 90))
+
+
+def test_cli_builds_then_lists_a_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    from functools import partial
+
+    from rhizo.cli import lesion_table, main
+
+    monkeypatch.setenv("RHIZO_CACHE_DIR", str(tmp_path))
+    small = partial(LesionTables, axes=AXES, grid=COARSE, held_out_points=2)
+    monkeypatch.setattr(lesion_table, "LesionTables", small)
+    args = ["--gauge", "18", "--tip-kind", "blunt", "--tissue", CLINICAL_TISSUE]
+    assert main(["lesion-table", "list", *args, "--json"]) == 0
+    before = json.loads(capsys.readouterr().out)
+    assert before["tables"][0]["built"] is False
+    assert main(["lesion-table", "build", *args]) == 0
+    out = capsys.readouterr().out
+    assert "18 G blunt, muscle-in-vivo" in out
+    assert "max held-out width error" in out
+    assert main(["lesion-table", "list", *args, "--json"]) == 0
+    after = json.loads(capsys.readouterr().out)["tables"][0]
+    assert after["built"] is True
+    assert after["key"] == before["tables"][0]["key"]
+    assert 0 < after["max_held_out_width_error_pct"] < 100 * WIDTH_BOUND
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--gauge", "17"], "--gauge: 17 is not allowed; allowed gauges: 16, 18, 20, 22"),
+        (["--tip-kind", "round"], "--tip-kind: 'round' is not allowed"),
+        (["--tissue", "bone"], "--tissue: 'bone' is not allowed; allowed tissues:"),
+        (["--backend", "tpu"], "--backend: 'tpu' is not allowed; allowed: numpy, cupy"),
+    ],
+)
+def test_cli_refuses_bad_input_with_exit_2(
+    args: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rhizo.cli import main
+
+    assert main(["lesion-table", "build", *args]) == 2
+    err = capsys.readouterr().err
+    assert words in err
+    assert "Traceback" not in err
+
+
+def test_the_planner_uses_a_built_table_and_says_so(tables: LesionTables) -> None:
+    from rhizo.planning import lesions
+
+    lesions.clear_cache()
+    inside, outside = protocol(), protocol(duration_s=200.0)
+    profile = lesions.lesion_for(inside, tables=tables)
+    assert profile.source == "surrogate"
+    assert profile.provenance.startswith("from the surrogate table (max held-out error ")
+    answer = tables.answer(inside, build=False)
+    assert profile.dimensions == answer.lesion
+    reference = simulate(inside)
+    z, radius = reference.radius_profile_m("arrhenius")
+    # The captured geometry is the engine's within the profile bound (relative L1).
+    difference = np.abs(profile.radius_at(z) - radius).sum() / radius.sum()
+    assert difference <= 2 * PROFILE_BOUND  # sampled at the engine's rows only
+    assert profile.tip_length_m == pytest.approx(inside.tip_length_mm * 1e-3)
+    solved = lesions.lesion_for(outside, tables=tables)
+    assert solved.source == "solver"
+    assert "outside the table" in solved.provenance
+    lesions.clear_cache()
+    assert lesions.prefetch_lesions([inside, outside], tables=tables) == 1
+    assert lesions.lesion_for(inside, tables=tables).source == "surrogate"
+    lesions.clear_cache()

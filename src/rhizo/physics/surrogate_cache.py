@@ -272,6 +272,16 @@ class LesionTables:
             self._tables[key] = table
             return table
 
+    def lookup(self, protocol: LesionProtocol, *, build: bool = True) -> LesionAnswer | str:
+        """The surrogate's answer, or why the table cannot give one (no solver run)."""
+        spec = self.spec_for(protocol)
+        if isinstance(spec, str):
+            return spec
+        table = self.table(spec, build=build)
+        if table is None:
+            return f"no lesion table for {spec.label} yet (rhizo lesion-table build)"
+        return table.answer(protocol, matched=True)
+
     def answer(
         self, protocol: LesionProtocol, *, build: bool = True, solver: Solver | None = None
     ) -> LesionAnswer:
@@ -280,19 +290,10 @@ class LesionTables:
         ``build=False`` uses only tables already in memory or on disk (interactive
         pages); ``solver`` replaces :func:`rhizo.physics.simulate` (tests).
         """
-        spec = self.spec_for(protocol)
-        if isinstance(spec, str):
-            reason = spec
-        else:
-            table = self.table(spec, build=build)
-            if table is None:
-                reason = f"no lesion table for {spec.label} yet (rhizo lesion-table build)"
-            else:
-                answer = table.answer(protocol, matched=True)
-                if isinstance(answer, LesionAnswer):
-                    return answer
-                reason = answer
-        return solver_answer((solver or simulate)(protocol), reason=reason)
+        found = self.lookup(protocol, build=build)
+        if isinstance(found, LesionAnswer):
+            return found
+        return solver_answer((solver or simulate)(protocol), reason=found)
 
 
 _DEFAULT: list[LesionTables] = []

@@ -9,8 +9,12 @@ protocol's tissue with that tissue's damage model: the planner's protocols use
 :data:`rhizo.physics.CLINICAL_TISSUE` (perfused muscle at 37 C). Between grid rows R is
 linearly interpolated; outside the profile R = 0 (no lesion).
 
-One simulation per cannula setting: :func:`lesion_for` caches profiles by
+One lesion per cannula setting: :func:`lesion_for` caches profiles by
 ``protocol.model_dump_json()`` (the protocol holds dicts, so it is not hashable).
+A setting inside an already built surrogate table (:mod:`rhizo.physics.surrogate`;
+``rhizo lesion-table build``) is interpolated there (microseconds) instead of
+simulated (a fraction of a second); ``LesionProfile.source`` and ``provenance`` say
+which, and why the solver ran.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from numpy.typing import NDArray
 
 from rhizo.physics import LesionDimensions, LesionProtocol, simulate
 from rhizo.physics.batch import simulate_sweep
+from rhizo.physics.surrogate import LesionAnswer, solver_answer
+from rhizo.physics.surrogate_cache import LesionTables, default_tables
 
 FloatArray = NDArray[np.float64]
 
@@ -35,6 +41,10 @@ class LesionProfile:
     radius_m: FloatArray
     tip_length_m: float
     dimensions: LesionDimensions | None = None
+    #: "surrogate" (interpolated in a lesion table) or "solver" (the engine ran).
+    source: str = "solver"
+    #: One line: "from the surrogate table (max held-out error X %)" or "solved (why)".
+    provenance: str = "solved"
 
     def radius_at(self, z_m: FloatArray) -> FloatArray:
         """R(z) in metres, linear between rows, 0 outside the profile."""
@@ -84,18 +94,40 @@ def lesion_for(
     *,
     boundary: str = "arrhenius",
     simulator: Callable[[LesionProtocol], object] | None = None,
+    tables: LesionTables | None = None,
 ) -> LesionProfile:
-    """The lesion profile of ``protocol``, simulated once and then cached.
+    """The lesion profile of ``protocol``, from a built surrogate table or simulated; cached.
 
-    ``simulator`` replaces :func:`rhizo.physics.simulate` (tests count calls).
+    ``tables`` (default :func:`rhizo.physics.surrogate_cache.default_tables`) is asked
+    for an already built table only (never built here: that takes a minute); outside
+    it the engine runs. ``simulator`` replaces :func:`rhizo.physics.simulate` and
+    skips the tables (tests count calls).
     """
     key = _key(protocol, boundary)
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    profile = _profile(protocol, (simulator or simulate)(protocol), boundary)
+    if simulator is not None:
+        profile = _profile(protocol, simulator(protocol), boundary)
+    else:
+        found = (tables or default_tables()).lookup(protocol, build=False)
+        if isinstance(found, str):
+            found = solver_answer(simulate(protocol), reason=found)
+        profile = _from_answer(found, boundary)
     _CACHE[key] = profile
     return profile
+
+
+def _from_answer(answer: LesionAnswer, boundary: str) -> LesionProfile:
+    z_m, radius_m = answer.profiles_m[boundary]
+    return LesionProfile(
+        z_m=np.asarray(z_m, dtype=np.float64),
+        radius_m=np.asarray(radius_m, dtype=np.float64),
+        tip_length_m=answer.protocol.tip_length_mm * 1e-3,
+        dimensions=answer.boundaries[boundary],
+        source=answer.source,
+        provenance=answer.label,
+    )
 
 
 def _profile(protocol: LesionProtocol, result: object, boundary: str) -> LesionProfile:
@@ -114,24 +146,34 @@ def prefetch_lesions(
     backend: str = "numpy",
     boundary: str = "arrhenius",
     progress: Callable[[int, int], None] | None = None,
+    tables: LesionTables | None = None,
 ) -> int:
     """Simulate every uncached protocol at once with the batched engine; returns how many.
 
-    :func:`rhizo.physics.batch.simulate_sweep` groups them by cannula and runs
-    each group in lock step on ``backend`` ("numpy" or "cupy" for a CUDA GPU);
-    afterwards :func:`lesion_for` finds them in the cache. The batched lesions
+    Protocols inside an already built surrogate table are interpolated instead (not
+    counted). :func:`rhizo.physics.batch.simulate_sweep` groups the rest by cannula
+    and runs each group in lock step on ``backend`` ("numpy" or "cupy" for a CUDA
+    GPU); afterwards :func:`lesion_for` finds them in the cache. The batched lesions
     equal the single engine's (tests/physics/test_batch.py).
     """
-    missing: dict[str, LesionProtocol] = {}
+    missing: dict[str, tuple[LesionProtocol, str]] = {}
+    manager = tables or default_tables()
     for protocol in protocols:
         key = _key(protocol, boundary)
-        if key not in _CACHE:
-            missing.setdefault(key, protocol)
+        if key in _CACHE or key in missing:
+            continue
+        found = manager.lookup(protocol, build=False)
+        if isinstance(found, LesionAnswer):
+            _CACHE[key] = _from_answer(found, boundary)
+        else:
+            missing[key] = (protocol, found)
     if not missing:
         return 0
-    results = simulate_sweep(list(missing.values()), backend=backend, progress=progress)
-    for (key, protocol), result in zip(missing.items(), results, strict=True):
-        _CACHE[key] = _profile(protocol, result, boundary)
+    results = simulate_sweep(
+        [protocol for protocol, _ in missing.values()], backend=backend, progress=progress
+    )
+    for (key, (_, reason)), result in zip(missing.items(), results, strict=True):
+        _CACHE[key] = _from_answer(solver_answer(result, reason=reason), boundary)
     return len(missing)
 
 
