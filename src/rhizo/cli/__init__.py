@@ -15,7 +15,14 @@ import typer
 
 from rhizo.cli._errors import InputError
 
-COMMAND_MODULES: tuple[str, ...] = ("lesion", "pathway", "planning", "clinic", "web")
+COMMAND_MODULES: tuple[str, ...] = (
+    "lesion",
+    "lesion_table",
+    "pathway",
+    "planning",
+    "clinic",
+    "web",
+)
 
 app = typer.Typer(
     name="rhizo",
