@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "planning",
     "clinic",
     "web",
+    "audit",
 )
 
 app = typer.Typer(

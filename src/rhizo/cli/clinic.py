@@ -1,4 +1,4 @@
-"""``rhizo db upgrade``, ``rhizo user add`` and ``rhizo serve``: the clinic registry."""
+"""``rhizo db upgrade`` and ``rhizo user add``: the clinic registry (``rhizo serve``: web.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rhizo.cli._errors import InputError, fail, fail_from_validation, settings_error
+from rhizo.cli._errors import InputError, fail, fail_from_validation
 
 db_app = typer.Typer(help="The clinic database.", no_args_is_help=True)
 user_app = typer.Typer(help="Clinic users.", no_args_is_help=True)
@@ -121,39 +121,6 @@ def user_add(
     typer.echo(f"added user {user.username} (id {user.id}, role {user.role.value})")
 
 
-def serve(
-    db: DbOption = None,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
-) -> None:
-    """Serve the REST API (OpenAPI docs at /docs) with uvicorn."""
-    import uvicorn
-    from pydantic import ValidationError
-    from sqlalchemy.exc import OperationalError
-
-    from rhizo.clinic import migrate
-    from rhizo.clinic.api import create_app
-    from rhizo.clinic.config import Settings
-
-    url = database_url(db)
-    try:
-        settings = Settings(database_url=url)
-    except ValidationError as error:
-        raise settings_error(error) from None
-    try:
-        current = migrate.current_revision(url)
-    except OperationalError as error:
-        raise _connect_error(url, error) from None
-    head = migrate.head_revision()
-    if current != head:
-        raise InputError(
-            f"--db: {redacted(url)!r} is at revision {current}, not {head}; "
-            "run 'rhizo db upgrade' first"
-        )
-    typer.echo(f"rhizo clinic API on http://{host}:{port}/docs (database {redacted(url)})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
-
-
 def register(app: typer.Typer) -> None:
     """Add this layer's commands to the main app."""
     from rhizo.cli import backup
@@ -162,4 +129,3 @@ def register(app: typer.Typer) -> None:
     db_app.command("restore")(backup.db_restore)
     app.add_typer(db_app, name="db")
     app.add_typer(user_app, name="user")
-    app.command("serve")(serve)

@@ -1,19 +1,28 @@
-"""``rhizo demo``: the clinic web application on a demo cohort (issue 6)."""
+"""``rhizo serve`` (the clinic, production settings) and ``rhizo demo`` (a synthetic cohort).
+
+``rhizo serve`` serves the REST API (``/api/v1``, OpenAPI at ``/docs``) and the
+pages (``/``) on one app with production settings: ``RHIZO_ENV`` must be
+``production`` (the default), and :class:`rhizo.clinic.config.Settings`
+refuses a missing or weak key there. It expects a TLS-terminating reverse
+proxy in front (``RHIZO_TRUSTED_PROXIES``, :mod:`rhizo.clinic.proxy`), or
+serves HTTPS itself with ``--certfile``/``--keyfile`` (uvicorn's ``ssl_*``
+options; the pair is loaded once here so a missing, unreadable or mismatched
+file is one line and exit 2). uvicorn's own proxy-header handling and its
+``Server`` header are switched off.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import ssl
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from rhizo.cli._errors import InputError, settings_error
-
-
-def _redacted(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
+from rhizo.cli.clinic import DbOption, database_url, redacted
 
 
 def demo(
@@ -49,7 +58,7 @@ def demo(
         raise InputError(f"database: cannot open it ({type(error.orig).__name__})") from None
     from rhizo import DISCLAIMER
 
-    typer.echo(f"rhizo demo clinic (SYNTHETIC data), database {_redacted(ready.url)}")
+    typer.echo(f"rhizo demo clinic (SYNTHETIC data), database {redacted(ready.url)}")
     if ready.seeded_now is not None:
         seeded = ready.seeded_now
         typer.echo(
@@ -69,6 +78,130 @@ def demo(
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
+def _no_password() -> bytes:
+    raise InputError("--keyfile: the private key is encrypted; give an unencrypted PEM key")
+
+
+def tls_files(certfile: Path | None, keyfile: Path | None) -> tuple[str, str | None] | None:
+    """Check ``--certfile``/``--keyfile`` (exist, readable, a matching PEM pair); None: no TLS."""
+    if certfile is None:
+        if keyfile is not None:
+            raise InputError(
+                f"--keyfile: {str(keyfile)!r} given without --certfile; give both "
+                "(a PEM certificate chain and its private key) or neither"
+            )
+        return None
+    for option, path in (("--certfile", certfile), ("--keyfile", keyfile)):
+        if path is None:
+            continue
+        if not path.is_file():
+            raise InputError(f"{option}: {str(path)!r} does not exist or is not a file")
+        try:
+            path.read_bytes()
+        except OSError as error:
+            raise InputError(f"{option}: {str(path)!r} cannot be read ({error.strerror})") from None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(certfile, keyfile, password=_no_password)
+    except ssl.SSLError as error:
+        raise InputError(
+            f"--certfile/--keyfile: {str(certfile)!r} and {str(keyfile)!r} are not a PEM "
+            f"certificate chain and its matching private key ({error.reason or error})"
+        ) from None
+    return str(certfile), str(keyfile) if keyfile is not None else None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+    certfile: Annotated[
+        Path | None,
+        typer.Option(
+            "--certfile",
+            help="PEM certificate chain: serve HTTPS directly (default: plain HTTP for a "
+            "TLS-terminating proxy in front).",
+        ),
+    ] = None,
+    keyfile: Annotated[
+        Path | None,
+        typer.Option("--keyfile", help="PEM private key of --certfile (unencrypted)."),
+    ] = None,
+) -> None:
+    """Serve the clinic: REST API (/api/v1, docs at /docs) and pages (/), production settings."""
+    try:
+        import uvicorn
+
+        from rhizo.clinic.web.app import create_web_app
+    except ImportError as error:  # pragma: no cover - needs the web extra missing
+        raise InputError(
+            f"the web extra is not installed ({error.name}); pip install 'rhizo[web]'"
+        ) from None
+    from pydantic import ValidationError
+    from sqlalchemy.exc import OperationalError
+
+    from rhizo.clinic import migrate
+    from rhizo.clinic.config import Settings
+    from rhizo.clinic.proxy import ProxySettings
+
+    tls = tls_files(certfile, keyfile)
+    url = database_url(db)
+    try:
+        settings = Settings(database_url=url)
+        proxies = ProxySettings()
+    except ValidationError as error:
+        raise settings_error(error) from None
+    try:
+        current = migrate.current_revision(url)
+    except OperationalError as error:
+        first = str(error).strip().splitlines()[0]
+        raise InputError(f"--db: cannot open {redacted(url)!r}: {first}") from None
+    head = migrate.head_revision()
+    if current != head:
+        raise InputError(
+            f"--db: {redacted(url)!r} is at revision {current}, not {head}; "
+            "run 'rhizo db upgrade' first"
+        )
+    if settings.env != "production":
+        raise InputError(
+            f"RHIZO_ENV: {settings.env!r} is not allowed for rhizo serve, which serves patient "
+            "data with production settings; unset it (or set 'production'), or use "
+            "'rhizo demo' for a synthetic cohort"
+        )
+    scheme = "https" if tls is not None else "http"
+    typer.echo(
+        f"rhizo clinic on {scheme}://{host}:{port}/ (API {scheme}://{host}:{port}/api/v1, "
+        f"docs /docs), database {redacted(url)}"
+    )
+    typer.echo(f"forwarding headers believed only from: {proxies.trusted_proxies or 'nobody'}")
+    if tls is None and not _is_loopback(host):
+        sys.stderr.write(
+            f"warning: plain HTTP on {host}: put a TLS-terminating proxy in front "
+            "(docs/security.md, 'Serving in production') or give --certfile/--keyfile\n"
+        )
+    app = create_web_app(settings)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        ssl_certfile=tls[0] if tls else None,
+        ssl_keyfile=tls[1] if tls else None,
+        proxy_headers=False,
+        server_header=False,
+        log_level="info",
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add the web application's commands to the main app."""
+    app.command("serve")(serve)
     app.command("demo")(demo)

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rhizo import DISCLAIMER, __version__
 from rhizo.clinic import errors, openapi, server_errors
 from rhizo.clinic.analytics.views import router as analytics_router
+from rhizo.clinic.audit.attempts import audit_refused_attempts
 from rhizo.clinic.audit.views import router as audit_router
 from rhizo.clinic.auth.views import router as auth_router
 from rhizo.clinic.auth.views import users_router
@@ -35,8 +36,10 @@ from rhizo.clinic.medication.views import router as medication_router
 from rhizo.clinic.patient.views import router as patient_router
 from rhizo.clinic.plan.views import router as plan_router
 from rhizo.clinic.procedure.views import router as procedure_router
+from rhizo.clinic.proxy import ProxySettings, TrustedProxyMiddleware
 from rhizo.clinic.research.views import router as research_router
 from rhizo.clinic.specialist.views import router as specialist_router
+from rhizo.clinic.web.headers import SecurityHeadersMiddleware
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -88,21 +91,40 @@ def api_router() -> APIRouter:
     return router
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
-    """Build the app for ``settings`` (read from the environment when omitted)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    proxies: ProxySettings | None = None,
+) -> FastAPI:
+    """Build the app for ``settings`` and ``proxies`` (read from the environment when omitted).
+
+    Middleware, outermost first: trusted proxies (client address and scheme),
+    security headers (:mod:`rhizo.clinic.web.headers`), body size limit, request
+    id. Every route, the pages included, runs under
+    :func:`rhizo.clinic.audit.attempts.audit_refused_attempts`.
+    """
     settings = settings or Settings()
+    proxies = proxies or ProxySettings()
     engine = engine or create_db_engine(settings.database_url)
     description = (
         "The rhizo clinic registry: patients, diagnostic blocks, plans, RF neurotomy "
         "procedures with gated lesions, outcomes and complications, with an append-only "
         f"audit trail. Tokens: POST {API_PREFIX}/auth/token.\n\n{DISCLAIMER}"
     )
-    app = FastAPI(title="rhizo clinic API", version=__version__, description=description)
+    app = FastAPI(
+        title="rhizo clinic API",
+        version=__version__,
+        description=description,
+        dependencies=[Depends(audit_refused_attempts)],
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(BodySizeLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(TrustedProxyMiddleware, networks=proxies.networks)
     server_errors.install(app)
     errors.install(app)
     app.include_router(api_router(), prefix=API_PREFIX)

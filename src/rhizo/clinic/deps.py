@@ -71,11 +71,15 @@ def _token_user(session: Session, settings: Settings, token: str | None) -> tupl
 
 
 def get_current_user(
-    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_oauth2)]
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(_oauth2)],
 ) -> User:
     """The active user the bearer token names (401 otherwise). A token good only for
     enrolling a second factor (an admin without TOTP) gets 403 saying what to do."""
     user, stage = _token_user(session, settings, token)
+    request.state.actor = _actor(request, user)  # for rhizo.clinic.audit.attempts
     if stage is not Stage.FULL:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,

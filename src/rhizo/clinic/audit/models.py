@@ -23,6 +23,11 @@ class AuditAction(StrEnum):
     EXPORT = "export"
     LOGIN = "login"
     FAILED_LOGIN = "failed_login"
+    LOGOUT = "logout"
+    #: A refused attempt (HTTP 403) on patient data; ``details`` names method and path.
+    DENIED = "denied"
+    #: An attempt on patient data that named no record (HTTP 404).
+    NOT_FOUND = "not_found"
 
 
 class AuditEvent(Base):
@@ -30,6 +35,12 @@ class AuditEvent(Base):
 
     ``patient_id`` is a plain integer, not a foreign key, so the trail outlives
     a deleted patient. ``details`` carries ids and field names, never PHI.
+
+    Tamper evidence (:mod:`rhizo.clinic.audit.chain`): rows form a hash chain
+    in ``seq`` order (1, 2, 3, ... without gaps; unique), each ``row_hash`` =
+    SHA-256(``prev_hash`` + canonical JSON of the row), ``prev_hash`` = the
+    previous row's ``row_hash`` (64 zeros for the first). The chain columns
+    are filled when the row is flushed, under the chain lock.
     """
 
     __tablename__ = "audit_event"
@@ -50,6 +61,9 @@ class AuditEvent(Base):
     request_id: Mapped[str | None] = mapped_column(sa.String(64))
     ip: Mapped[str | None] = mapped_column(sa.String(64))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    seq: Mapped[int] = mapped_column(unique=True, index=True)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    row_hash: Mapped[str] = mapped_column(sa.String(64))
 
 
 class AuditRead(ReadSchema):
@@ -67,3 +81,5 @@ class AuditRead(ReadSchema):
     request_id: str | None
     ip: str | None
     details: dict[str, Any]
+    seq: int
+    row_hash: str

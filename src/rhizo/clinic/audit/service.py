@@ -1,4 +1,10 @@
-"""Writing and reading the audit trail."""
+"""Writing and reading the audit trail.
+
+:func:`record` is the one way to write an audit row (every domain, the login
+code and :mod:`rhizo.clinic.audit.attempts` call it); the row joins the
+caller's transaction and takes its place in the hash chain when flushed
+(:mod:`rhizo.clinic.audit.chain`). :func:`record_now` commits it on its own.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from rhizo.clinic.audit import chain as _chain  # noqa: F401 - installs the hash chain
 from rhizo.clinic.audit import guard as _guard  # noqa: F401 - installs the append-only guard
 from rhizo.clinic.audit.models import AuditAction, AuditEvent
 from rhizo.clinic.auth.models import Actor
+
+#: ``entity_type`` of a read of the audit trail itself.
+AUDIT_LOG_ENTITY = "audit_log"
 
 
 def record(
@@ -38,6 +48,30 @@ def record(
         details=details or {},
     )
     session.add(event)
+    return event
+
+
+def record_now(
+    *,
+    session: Session,
+    actor: Actor,
+    action: AuditAction,
+    entity_type: str,
+    entity_id: object = None,
+    patient_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """:func:`record` and commit at once (events that change nothing else: reads, refusals)."""
+    event = record(
+        session=session,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        patient_id=patient_id,
+        details=details,
+    )
+    session.commit()
     return event
 
 
@@ -73,3 +107,50 @@ def list_events(
         .offset(offset)
     ).all()
     return rows, int(total or 0)
+
+
+def read_events(
+    *,
+    session: Session,
+    actor: Actor,
+    limit: int,
+    offset: int,
+    patient_id: int | None = None,
+    actor_id: int | None = None,
+    action: AuditAction | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[Sequence[AuditEvent], int]:
+    """:func:`list_events` for a reader, who is audited in turn (filters and rows shown)."""
+    rows, total = list_events(
+        session=session,
+        limit=limit,
+        offset=offset,
+        patient_id=patient_id,
+        actor_id=actor_id,
+        action=action,
+        since=since,
+        until=until,
+    )
+    filters: dict[str, Any] = {
+        "patient_id": patient_id,
+        "actor_id": actor_id,
+        "action": action.value if action is not None else None,
+        "since": since.isoformat() if since is not None else None,
+        "until": until.isoformat() if until is not None else None,
+    }
+    details = {
+        "filters": {key: value for key, value in filters.items() if value is not None},
+        "limit": limit,
+        "offset": offset,
+        "returned": len(rows),
+    }
+    record_now(
+        session=session,
+        actor=actor,
+        action=AuditAction.READ,
+        entity_type=AUDIT_LOG_ENTITY,
+        patient_id=patient_id,
+        details=details,
+    )
+    return rows, total

@@ -31,9 +31,10 @@ def list_audit_events(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Page[AuditRead]:
-    """Audit rows, newest first, filtered by patient, actor, action or time."""
-    rows, total = service.list_events(
+    """Audit rows, newest first, by patient, actor, action or time (the read is audited)."""
+    rows, total = service.read_events(
         session=session,
+        actor=actor,
         limit=limit,
         offset=offset,
         patient_id=patient_id,

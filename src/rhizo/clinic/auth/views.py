@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, 
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.orm import Session
 
+from rhizo.clinic.audit import service as audit
+from rhizo.clinic.audit.models import AuditAction
 from rhizo.clinic.auth import enrolment, service
 from rhizo.clinic.auth import login as login_service
 from rhizo.clinic.auth.login import LoginBusy, LoginThrottled, SecondFactorRequired
@@ -216,8 +218,15 @@ def me(actor: SelfActor, session: SessionDep, settings: SettingsDep) -> MeRead:
 def list_users(
     actor: UserManager, session: SessionDep, limit: Limit = 50, offset: Offset = 0
 ) -> Page[UserRead]:
-    """All users (admin)."""
+    """All users (admin); the listing is audited."""
     rows, total = service.get_all(session=session, limit=limit, offset=offset)
+    audit.record_now(
+        session=session,
+        actor=actor,
+        action=AuditAction.READ,
+        entity_type="user_list",
+        details={"limit": limit, "offset": offset, "returned": len(rows)},
+    )
     return Page[UserRead](
         items=[UserRead.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
     )

@@ -36,13 +36,19 @@ class LoginRequired(Exception):
 class PageForbidden(Exception):
     """The role may not see this page (rendered as the 403 page)."""
 
+    status_code = 403
+
 
 class PageNotFound(Exception):
     """No such record (rendered as the 404 page)."""
 
+    status_code = 404
+
 
 class CsrfRefused(Exception):
     """A form without the right CSRF token (rendered as 403)."""
+
+    status_code = 403
 
 
 class SecondFactorEnrolRequired(Exception):
@@ -98,6 +104,7 @@ def account_web_user(request: Request, session: SessionDep) -> WebUser:
                 if user.role is Role.PATIENT
                 else None
             )
+            request.state.actor = actor  # for rhizo.clinic.audit.attempts
             return WebUser(user=user, actor=actor, csrf=data.csrf, patient_id=pid, stage=data.stage)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     raise LoginRequired(target)

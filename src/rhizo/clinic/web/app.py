@@ -35,7 +35,6 @@ from rhizo.clinic.web import (
     planner,
     specialists,
 )
-from rhizo.clinic.web.headers import SecurityHeadersMiddleware
 
 STATIC_DIR = Path(__file__).with_name("static")
 _log = logging.getLogger("rhizo.web")
@@ -166,7 +165,6 @@ def add_pages(app: FastAPI, *, synthetic: bool = False) -> FastAPI:
     app.include_router(export.router)
     app.include_router(analytics.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(SecurityHeadersMiddleware)
     install_error_pages(app)
     return app
 
