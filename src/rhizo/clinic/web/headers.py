@@ -22,9 +22,10 @@ OWASP ASVS 4.0 V14.4 "HTTP Security Headers"):
   data) carries it, unless the route set its own.
 - ``Strict-Transport-Security: max-age=31536000`` (one year): only on requests
   that arrived over HTTPS (direct TLS, or a trusted proxy's
-  ``X-Forwarded-Proto: https``, :mod:`rhizo.clinic.proxy`); browsers ignore
-  it over plain HTTP (RFC 6797 section 7.2). ``includeSubDomains`` is left to
-  the operator, who knows the other hosts of the domain.
+  ``X-Forwarded-Proto: https``, :mod:`rhizo.clinic.proxy`): RFC 6797 section
+  7.2 forbids it over plain HTTP (and section 8.1 has browsers ignore it
+  there). ``includeSubDomains`` (which ASVS 4.0.3 V14.4.5 asks for) is left
+  to the operator's proxy, who knows the other hosts of the domain.
 
 FastAPI's ``/docs`` and ``/redoc`` load Swagger UI / ReDoc from a CDN, so they
 are left without the CSP (they show no patient data); they get the rest.
