@@ -182,6 +182,7 @@ def capture(
         },
         "tissue": _tissue_report(),
         "lesion": dimensions.model_dump() if dimensions else None,
+        "lesion_source": {"source": profile.source, "provenance": profile.provenance},
         "nerves": [
             {**estimate.to_dict(), "landmark": nerve.landmark, "diameter_mm": nerve.diameter_mm}
             for estimate, nerve in zip(estimates, target.nerves, strict=True)
@@ -275,7 +276,7 @@ def _print_capture(payload: dict[str, Any]) -> None:
     if lesion:
         console.print(
             f"lesion (Omega >= 1): width {lesion['width_mm']:.1f} mm, "
-            f"length {lesion['length_mm']:.1f} mm"
+            f"length {lesion['length_mm']:.1f} mm, {payload['lesion_source']['provenance']}"
         )
     console.print(_tissue_line(payload["tissue"]))
     console.print(
