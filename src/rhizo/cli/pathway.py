@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from rhizo import DISCLAIMER
 from rhizo.cli._errors import fail, fail_from_validation
+from rhizo.cli._files import read_structured
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
@@ -31,13 +31,8 @@ def _dump(model: BaseModel) -> dict[str, Any]:
 
 
 def _read_structured(argument: str, path: Path) -> Any:
-    """Read a YAML or JSON file (JSON is YAML), failing with one line."""
-    if not path.is_file():
-        fail(argument, str(path), "an existing file")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        fail(argument, str(path), f"a readable YAML/JSON file ({type(error).__name__})")
+    """Read a YAML or JSON file (JSON is YAML) within bounds, failing with one line."""
+    return read_structured(argument, path)
 
 
 def _parse_date(option: str, value: str) -> date:

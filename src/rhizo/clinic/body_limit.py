@@ -4,9 +4,16 @@ Starlette reads a urlencoded form whole before any handler runs, and the
 login form is parsed before its CSRF check, so without a cap an anonymous
 client can make the server buffer a body of any size. The largest real body
 is a procedure with twelve lesion rows and long notes (tens of kB); 1 MiB
-leaves ample room. A declared ``Content-Length`` over the cap is refused
-before the body is read; a chunked body is counted as it arrives and cut off
-at the cap.
+leaves ample room.
+
+* A declared ``Content-Length`` over the cap is refused before the body is read.
+* A body without one (``Transfer-Encoding: chunked``) is read here first, up to
+  the cap, and refused with 413 as soon as it passes it; a body within the cap
+  is then handed to the application as it arrived. (Counting inside the
+  application's own ``receive`` is not enough: FastAPI turns any exception
+  raised while it reads a body into its own 400 "error parsing the body".)
+* A body longer than its declared length is cut off by the server (h11 or
+  httptools), so it is not counted again here.
 """
 
 from __future__ import annotations
@@ -17,10 +24,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: The largest request body accepted, in bytes.
 MAX_BODY_BYTES = 1024 * 1024
-
-
-class BodyTooLarge(Exception):
-    """The body passed :data:`MAX_BODY_BYTES` while it was being read."""
 
 
 class BodySizeLimitMiddleware:
@@ -60,26 +63,37 @@ class BodySizeLimitMiddleware:
             if too_big:
                 await self._refuse(send)
                 return
+            await self.app(scope, receive, send)
+            return
+        buffered = await self._read_capped(receive)
+        if buffered is None:
+            await self._refuse(send)
+            return
+        await self.app(scope, _replay(buffered, receive), send)
+
+    async def _read_capped(self, receive: Receive) -> list[Message] | None:
+        """The body's messages up to the end of the body, or None once it passes the cap."""
+        messages: list[Message] = []
         received = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge
-            return message
+            messages.append(message)
+            if message["type"] != "http.request":
+                return messages  # a disconnect: the application sees it as it would
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                return None
+            if not message.get("more_body", False):
+                return messages
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
 
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(send)
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A ``receive`` that hands out ``messages`` first, then the server's own."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from rhizo.clinic.validation import check_texts
 
 T = TypeVar("T")
 
@@ -67,22 +68,18 @@ ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 Notes = Annotated[str, Field(max_length=10_000)]
 
 
-def _on_or_before_today(value: date) -> date:
-    # The server's local day: an event cannot have happened after it. The web
-    # forms and the API share this rule by validating through the same model.
-    if value > date.today():
-        raise ValueError(f"{value.isoformat()} is in the future; give the day it happened")
-    return value
-
-
-#: The day something happened (a block, a follow-up, a complication): today or earlier.
-HappenedOn = Annotated[date, AfterValidator(_on_or_before_today)]
-
-
 class Schema(BaseModel):
-    """Base of every input schema: unknown fields are refused."""
+    """Base of every input schema: unknown fields are refused, numbers are finite
+    (no NaN or Infinity) and text holds no NUL or lone surrogate
+    (:mod:`rhizo.clinic.validation`)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        # Every string of every field, nested lists included: one rule for all schemas.
+        return check_texts(value)
 
 
 class ReadSchema(BaseModel):

@@ -20,6 +20,7 @@ from rhizo.clinic.auth.permissions import Permission, allows
 from rhizo.clinic.auth.security import InvalidTokenError, Stage, decode_access_token
 from rhizo.clinic.config import Settings
 from rhizo.clinic.patient import service as patient_service
+from rhizo.clinic.validation import DbId
 
 API_PREFIX = "/api/v1"
 TOKEN_URL = f"{API_PREFIX}/auth/token"
@@ -159,7 +160,7 @@ class require_patient(PermissionDependency):
         self.own = own
 
     def __call__(
-        self, request: Request, user: CurrentUser, session: SessionDep, patient_id: int
+        self, request: Request, user: CurrentUser, session: SessionDep, patient_id: DbId
     ) -> Actor:
         if allows(user.role, self.permission):
             return _actor(request, user)

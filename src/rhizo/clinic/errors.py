@@ -31,6 +31,7 @@ from rhizo.clinic.common import (
     NotFoundError,
     PermissionDeniedError,
 )
+from rhizo.clinic.validation import json_safe
 
 
 class ErrorMessage(BaseModel):
@@ -146,14 +147,15 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 def _safe(value: Any) -> Any:
     try:
-        return jsonable_encoder(value)
+        return json_safe(jsonable_encoder(value))
     except (TypeError, ValueError):  # pragma: no cover - exotic inputs
         return repr(value)
 
 
 def validation_problems(error: RequestValidationError) -> list[dict[str, Any]]:
-    """Pydantic's errors as ``{field, value, rule, message}``."""
-    return [
+    """Pydantic's errors as ``{field, value, rule, message}``, each once (a path id that
+    the permission dependency and the route both declare is one problem)."""
+    problems = [
         {
             "field": _field(tuple(item.get("loc", ()))),
             "value": _safe(item.get("input")),
@@ -162,6 +164,7 @@ def validation_problems(error: RequestValidationError) -> list[dict[str, Any]]:
         }
         for item in error.errors()
     ]
+    return [problem for i, problem in enumerate(problems) if problem not in problems[:i]]
 
 
 def _request_problems(error: Exception) -> Any:

@@ -30,6 +30,7 @@ from rhizo.clinic.conflicts import (
 from rhizo.clinic.database import Base, begin_write
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.procedure.models import Procedure
+from rhizo.clinic.validation import before_birth
 
 M = TypeVar("M", bound=Base)
 
@@ -61,6 +62,20 @@ def get_patient(session: Session, patient_id: int) -> Patient:
     if patient is None:
         raise NotFoundError("patient", patient_id)
     return patient
+
+
+def check_after_birth(patient: Patient, values: dict[str, Any]) -> None:
+    """No date in a patient's record precedes their birth: 422 naming each such field.
+
+    The rule is :func:`rhizo.clinic.validation.before_birth`; the schemas have
+    already held every date to the clinical window.
+    """
+    problems = [
+        FieldProblem(name, value, "not_before_birth", message)
+        for name, value, message in before_birth(patient.birth_date, values)
+    ]
+    if problems:
+        raise InvalidInputError(problems)
 
 
 def get_owned(session: Session, model: type[M], row_id: int, patient_id: int, entity: str) -> M:
@@ -135,7 +150,7 @@ def create_for_patient(
 ) -> M:
     """Insert one row for a patient and audit it, in one transaction."""
     with transaction(session):
-        get_patient(session, patient_id)
+        check_after_birth(get_patient(session, patient_id), values)
         row = model(patient_id=patient_id, **values)
         session.add(row)
         session.flush()
@@ -235,6 +250,7 @@ def update_for_patient(
     """Apply changes to one row and audit the changed field names, in one transaction."""
     with transaction(session):
         row = get_owned(session, model, row_id, patient_id, entity)
+        check_after_birth(get_patient(session, patient_id), changes)
         changed = apply_changes(row, changes)
         session.flush()
         audit.record(

@@ -39,12 +39,17 @@ def _month_ticks(first: date, last: date, most: int = 8) -> list[date]:
     the ticks can bound the axis.
     """
     months = (last.year - first.year) * 12 + last.month - first.month + 1
-    step = next((s for s in (1, 2, 3, 4, 6, 12, 24, 36) if months / s <= most), 60)
+    step = next((s for s in (1, 2, 3, 4, 6, 12, 24, 36) if months / s <= most), None)
+    if step is None:  # decades or more: whole years, at least five, about `most` ticks
+        step = 12 * max(5, -(-months // (12 * most)))
     index = first.year * 12 + first.month - 1
     index -= index % step  # the last multiple of step at or before first's month
+    index = max(index, 12)  # no year 0 (an axis from 0001-01-01)
     ticks: list[date] = []
     while not ticks or ticks[-1] <= last:
         year, month = divmod(index, 12)
+        if year > date.max.year:  # an axis to 9999-12-31 ends with the calendar
+            break
         ticks.append(date(year, month + 1, 1))
         index += step
     return ticks
@@ -122,7 +127,10 @@ def pain_figure(
     if shown:
         first, last = min(shown), max(shown)
         margin = timedelta(days=max(10, round((last - first).days * 0.04)))
-        first, last = first - margin, last + margin
+        # Clamped at the calendar's ends: an odd stored date (0001-01-01, 9999-12-31)
+        # still draws instead of overflowing.
+        first = first - margin if first - date.min > margin else date.min
+        last = last + margin if date.max - last > margin else date.max
         ticks = [t for t in _month_ticks(first, last) if first <= t <= last]
         label = "%Y-%m"
         if len(ticks) < 2:  # a few days only: label the dates themselves

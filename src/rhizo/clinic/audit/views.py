@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -13,6 +12,7 @@ from rhizo.clinic.auth.models import Actor
 from rhizo.clinic.auth.permissions import Permission
 from rhizo.clinic.common import Page
 from rhizo.clinic.deps import Limit, Offset, SessionDep, require
+from rhizo.clinic.validation import DbId, PlannedAt
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -25,11 +25,11 @@ def list_audit_events(
     session: SessionDep,
     limit: Limit = 100,
     offset: Offset = 0,
-    patient_id: int | None = None,
-    actor_id: int | None = None,
+    patient_id: DbId | None = None,
+    actor_id: DbId | None = None,
     action: AuditAction | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: PlannedAt | None = None,
+    until: PlannedAt | None = None,
 ) -> Page[AuditRead]:
     """Audit rows, newest first, by patient, actor, action or time (the read is audited)."""
     rows, total = service.read_events(

@@ -44,6 +44,7 @@ from rhizo.clinic.deps import (
 )
 from rhizo.clinic.openapi import declare
 from rhizo.clinic.patient import service as patient_service
+from rhizo.clinic.validation import DbId
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 users_router = APIRouter(prefix="/users", tags=["users"])
@@ -239,14 +240,14 @@ def create_user(actor: UserManager, session: SessionDep, data: UserCreate) -> Us
 
 
 @users_router.get("/{user_id}", response_model=UserRead)
-def get_user(actor: UserManager, session: SessionDep, user_id: int) -> UserRead:
+def get_user(actor: UserManager, session: SessionDep, user_id: DbId) -> UserRead:
     """One user (admin)."""
     return UserRead.model_validate(service.get(session=session, user_id=user_id))
 
 
 @users_router.patch("/{user_id}", response_model=UserRead)
 def update_user(
-    actor: UserManager, session: SessionDep, user_id: int, data: UserUpdate
+    actor: UserManager, session: SessionDep, user_id: DbId, data: UserUpdate
 ) -> UserRead:
     """Change a user's role, name, status or password (admin)."""
     return UserRead.model_validate(
@@ -255,14 +256,14 @@ def update_user(
 
 
 @users_router.post("/{user_id}/unlock", response_model=UserRead)
-def unlock_user(actor: UserManager, session: SessionDep, user_id: int) -> UserRead:
+def unlock_user(actor: UserManager, session: SessionDep, user_id: DbId) -> UserRead:
     """Clear a user's failed logins and lockout at once (admin; audited)."""
     service.unlock(session=session, actor=actor, user_id=user_id)
     return UserRead.model_validate(service.get(session=session, user_id=user_id))
 
 
 @users_router.post("/{user_id}/totp/reset", response_model=UserRead)
-def reset_user_totp(actor: UserManager, session: SessionDep, user_id: int) -> UserRead:
+def reset_user_totp(actor: UserManager, session: SessionDep, user_id: DbId) -> UserRead:
     """Remove a user's second factor (a lost phone) and end their sessions (admin;
     audited); an admin must enrol again at the next login."""
     return UserRead.model_validate(enrolment.reset(session=session, actor=actor, user_id=user_id))

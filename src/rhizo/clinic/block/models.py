@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rhizo.clinic.common import HappenedOn, JointLevels, Notes, ReadSchema, Schema, Side, str_enum
+from rhizo.clinic.common import JointLevels, Notes, ReadSchema, Schema, Side, str_enum
 from rhizo.clinic.conflicts import EditVersion
 from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.validation import HappenedOn
 
 
 class BlockType(StrEnum):

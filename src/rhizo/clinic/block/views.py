@@ -12,6 +12,7 @@ from rhizo.clinic.block.models import (
 )
 from rhizo.clinic.common import Page
 from rhizo.clinic.deps import ClinicalWriter, Limit, Offset, PatientReader, SessionDep
+from rhizo.clinic.validation import DbId
 
 router = APIRouter(prefix="/patients")
 
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/patients")
 def list_blocks(
     actor: PatientReader,
     session: SessionDep,
-    patient_id: int,
+    patient_id: DbId,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[BlockRead]:
@@ -40,7 +41,7 @@ def list_blocks(
     tags=["blocks"],
 )
 def create_block(
-    actor: ClinicalWriter, session: SessionDep, patient_id: int, data: BlockCreate
+    actor: ClinicalWriter, session: SessionDep, patient_id: DbId, data: BlockCreate
 ) -> BlockRead:
     """Record a diagnostic block."""
     return BlockRead.model_validate(
@@ -50,7 +51,7 @@ def create_block(
 
 @router.get("/{patient_id}/blocks/{block_id}", response_model=BlockRead, tags=["blocks"])
 def get_block(
-    actor: PatientReader, session: SessionDep, patient_id: int, block_id: int
+    actor: PatientReader, session: SessionDep, patient_id: DbId, block_id: DbId
 ) -> BlockRead:
     """One diagnostic block."""
     return BlockRead.model_validate(
@@ -60,7 +61,7 @@ def get_block(
 
 @router.patch("/{patient_id}/blocks/{block_id}", response_model=BlockRead, tags=["blocks"])
 def update_block(
-    actor: ClinicalWriter, session: SessionDep, patient_id: int, block_id: int, data: BlockUpdate
+    actor: ClinicalWriter, session: SessionDep, patient_id: DbId, block_id: DbId, data: BlockUpdate
 ) -> BlockRead:
     """Change a diagnostic block."""
     return BlockRead.model_validate(
@@ -74,7 +75,7 @@ def update_block(
     "/{patient_id}/blocks/{block_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["blocks"]
 )
 def delete_block(
-    actor: ClinicalWriter, session: SessionDep, patient_id: int, block_id: int
+    actor: ClinicalWriter, session: SessionDep, patient_id: DbId, block_id: DbId
 ) -> Response:
     """Delete a diagnostic block (recorded in error)."""
     service.delete(session=session, actor=actor, patient_id=patient_id, block_id=block_id)

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from pydantic import model_validator
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rhizo.clinic.common import HappenedOn, Notes, ReadSchema, Schema, str_enum
+from rhizo.clinic.common import Notes, ReadSchema, Schema, str_enum
 from rhizo.clinic.conflicts import EditVersion
 from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.validation import DbId, HappenedOn
 
 
 class ComplicationType(StrEnum):
@@ -72,7 +73,7 @@ class ComplicationCreate(Schema):
     severity: Severity
     onset_date: HappenedOn
     resolved_on: HappenedOn | None = None
-    procedure_id: int | None = None
+    procedure_id: DbId | None = None
     notes: Notes | None = None
 
     @model_validator(mode="after")

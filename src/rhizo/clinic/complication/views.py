@@ -12,6 +12,7 @@ from rhizo.clinic.complication.models import (
     ComplicationUpdate,
 )
 from rhizo.clinic.deps import ClinicalWriter, Limit, Offset, PatientReader, SessionDep
+from rhizo.clinic.validation import DbId
 
 router = APIRouter(prefix="/patients")
 
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/patients")
 def list_complications(
     actor: PatientReader,
     session: SessionDep,
-    patient_id: int,
+    patient_id: DbId,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ComplicationRead]:
@@ -45,7 +46,7 @@ def list_complications(
     tags=["complications"],
 )
 def create_complication(
-    actor: ClinicalWriter, session: SessionDep, patient_id: int, data: ComplicationCreate
+    actor: ClinicalWriter, session: SessionDep, patient_id: DbId, data: ComplicationCreate
 ) -> ComplicationRead:
     """Record a complication."""
     return ComplicationRead.model_validate(
@@ -59,7 +60,7 @@ def create_complication(
     tags=["complications"],
 )
 def get_complication(
-    actor: PatientReader, session: SessionDep, patient_id: int, complication_id: int
+    actor: PatientReader, session: SessionDep, patient_id: DbId, complication_id: DbId
 ) -> ComplicationRead:
     """One complication."""
     return ComplicationRead.model_validate(
@@ -77,8 +78,8 @@ def get_complication(
 def update_complication(
     actor: ClinicalWriter,
     session: SessionDep,
-    patient_id: int,
-    complication_id: int,
+    patient_id: DbId,
+    complication_id: DbId,
     data: ComplicationUpdate,
 ) -> ComplicationRead:
     """Change a complication."""
@@ -99,7 +100,7 @@ def update_complication(
     tags=["complications"],
 )
 def delete_complication(
-    actor: ClinicalWriter, session: SessionDep, patient_id: int, complication_id: int
+    actor: ClinicalWriter, session: SessionDep, patient_id: DbId, complication_id: DbId
 ) -> Response:
     """Delete a complication (recorded in error)."""
     service.delete(

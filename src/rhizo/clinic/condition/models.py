@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from rhizo.clinic.common import Notes, ReadSchema, Region, Schema, Side, str_enum
 from rhizo.clinic.conflicts import EditVersion
 from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.validation import DbId, HappenedOn, PlannedOn
 
 ICD10_PATTERN = r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$"
 
@@ -52,7 +53,7 @@ class ConditionCreate(Schema):
 
     icd10_code: str = Field(pattern=ICD10_PATTERN, description="ICD-10-CM, e.g. M47.816")
     description: str = Field(min_length=1, max_length=200)
-    onset_date: date | None = None
+    onset_date: HappenedOn | None = None
     region: Region | None = None
     side: Side | None = None
     status: ConditionStatus = ConditionStatus.ACTIVE
@@ -66,7 +67,7 @@ class ConditionUpdate(Schema):
 
     icd10_code: str | None = Field(default=None, pattern=ICD10_PATTERN)
     description: str | None = Field(default=None, min_length=1, max_length=200)
-    onset_date: date | None = None
+    onset_date: HappenedOn | None = None
     region: Region | None = None
     side: Side | None = None
     status: ConditionStatus | None = None
@@ -131,9 +132,9 @@ class CareTrialCreate(Schema):
     """A new conservative-care trial."""
 
     modality: CareModality
-    start_date: date
-    end_date: date | None = None
-    condition_id: int | None = None
+    start_date: HappenedOn
+    end_date: PlannedOn | None = None
+    condition_id: DbId | None = None
     relief_percent: int | None = Field(default=None, ge=0, le=100)
     notes: Notes | None = None
 
@@ -149,7 +150,7 @@ class CareTrialUpdate(Schema):
 
     version: EditVersion
 
-    end_date: date | None = None
+    end_date: PlannedOn | None = None
     relief_percent: int | None = Field(default=None, ge=0, le=100)
     notes: Notes | None = None
 

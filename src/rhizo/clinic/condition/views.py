@@ -15,6 +15,7 @@ from rhizo.clinic.condition.models import (
     ConditionUpdate,
 )
 from rhizo.clinic.deps import ClinicalWriter, Limit, Offset, PatientReader, SessionDep
+from rhizo.clinic.validation import DbId
 
 router = APIRouter(prefix="/patients")
 
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/patients")
 def list_conditions(
     actor: PatientReader,
     session: SessionDep,
-    patient_id: int,
+    patient_id: DbId,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ConditionRead]:
@@ -46,7 +47,7 @@ def list_conditions(
     tags=["conditions"],
 )
 def create_condition(
-    actor: ClinicalWriter, session: SessionDep, patient_id: int, data: ConditionCreate
+    actor: ClinicalWriter, session: SessionDep, patient_id: DbId, data: ConditionCreate
 ) -> ConditionRead:
     """Record a condition."""
     return ConditionRead.model_validate(
@@ -58,7 +59,7 @@ def create_condition(
     "/{patient_id}/conditions/{condition_id}", response_model=ConditionRead, tags=["conditions"]
 )
 def get_condition(
-    actor: PatientReader, session: SessionDep, patient_id: int, condition_id: int
+    actor: PatientReader, session: SessionDep, patient_id: DbId, condition_id: DbId
 ) -> ConditionRead:
     """One condition."""
     return ConditionRead.model_validate(
@@ -72,8 +73,8 @@ def get_condition(
 def update_condition(
     actor: ClinicalWriter,
     session: SessionDep,
-    patient_id: int,
-    condition_id: int,
+    patient_id: DbId,
+    condition_id: DbId,
     data: ConditionUpdate,
 ) -> ConditionRead:
     """Change a condition."""
@@ -94,7 +95,7 @@ def update_condition(
     tags=["conditions"],
 )
 def delete_condition(
-    actor: ClinicalWriter, session: SessionDep, patient_id: int, condition_id: int
+    actor: ClinicalWriter, session: SessionDep, patient_id: DbId, condition_id: DbId
 ) -> Response:
     """Delete a condition (recorded in error)."""
     service.delete(session=session, actor=actor, patient_id=patient_id, condition_id=condition_id)
@@ -105,7 +106,7 @@ def delete_condition(
 def list_care_trials(
     actor: PatientReader,
     session: SessionDep,
-    patient_id: int,
+    patient_id: DbId,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[CareTrialRead]:
@@ -128,7 +129,7 @@ def list_care_trials(
     tags=["care-trials"],
 )
 def create_trial(
-    actor: ClinicalWriter, session: SessionDep, patient_id: int, data: CareTrialCreate
+    actor: ClinicalWriter, session: SessionDep, patient_id: DbId, data: CareTrialCreate
 ) -> CareTrialRead:
     """Record a conservative-care trial."""
     return CareTrialRead.model_validate(
@@ -140,7 +141,7 @@ def create_trial(
     "/{patient_id}/care-trials/{trial_id}", response_model=CareTrialRead, tags=["care-trials"]
 )
 def get_trial(
-    actor: PatientReader, session: SessionDep, patient_id: int, trial_id: int
+    actor: PatientReader, session: SessionDep, patient_id: DbId, trial_id: DbId
 ) -> CareTrialRead:
     """One conservative-care trial."""
     return CareTrialRead.model_validate(
@@ -154,8 +155,8 @@ def get_trial(
 def update_trial(
     actor: ClinicalWriter,
     session: SessionDep,
-    patient_id: int,
-    trial_id: int,
+    patient_id: DbId,
+    trial_id: DbId,
     data: CareTrialUpdate,
 ) -> CareTrialRead:
     """Change a conservative-care trial."""
@@ -172,7 +173,7 @@ def update_trial(
     tags=["care-trials"],
 )
 def delete_trial(
-    actor: ClinicalWriter, session: SessionDep, patient_id: int, trial_id: int
+    actor: ClinicalWriter, session: SessionDep, patient_id: DbId, trial_id: DbId
 ) -> Response:
     """Delete a conservative-care trial (recorded in error)."""
     service.delete_trial(session=session, actor=actor, patient_id=patient_id, trial_id=trial_id)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from rhizo.clinic.common import Notes, ReadSchema, Schema, str_enum
 from rhizo.clinic.database import Base, TimestampMixin
+from rhizo.clinic.validation import HappenedAt
 
 
 class Disposition(StrEnum):
@@ -42,7 +43,7 @@ class Discharge(TimestampMixin, Base):
 class DischargeCreate(Schema):
     """The discharge record."""
 
-    discharged_at: datetime
+    discharged_at: HappenedAt
     disposition: Disposition = Disposition.HOME
     nrs: int | None = Field(default=None, ge=0, le=10)
     escort_present: bool

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from rhizo.clinic.deps import PatientReader, SessionDep, SettingsDep
 from rhizo.clinic.fhir import service
+from rhizo.clinic.validation import DbId
 
 FHIR_JSON = "application/fhir+json"
 
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/patients", tags=["fhir"])
     responses={200: {"content": {FHIR_JSON: {}}, "description": "a FHIR R4 collection Bundle"}},
 )
 def export_patient(
-    actor: PatientReader, session: SessionDep, settings: SettingsDep, patient_id: int
+    actor: PatientReader, session: SessionDep, settings: SettingsDep, patient_id: DbId
 ) -> JSONResponse:
     """The patient's record as a FHIR R4 ``collection`` Bundle (the export is audited)."""
     bundle = service.patient_bundle(

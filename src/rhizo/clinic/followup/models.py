@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rhizo.clinic.common import HappenedOn, Notes, ReadSchema, Schema, str_enum
+from rhizo.clinic.common import Notes, ReadSchema, Schema, str_enum
 from rhizo.clinic.conflicts import EditVersion
 from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.validation import DbId, HappenedOn
 
 
 class PGIC(IntEnum):
@@ -67,7 +68,7 @@ class FollowUpCreate(Schema):
     nrs: int = Field(ge=0, le=10, description="Numeric rating scale 0-10 (LOINC 72514-3)")
     odi: int | None = Field(default=None, ge=0, le=100, description="Oswestry 0-100 %")
     pgic: PGIC | None = Field(default=None, description="1 very much improved .. 7 very much worse")
-    procedure_id: int | None = None
+    procedure_id: DbId | None = None
     source: FollowUpSource = FollowUpSource.CLINIC
     notes: Notes | None = None
 

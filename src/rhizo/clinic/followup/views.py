@@ -12,6 +12,7 @@ from rhizo.clinic.followup.models import (
     FollowUpRead,
     FollowUpUpdate,
 )
+from rhizo.clinic.validation import DbId
 
 router = APIRouter(prefix="/patients")
 
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/patients")
 def list_followups(
     actor: PatientReader,
     session: SessionDep,
-    patient_id: int,
+    patient_id: DbId,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[FollowUpRead]:
@@ -43,7 +44,7 @@ def list_followups(
     tags=["followups"],
 )
 def create_followup(
-    actor: DiaryWriter, session: SessionDep, patient_id: int, data: FollowUpCreate
+    actor: DiaryWriter, session: SessionDep, patient_id: DbId, data: FollowUpCreate
 ) -> FollowUpRead:
     """Record a follow-up."""
     return FollowUpRead.model_validate(
@@ -55,7 +56,7 @@ def create_followup(
     "/{patient_id}/followups/{followup_id}", response_model=FollowUpRead, tags=["followups"]
 )
 def get_followup(
-    actor: PatientReader, session: SessionDep, patient_id: int, followup_id: int
+    actor: PatientReader, session: SessionDep, patient_id: DbId, followup_id: DbId
 ) -> FollowUpRead:
     """One follow-up."""
     return FollowUpRead.model_validate(
@@ -69,8 +70,8 @@ def get_followup(
 def update_followup(
     actor: ClinicalWriter,
     session: SessionDep,
-    patient_id: int,
-    followup_id: int,
+    patient_id: DbId,
+    followup_id: DbId,
     data: FollowUpUpdate,
 ) -> FollowUpRead:
     """Change a follow-up."""
@@ -87,7 +88,7 @@ def update_followup(
     tags=["followups"],
 )
 def delete_followup(
-    actor: ClinicalWriter, session: SessionDep, patient_id: int, followup_id: int
+    actor: ClinicalWriter, session: SessionDep, patient_id: DbId, followup_id: DbId
 ) -> Response:
     """Delete a follow-up (recorded in error)."""
     service.delete(session=session, actor=actor, patient_id=patient_id, followup_id=followup_id)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from rhizo.clinic.common import Notes, ReadSchema, Schema
 from rhizo.clinic.conflicts import EditVersion
 from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.validation import HappenedOn, PlannedOn
 
 
 class Medication(VersionedMixin, TimestampMixin, Base):
@@ -39,8 +40,8 @@ class MedicationCreate(Schema):
     name: str = Field(min_length=1, max_length=120)
     dose: str | None = Field(default=None, max_length=120)
     indication: str | None = Field(default=None, max_length=200)
-    started_on: date | None = None
-    stopped_on: date | None = None
+    started_on: HappenedOn | None = None
+    stopped_on: PlannedOn | None = None
     active: bool = True
     notes: Notes | None = None
 
@@ -52,7 +53,7 @@ class MedicationUpdate(Schema):
 
     dose: str | None = Field(default=None, max_length=120)
     indication: str | None = Field(default=None, max_length=200)
-    stopped_on: date | None = None
+    stopped_on: PlannedOn | None = None
     active: bool | None = None
     notes: Notes | None = None
 

@@ -12,6 +12,7 @@ from rhizo.clinic.medication.models import (
     MedicationRead,
     MedicationUpdate,
 )
+from rhizo.clinic.validation import DbId
 
 router = APIRouter(prefix="/patients")
 
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/patients")
 def list_medications(
     actor: PatientReader,
     session: SessionDep,
-    patient_id: int,
+    patient_id: DbId,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[MedicationRead]:
@@ -43,7 +44,7 @@ def list_medications(
     tags=["medications"],
 )
 def create_medication(
-    actor: ClinicalWriter, session: SessionDep, patient_id: int, data: MedicationCreate
+    actor: ClinicalWriter, session: SessionDep, patient_id: DbId, data: MedicationCreate
 ) -> MedicationRead:
     """Record a medication."""
     return MedicationRead.model_validate(
@@ -55,7 +56,7 @@ def create_medication(
     "/{patient_id}/medications/{medication_id}", response_model=MedicationRead, tags=["medications"]
 )
 def get_medication(
-    actor: PatientReader, session: SessionDep, patient_id: int, medication_id: int
+    actor: PatientReader, session: SessionDep, patient_id: DbId, medication_id: DbId
 ) -> MedicationRead:
     """One medication."""
     return MedicationRead.model_validate(
@@ -71,8 +72,8 @@ def get_medication(
 def update_medication(
     actor: ClinicalWriter,
     session: SessionDep,
-    patient_id: int,
-    medication_id: int,
+    patient_id: DbId,
+    medication_id: DbId,
     data: MedicationUpdate,
 ) -> MedicationRead:
     """Change a medication."""
@@ -93,7 +94,7 @@ def update_medication(
     tags=["medications"],
 )
 def delete_medication(
-    actor: ClinicalWriter, session: SessionDep, patient_id: int, medication_id: int
+    actor: ClinicalWriter, session: SessionDep, patient_id: DbId, medication_id: DbId
 ) -> Response:
     """Delete a medication (recorded in error)."""
     service.delete(session=session, actor=actor, patient_id=patient_id, medication_id=medication_id)

@@ -7,12 +7,13 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from pydantic import Field, field_validator
+from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rhizo.clinic.common import ReadSchema, Schema, str_enum
 from rhizo.clinic.conflicts import EditVersion
 from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.validation import BirthDate, DbId
 
 MRN_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{2,31}$"
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
@@ -68,28 +69,18 @@ class Patient(VersionedMixin, TimestampMixin, Base):
     synthetic: Mapped[bool] = mapped_column(default=False)
 
 
-def _not_future(value: date) -> date:
-    if value > date.today():
-        raise ValueError("birth date is in the future")
-    if value.year < 1900:
-        raise ValueError("birth date is before 1900")
-    return value
-
-
 class PatientCreate(Schema):
     """A new patient (never carries an id, audit fields or a login: see PatientLoginLink)."""
 
     mrn: str = Field(pattern=MRN_PATTERN)
     given_name: str = Field(min_length=1, max_length=100)
     family_name: str = Field(min_length=1, max_length=100)
-    birth_date: date
+    birth_date: BirthDate
     sex: Sex
     email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,31}$")
     postcode: str | None = Field(default=None, max_length=16)
     synthetic: bool = False
-
-    _birth = field_validator("birth_date")(_not_future)
 
 
 class PatientUpdate(Schema):
@@ -100,16 +91,11 @@ class PatientUpdate(Schema):
 
     given_name: str | None = Field(default=None, min_length=1, max_length=100)
     family_name: str | None = Field(default=None, min_length=1, max_length=100)
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     sex: Sex | None = None
     email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,31}$")
     postcode: str | None = Field(default=None, max_length=16)
-
-    @field_validator("birth_date")
-    @classmethod
-    def _birth(cls, value: date | None) -> date | None:
-        return None if value is None else _not_future(value)
 
 
 class PatientLoginLink(Schema):
@@ -120,7 +106,7 @@ class PatientLoginLink(Schema):
     (so linking also ends the sessions of the logins it touches).
     """
 
-    user_id: int | None = Field(ge=1, le=2**31 - 1)
+    user_id: DbId | None
 
 
 class PatientSummary(ReadSchema):

@@ -27,6 +27,7 @@ from rhizo.clinic.patient.models import (
     PatientSummary,
     PatientUpdate,
 )
+from rhizo.clinic.validation import DbId, QueryText
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 
@@ -39,7 +40,9 @@ LoginLinker = Annotated[Actor, Depends(require_patient(Permission.PATIENT_LINK))
 def list_patients(
     actor: StaffReader,
     session: SessionDep,
-    search: Annotated[str | None, Query(max_length=100, description="MRN or name prefixes")] = None,
+    search: Annotated[
+        QueryText | None, Query(max_length=100, description="MRN or name prefixes")
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[PatientSummary]:
@@ -62,7 +65,7 @@ def create_patient(actor: Registrar, session: SessionDep, data: PatientCreate) -
 
 
 @router.get("/{patient_id}", response_model=PatientRead)
-def get_patient(actor: PatientReader, session: SessionDep, patient_id: int) -> PatientRead:
+def get_patient(actor: PatientReader, session: SessionDep, patient_id: DbId) -> PatientRead:
     """One patient (a patient may read only their own record)."""
     return PatientRead.model_validate(
         service.get(session=session, actor=actor, patient_id=patient_id)
@@ -71,7 +74,7 @@ def get_patient(actor: PatientReader, session: SessionDep, patient_id: int) -> P
 
 @router.patch("/{patient_id}", response_model=PatientRead)
 def update_patient(
-    actor: PatientEditor, session: SessionDep, patient_id: int, data: PatientUpdate
+    actor: PatientEditor, session: SessionDep, patient_id: DbId, data: PatientUpdate
 ) -> PatientRead:
     """Change a patient's details."""
     return PatientRead.model_validate(
@@ -81,7 +84,7 @@ def update_patient(
 
 @router.put("/{patient_id}/login", response_model=PatientRead)
 def link_patient_login(
-    actor: LoginLinker, session: SessionDep, patient_id: int, data: PatientLoginLink
+    actor: LoginLinker, session: SessionDep, patient_id: DbId, data: PatientLoginLink
 ) -> PatientRead:
     """Link a patient-role login to this record, or unlink it with ``{"user_id": null}``
     (admin; audited; ends the sessions of every login it touches)."""
@@ -93,7 +96,7 @@ def link_patient_login(
 
 
 @router.delete("/{patient_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_patient(actor: PatientDeleter, session: SessionDep, patient_id: int) -> Response:
+def delete_patient(actor: PatientDeleter, session: SessionDep, patient_id: DbId) -> Response:
     """Delete a patient and their whole record (admin; the audit trail stays)."""
     service.delete(session=session, actor=actor, patient_id=patient_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

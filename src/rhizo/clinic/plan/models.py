@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from rhizo.clinic.common import JointLevels, Notes, ReadSchema, Schema, Side, str_enum
 from rhizo.clinic.conflicts import EditVersion
 from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.validation import PlannedOn
 from rhizo.pathway.premed import DrugHold, Instruction, RiskFactor
 
 
@@ -81,7 +82,7 @@ class PlanCreate(Schema):
         examples=["lumbar-facet-rf"],
         description="a procedure id known to rhizo.pathway.premed.procedures()",
     )
-    planned_date: date
+    planned_date: PlannedOn
     side: Side
     levels: JointLevels
     sedation: Sedation = Sedation.NONE
@@ -96,7 +97,7 @@ class PlanUpdate(Schema):
 
     version: EditVersion
 
-    planned_date: date | None = None
+    planned_date: PlannedOn | None = None
     sedation: Sedation | None = None
     risk_factors: list[RiskFactor] | None = Field(default=None, max_length=5)
     diabetes: bool | None = None

@@ -64,7 +64,8 @@ def create(*, session: Session, actor: Actor, patient_id: int, data: PlanCreate)
             ]
         )
     with records.transaction(session):
-        records.get_patient(session, patient_id)
+        patient = records.get_patient(session, patient_id)
+        records.check_after_birth(patient, {"planned_date": data.planned_date})
         values: dict[str, Any] = data.model_dump(mode="json")
         values["planned_date"] = data.planned_date
         plan = Plan(patient_id=patient_id, **values)
@@ -120,6 +121,7 @@ def update(
         changes["risk_factors"] = [RiskFactor(f).value for f in changes["risk_factors"]]
     with records.transaction(session):
         plan = records.get_owned(session, Plan, plan_id, patient_id, ENTITY)
+        records.check_after_birth(records.get_patient(session, patient_id), changes)
         changed = records.apply_changes(plan, changes)
         if _RECOMPUTE.intersection(changed):
             _compute(session, plan)

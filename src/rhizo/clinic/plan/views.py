@@ -12,6 +12,7 @@ from rhizo.clinic.plan.models import (
     PlanRead,
     PlanUpdate,
 )
+from rhizo.clinic.validation import DbId
 
 router = APIRouter(prefix="/patients")
 
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/patients")
 def list_plans(
     actor: PatientReader,
     session: SessionDep,
-    patient_id: int,
+    patient_id: DbId,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[PlanRead]:
@@ -40,7 +41,7 @@ def list_plans(
     tags=["plans"],
 )
 def create_plan(
-    actor: ClinicalWriter, session: SessionDep, patient_id: int, data: PlanCreate
+    actor: ClinicalWriter, session: SessionDep, patient_id: DbId, data: PlanCreate
 ) -> PlanRead:
     """Record a pre-procedure plan."""
     return PlanRead.model_validate(
@@ -49,7 +50,9 @@ def create_plan(
 
 
 @router.get("/{patient_id}/plans/{plan_id}", response_model=PlanRead, tags=["plans"])
-def get_plan(actor: PatientReader, session: SessionDep, patient_id: int, plan_id: int) -> PlanRead:
+def get_plan(
+    actor: PatientReader, session: SessionDep, patient_id: DbId, plan_id: DbId
+) -> PlanRead:
     """One pre-procedure plan."""
     return PlanRead.model_validate(
         service.get(session=session, actor=actor, patient_id=patient_id, plan_id=plan_id)
@@ -58,7 +61,7 @@ def get_plan(actor: PatientReader, session: SessionDep, patient_id: int, plan_id
 
 @router.patch("/{patient_id}/plans/{plan_id}", response_model=PlanRead, tags=["plans"])
 def update_plan(
-    actor: ClinicalWriter, session: SessionDep, patient_id: int, plan_id: int, data: PlanUpdate
+    actor: ClinicalWriter, session: SessionDep, patient_id: DbId, plan_id: DbId, data: PlanUpdate
 ) -> PlanRead:
     """Change a pre-procedure plan."""
     return PlanRead.model_validate(
@@ -72,7 +75,7 @@ def update_plan(
     "/{patient_id}/plans/{plan_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["plans"]
 )
 def delete_plan(
-    actor: ClinicalWriter, session: SessionDep, patient_id: int, plan_id: int
+    actor: ClinicalWriter, session: SessionDep, patient_id: DbId, plan_id: DbId
 ) -> Response:
     """Delete a pre-procedure plan (recorded in error)."""
     service.delete(session=session, actor=actor, patient_id=patient_id, plan_id=plan_id)

@@ -7,13 +7,14 @@ from enum import StrEnum
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from pydantic import Field, model_validator
+from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rhizo.clinic.common import JointLevels, Notes, ReadSchema, Region, Schema, Side, str_enum
 from rhizo.clinic.conflicts import EditVersion
 from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
 from rhizo.clinic.plan.models import Sedation
+from rhizo.clinic.validation import DbId, PlannedAt
 from rhizo.pathway.gates import GateFinding, MotorResponse, SensoryResponse
 
 
@@ -164,8 +165,8 @@ class LesionCreate(Schema):
 class ProcedureCreate(Schema):
     """A new procedure with its lesions, stored together or not at all."""
 
-    performer_id: int
-    performed_at: datetime
+    performer_id: DbId
+    performed_at: PlannedAt
     technique: Technique = Technique.CONVENTIONAL
     region: Region
     side: Side
@@ -174,16 +175,10 @@ class ProcedureCreate(Schema):
     fluoroscopy_time_s: float | None = Field(default=None, ge=0, le=7200)
     duration_min: float | None = Field(default=None, ge=0, le=600)
     status: ProcedureStatus = ProcedureStatus.COMPLETED
-    plan_id: int | None = None
-    repeat_of_id: int | None = None
+    plan_id: DbId | None = None
+    repeat_of_id: DbId | None = None
     notes: Notes | None = None
     lesions: list[LesionCreate] = Field(default_factory=list, max_length=60)
-
-    @model_validator(mode="after")
-    def _aware(self) -> ProcedureCreate:
-        if self.performed_at.tzinfo is None:
-            raise ValueError("performed_at needs a time zone (e.g. 2025-01-31T09:30:00Z)")
-        return self
 
 
 class ProcedureUpdate(Schema):

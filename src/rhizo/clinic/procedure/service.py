@@ -153,7 +153,8 @@ def _overrides(lesions: Sequence[LesionCreate]) -> int:
 def create(*, session: Session, actor: Actor, patient_id: int, data: ProcedureCreate) -> Procedure:
     """Record a procedure with its lesions, all or nothing."""
     with records.transaction(session):
-        records.get_patient(session, patient_id)
+        patient = records.get_patient(session, patient_id)
+        records.check_after_birth(patient, {"performed_at": data.performed_at})
         if session.get(Specialist, data.performer_id) is None:
             raise InvalidInputError(
                 [FieldProblem("performer_id", data.performer_id, "reference", "no such specialist")]

@@ -29,6 +29,7 @@ from rhizo.clinic.procedure.models import (
     ProcedureRead,
     ProcedureUpdate,
 )
+from rhizo.clinic.validation import DbId
 
 router = APIRouter()
 
@@ -40,7 +41,7 @@ BASE = "/patients/{patient_id}/procedures"
 def list_procedures(
     actor: PatientReader,
     session: SessionDep,
-    patient_id: int,
+    patient_id: DbId,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ProcedureRead]:
@@ -60,7 +61,7 @@ def list_procedures(
     BASE, response_model=ProcedureRead, status_code=status.HTTP_201_CREATED, tags=["procedures"]
 )
 def create_procedure(
-    actor: ProcedureWriter, session: SessionDep, patient_id: int, data: ProcedureCreate
+    actor: ProcedureWriter, session: SessionDep, patient_id: DbId, data: ProcedureCreate
 ) -> ProcedureRead:
     """Record a procedure and its lesions, all or nothing; blocked lesions need an override."""
     return ProcedureRead.model_validate(
@@ -70,7 +71,7 @@ def create_procedure(
 
 @router.get(BASE + "/{procedure_id}", response_model=ProcedureRead, tags=["procedures"])
 def get_procedure(
-    actor: PatientReader, session: SessionDep, patient_id: int, procedure_id: int
+    actor: PatientReader, session: SessionDep, patient_id: DbId, procedure_id: DbId
 ) -> ProcedureRead:
     """One procedure with its lesions."""
     return ProcedureRead.model_validate(
@@ -82,8 +83,8 @@ def get_procedure(
 def update_procedure(
     actor: ProcedureWriter,
     session: SessionDep,
-    patient_id: int,
-    procedure_id: int,
+    patient_id: DbId,
+    procedure_id: DbId,
     data: ProcedureUpdate,
 ) -> ProcedureRead:
     """Change a procedure's status, timings, sedation or notes."""
@@ -102,7 +103,7 @@ def update_procedure(
     BASE + "/{procedure_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["procedures"]
 )
 def delete_procedure(
-    actor: ProcedureWriter, session: SessionDep, patient_id: int, procedure_id: int
+    actor: ProcedureWriter, session: SessionDep, patient_id: DbId, procedure_id: DbId
 ) -> Response:
     """Delete a procedure recorded in error, with its lesions."""
     service.delete(session=session, actor=actor, patient_id=patient_id, procedure_id=procedure_id)
@@ -118,8 +119,8 @@ def delete_procedure(
 def add_lesion(
     actor: ProcedureWriter,
     session: SessionDep,
-    patient_id: int,
-    procedure_id: int,
+    patient_id: DbId,
+    procedure_id: DbId,
     data: LesionCreate,
 ) -> LesionRead:
     """Append a gated lesion to a procedure."""
@@ -143,8 +144,8 @@ def add_lesion(
 def create_discharge(
     actor: ClinicalWriter,
     session: SessionDep,
-    patient_id: int,
-    procedure_id: int,
+    patient_id: DbId,
+    procedure_id: DbId,
     data: DischargeCreate,
 ) -> DischargeRead:
     """Record the discharge after a procedure (one per procedure)."""
@@ -161,7 +162,7 @@ def create_discharge(
 
 @router.get(BASE + "/{procedure_id}/discharge", response_model=DischargeRead, tags=["discharge"])
 def get_discharge(
-    actor: PatientReader, session: SessionDep, patient_id: int, procedure_id: int
+    actor: PatientReader, session: SessionDep, patient_id: DbId, procedure_id: DbId
 ) -> DischargeRead:
     """The discharge of a procedure."""
     return DischargeRead.model_validate(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from rhizo.clinic.common import ReadSchema, Schema
 from rhizo.clinic.conflicts import EditVersion
 from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.validation import DbId
 
 
 class Specialist(VersionedMixin, TimestampMixin, Base):
@@ -36,7 +37,7 @@ class SpecialistCreate(Schema):
     """A new specialist profile."""
 
     display_name: str = Field(min_length=1, max_length=200)
-    user_id: int | None = None
+    user_id: DbId | None = None
     specialty: str | None = Field(default=None, max_length=120)
     board_certification: str | None = Field(default=None, max_length=200)
     fellowship: str | None = Field(default=None, max_length=200)

@@ -12,6 +12,7 @@ from rhizo.clinic.common import Page
 from rhizo.clinic.deps import Limit, Offset, SessionDep, require
 from rhizo.clinic.specialist import service
 from rhizo.clinic.specialist.models import SpecialistCreate, SpecialistRead, SpecialistUpdate
+from rhizo.clinic.validation import DbId
 
 router = APIRouter(prefix="/specialists", tags=["specialists"])
 
@@ -46,14 +47,14 @@ def create_specialist(actor: Writer, session: SessionDep, data: SpecialistCreate
 
 
 @router.get("/{specialist_id}", response_model=SpecialistRead)
-def get_specialist(actor: Reader, session: SessionDep, specialist_id: int) -> SpecialistRead:
+def get_specialist(actor: Reader, session: SessionDep, specialist_id: DbId) -> SpecialistRead:
     """One specialist profile."""
     return SpecialistRead.model_validate(service.get(session=session, specialist_id=specialist_id))
 
 
 @router.patch("/{specialist_id}", response_model=SpecialistRead)
 def update_specialist(
-    actor: Writer, session: SessionDep, specialist_id: int, data: SpecialistUpdate
+    actor: Writer, session: SessionDep, specialist_id: DbId, data: SpecialistUpdate
 ) -> SpecialistRead:
     """Change a specialist profile (admin)."""
     return SpecialistRead.model_validate(

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from rhizo.clinic.deps import SessionDep
 from rhizo.clinic.fhir import service as fhir_service
 from rhizo.clinic.fhir.views import FHIR_JSON
+from rhizo.clinic.validation import DbId
 from rhizo.clinic.web.access import PatientPageUser
 
 router = APIRouter(include_in_schema=False)
@@ -23,7 +24,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/patients/{patient_id}/fhir.json")
 def download_fhir(
-    request: Request, user: PatientPageUser, session: SessionDep, patient_id: int
+    request: Request, user: PatientPageUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """The record as an attachment ``patient-<id>-fhir-r4.json``."""
     bundle = fhir_service.patient_bundle(

@@ -22,10 +22,12 @@ from sqlalchemy.orm import Session
 from rhizo import DISCLAIMER
 from rhizo.clinic.auth.models import Role
 from rhizo.clinic.auth.permissions import Permission
+from rhizo.clinic.common import InvalidInputError
 from rhizo.clinic.deps import SessionDep
 from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.followup.models import FollowUpCreate, FollowUpSource
 from rhizo.clinic.patient import service as patient_service
+from rhizo.clinic.validation import DbId, QueryText
 from rhizo.clinic.web import session as web_session
 from rhizo.clinic.web.access import (
     AnyUser,
@@ -39,7 +41,7 @@ from rhizo.clinic.web.access import (
     read_form,
 )
 from rhizo.clinic.web.clinic_time import clinic_time_filter, clinic_today, clinic_zone
-from rhizo.clinic.web.form_errors import validation_errors
+from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.record import load_record, screen
 from rhizo.pathway.aftercare import plan_aftercare
 from rhizo.pathway.education import faq, procedure_steps
@@ -96,7 +98,11 @@ def home(user: AnyUser) -> Response:
 
 @router.get("/patients", response_class=HTMLResponse)
 def patients_page(
-    request: Request, user: PatientListUser, session: SessionDep, q: str = "", page: int = 1
+    request: Request,
+    user: PatientListUser,
+    session: SessionDep,
+    q: QueryText = "",
+    page: int = 1,
 ) -> Response:
     """Patients by name, with search (name words or MRN prefix) and paging."""
     page = max(1, min(page, 100_000))
@@ -133,12 +139,12 @@ def _pain_svg(record: Any) -> str:
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 def patient_page(
-    request: Request, user: PatientPageUser, session: SessionDep, patient_id: int
+    request: Request, user: PatientPageUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """One patient: timeline, pain trajectory plot, candidacy verdict (read audited)."""
     patient = patient_service.get(session=session, actor=user.actor, patient_id=patient_id)
-    record = load_record(session, patient, zone=clinic_zone(request))
     today = clinic_today(request)
+    record = load_record(session, patient, zone=clinic_zone(request), today=today)
     return render(
         request,
         "patient.html",
@@ -163,10 +169,11 @@ def _portal_context(request: Request, user: WebUser, session: Session) -> dict[s
     if user.patient_id is None:  # a patient login not linked to a record
         raise PageForbidden
     patient = patient_service.get(session=session, actor=user.actor, patient_id=user.patient_id)
-    record = load_record(session, patient, zone=clinic_zone(request))
     today = clinic_today(request)
-    upcoming = [p for p in record.plans if p.planned_date >= today]
-    plan = upcoming[0] if upcoming else (record.plans[-1] if record.plans else None)
+    record = load_record(session, patient, zone=clinic_zone(request), today=today)
+    plans = record.plausible(record.plans, lambda p: p.planned_date)  # no aftercare for 9999
+    upcoming = [p for p in plans if p.planned_date >= today]
+    plan = upcoming[0] if upcoming else (plans[-1] if plans else None)
     procedure_day = plan.planned_date if plan is not None else None
     return {
         "p": patient,
@@ -210,12 +217,18 @@ async def portal_diary(request: Request, user: DiaryUser, session: SessionDep) -
                 "source": FollowUpSource.DIARY,
             }
         )
-    except ValidationError as error:
-        # A future day is refused by the model itself (HappenedOn), as in the API.
+        # A day outside the plausible window is refused by the model itself (HappenedOn),
+        # a day before the patient's birth by the service, as in the API.
+        followup_service.create(
+            session=session, actor=user.actor, patient_id=user.patient_id, data=data
+        )
+    except (ValidationError, InvalidInputError) as error:
+        errors = (
+            validation_errors(error)
+            if isinstance(error, ValidationError)
+            else problem_errors(error)
+        )
         ctx = _portal_context(request, user, session)
-        ctx.update({"errors": validation_errors(error), "values": values, "saved": False})
+        ctx.update({"errors": errors, "values": values, "saved": False})
         return render(request, "portal.html", ctx, user=user, status_code=422)
-    followup_service.create(
-        session=session, actor=user.actor, patient_id=user.patient_id, data=data
-    )
     return RedirectResponse("/portal?saved=1#diary", status_code=303)

@@ -25,6 +25,7 @@ from rhizo.clinic.specialist import outcomes
 from rhizo.clinic.specialist.outcome_cache import SnapshotCache
 from rhizo.clinic.specialist.outcomes import OutcomeSnapshot, OutcomeSummary, SpecialistOutcomes
 from rhizo.clinic.specialist.proportion import MIN_DENOMINATOR, Proportion
+from rhizo.clinic.validation import DbId
 from rhizo.clinic.web.access import SpecialistReader
 from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.pages import render
@@ -119,7 +120,7 @@ def specialists_page(request: Request, user: SpecialistReader, session: SessionD
 
 @router.get("/specialists/{specialist_id}", response_class=HTMLResponse)
 def specialist_page(
-    request: Request, user: SpecialistReader, session: SessionDep, specialist_id: int
+    request: Request, user: SpecialistReader, session: SessionDep, specialist_id: DbId
 ) -> Response:
     """One specialist: qualifications, volume, rates with CIs beside the clinic, plot."""
     snapshot = outcome_cache(request).get(clinic_today(request))

@@ -13,6 +13,7 @@ from rhizo.clinic.block.models import BlockAgent, BlockCreate, BlockType
 from rhizo.clinic.common import InvalidInputError, Side
 from rhizo.clinic.deps import SessionDep
 from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.validation import DbId
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
 from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
@@ -64,7 +65,7 @@ def _page(
 
 @router.get("/patients/{patient_id}/blocks/new", response_class=HTMLResponse)
 def block_form(
-    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
+    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """The empty block form."""
     patient = read_patient(session, user, patient_id)
@@ -77,7 +78,7 @@ def block_form(
 
 @router.post("/patients/{patient_id}/blocks/new", response_class=HTMLResponse)
 async def block_submit(
-    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
+    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """Validate through :class:`BlockCreate` and record through the block service."""
     form = await read_form(request)

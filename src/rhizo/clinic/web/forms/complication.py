@@ -14,6 +14,7 @@ from rhizo.clinic.complication import service as complication_service
 from rhizo.clinic.complication.models import ComplicationCreate, ComplicationType, Severity
 from rhizo.clinic.deps import SessionDep
 from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.validation import DbId
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
 from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
@@ -56,7 +57,7 @@ def _page(
 
 @router.get("/patients/{patient_id}/complications/new", response_class=HTMLResponse)
 def complication_form(
-    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
+    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """The empty complication form."""
     patient = read_patient(session, user, patient_id)
@@ -67,7 +68,7 @@ def complication_form(
 
 @router.post("/patients/{patient_id}/complications/new", response_class=HTMLResponse)
 async def complication_submit(
-    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
+    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """Validate through :class:`ComplicationCreate` and record through its service."""
     form = await read_form(request)

@@ -29,6 +29,7 @@ from rhizo.clinic.complication.models import Complication, ComplicationUpdate
 from rhizo.clinic.conflicts import VersionConflictError
 from rhizo.clinic.deps import SessionDep
 from rhizo.clinic.followup import service as followup_service
+from rhizo.clinic.validation import DbId
 from rhizo.clinic.web.access import ClinicalFormUser, PageNotFound, check_csrf, read_form
 from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
@@ -107,9 +108,9 @@ def remove_confirm(
     request: Request,
     user: ClinicalFormUser,
     session: SessionDep,
-    patient_id: int,
+    patient_id: DbId,
     kind: str,
-    entry_id: int,
+    entry_id: DbId,
 ) -> Response:
     """Show the entry and ask before removing it."""
     removable = _kind(kind)
@@ -130,9 +131,9 @@ async def remove_submit(
     request: Request,
     user: ClinicalFormUser,
     session: SessionDep,
-    patient_id: int,
+    patient_id: DbId,
     kind: str,
-    entry_id: int,
+    entry_id: DbId,
 ) -> Response:
     """Remove the entry through its service (audited with its values)."""
     removable = _kind(kind)
@@ -169,8 +170,8 @@ def resolve_form(
     request: Request,
     user: ClinicalFormUser,
     session: SessionDep,
-    patient_id: int,
-    complication_id: int,
+    patient_id: DbId,
+    complication_id: DbId,
 ) -> Response:
     """The resolution date of a complication (today by default)."""
     patient = read_patient(session, user, patient_id)
@@ -192,8 +193,8 @@ async def resolve_submit(
     request: Request,
     user: ClinicalFormUser,
     session: SessionDep,
-    patient_id: int,
-    complication_id: int,
+    patient_id: DbId,
+    complication_id: DbId,
 ) -> Response:
     """Validate through :class:`ComplicationUpdate`, write through the service."""
     form = await read_form(request)

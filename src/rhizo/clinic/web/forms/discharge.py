@@ -23,6 +23,7 @@ from rhizo.clinic.discharge.models import Discharge, DischargeCreate, Dispositio
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Sedation
 from rhizo.clinic.procedure.models import Procedure
+from rhizo.clinic.validation import DbId
 from rhizo.clinic.web.access import ClinicalFormUser, PageNotFound, WebUser, check_csrf, read_form
 from rhizo.clinic.web.clinic_time import clinic_now, clinic_zone, form_value, from_form_value
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
@@ -87,7 +88,7 @@ def _page(
 
 @router.get("/procedures/{procedure_id}/discharge", response_class=HTMLResponse)
 def discharge_form(
-    request: Request, user: ClinicalFormUser, session: SessionDep, procedure_id: int
+    request: Request, user: ClinicalFormUser, session: SessionDep, procedure_id: DbId
 ) -> Response:
     """The discharge form (or the discharge already recorded)."""
     procedure = _procedure(session, procedure_id)
@@ -102,7 +103,7 @@ def discharge_form(
 
 @router.post("/procedures/{procedure_id}/discharge", response_class=HTMLResponse)
 async def discharge_submit(
-    request: Request, user: ClinicalFormUser, session: SessionDep, procedure_id: int
+    request: Request, user: ClinicalFormUser, session: SessionDep, procedure_id: DbId
 ) -> Response:
     """Validate through :class:`DischargeCreate` and record through the discharge service."""
     form = await read_form(request)

@@ -14,6 +14,7 @@ from rhizo.clinic.deps import SessionDep
 from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.followup.models import PGIC, FollowUpCreate, FollowUpSource
 from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.validation import DbId
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
 from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
@@ -58,7 +59,7 @@ def _page(
 
 @router.get("/patients/{patient_id}/followups/new", response_class=HTMLResponse)
 def followup_form(
-    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
+    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """The empty follow-up form."""
     patient = read_patient(session, user, patient_id)
@@ -69,7 +70,7 @@ def followup_form(
 
 @router.post("/patients/{patient_id}/followups/new", response_class=HTMLResponse)
 async def followup_submit(
-    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
+    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """Validate through :class:`FollowUpCreate` and record through the follow-up service."""
     form = await read_form(request)

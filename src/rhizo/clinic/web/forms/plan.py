@@ -19,6 +19,7 @@ from rhizo.clinic.deps import SessionDep
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan import service as plan_service
 from rhizo.clinic.plan.models import PlanCreate, Sedation
+from rhizo.clinic.validation import DbId
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
 from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
@@ -65,7 +66,7 @@ def _page(
 
 @router.get("/patients/{patient_id}/plans/new", response_class=HTMLResponse)
 def plan_form(
-    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
+    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """The empty plan form."""
     patient = read_patient(session, user, patient_id)
@@ -76,7 +77,7 @@ def plan_form(
 
 @router.post("/patients/{patient_id}/plans/new", response_class=HTMLResponse)
 async def plan_submit(
-    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: int
+    request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """Validate through :class:`PlanCreate`; the plan service computes the holds."""
     form = await read_form(request)

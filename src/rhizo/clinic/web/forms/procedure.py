@@ -33,6 +33,7 @@ from rhizo.clinic.procedure.models import (
     Technique,
 )
 from rhizo.clinic.specialist.models import Specialist
+from rhizo.clinic.validation import DbId
 from rhizo.clinic.web.access import PageForbidden, ProcedureFormUser, WebUser, check_csrf, read_form
 from rhizo.clinic.web.clinic_time import clinic_now, clinic_zone, form_value, from_form_value
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
@@ -150,7 +151,7 @@ def _own_specialist(session: Session, user: WebUser) -> str:
 
 @router.get("/patients/{patient_id}/procedures/new", response_class=HTMLResponse)
 def procedure_form(
-    request: Request, user: ProcedureFormUser, session: SessionDep, patient_id: int
+    request: Request, user: ProcedureFormUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """The empty procedure form with one lesion row."""
     patient = read_patient(session, user, patient_id)
@@ -187,7 +188,7 @@ def _edit_rows(action: str, rows: list[Values]) -> list[Values] | None:
 
 @router.post("/patients/{patient_id}/procedures/new", response_class=HTMLResponse)
 async def procedure_submit(
-    request: Request, user: ProcedureFormUser, session: SessionDep, patient_id: int
+    request: Request, user: ProcedureFormUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """Add or remove a row, or record the procedure and every lesion (all or nothing)."""
     form = await read_form(request)
@@ -222,7 +223,7 @@ async def procedure_submit(
 
 
 @router.post("/patients/{patient_id}/procedures/gate", response_class=HTMLResponse)
-async def gate_fragment(request: Request, user: ProcedureFormUser, patient_id: int) -> Response:
+async def gate_fragment(request: Request, user: ProcedureFormUser, patient_id: DbId) -> Response:
     """The verdict box of one row (``row`` = its index), for htmx; nothing is stored."""
     form = await read_form(request)
     check_csrf(user, form)
@@ -239,7 +240,7 @@ async def gate_fragment(request: Request, user: ProcedureFormUser, patient_id: i
 
 
 @router.post("/patients/{patient_id}/procedures/row", response_class=HTMLResponse)
-async def row_fragment(request: Request, user: ProcedureFormUser, patient_id: int) -> Response:
+async def row_fragment(request: Request, user: ProcedureFormUser, patient_id: DbId) -> Response:
     """One new lesion row (and the updated ``lesion_count``, out of band), for htmx."""
     form = await read_form(request)
     check_csrf(user, form)
