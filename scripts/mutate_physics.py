@@ -62,6 +62,8 @@ def _environment(name: str, record: Path) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SCRIPTS), env.get("PYTHONPATH", "")]))
     env[ENV_MUTANT] = name
     env[ENV_RECORD] = str(record)
+    # A mutant must never write lesion tables (or any cache) where unmutated runs read.
+    env["XDG_CACHE_HOME"] = str(record.parent / f"{name}.cache")
     env.setdefault("OMP_NUM_THREADS", "1")
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
     return env

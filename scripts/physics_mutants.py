@@ -26,8 +26,6 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 ENV_MUTANT = "RHIZO_PHYSICS_MUTANT"
 ENV_RECORD = "RHIZO_MUTANT_RECORD"
 
@@ -110,8 +108,8 @@ def sigma_slope_zero_in_code() -> list[str]:
         raise MutationError("hook Tissue.electrical_conductivity is missing")
 
     def constant(self: Any, temperature_c: Any) -> Any:
-        shape = np.shape(np.asarray(temperature_c))
-        return np.full(shape, float(self.electrical_conductivity_s_per_m))
+        # Same array type and shape as the input (NumPy or CuPy), every value sigma_ref.
+        return temperature_c * 0.0 + float(self.electrical_conductivity_s_per_m)
 
     type.__setattr__(Tissue, "electrical_conductivity", constant)
     return ["rhizo.physics.tissue.Tissue.electrical_conductivity"]
