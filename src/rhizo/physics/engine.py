@@ -160,6 +160,7 @@ class _Run:
         self.free = heat.free_index
         self.all_free = self.free.size == grid.size
         index, weights = thermocouple(first, self.model.geometry, heat)
+        self.sensor_index_host, self.sensor_weights_host = index, weights
         self.sensor_index, self.sensor_weights = a(index), a(weights)
         self.capacity_j_per_k = a(heat.heat_capacity_j_per_k.ravel()[self.free])
         self.far_w_per_k = a(heat.far_conductance_w_per_k.ravel()[self.free])
@@ -189,8 +190,6 @@ class _Run:
         self.joule_per_v2 = xp.zeros(self.count)  # total Joule heat in the grid per V^2
         self.sigma_used = xp.ones(shape)
         self.solved = np.zeros(self.count, dtype=bool)
-        self.response = xp.zeros((self.free.size, self.count))
-        self.response_dt = np.full(self.count, np.nan)
         self.solves = np.zeros(self.count, dtype=np.int64)
         self.cg_iterations = 0
         self.limits = BatchLimits(
@@ -244,7 +243,6 @@ class _Run:
             self.sigma_used[pick] = sigma if need.all() else sigma[a(np.flatnonzero(need))]
             self.solved[chosen] = True
             self.solves[chosen] += 1
-            self.response_dt[chosen] = np.nan
         solve = self.model.heat_solver(self.backend, dt)
         old_free = self.free_values(temperature)
         rhs = (self.capacity_j_per_k / dt)[:, None] * old_free + self.fixed_w[:, None]
@@ -255,21 +253,13 @@ class _Run:
                 self.perfusion_w_per_k[:, None] * (1.0 - fraction) * (old_free - self.t_arterial)
             )
             rhs = rhs + explicit
-        stale = members[~(self.response_dt[members] == dt)]
-        if stale.size == members.size:
-            # New potential or new step length for every lesion: one solve for both the
-            # unpowered step and the response to the unit-voltage heat.
-            both = solve(xp.concatenate([rhs, self.free_values(self.heat_per_v2[sel])], axis=1))
-            base = both[:, : members.size]
-            self.response[:, sel] = both[:, members.size :]
-            self.response_dt[stale] = dt
-        else:
-            if stale.size:
-                pick = a(stale)
-                self.response[:, pick] = solve(self.free_values(self.heat_per_v2[pick]))
-                self.response_dt[stale] = dt
-            base = solve(rhs)
-        response = self.response[:, sel]
+        heat_free = self.free_values(self.heat_per_v2[sel])
+        # The tip reading at the step's end is w . A^-1 (rhs + V^2 q); A is symmetric,
+        # so it is g . rhs + V^2 g . q with g = A^-1 w solved once per step length:
+        # the controller needs two dot products, and each step one heat solve.
+        adjoint = self.model.sensor_adjoint(
+            self.backend, dt, self.sensor_index_host, self.sensor_weights_host
+        )
         times = np.asarray([self.schedules[i][step - 1] for i in members])
         reference = a(
             np.asarray(
@@ -287,13 +277,13 @@ class _Run:
             series_resistance_ohm=self.limits.series_resistance_ohm[sel],
         )
         squared_voltage = choose_squared_voltage(
-            tip_base_c=weights @ base[sensor, :],
-            tip_gain_c_per_v2=weights @ response[sensor, :],
+            tip_base_c=adjoint @ rhs,
+            tip_gain_c_per_v2=adjoint @ heat_free,
             reference_c=reference,
             unit_conductance_s=conductance,
             settings=limits,
         )
-        new_free = base + squared_voltage[None, :] * response
+        new_free = solve(rhs + squared_voltage[None, :] * heat_free)
         new = self.expand(new_free, temperature)
         rate_new = self.damage.rate_per_s(new)
         self.omega[sel] += (0.5 * dt) * (self.rate_old[sel] + rate_new)

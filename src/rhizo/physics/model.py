@@ -74,6 +74,7 @@ class LesionModel:
         self._heat: OrderedDict[float, HeatStepper] = OrderedDict()
         self._heat_solvers: OrderedDict[tuple[str, float], Callable[[Any], Any]] = OrderedDict()
         self._potential: dict[str, PotentialSolver] = {}
+        self._adjoints: OrderedDict[tuple[str, float, bytes], Any] = OrderedDict()
 
     def heat(self, time_step_s: float) -> HeatStepper:
         """The backward-Euler stepper for one step length (built on first use)."""
@@ -105,6 +106,39 @@ class LesionModel:
                     self._heat_solvers.popitem(last=False)
             self._heat_solvers.move_to_end(key)
             return self._heat_solvers[key]
+
+    def sensor_adjoint(
+        self,
+        backend: Backend,
+        time_step_s: float,
+        index: NDArray[np.intp],
+        weights: FloatArray,
+    ) -> Any:
+        """g = A^-1 w for the heat matrix A of a step length and a sensor w (free cells).
+
+        w is zero but at the free cells ``index``, where it is ``weights``. A is
+        symmetric, so the sensor's reading of A^-1 b is g . b for any b: one solve
+        per step length instead of one per right-hand side (engine's controller).
+        """
+        key = (
+            backend.name,
+            round(time_step_s, 12),
+            index.tobytes() + np.ascontiguousarray(weights).tobytes(),
+        )
+        with self._lock:
+            found = self._adjoints.get(key)
+            if found is not None:
+                self._adjoints.move_to_end(key)
+                return found
+        solve = self.heat_solver(backend, time_step_s)
+        sensor = np.zeros(self.heat(time_step_s).free_index.size)
+        sensor[index] = weights
+        adjoint = solve(backend.asarray(sensor)[:, None])[:, 0]
+        with self._lock:
+            self._adjoints[key] = adjoint
+            while len(self._adjoints) > HEAT_CACHE_SIZE:
+                self._adjoints.popitem(last=False)
+        return adjoint
 
     def potential(self, backend: Backend) -> PotentialSolver:
         """The potential solver on a backend, preconditioned at the starting sigma."""
