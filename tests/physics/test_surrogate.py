@@ -213,6 +213,9 @@ def test_a_warned_neighbour_sends_the_query_to_the_solver(tables: LesionTables) 
     assert isinstance(reason, str)
     assert "warned" in reason
     assert isinstance(table.answer(near), LesionAnswer)
+    # Only the corners of the query's table cell count as its neighbours.
+    elsewhere = protocol(tip_length_mm=11.0, set_temperature_c=79.0, duration_s=70.0)
+    assert isinstance(flagged.answer(elsewhere), LesionAnswer)
     hot = table.values.copy()
     hot[..., -1] = 101.0  # every run's peak tissue temperature past boiling
     boiling = SurrogateTable(
@@ -220,7 +223,7 @@ def test_a_warned_neighbour_sends_the_query_to_the_solver(tables: LesionTables) 
     )
     reason = boiling.answer(near)
     assert isinstance(reason, str)
-    assert "100 C" in reason
+    assert "of boiling (100 C)" in reason
 
 
 def test_every_physics_input_changes_the_cache_key() -> None:
