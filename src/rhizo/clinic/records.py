@@ -106,14 +106,31 @@ def changes_of(data: BaseModel) -> dict[str, Any]:
     return data.model_dump(exclude_unset=True, mode="python")
 
 
+def _nulls_refused(row: Base, changes: dict[str, Any]) -> list[FieldProblem]:
+    """An explicit null for a column that cannot hold one (a PATCH sends it to mean "clear";
+    such a field can only be changed, never cleared)."""
+    columns = sa.inspect(type(row)).columns
+    return [
+        FieldProblem(
+            name, None, "not_null", f"{name} cannot be cleared: give a value or leave it out"
+        )
+        for name, value in changes.items()
+        if value is None and name in columns and not columns[name].nullable
+    ]
+
+
 def apply_changes(row: Base, changes: dict[str, Any]) -> list[str]:
     """Set ``changes`` on ``row``; returns the names of fields whose value changed.
 
     A ``version`` in ``changes`` is the version the edit was read at: it is
-    checked (:func:`rhizo.clinic.conflicts.check_version`), never set.
+    checked (:func:`rhizo.clinic.conflicts.check_version`), never set. A null for a
+    column that cannot hold one is refused (422) before anything is set.
     """
     if VERSION_FIELD in changes:
         check_version(row, changes[VERSION_FIELD])
+    refused = _nulls_refused(row, changes)
+    if refused:
+        raise InvalidInputError(refused)
     changed = []
     for name, value in changes.items():
         if name == VERSION_FIELD:
