@@ -16,7 +16,7 @@ import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -34,9 +34,15 @@ from rhizo.clinic.auth.models import Role, User
 from rhizo.clinic.auth.security import create_access_token
 from rhizo.clinic.config import Settings
 from rhizo.clinic.conflicts import VersionConflictError, check_version
-from rhizo.clinic.database import create_db_engine, create_session_factory
+from rhizo.clinic.database import create_db_engine, create_session_factory, utcnow
 from rhizo.clinic.followup.models import FollowUp
-from rhizo.clinic.idempotency.dependency import HEADER, REPLAYED_HEADER, claim, is_create
+from rhizo.clinic.idempotency.dependency import (
+    HEADER,
+    REPLAYED_HEADER,
+    RETENTION,
+    claim,
+    is_create,
+)
 from rhizo.clinic.idempotency.models import IdempotencyKey
 from rhizo.clinic.patient.models import Patient
 
@@ -398,6 +404,25 @@ def test_a_malformed_key_is_422(live: Live, bad: bytes) -> None:
         response = client.post(url, json=_followup(1), headers={**live.headers, HEADER: bad})  # type: ignore[dict-item]
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == HEADER
+
+
+def test_a_key_older_than_the_retention_is_forgotten(live: Live) -> None:
+    url = f"/api/v1/patients/{live.patient_id}/followups"
+    headers = {**live.headers, HEADER: "yesterday"}
+    with TestClient(live.app) as client:
+        first = client.post(url, json=_followup(2), headers=headers)
+        with live.writer() as session:
+            session.execute(
+                sa.update(IdempotencyKey)
+                .where(IdempotencyKey.key == "yesterday")
+                .values(created_at=utcnow() - RETENTION - timedelta(minutes=1))
+            )
+            session.commit()
+        later = client.post(url, json=_followup(2), headers=headers)
+    assert (first.status_code, later.status_code) == (201, 201)
+    assert REPLAYED_HEADER.lower() not in later.headers
+    assert later.json()["id"] != first.json()["id"]
+    assert live.count(IdempotencyKey, IdempotencyKey.key == "yesterday") == 1
 
 
 def test_keys_belong_to_their_user(live: Live) -> None:
