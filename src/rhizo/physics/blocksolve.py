@@ -53,22 +53,45 @@ class BlockTridiagonalSolver:
                 c = couplings[j - 1]
                 block -= c[:, None] * previous * c[None, :]
             previous = np.linalg.inv(block)
+            previous = 0.5 * (previous + previous.T)  # S_j^-1 is symmetric; keep it exactly so
             inverses[j] = previous
         self.inverses = inverses  # n_z n_r^2 doubles: 2.9 MB at the default 18 G grid
         self.couplings = couplings
 
     def solve(self, rhs: FloatArray) -> FloatArray:
-        """Solution for right-hand sides of shape (n_r n_z, k)."""
+        """Solution for right-hand sides of shape (n_r n_z, k), returned in Fortran order.
+
+        The work runs on rows of right-hand sides: block j is the (k, n_r) slab of
+        every column at z index j, multiplied from the right by the symmetric S_j^-1.
+        A Fortran-ordered ``rhs`` (the transpose of a C-ordered (k, cells) array, as
+        the engine passes it) is read without a copy into that layout's one gather.
+        """
         n_r, n_z = self.shape
-        columns = rhs.shape[1]
-        blocks = np.ascontiguousarray(rhs.reshape(n_r, n_z, columns).transpose(1, 0, 2))
+        rows = np.asarray(rhs).T  # (k, cells): a view
+        columns = rows.shape[0]
+        blocks = np.ascontiguousarray(rows.reshape(columns, n_r, n_z).transpose(2, 0, 1))
         inverses, couplings = self.inverses, self.couplings
-        blocks[0] = inverses[0] @ blocks[0]
+        blocks[0] = blocks[0] @ inverses[0]
         for j in range(1, n_z):
-            blocks[j] = inverses[j] @ (blocks[j] - couplings[j - 1][:, None] * blocks[j - 1])
+            blocks[j] = (blocks[j] - blocks[j - 1] * couplings[j - 1]) @ inverses[j]
         for j in range(n_z - 2, -1, -1):
-            blocks[j] -= inverses[j] @ (couplings[j][:, None] * blocks[j + 1])
-        return np.ascontiguousarray(blocks.transpose(1, 0, 2).reshape(n_r * n_z, columns))
+            blocks[j] -= (blocks[j + 1] * couplings[j]) @ inverses[j]
+        return blocks.transpose(1, 2, 0).reshape(columns, n_r * n_z).T
+
+
+def symmetric_lu(matrix: Any) -> spla.SuperLU:
+    """SuperLU factors of a symmetric positive definite matrix, without pivoting.
+
+    Minimum degree on A^T + A with the diagonal as pivots (SymmetricMode, threshold
+    0): stable for SPD matrices, and the factors keep the symmetric ordering, so a
+    solve is faster (0.35 vs 0.45 ms, one column of the default 18 G heat matrix).
+    """
+    return spla.splu(
+        sp.csc_matrix(matrix),
+        permc_spec="MMD_AT_PLUS_A",
+        diag_pivot_thresh=0.0,
+        options={"SymmetricMode": True},
+    )
 
 
 def solver(
@@ -85,7 +108,7 @@ def solver(
     which made a one-column solve 1.8x slower (0.44 vs 0.25 ms, default heat matrix).
     """
     if factor is None:
-        factor = spla.splu(sp.csc_matrix(matrix), permc_spec="MMD_AT_PLUS_A")
+        factor = symmetric_lu(matrix)
     block: list[BlockTridiagonalSolver] = []
 
     def solve(rhs: Any) -> Any:

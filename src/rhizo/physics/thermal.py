@@ -13,9 +13,9 @@ is what lets the generator controller predict the tip temperature.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse.linalg as spla
 from numpy.typing import NDArray
 
+from rhizo.physics.blocksolve import symmetric_lu
 from rhizo.physics.fv import CannulaGeometry, assemble, thermal_conductances
 
 FloatArray = NDArray[np.float64]
@@ -64,8 +64,8 @@ class HeatStepper:
         self._coupling = free_rows[:, self._clamped_index].tocsr()
         #: The system matrix over the free cells (the batched engine factorises it per backend).
         self.free_matrix = free_rows[:, self._free].tocsc()
-        #: Its sparse LU factorisation (SuperLU).
-        self.factor = spla.splu(self.free_matrix, permc_spec="MMD_AT_PLUS_A")
+        #: Its sparse LU factorisation (SuperLU, symmetric mode: the matrix is SPD).
+        self.factor = symmetric_lu(self.free_matrix)
         self._capacity_rate = capacity_rate.ravel()[self._free]
         self._fixed = (
             conductances.dirichlet * far_temperature_c
