@@ -16,8 +16,9 @@ import logging
 import struct
 import time
 from base64 import b32decode
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -210,7 +211,7 @@ def test_the_app_sizes_its_slots_from_the_settings(app: FastAPI) -> None:
             self.app = app
 
     slots = verification_slots(_Request(app))  # type: ignore[arg-type]
-    assert slots.size == app.state.settings.login_concurrency == 2
+    assert slots.size == app.state.settings.login_concurrency >= 1
     assert verification_slots(_Request(app)) is slots  # type: ignore[arg-type]
 
 
@@ -506,3 +507,209 @@ def test_pseudonyms_use_their_own_key_not_the_signing_key(
     ).hexdigest()[:20]
     assert expected in {case["research_id"] for case in cases}
     assert research_id(patient.id, TEST_SECRET) != expected  # the signing key is not used
+
+
+# --- the login gate -------------------------------------------------------------
+
+
+def test_the_gate_refuses_logins_beyond_its_limit_at_once() -> None:
+    import asyncio
+
+    from rhizo.clinic.auth.gate import LoginGateMiddleware
+
+    release = asyncio.Event()
+
+    async def slow_login(scope: Any, receive: Any, send: Any) -> None:
+        await release.wait()
+        await send({"type": "http.response.start", "status": 401, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    gate = LoginGateMiddleware(slow_login, limit=1)
+
+    async def call(path: str, method: str = "POST") -> list[dict[str, Any]]:
+        sent: list[dict[str, Any]] = []
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": method, "path": path, "headers": []}
+        await gate(scope, None, send)  # type: ignore[arg-type]
+        return sent
+
+    async def scenario() -> None:
+        first = asyncio.create_task(call("/api/v1/auth/token"))
+        await asyncio.sleep(0)
+        assert gate.in_flight == 1
+        refused = await asyncio.wait_for(call("/login"), timeout=1)
+        assert refused[0]["status"] == 429
+        assert (b"retry-after", b"1") in refused[0]["headers"]
+        other = asyncio.create_task(call("/api/v1/patients", method="GET"))
+        await asyncio.sleep(0)
+        assert not other.done()  # other paths are never gated (it waits on the app)
+        release.set()
+        assert (await first)[0]["status"] == 401
+        await other
+        assert gate.in_flight == 0
+
+    asyncio.run(scenario())
+
+
+# --- the web pages --------------------------------------------------------------
+
+
+@pytest.fixture
+def web(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Any]]:
+    from rhizo.clinic import migrate
+    from rhizo.clinic.database import create_db_engine, create_session_factory
+    from rhizo.clinic.web.app import create_web_app
+
+    url = f"sqlite:///{tmp_path / 'web.sqlite3'}"
+    migrate.upgrade(url)
+    settings = Settings(
+        env="test", secret_key=STRONG_SIGNING, pseudonym_key=STRONG_PSEUDONYM, database_url=url
+    )
+    engine = create_db_engine(url)
+    factory = create_session_factory(engine)
+    app = create_web_app(settings, engine=engine)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client, factory
+    engine.dispose()
+
+
+def _csrf(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match is not None
+    return match.group(1)
+
+
+def _web_login(client: TestClient, username: str, password: str) -> Any:
+    page = client.get("/login")
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": _csrf(page.text)},
+        follow_redirects=False,
+    )
+
+
+def test_web_admin_is_sent_to_enrol_and_then_asked_for_codes(
+    web: tuple[TestClient, Any],
+) -> None:
+    client, factory = web
+    with factory() as session:
+        admin = make_user(session, Role.ADMIN)
+        username = admin.username
+    first = _web_login(client, username, PASSWORD)
+    assert first.status_code == 303
+    assert first.headers["location"] == "/account/totp"
+    for page in ("/patients", "/planner", "/"):
+        blocked = client.get(page, follow_redirects=False)
+        assert blocked.status_code == 303, page
+        assert blocked.headers["location"] == "/account/totp"
+    page = client.get("/account/totp")
+    assert "must enrol a second factor" in page.text
+    started = client.post("/account/totp/start", data={"csrf_token": _csrf(page.text)})
+    assert started.status_code == 200
+    assert "<svg" in started.text  # the QR code
+    secret = started.text.split('<code class="secret">')[1].split("<")[0]
+    wrong = client.post(
+        "/account/totp/confirm", data={"csrf_token": _csrf(started.text), "code": "12345"}
+    )
+    assert wrong.status_code == 422
+    assert 'id="code-error"' in wrong.text
+    done = client.post(
+        "/account/totp/confirm",
+        data={"csrf_token": _csrf(started.text), "code": code_now(secret)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert client.get("/patients", follow_redirects=False).status_code == 200
+
+    logout = client.post("/logout", data={"csrf_token": _csrf(client.get("/account").text)})
+    assert logout.status_code == 200
+    step = _web_login(client, username, PASSWORD)
+    assert step.status_code == 200
+    assert 'action="/login/totp"' in step.text
+    bad = client.post(
+        "/login/totp", data={"csrf_token": _csrf(step.text), "code": "000000", "next": "/"}
+    )
+    assert bad.status_code in (303, 401)  # 000000 is, rarely, the right code
+    if bad.status_code == 401:
+        good = client.post(
+            "/login/totp",
+            data={"csrf_token": _csrf(bad.text), "code": code_now(secret, 1), "next": "/"},
+            follow_redirects=False,
+        )
+        assert good.status_code == 303
+    assert client.get("/patients", follow_redirects=False).status_code == 200
+    with factory() as session:
+        actions = session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.actor_username == username)
+        ).all()
+    assert AuditAction.LOGIN in actions
+    assert AuditAction.UPDATE in actions  # the enrolment and the logout
+
+
+def test_web_login_is_throttled_with_retry_after(
+    web: tuple[TestClient, Any], clock: Clock
+) -> None:
+    client, factory = web
+    with factory() as session:
+        nurse = make_user(session, Role.NURSE)
+        username = nurse.username
+    codes = [_web_login(client, username, "wrong").status_code for _ in range(6)]
+    assert codes == [401] * 5 + [429]
+    refused = _web_login(client, username, PASSWORD)
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert "Too many failed attempts for this account" in refused.text
+
+
+def test_web_password_change_renews_this_session_and_ends_the_others(
+    web: tuple[TestClient, Any],
+) -> None:
+    client, factory = web
+    with factory() as session:
+        nurse = make_user(session, Role.NURSE)
+        username = nurse.username
+    assert _web_login(client, username, PASSWORD).status_code == 303
+    other = TestClient(client.app, raise_server_exceptions=False)
+    assert _web_login(other, username, PASSWORD).status_code == 303
+    page = client.get("/account")
+    mismatch = client.post(
+        "/account/password",
+        data={
+            "csrf_token": _csrf(page.text),
+            "current_password": PASSWORD,
+            "new_password": "lantern orchard velvet",
+            "confirm_password": "lantern orchard velvets",
+        },
+    )
+    assert mismatch.status_code == 422
+    assert 'id="confirm_password-error"' in mismatch.text
+    weak = client.post(
+        "/account/password",
+        data={
+            "csrf_token": _csrf(page.text),
+            "current_password": PASSWORD,
+            "new_password": "password1234",
+            "confirm_password": "password1234",
+        },
+    )
+    assert weak.status_code == 422
+    assert 'id="new_password-error"' in weak.text
+    changed = client.post(
+        "/account/password",
+        data={
+            "csrf_token": _csrf(page.text),
+            "current_password": PASSWORD,
+            "new_password": "lantern orchard velvet",
+            "confirm_password": "lantern orchard velvet",
+        },
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    assert client.get("/account").status_code == 200  # this session goes on
+    assert "Password changed" in client.get("/account?changed=1").text
+    assert other.get("/patients", follow_redirects=False).status_code == 303  # -> login

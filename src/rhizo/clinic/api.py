@@ -20,6 +20,7 @@ from rhizo.clinic import errors, openapi, server_errors
 from rhizo.clinic.analytics.views import router as analytics_router
 from rhizo.clinic.audit.attempts import audit_refused_attempts
 from rhizo.clinic.audit.views import router as audit_router
+from rhizo.clinic.auth.gate import LoginGateMiddleware
 from rhizo.clinic.auth.views import router as auth_router
 from rhizo.clinic.auth.views import users_router
 from rhizo.clinic.block.views import router as block_router
@@ -125,6 +126,8 @@ def create_app(
     app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(TrustedProxyMiddleware, networks=proxies.networks)
+    # Outermost: a login flood's excess is refused before anything else runs (auth.gate).
+    app.add_middleware(LoginGateMiddleware, limit=settings.login_concurrency + 2)
     server_errors.install(app)
     errors.install(app)
     app.include_router(api_router(), prefix=API_PREFIX)

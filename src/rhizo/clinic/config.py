@@ -12,10 +12,11 @@ refused; in development and test a weak key is accepted with a loud warning
 (logged on ``rhizo.config``, which reaches stderr), and a missing one is made
 up at random for the process. ``RHIZO_ADMIN_TOTP_REQUIRED`` (default true;
 production refuses false) forces admins to enrol a TOTP second factor before
-anything else. ``RHIZO_LOGIN_CONCURRENCY`` (default 2) bounds the password
-verifications one process runs at once. ``RHIZO_CLINIC_TIMEZONE`` (an IANA
-name such as ``Europe/Berlin``, default ``UTC``) is the zone the web pages
-take and show times in; the database stores UTC either way.
+anything else. ``RHIZO_LOGIN_CONCURRENCY`` (default: a quarter of the CPUs, at
+least 1) bounds the password verifications one process runs at once.
+``RHIZO_CLINIC_TIMEZONE`` (an IANA name such as ``Europe/Berlin``, default
+``UTC``) is the zone the web pages take and show times in; the database stores
+UTC either way.
 """
 
 from __future__ import annotations
@@ -83,6 +84,14 @@ def ensure_sqlite_directory(url: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
 
 
+def default_login_concurrency() -> int:
+    """A quarter of the CPUs, at least one: each argon2id verification (pwdlib's default
+    parameters, m=64 MiB, t=3, p=4 lanes, RFC 9106's second recommended option) runs its
+    four lanes on up to four threads, so this many at once leave the other half or more of
+    the CPU to authenticated requests."""
+    return max(1, (os.cpu_count() or 1) // 4)
+
+
 class DatabaseSettings(BaseSettings):
     """Only the database URL: enough for ``rhizo db upgrade`` and ``rhizo user add``."""
 
@@ -104,8 +113,8 @@ class Settings(DatabaseSettings):
     pseudonym_key: SecretStr | None = None
     #: Admins must enrol TOTP before anything else (false: development and test only).
     admin_totp_required: bool = True
-    #: Password verifications (argon2) one process runs at once; the excess gets 503.
-    login_concurrency: int = Field(default=2, ge=1, le=64)
+    #: Password verifications (argon2) one process runs at once; the excess gets 429 at once.
+    login_concurrency: int = Field(default_factory=default_login_concurrency, ge=1, le=64)
     access_token_expire_minutes: int = Field(default=60, ge=1, le=24 * 60)
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     max_page_size: int = Field(default=200, ge=1, le=10_000)

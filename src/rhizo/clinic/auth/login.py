@@ -19,6 +19,8 @@ and the web form alike:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,7 +34,7 @@ from rhizo.clinic.auth.models import Actor, Role, User
 from rhizo.clinic.auth.security import LoginBusy, Stage, VerificationSlots, verify_password
 from rhizo.clinic.auth.service import ENTITY, get_by_username
 from rhizo.clinic.auth.throttle import LoginThrottled
-from rhizo.clinic.database import utcnow
+from rhizo.clinic.database import READ_ONLY_OPTION, utcnow
 
 __all__ = [
     "Login",
@@ -49,7 +51,9 @@ class SecondFactorRequired(Exception):
 
     def __init__(self, user: User) -> None:
         super().__init__("a one-time code from the authenticator app is required")
-        self.user = user
+        # Plain values: the transaction this is raised in rolls back (expiring the row).
+        self.user_id: int = user.id
+        self.epoch: int = user.session_epoch
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,18 @@ class _Attempt:
             request_id=self.request_id,
             ip=self.ip,
         )
+
+
+@contextmanager
+def _reading(session: Session) -> Iterator[None]:
+    """A transaction that only reads: on SQLite it begins deferred (no write lock), so the
+    throttle check of a flood's refused attempts never queues behind other writers."""
+    if not session.in_transaction():
+        session.connection(execution_options={READ_ONLY_OPTION: True})
+    try:
+        yield
+    finally:
+        session.rollback()
 
 
 def _stage(user: User, *, admin_totp_required: bool) -> Stage:
@@ -151,11 +167,14 @@ def authenticate(
     written) or :class:`SecondFactorRequired` (right password, no code given).
     """
     attempt = _Attempt(username=username, request_id=request_id, ip=ip, now=utcnow())
-    with records.transaction(session):
+    with _reading(session):
         throttle.check(session=session, keys=attempt.keys, now=attempt.now)
-    user = get_by_username(session=session, username=username)
+        user = get_by_username(session=session, username=username)
+        stored_hash = user.password_hash if user is not None else None
+    # No transaction is open while argon2 runs: on SQLite a write transaction holds
+    # the database's only write lock, and every audited read of others waits for it.
     with slots.hold():
-        ok = verify_password(password, user.password_hash if user is not None else None)
+        ok = verify_password(password, stored_hash)
     with records.transaction(session):
         if user is None or not ok or not user.is_active:
             _fail(session, attempt, user, "bad credentials or inactive user")
@@ -185,7 +204,7 @@ def complete_second_factor(
     if user is None or user.session_epoch != epoch or not user.is_active:
         return None
     attempt = _Attempt(username=user.username, request_id=request_id, ip=ip, now=utcnow())
-    with records.transaction(session):
+    with _reading(session):
         throttle.check(session=session, keys=attempt.keys, now=attempt.now)
     with records.transaction(session):
         if not _code_ok(user, code):

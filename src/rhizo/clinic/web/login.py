@@ -138,7 +138,7 @@ async def login_submit(request: Request) -> Response:
             request, "login_totp.html", {"next": next_path, "error": None}, status_code=200
         )
         web_session.set_second_factor_cookie(
-            request, response, user_id=pending.user.id, epoch=pending.user.session_epoch
+            request, response, user_id=pending.user_id, epoch=pending.epoch
         )
         return response
     if result is None:
