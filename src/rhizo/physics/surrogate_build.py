@@ -34,7 +34,7 @@ from rhizo.physics.surrogate import (
 ProgressCallback = Callable[[int, int], None]
 
 #: Held-out settings solved at build to measure a table's error.
-HELD_OUT_POINTS = 16
+HELD_OUT_POINTS = 32
 HELD_OUT_SEED = 20261201
 
 
