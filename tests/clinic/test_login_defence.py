@@ -651,9 +651,7 @@ def test_web_admin_is_sent_to_enrol_and_then_asked_for_codes(
     assert AuditAction.UPDATE in actions  # the enrolment and the logout
 
 
-def test_web_login_is_throttled_with_retry_after(
-    web: tuple[TestClient, Any], clock: Clock
-) -> None:
+def test_web_login_is_throttled_with_retry_after(web: tuple[TestClient, Any], clock: Clock) -> None:
     client, factory = web
     with factory() as session:
         nurse = make_user(session, Role.NURSE)
@@ -713,3 +711,51 @@ def test_web_password_change_renews_this_session_and_ends_the_others(
     assert client.get("/account").status_code == 200  # this session goes on
     assert "Password changed" in client.get("/account?changed=1").text
     assert other.get("/patients", follow_redirects=False).status_code == 303  # -> login
+
+
+# --- the CLI --------------------------------------------------------------------
+
+
+def test_cli_refuses_a_weak_password_and_unlocks_a_user(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+    import sys
+
+    from rhizo.cli import main
+    from rhizo.clinic.database import create_db_engine, create_session_factory
+
+    db = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    assert main(["db", "upgrade", "--db", db]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("password1234\n"))
+    assert main(["user", "add", "root", "--role", "admin", "--db", db]) == 2
+    err = capsys.readouterr().err
+    assert "password: refused" in err
+    assert "too easy to guess" in err
+    assert "password1234" not in err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("quartz meadow lantern\n"))
+    assert main(["user", "add", "root", "--role", "admin", "--db", db]) == 0
+    engine = create_db_engine(db)
+    try:
+        with create_session_factory(engine)() as session:
+            now = datetime.now(UTC)
+            for _ in range(10):
+                throttle.record_failure(
+                    session=session,
+                    key=throttle.account_key("root"),
+                    schedule=throttle.ACCOUNT,
+                    now=now,
+                )
+            session.commit()
+            with pytest.raises(throttle.LoginThrottled):
+                throttle.check(session=session, keys=[throttle.account_key("root")], now=now)
+        capsys.readouterr()
+        assert main(["user", "unlock", "root", "--db", db]) == 0
+        assert "failed logins cleared" in capsys.readouterr().out
+        with create_session_factory(engine)() as session:
+            throttle.check(session=session, keys=[throttle.account_key("root")], now=now)
+            assert session.get(LoginThrottle, throttle.account_key("root")) is None
+        assert main(["user", "unlock", "ghost", "--db", db]) == 2
+        assert "USERNAME: 'ghost'" in capsys.readouterr().err
+    finally:
+        engine.dispose()

@@ -123,8 +123,9 @@ def user_add(
 
 def register(app: typer.Typer) -> None:
     """Add this layer's commands to the main app."""
-    from rhizo.cli import backup
+    from rhizo.cli import backup, users
 
+    user_app.command("unlock")(users.user_unlock)
     db_app.command("backup")(backup.db_backup)
     db_app.command("restore")(backup.db_restore)
     app.add_typer(db_app, name="db")

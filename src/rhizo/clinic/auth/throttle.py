@@ -125,6 +125,7 @@ def record_failure(
     row.last_failure_at = now
     wait = schedule.wait_s(row.failures)
     row.blocked_until = now + timedelta(seconds=wait) if wait > 0 else None
+    session.flush()  # the next count in this transaction re-reads the row (populate_existing)
     return row
 
 
