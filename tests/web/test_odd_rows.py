@@ -249,3 +249,42 @@ def test_pain_plot_draws_dates_at_the_ends_of_the_calendar() -> None:
     svg = figure_svg(figure)
     assert svg.startswith("<svg")
     assert svg.rstrip().endswith("</svg>")
+
+
+def test_forms_refuse_implausible_values_inline(
+    odd_client: TestClient, odd_db: tuple[str, SeedReport, int]
+) -> None:
+    """The web forms validate through the API's schemas: the same refusals, shown inline."""
+    pid = odd_db[2]
+    client = _as(odd_client, odd_db, "clinician")
+    page = client.get(f"/patients/{pid}/blocks/new")
+    assert page.status_code == 200
+    data = {
+        "csrf_token": csrf_of(page.text),
+        "performed_on": "0001-01-01",
+        "block_type": "medial_branch",
+        "levels": "L4-L5",
+        "side": "right",
+        "agent": "lidocaine",
+        "volume_ml": "nan",
+        "relief_percent": "80",
+        "notes": "bad\x00byte",
+    }
+    response = client.post(f"/patients/{pid}/blocks/new", data=data)
+    assert response.status_code == 422
+    html = response.text
+    assert 'id="performed_on-error"' in html
+    assert "outside the plausible window" in html
+    assert 'id="volume_ml-error"' in html
+    assert "finite number" in html
+    assert 'id="notes-error"' in html
+    assert "NUL" in html
+    # Before the patient's birth: the service's cross-field check, inline too.
+    data |= {"performed_on": "1905-01-01", "volume_ml": "0.5", "notes": ""}
+    response = client.post(f"/patients/{pid}/blocks/new", data=data)
+    assert response.status_code == 422
+    assert "birth date" in response.text
+    assert 'id="performed_on-error"' in response.text
+    # An id past the integer range names no record: the 404 page, not a 500.
+    assert client.get(f"/patients/{2**63}").status_code == 404
+    assert client.get(f"/patients/{pid}/blocks/new?x=1").status_code == 200
