@@ -424,3 +424,42 @@ def test_the_planner_uses_a_built_table_and_says_so(tables: LesionTables) -> Non
     assert lesions.prefetch_lesions([inside, outside], tables=tables) == 1
     assert lesions.lesion_for(inside, tables=tables).source == "surrogate"
     lesions.clear_cache()
+
+
+def test_rhizo_lesion_surrogate_says_which_source_answered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``rhizo lesion --surrogate`` builds a missing table, answers from it, else solves."""
+    import json
+    from functools import partial
+
+    from rhizo.cli import main
+
+    small = TableAxes(
+        tip_length_mm=(9.0, 11.0), set_temperature_c=(75.0, 80.0), duration_s=(80.0, 100.0)
+    )
+    manager = partial(LesionTables, cache_dir=tmp_path, axes=small, held_out_points=1)
+    monkeypatch.setattr(surrogate_cache, "LesionTables", manager)
+    base = ["lesion", "--tissue", CLINICAL_TISSUE, "--tip-mm", "10", "--temp-c", "78"]
+    assert main([*base, "--time-s", "90", "--surrogate", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["provenance"]["source"] == "surrogate"
+    tabulated = manager().answer(
+        LesionProtocol(
+            tissue=CLINICAL_TISSUE, tip_length_mm=10, set_temperature_c=78, duration_s=90
+        ),
+        build=False,
+    )
+    assert payload["width_mm"] == pytest.approx(tabulated.lesion.width_mm, rel=1e-12)
+    assert payload["provenance"]["table_key"] == tabulated.table_key
+    assert main([*base, "--time-s", "200", "--surrogate", "--json"]) == 0
+    solved = json.loads(capsys.readouterr().out)
+    assert solved["provenance"]["source"] == "solver"
+    assert "outside the table" in solved["provenance"]["reason"]
+    assert main([*base, "--time-s", "90", "--surrogate"]) == 0
+    assert "source: from the surrogate table (max held-out error" in capsys.readouterr().out
+    assert main([*base, "--time-s", "90"]) == 0
+    assert "source: solved (solver requested)" in capsys.readouterr().out
+    plot = str(tmp_path / "map.png")
+    assert main([*base, "--time-s", "90", "--surrogate", "--plot", plot]) == 2
+    assert "needs the solver" in capsys.readouterr().err

@@ -251,6 +251,33 @@ class LesionAnswer:
             )
         return f"solved ({self.reason})" if self.reason else "solved"
 
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready summary: the solver's ``LesionResult.to_dict`` or the same keys
+        the table knows (no traces, energy or run time), plus ``provenance``."""
+        if self.result is not None:
+            return {**self.result.to_dict(), "provenance": self.provenance()}
+        protocol, lesion = self.protocol, self.lesion
+        return {
+            "inputs": {
+                "gauge": protocol.gauge,
+                "tip_length_mm": protocol.tip_length_mm,
+                "tip_kind": protocol.tip_kind,
+                "set_temperature_c": protocol.set_temperature_c,
+                "duration_s": protocol.duration_s,
+                "ramp_s": protocol.ramp_s,
+                "tissue": protocol.tissue.name,
+                "initial_temperature_c": protocol.tissue.initial_temperature_c,
+                "damage_model": protocol.damage.name,
+            },
+            "boundary": lesion.boundary,
+            "lesion_boundary_definition": protocol.lesion_boundary_definition,
+            **{name: getattr(lesion, name) for name in DIMENSION_FIELDS},
+            "boundaries": {name: dims.model_dump() for name, dims in self.boundaries.items()},
+            "peak_tissue_temperature_c": self.peak_tissue_temperature_c,
+            "warnings": list(self.warnings),
+            "provenance": self.provenance(),
+        }
+
     def provenance(self) -> dict[str, object]:
         """JSON-ready provenance: source, table key and error bound, or the reason."""
         if self.source == "surrogate":

@@ -272,12 +272,21 @@ class LesionTables:
             self._tables[key] = table
             return table
 
-    def lookup(self, protocol: LesionProtocol, *, build: bool = True) -> LesionAnswer | str:
-        """The surrogate's answer, or why the table cannot give one (no solver run)."""
+    def lookup(
+        self,
+        protocol: LesionProtocol,
+        *,
+        build: bool = True,
+        progress: ProgressCallback | None = None,
+    ) -> LesionAnswer | str:
+        """The surrogate's answer, or why the table cannot give one (no solver run).
+
+        ``progress(done, total)`` reports a build (lesions run).
+        """
         spec = self.spec_for(protocol)
         if isinstance(spec, str):
             return spec
-        table = self.table(spec, build=build)
+        table = self.table(spec, build=build, progress=progress)
         if table is None:
             return f"no lesion table for {spec.label} yet (rhizo lesion-table build)"
         return table.answer(protocol, matched=True)
