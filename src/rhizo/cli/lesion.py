@@ -23,6 +23,7 @@ from rhizo.physics import (
     LesionResult,
     simulate,
 )
+from rhizo.physics.surrogate import LesionAnswer
 
 OPTION_NAMES = {
     "gauge": "--gauge",
@@ -99,7 +100,7 @@ def _protocol(**values: object) -> LesionProtocol:
         fail_from_validation(error, OPTION_NAMES)
 
 
-def _table(result: LesionResult) -> Table:
+def _table(result: LesionResult | LesionAnswer) -> Table:
     table = Table(title="Lesion dimensions (model estimate; default boundary first)")
     table.add_column("boundary")
     for heading in ("width mm", "length mm", "distal mm", "proximal mm", "volume mm\u00b3"):
@@ -143,6 +144,14 @@ def lesion(
     plot: Annotated[
         Path | None, typer.Option(help="write a PNG: temperature map and generator traces")
     ] = None,
+    surrogate: Annotated[
+        bool,
+        typer.Option(
+            "--surrogate",
+            help="answer from the lesion table when the setting is tabulated (built first "
+            "if missing, about a minute); the solver otherwise, and the output says which",
+        ),
+    ] = False,
 ) -> None:
     """Simulate a temperature-controlled RF lesion around a monopolar cannula."""
     protocol = _protocol(
@@ -156,6 +165,15 @@ def lesion(
     )
     if plot is not None:
         _check_plot_path(plot)
+    reason = "solver requested"
+    if surrogate:
+        if plot is not None:
+            fail("--plot", str(plot), "the temperature map needs the solver: drop --surrogate")
+        found = _surrogate_answer(protocol)
+        if isinstance(found, LesionAnswer):
+            _print_answer(found, as_json=as_json)
+            return
+        reason = found
     progress = _LazyProgress()
     try:
         result = simulate(protocol, progress=progress)
@@ -169,6 +187,7 @@ def lesion(
     if as_json:
         payload = result.to_dict()
         payload["disclaimer"] = DISCLAIMER
+        payload["provenance"] = {"source": "solver", "reason": reason}
         if plot is not None:
             payload["plot"] = str(plot)
         typer.echo(json.dumps(payload, indent=2))
@@ -200,8 +219,54 @@ def lesion(
     )
     for warning in result.warnings:
         console.print(f"[bold yellow]warning:[/bold yellow] {warning}")
+    console.print(f"source: solved ({reason})")
     if plot is not None:
         console.print(f"plot written to {plot}")
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+def _surrogate_answer(protocol: LesionProtocol) -> LesionAnswer | str:
+    """The lesion table's answer (building a missing table with a progress bar), or why not."""
+    from rhizo.physics.surrogate_cache import LesionTables
+
+    tables = LesionTables()
+    spec = tables.spec_for(protocol)
+    if not isinstance(spec, str) and tables.table(spec, build=False) is None:
+        with Progress(
+            TextColumn(f"building the lesion table ({spec.label})"),
+            BarColumn(),
+            TextColumn("{task.completed:.0f}/{task.total:.0f} lesions"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as progress:
+            task = progress.add_task("table", total=spec.axes.size)
+
+            def report(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            tables.table(spec, progress=report)
+    return tables.lookup(protocol, build=False)
+
+
+def _print_answer(answer: LesionAnswer, *, as_json: bool) -> None:
+    """Print a surrogate answer: dimensions, peak tissue temperature, provenance."""
+    if as_json:
+        payload = answer.to_dict()
+        payload["disclaimer"] = DISCLAIMER
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    console = Console()
+    protocol = answer.protocol
+    console.print(
+        f"{protocol.gauge} G, {protocol.tip_length_mm:g} mm {protocol.tip_kind} tip, "
+        f"{protocol.set_temperature_c:g} \u00b0C for {protocol.duration_s:g} s after a "
+        f"{protocol.ramp_s:g} s ramp, in {protocol.tissue.name}; lesion edge: "
+        f"{protocol.lesion_boundary_definition}"
+    )
+    console.print(_table(answer))
+    console.print(f"peak tissue temperature {answer.peak_tissue_temperature_c:.1f} \u00b0C")
+    console.print(f"source: {answer.label}")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
 
