@@ -463,3 +463,13 @@ def test_rhizo_lesion_surrogate_says_which_source_answered(
     plot = str(tmp_path / "map.png")
     assert main([*base, "--time-s", "90", "--surrogate", "--plot", plot]) == 2
     assert "needs the solver" in capsys.readouterr().err
+
+
+def test_an_unwritable_cache_keeps_the_table_in_memory(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    manager = LesionTables(cache_dir=blocker / "tables", axes=AXES, grid=COARSE, held_out_points=1)
+    assert manager.answer(protocol()).source == "surrogate"
+    assert "not cached" in caplog.text

@@ -268,7 +268,10 @@ class LesionTables:
                 held_out_points=self.held_out_points,
                 seed=self.seed,
             )
-            save_table(table, path)
+            try:
+                save_table(table, path)
+            except OSError as error:  # a read-only or full cache: keep it in memory only
+                logger.warning("lesion table not cached at %s (%s)", path, error)
             self._tables[key] = table
             return table
 
