@@ -431,23 +431,26 @@ def run_lesions(
     lengths_s = [p.generator.total_time_s for p in protocols]
     order = sorted(range(len(protocols)), key=lambda i: (-lengths_s[i], i))
     run = _Run([protocols[i] for i in order], backend, stop_at_boiling=stop_at_boiling)
+    # Step lengths per lesion and step (NaN past a program's end), grouped by value.
+    ends = np.full((run.count, int(run.steps.max())), np.nan)
+    for member, schedule in enumerate(run.schedules):
+        ends[member, : schedule.size] = schedule
+    lengths = np.diff(ends, axis=1, prepend=0.0)
+    keys = np.round(lengths, 12)
     step = 1
     while True:
         active = np.flatnonzero(step <= run.steps)
         if active.size == 0:
             break
-        lengths = np.asarray(
-            [
-                run.schedules[i][step - 1] - (run.schedules[i][step - 2] if step > 1 else 0.0)
-                for i in active
-            ]
-        )
-        keys = np.round(lengths, 12)
-        for key in np.unique(keys):
-            members = active[keys == key]
-            run.advance(step, members, float(lengths[keys == key][0]))
+        step_keys = keys[active, step - 1]
+        if np.all(step_keys == step_keys[0]):
+            run.advance(step, active, float(lengths[active[0], step - 1]))
+        else:
+            for key in np.unique(step_keys):
+                members = active[step_keys == key]
+                run.advance(step, members, float(lengths[members[0], step - 1]))
         if step_callback is not None:
-            step_callback(np.asarray([run.schedules[i][step - 1] for i in active]))
+            step_callback(ends[active, step - 1])
         step += 1
     run.backend.synchronize()
     ordered = run.results(time.perf_counter() - started)

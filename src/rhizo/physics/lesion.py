@@ -71,7 +71,8 @@ def radius_profile(
         if metal[edge - 1, j] or not np.isfinite(below) or below == above:
             radii[j] = grid.r_faces_m[edge]
             continue
-        fraction = np.clip((below - threshold) / (below - above), 0.0, 1.0)
+        # Scalar clip by min/max: np.clip on a scalar costs microseconds, per row.
+        fraction = min(max((below - threshold) / (below - above), 0.0), 1.0)
         radii[j] = r_centres[edge - 1] + fraction * (r_centres[edge] - r_centres[edge - 1])
     return radii
 
@@ -108,7 +109,7 @@ def _crossing(
     below, above = values[j_in], values[j_out]
     if below == above:
         return float(z[j_in])
-    fraction = float(np.clip((below - threshold) / (below - above), 0, 1))
+    fraction = min(max(float((below - threshold) / (below - above)), 0.0), 1.0)
     return float(z[j_in] + fraction * (z[j_out] - z[j_in]))
 
 
