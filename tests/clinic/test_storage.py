@@ -216,6 +216,14 @@ def test_postgres_backup_and_restore_round_trip(tmp_path: Path) -> None:
         engine.dispose()
         with pytest.raises(backup.BackupError, match="holds"):
             backup.restore(target, dump)
+        engine = create_db_engine(source)
+        with engine.begin() as connection:
+            connection.execute(sa.text("UPDATE alembic_version SET version_num = 'ffffffffffff'"))
+        engine.dispose()
+        future = tmp_path / "future.dump"
+        backup.backup(source, future)
+        with pytest.raises(backup.BackupError, match="'ffffffffffff', which this rhizo"):
+            backup.restore(target, future, force=True)
     finally:
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             for name in names:

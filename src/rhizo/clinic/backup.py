@@ -204,6 +204,20 @@ def _pg_state(url: sa.URL) -> tuple[int, str | None]:
     return rows, revision
 
 
+def _dump_revision(tool: str, source: Path) -> str | None:
+    """The ``alembic_version`` row inside a ``pg_dump`` file (read without restoring)."""
+    text = _run(
+        [tool, "--data-only", "--table", "alembic_version", "--file", "-", str(source)],
+        dict(os.environ),
+    )
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("COPY ") and "alembic_version" in line and index + 1 < len(lines):
+            value = lines[index + 1].strip()
+            return None if value == "\\." else value
+    return None
+
+
 def backup_postgres(url: sa.URL, target: Path, *, force: bool = False) -> BackupReport:
     """``pg_dump --format=custom`` of the database at ``url`` into ``target`` (0600)."""
     _refuse_existing(target, force)
@@ -232,6 +246,12 @@ def restore_postgres(source: Path, url: sa.URL, *, force: bool = False) -> Backu
         raise BackupError(
             f"{source}: not a rhizo pg_dump file (no table {', '.join(sorted(missing))})"
         )
+    revision = _dump_revision(tool, source)
+    if revision not in known_revisions():
+        raise BackupError(
+            f"{source}: at migration revision {revision!r}, which this rhizo does not know; "
+            "restore it with the rhizo version that made it"
+        )
     held, _ = _pg_state(url)
     if held and not force:
         raise BackupError(
@@ -244,11 +264,6 @@ def restore_postgres(source: Path, url: sa.URL, *, force: bool = False) -> Backu
         env,
     )
     rows, revision = _pg_state(url)
-    if revision is None or revision not in known_revisions():
-        raise BackupError(
-            f"restored, but the database is at migration revision {revision!r}, which this "
-            "rhizo does not know; use the rhizo version that made the backup"
-        )
     return BackupReport(source, revision, rows, source.stat().st_size)
 
 
