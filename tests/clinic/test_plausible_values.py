@@ -523,3 +523,11 @@ def test_chunked_body_over_the_cap_is_413_and_a_small_one_passes(
 
     ok = client.post(url, content=small(), headers={**headers, **JSON})
     assert ok.status_code == 201, ok.text
+
+
+def test_a_login_name_with_nul_is_a_failed_login_not_a_500(client: TestClient) -> None:
+    """The attempt is counted and audited under the name spelled out (PostgreSQL refuses NUL)."""
+    response = client.post(
+        "/api/v1/auth/token", data={"username": "admin\x00", "password": "x" * 12}
+    )
+    assert response.status_code == 401, response.text

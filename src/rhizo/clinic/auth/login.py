@@ -35,6 +35,7 @@ from rhizo.clinic.auth.security import LoginBusy, Stage, VerificationSlots, veri
 from rhizo.clinic.auth.service import ENTITY, get_by_username
 from rhizo.clinic.auth.throttle import LoginThrottled
 from rhizo.clinic.database import READ_ONLY_OPTION, utcnow
+from rhizo.clinic.validation import json_safe
 
 __all__ = [
     "Login",
@@ -166,6 +167,9 @@ def authenticate(
     Raises :class:`LoginThrottled`, :class:`LoginBusy` (nothing checked, nothing
     written) or :class:`SecondFactorRequired` (right password, no code given).
     """
+    # A NUL or a lone surrogate is spelled out (no username holds one): PostgreSQL can
+    # store the attempt, and the name matches no one.
+    username = json_safe(username)
     attempt = _Attempt(username=username, request_id=request_id, ip=ip, now=utcnow())
     with _reading(session):
         throttle.check(session=session, keys=attempt.keys, now=attempt.now)
