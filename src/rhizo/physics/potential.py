@@ -14,7 +14,7 @@ symmetrically scaled by the local conductivity ratio s = sigma / sigma_start:
 
 which is exact when s is uniform and close to it while s varies slowly over the
 lesion (sigma(T) changes smoothly with temperature), so a re-solve takes a few
-iterations. Stopping rule: ||r|| <= CG_RTOL ||b|| for every lesion.
+iterations. Stopping rule: ||r|| <= CG_RTOL ||b|| for each lesion, which then stops moving.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from typing import Any
 from rhizo.physics.fv import Conductances, ElectricCoefficients, face_power
 
 #: Conjugate-gradient stopping rule for the potential: ||r|| <= CG_RTOL ||b|| per lesion.
-CG_RTOL = 1e-7
+#: 1e-5, by measured effect (18 G / 10 mm / 80 C / 90 s): the width moves by 2e-5
+#: relative against 1e-7 and a run takes 15 CG iterations instead of 22.
+CG_RTOL = 1e-5
 CG_MAX_ITERATIONS = 500
 #: Residuals are checked (a device-to-host sync on a GPU) every this many iterations.
 CG_CHECK_EVERY = 2
@@ -114,7 +116,11 @@ def _pcg(
     precondition: Callable[[Any], Any],
     check_every: int,
 ) -> tuple[Any, int]:
-    """Preconditioned CG per lesion (independent systems stacked on axis 0)."""
+    """Preconditioned CG per lesion (independent systems stacked on axis 0).
+
+    A lesion stops moving once its own residual meets the rule (its step length is
+    set to 0), so a lesion takes the same iterations in any batch as alone.
+    """
 
     def dot(a: Any, b: Any) -> Any:
         return (a * b).sum(axis=(1, 2))
@@ -122,7 +128,8 @@ def _pcg(
     x = start.copy()
     residual = rhs - apply_operator(far, diagonal, x)
     target = (CG_RTOL**2) * dot(rhs, rhs)
-    if bool(xp.all(dot(residual, residual) <= target)):
+    running = dot(residual, residual) > target
+    if not bool(xp.any(running)):
         return x, 0
     z = precondition(residual)
     direction = z.copy()
@@ -130,10 +137,12 @@ def _pcg(
     for iteration in range(1, CG_MAX_ITERATIONS + 1):
         applied = apply_operator(far, diagonal, direction)
         curvature = dot(direction, applied)
-        alpha = xp.where(curvature > 0, rz / xp.where(curvature > 0, curvature, 1.0), 0.0)
+        moving = running & (curvature > 0)
+        alpha = xp.where(moving, rz / xp.where(moving, curvature, 1.0), 0.0)
         x += alpha[:, None, None] * direction
         residual -= alpha[:, None, None] * applied
-        if iteration % check_every == 0 and bool(xp.all(dot(residual, residual) <= target)):
+        running = running & (dot(residual, residual) > target)
+        if iteration % check_every == 0 and not bool(xp.any(running)):
             return x, iteration
         z = precondition(residual)
         rz_new = dot(residual, z)
