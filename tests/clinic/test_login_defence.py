@@ -524,7 +524,7 @@ def test_the_gate_refuses_logins_beyond_its_limit_at_once() -> None:
         await send({"type": "http.response.start", "status": 401, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    gate = LoginGateMiddleware(slow_login, limit=1)
+    gate = LoginGateMiddleware(slow_login, limit=1, hold_s=0.01)
 
     async def call(path: str, method: str = "POST") -> list[dict[str, Any]]:
         sent: list[dict[str, Any]] = []

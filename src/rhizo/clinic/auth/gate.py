@@ -8,17 +8,24 @@ flooding clients then keep the process busy on refusals alone, and an
 authenticated clinician's read waits behind them. This ASGI middleware counts
 the login requests being handled (``POST`` to the API token endpoint and the
 two login forms) on the event loop and answers any beyond ``limit`` with 429
-and ``Retry-After: 1`` in well under a millisecond, without reading the body,
-touching the database or taking a thread. ``limit`` is the number of
-verification slots plus two (requests being parsed or checked while one hashes).
+and ``Retry-After: 1``, without reading the body, touching the database or
+taking a thread. The refusal is held ``HOLD_S`` (1 s) before it is sent: a
+sleeping coroutine costs no CPU, and a client that floods on one keep-alive
+connection then gets one answer a second instead of hundreds (measured:
+benchmarks/login_flood.py, docs/performance.md "Login flood"). ``limit`` is
+the number of verification slots plus two (requests being parsed or checked
+while one hashes).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+#: Seconds a refusal is held before it is sent (the ``Retry-After`` it names).
+HOLD_S = 1.0
 #: The paths of a login attempt (API token endpoint, web password and code steps).
 LOGIN_PATHS = frozenset({"/api/v1/auth/token", "/login", "/login/totp"})
 
@@ -26,11 +33,12 @@ LOGIN_PATHS = frozenset({"/api/v1/auth/token", "/login", "/login/totp"})
 class LoginGateMiddleware:
     """Refuse login requests beyond ``limit`` in flight (429, ``Retry-After: 1``)."""
 
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    def __init__(self, app: ASGIApp, *, limit: int, hold_s: float = HOLD_S) -> None:
         if limit < 1:
             raise ValueError(f"login gate: limit {limit} must be at least 1")
         self.app = app
         self.limit = limit
+        self.hold_s = hold_s
         self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -42,6 +50,9 @@ class LoginGateMiddleware:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.limit:
+            # Held, not computed: an idle coroutine costs no CPU, and a flooding
+            # connection gets at most one answer per HOLD_S instead of hundreds.
+            await asyncio.sleep(self.hold_s)
             await _busy(scope, send)
             return
         self.in_flight += 1  # the event loop's thread only: no lock needed
