@@ -206,6 +206,7 @@ class _Run:
             name: xp.zeros(self.count) for name in ("electrical", "joule", "boundary", "perfusion")
         }
         self.boiling_s = np.full(self.count, np.nan)
+        self.solvers: dict[float, tuple[Callable[[Any], Any], Any]] = {}
 
     def free_values(self, full: Any) -> Any:
         """(free cells, k) view of (k, n_r, n_z) fields."""
@@ -219,6 +220,20 @@ class _Run:
         flat = previous.reshape(previous.shape[0], -1).copy()
         flat[:, self.a(self.free)] = free_values.T
         return flat.reshape(previous.shape)
+
+    def step_solvers(self, dt: float) -> tuple[Callable[[Any], Any], Any]:
+        """The heat solve and the sensor's adjoint g = A^-1 w of a step length (per run)."""
+        key = round(dt, 12)
+        found = self.solvers.get(key)
+        if found is None:
+            found = (
+                self.model.heat_solver(self.backend, dt),
+                self.model.sensor_adjoint(
+                    self.backend, dt, self.sensor_index_host, self.sensor_weights_host
+                ),
+            )
+            self.solvers[key] = found
+        return found
 
     def advance(self, step: int, members: NDArray[np.intp], dt: float) -> None:
         """Step ``step`` (1-based) of length ``dt`` for the lesions ``members``."""
@@ -246,7 +261,7 @@ class _Run:
             self.sigma_used[pick] = sigma if need.all() else sigma[a(np.flatnonzero(need))]
             self.solved[chosen] = True
             self.solves[chosen] += 1
-        solve = self.model.heat_solver(self.backend, dt)
+        solve, adjoint = self.step_solvers(dt)
         old_free = self.free_values(temperature)
         rhs = (self.capacity_j_per_k / dt)[:, None] * old_free + self.fixed_w[:, None]
         explicit = None
@@ -260,9 +275,6 @@ class _Run:
         # The tip reading at the step's end is w . A^-1 (rhs + V^2 q); A is symmetric,
         # so it is g . rhs + V^2 g . q with g = A^-1 w solved once per step length:
         # the controller needs two dot products, and each step one heat solve.
-        adjoint = self.model.sensor_adjoint(
-            self.backend, dt, self.sensor_index_host, self.sensor_weights_host
-        )
         times = np.asarray([self.schedules[i][step - 1] for i in members])
         reference = a(
             np.asarray(
