@@ -336,7 +336,7 @@ def test_a_copied_session_cookie_dies_with_logout_and_password_change(
             session=session,
             actor=actor,
             user_id=nurse.id,
-            data=UserUpdate(password=passwords[user]),
+            data=UserUpdate(password=passwords[user], version=nurse.version),
         )
     assert replay(copied) == 303
     other_device.close()
