@@ -531,3 +531,23 @@ def test_a_login_name_with_nul_is_a_failed_login_not_a_500(client: TestClient) -
         "/api/v1/auth/token", data={"username": "admin\x00", "password": "x" * 12}
     )
     assert response.status_code == 401, response.text
+
+
+def test_a_birth_date_cannot_move_after_a_recorded_event(
+    client: TestClient, session: Session, headers: Headers, patient_id: int
+) -> None:
+    url = f"/api/v1/patients/{patient_id}"
+    created = client.post(
+        f"{url}/followups", json={"followed_on": "1990-05-01", "nrs": 5}, headers=headers
+    )
+    assert created.status_code == 201, created.text
+    version = client.get(url, headers=headers).json().get("version")
+    edit: dict[str, Any] = {"birth_date": "2000-01-01"}
+    if version is not None:
+        edit["version"] = version
+    response = client.patch(url, json=edit, headers=headers)
+    problem = problem_of(response, "birth_date")
+    assert problem["rule"] == "not_after_record"
+    assert "follow-up of 1990-05-01" in problem["message"]
+    edit["birth_date"] = "1990-05-01"  # the same day as the event is plausible
+    assert client.patch(url, json=edit, headers=headers).status_code == 200

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -20,7 +21,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from rhizo.clinic.audit import service as audit
 from rhizo.clinic.audit.models import AuditAction
 from rhizo.clinic.auth.models import Actor
+from rhizo.clinic.block.models import DiagnosticBlock
 from rhizo.clinic.common import ConflictError, FieldProblem, InvalidInputError, NotFoundError
+from rhizo.clinic.complication.models import Complication
+from rhizo.clinic.condition.models import CareTrial, Condition
 from rhizo.clinic.conflicts import (
     VERSION_FIELD,
     check_version,
@@ -28,11 +32,26 @@ from rhizo.clinic.conflicts import (
     stale_write_message,
 )
 from rhizo.clinic.database import Base, begin_write
+from rhizo.clinic.followup.models import FollowUp
+from rhizo.clinic.medication.models import Medication
 from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.plan.models import Plan
 from rhizo.clinic.procedure.models import Procedure
 from rhizo.clinic.validation import before_birth
 
 M = TypeVar("M", bound=Base)
+
+#: Every dated column of a patient's record, by what it records.
+_DATED: tuple[tuple[str, InstrumentedAttribute[Any]], ...] = (
+    ("condition onset", Condition.onset_date),
+    ("conservative care", CareTrial.start_date),
+    ("diagnostic block", DiagnosticBlock.performed_on),
+    ("medication start", Medication.started_on),
+    ("plan", Plan.planned_date),
+    ("procedure", Procedure.performed_at),
+    ("follow-up", FollowUp.followed_on),
+    ("complication", Complication.onset_date),
+)
 
 
 @contextmanager
@@ -76,6 +95,28 @@ def check_after_birth(patient: Patient, values: dict[str, Any]) -> None:
     ]
     if problems:
         raise InvalidInputError(problems)
+
+
+def check_birth_before_record(session: Session, patient_id: int, birth_date: date) -> None:
+    """A changed birth date may not fall after an event already in the record (422).
+
+    The other side of :func:`check_after_birth`: one query per dated column.
+    """
+    for label, column in _DATED:
+        owner = column.class_.patient_id
+        earliest = session.scalar(sa.select(sa.func.min(column)).where(owner == patient_id))
+        if earliest is None:
+            continue
+        day = earliest.date() if isinstance(earliest, datetime) else earliest
+        if day < birth_date:
+            message = (
+                f"{birth_date.isoformat()} is after this patient's {label} of "
+                f"{day.isoformat()}; a birth date precedes every recorded event"
+            )
+            problem = FieldProblem(
+                "birth_date", birth_date.isoformat(), "not_after_record", message
+            )
+            raise InvalidInputError([problem])
 
 
 def get_owned(session: Session, model: type[M], row_id: int, patient_id: int, entity: str) -> M:

@@ -111,6 +111,8 @@ def update(*, session: Session, actor: Actor, patient_id: int, data: PatientUpda
     changes = records.changes_of(data)
     with records.transaction(session):
         patient = records.get_patient(session, patient_id)
+        if changes.get("birth_date") is not None:
+            records.check_birth_before_record(session, patient_id, changes["birth_date"])
         if changes.get("given_name"):
             changes["given_key"] = search_key(changes["given_name"])
         if changes.get("family_name"):
