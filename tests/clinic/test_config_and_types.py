@@ -21,7 +21,7 @@ def test_production_refuses_a_missing_secret(monkeypatch: pytest.MonkeyPatch) ->
 
 @pytest.mark.parametrize("secret", ["changethis", "short-but-random"])
 def test_production_refuses_default_or_short_secrets(secret: str) -> None:
-    with pytest.raises(ValidationError, match="well-known default|shorter than"):
+    with pytest.raises(ValidationError, match=r"well-known default|shorter than"):
         Settings(env="production", secret_key=secret)
 
 
