@@ -211,7 +211,9 @@ def lesion(
     console.print(_table(result))
     console.print(
         f"peak power {result.max_power_w:.2f} W, final impedance "
-        f"{result.final_impedance_ohm:.0f} \u03a9 (tissue only), run time {result.runtime_s:.2f} s"
+        f"{result.final_impedance_ohm:.0f} \u03a9 (with "
+        f"{result.protocol.series_resistance_ohm:.0f} \u03a9 pad and body path), "
+        f"run time {result.runtime_s:.2f} s"
     )
     console.print(
         f"peak tissue temperature {result.peak_tissue_temperature_c:.1f} \u00b0C "
