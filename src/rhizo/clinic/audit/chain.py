@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -174,10 +174,11 @@ class ChainReport:
         return self.broken is None and self.anchor_found is not False
 
 
-def _rows(connection: sa.Connection, batch: int) -> Iterator[sa.Row[Any]]:
+def _rows(connection: sa.Connection, batch: int) -> sa.CursorResult[Any]:
+    """Every audit row in chain order, streamed (a server-side cursor on PostgreSQL)."""
     table = AuditEvent.__table__
     statement = sa.select(table).order_by(table.c.seq, table.c.id)
-    yield from connection.execute(statement.execution_options(yield_per=batch))
+    return connection.execute(statement.execution_options(yield_per=batch))
 
 
 def _mismatch(row: Mapping[Any, Any], expected_seq: int, previous: str) -> str | None:
@@ -220,4 +221,7 @@ def verify_chain(
     connection: sa.Connection, *, anchor: str | None = None, batch: int = 2000
 ) -> ChainReport:
     """Recompute the whole chain from the database, streaming ``batch`` rows at a time."""
-    return check_rows((row._mapping for row in _rows(connection, batch)), anchor=anchor)
+    # Closed on the way out, also when the check stops at a broken row: an abandoned
+    # server-side cursor would otherwise be closed late by the garbage collector.
+    with _rows(connection, batch) as rows:
+        return check_rows((row._mapping for row in rows), anchor=anchor)
