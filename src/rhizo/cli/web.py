@@ -34,6 +34,13 @@ def demo(
     serve: Annotated[
         bool, typer.Option(help="Serve after preparing (--no-serve: prepare and exit).")
     ] = True,
+    lesion_table: Annotated[
+        bool,
+        typer.Option(
+            help="Build the planner's default lesion table in the background while serving "
+            "(once per physics version; until it is ready the planner solves each lesion)."
+        ),
+    ] = True,
 ) -> None:
     """Run the clinic web app on a synthetic demo cohort (created once, labelled SYNTHETIC)."""
     try:
@@ -73,9 +80,39 @@ def demo(
     typer.echo(DISCLAIMER)
     if not serve:
         return
+    if lesion_table:
+        _build_default_lesion_table_in_background()
     typer.echo(f"open http://{host}:{port}/  (Ctrl-C to stop)")
     app = create_web_app(ready.settings, synthetic=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _build_default_lesion_table_in_background() -> None:
+    """Start building the planner's default table (18 G, blunt, clinical tissue) in a thread.
+
+    The web planner never builds a table during a request (it solves instead), so
+    without this the demo's planner would never answer from the surrogate. A table
+    already cached for the current physics is only loaded. Daemon thread: stopping
+    the server abandons an unfinished build (nothing half-written is trusted later).
+    """
+    import threading
+
+    from rhizo.physics import CLINICAL_TISSUE
+    from rhizo.physics.surrogate_cache import default_tables
+
+    tables = default_tables()
+    spec = tables.spec(gauge=18, tip_kind="blunt", tissue=CLINICAL_TISSUE)
+    if tables.table(spec, build=False) is not None:
+        typer.echo(f"lesion table {spec.label}: ready (planner answers from it)")
+        return
+
+    def build() -> None:
+        table = tables.table(spec)
+        if table is not None:
+            typer.echo(f"lesion table {spec.label}: built in {table.build_s:.0f} s")
+
+    typer.echo(f"lesion table {spec.label}: building in the background (about a minute)")
+    threading.Thread(target=build, name="rhizo-lesion-table", daemon=True).start()
 
 
 def _no_password() -> bytes:
