@@ -21,7 +21,7 @@ from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.procedure.models import Lesion, Procedure, ProcedureStatus
 from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.web.record import load_record, screen
-from rhizo.physics import LesionProtocol, simulate
+from rhizo.physics import CLINICAL_TISSUE, LesionProtocol, simulate
 from tests.e2e.conftest import Clinic, DemoPatient, log_in, screenshot
 from tests.e2e.plot import FOLLOW_UP_COLOUR, plotted_points
 
@@ -120,9 +120,16 @@ def test_lesion_planner_simulates_and_plots(page: Page, clinic: Clinic) -> None:
     log_in(page, "demo-clinician", clinic.passwords["demo-clinician"])
     page.get_by_role("link", name="Lesion planner").click()
     expect(page).to_have_url(f"{clinic.base_url}/planner")
-    # The form's defaults (planner.DEFAULTS): 18 G, 10 mm tip, 80 °C, 90 s.
+    # The form's defaults (planner.DEFAULTS): 18 G, 10 mm tip, 80 °C, 90 s, planned in the
+    # clinical (in-vivo) tissue; the page solves when no surrogate table is built.
     reference = simulate(
-        LesionProtocol(gauge=18, tip_length_mm=10, set_temperature_c=80, duration_s=90)
+        LesionProtocol(
+            gauge=18,
+            tip_length_mm=10,
+            set_temperature_c=80,
+            duration_s=90,
+            tissue=CLINICAL_TISSUE,
+        )
     ).lesion
     page.get_by_role("button", name="Simulate").click()
     result = page.locator("#result")
