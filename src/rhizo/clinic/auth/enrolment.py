@@ -13,23 +13,14 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from rhizo.clinic import records
-from rhizo.clinic.audit import service as audit
-from rhizo.clinic.audit.models import AuditAction
 from rhizo.clinic.auth import totp
 from rhizo.clinic.auth.models import Actor, TotpEnrolment, User
-from rhizo.clinic.auth.service import ENTITY, get
+from rhizo.clinic.auth.service import audit_update, get
 from rhizo.clinic.common import ConflictError, FieldProblem, InvalidInputError
 
 
 def _audit(session: Session, actor: Actor, user_id: int, field: str) -> None:
-    audit.record(
-        session=session,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        entity_type=ENTITY,
-        entity_id=user_id,
-        details={"fields": [field]},
-    )
+    audit_update(session, actor, user_id, {"fields": [field]})
 
 
 def begin(*, session: Session, actor: Actor, user_id: int) -> TotpEnrolment:

@@ -7,6 +7,7 @@ Logging in is :mod:`rhizo.clinic.auth.login`; the second factor's enrolment is
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -67,6 +68,18 @@ def create(*, session: Session, actor: Actor, data: UserCreate) -> User:
     return user
 
 
+def audit_update(session: Session, actor: Actor, user_id: int, details: dict[str, Any]) -> None:
+    """Record an ``update`` audit row of the user ``user_id`` (``details`` names the fields)."""
+    audit.record(
+        session=session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity_type=ENTITY,
+        entity_id=user_id,
+        details=details,
+    )
+
+
 def update(*, session: Session, actor: Actor, user_id: int, data: UserUpdate) -> User:
     """Change a user's role, name, status or password."""
     changes = records.changes_of(data)
@@ -86,14 +99,7 @@ def update(*, session: Session, actor: Actor, user_id: int, data: UserUpdate) ->
             user.session_epoch += 1
             changed.append("password")
         session.flush()
-        audit.record(
-            session=session,
-            actor=actor,
-            action=AuditAction.UPDATE,
-            entity_type=ENTITY,
-            entity_id=user_id,
-            details={"fields": changed},
-        )
+        audit_update(session, actor, user_id, {"fields": changed})
     return user
 
 
@@ -120,14 +126,7 @@ def change_own_password(*, session: Session, actor: Actor, data: PasswordChange)
             ) from None
         user.password_hash = hash_password(data.new_password)
         user.session_epoch += 1
-        audit.record(
-            session=session,
-            actor=actor,
-            action=AuditAction.UPDATE,
-            entity_type=ENTITY,
-            entity_id=user.id,
-            details={"fields": ["password"], "self_service": True},
-        )
+        audit_update(session, actor, user.id, {"fields": ["password"], "self_service": True})
     return user
 
 
@@ -136,14 +135,7 @@ def unlock(*, session: Session, actor: Actor, user_id: int) -> bool:
     with records.transaction(session):
         user = get(session=session, user_id=user_id)
         cleared = throttle.clear(session=session, key=throttle.account_key(user.username))
-        audit.record(
-            session=session,
-            actor=actor,
-            action=AuditAction.UPDATE,
-            entity_type=ENTITY,
-            entity_id=user_id,
-            details={"fields": ["lockout"], "had_failures": cleared},
-        )
+        audit_update(session, actor, user_id, {"fields": ["lockout"], "had_failures": cleared})
     return cleared
 
 
@@ -153,11 +145,4 @@ def end_sessions(*, session: Session, actor: Actor, user_id: int) -> None:
     with records.transaction(session):
         user = get(session=session, user_id=user_id)
         user.session_epoch += 1
-        audit.record(
-            session=session,
-            actor=actor,
-            action=AuditAction.UPDATE,
-            entity_type=ENTITY,
-            entity_id=user_id,
-            details={"fields": ["sessions"], "event": "logout"},
-        )
+        audit_update(session, actor, user_id, {"fields": ["sessions"], "event": "logout"})

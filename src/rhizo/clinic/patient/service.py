@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -106,6 +107,19 @@ def get_all(
     return rows, total
 
 
+def _audit_update(session: Session, actor: Actor, patient_id: int, details: dict[str, Any]) -> None:
+    """Record an ``update`` audit row of the patient (``details`` names the fields)."""
+    audit.record(
+        session=session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity_type=ENTITY,
+        entity_id=patient_id,
+        patient_id=patient_id,
+        details=details,
+    )
+
+
 def update(*, session: Session, actor: Actor, patient_id: int, data: PatientUpdate) -> Patient:
     """Change a patient's details."""
     changes = records.changes_of(data)
@@ -119,15 +133,7 @@ def update(*, session: Session, actor: Actor, patient_id: int, data: PatientUpda
             changes["family_key"] = search_key(changes["family_name"])
         changed = records.apply_changes(patient, changes)
         session.flush()
-        audit.record(
-            session=session,
-            actor=actor,
-            action=AuditAction.UPDATE,
-            entity_type=ENTITY,
-            entity_id=patient_id,
-            patient_id=patient_id,
-            details={"fields": changed},
-        )
+        _audit_update(session, actor, patient_id, {"fields": changed})
     return patient
 
 
@@ -178,17 +184,10 @@ def link_login(*, session: Session, actor: Actor, patient_id: int, user_id: int 
             if login is not None:
                 login.session_epoch += 1
         session.flush()
-        audit.record(
-            session=session,
-            actor=actor,
-            action=AuditAction.UPDATE,
-            entity_type=ENTITY,
-            entity_id=patient_id,
-            patient_id=patient_id,
-            details={
-                "fields": ["user_id"],
-                "linked_user_id": user_id,
-                "unlinked_user_id": previous,
-            },
+        _audit_update(
+            session,
+            actor,
+            patient_id,
+            {"fields": ["user_id"], "linked_user_id": user_id, "unlinked_user_id": previous},
         )
     return patient
