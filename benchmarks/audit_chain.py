@@ -27,7 +27,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -37,6 +36,11 @@ from rhizo.clinic.audit import service as audit
 from rhizo.clinic.audit.models import AuditAction, AuditEvent
 from rhizo.clinic.auth.models import Actor
 from rhizo.clinic.database import create_db_engine, create_session_factory
+
+try:
+    from benchmarks import _live
+except ModuleNotFoundError:  # run as a script: this folder is first on sys.path
+    import _live  # type: ignore[import-not-found,no-redef]
 
 APPENDS = 300
 THREADS, PER_THREAD = 4, 100
@@ -194,18 +198,9 @@ def _postgres() -> Iterator[str | None]:
     if not base_url:
         yield None
         return
-    base = sa.make_url(base_url)
     name = "rhizo_bench_audit"
-    admin = create_db_engine(base.set(database="postgres"))
-    try:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
-        yield base.set(database=name).render_as_string(hide_password=False)
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        admin.dispose()
+    yield _live.fresh_postgres_database(base_url, name)
+    _live.drop_postgres_database(base_url, name)
 
 
 def main() -> None:

@@ -34,27 +34,25 @@ import os
 import platform
 import random
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
 
-from rhizo.clinic import migrate
-from rhizo.clinic.auth.models import Role, User
-from rhizo.clinic.auth.security import create_access_token, hash_password
-from rhizo.clinic.database import create_db_engine, create_session_factory
+from rhizo.clinic.database import create_db_engine
 from rhizo.clinic.followup.models import FollowUp
-from rhizo.clinic.patient.models import Patient, Sex, search_key
+
+try:
+    from benchmarks import _live
+except ModuleNotFoundError:  # run as a script: this folder is first on sys.path
+    import _live  # type: ignore[import-not-found,no-redef]
 
 RESULTS = Path(__file__).parent / "results" / "concurrency.json"
 SECRET = "bench-" + uuid.uuid4().hex + uuid.uuid4().hex
@@ -73,19 +71,13 @@ uvicorn.run(create_app(), host="127.0.0.1", port=int(sys.argv[1]), log_level="wa
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Server:
     """One uvicorn process serving the database at ``url``."""
 
     url: str
     begin: str = "immediate"
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=_live.free_port)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -99,20 +91,10 @@ class Server:
             "RHIZO_SECRET_KEY": SECRET,
             "RHIZO_ENV": "test",
         }
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-            [sys.executable, "-c", _SERVER, str(self.port), self.url, self.begin],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=self._log(),
+        self.process = _live.start_server(
+            _SERVER, [str(self.port), self.url, self.begin], env, self._log()
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.base + "/docs", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("the server did not start within 60 s")
+        _live.wait_serving(self.base)
 
     @staticmethod
     def _log() -> Any:
@@ -127,57 +109,23 @@ class Server:
         self.process.wait()
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
+        _live.stop_server(self.process)
 
 
 def prepare(url: str) -> tuple[dict[str, str], int]:
     """Migrate, add a clinician and a patient; (auth headers, patient id)."""
-    migrate.upgrade(url)
-    engine = create_db_engine(url)
-    try:
-        with create_session_factory(engine)() as session:
-            user = User(
-                username=f"bench{uuid.uuid4().hex[:8]}",
-                password_hash=hash_password(uuid.uuid4().hex),
-                role=Role.CLINICIAN,
-            )
-            patient = Patient(
-                mrn=f"B-{uuid.uuid4().hex[:10]}",
-                given_name="Bench",
-                family_name="Writer",
-                given_key=search_key("Bench"),
-                family_key=search_key("Writer"),
-                birth_date=date(1960, 1, 1),
-                sex=Sex.FEMALE,
-                synthetic=True,
-            )
-            session.add_all([user, patient])
-            session.commit()
-            token = create_access_token(
-                user_id=user.id,
-                role=user.role.value,
-                session_epoch=user.session_epoch,
-                secret=SECRET,
-                algorithm="HS256",
-                expires_minutes=120,
-            )
-            return {"Authorization": f"Bearer {token}"}, patient.id
-    finally:
-        engine.dispose()
+    return _live.prepare(
+        url,
+        secret=SECRET,
+        username=f"bench{uuid.uuid4().hex[:8]}",
+        mrn=f"B-{uuid.uuid4().hex[:10]}",
+        family_name="Writer",
+        expires_minutes=120,
+    )
 
 
 def _body(nrs: int, notes: str) -> dict[str, Any]:
     return {"followed_on": "2025-03-01", "nrs": nrs, "notes": notes}
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def writers_run(
@@ -223,9 +171,9 @@ def writers_run(
         "errors": failed,
         "error_rate": failed / total,
         "error_kinds": errors,
-        "p50_ms": _percentile(latencies, 0.50) * 1e3,
-        "p95_ms": _percentile(latencies, 0.95) * 1e3,
-        "p99_ms": _percentile(latencies, 0.99) * 1e3,
+        "p50_ms": _live.percentile(latencies, 0.50) * 1e3,
+        "p95_ms": _live.percentile(latencies, 0.95) * 1e3,
+        "p99_ms": _live.percentile(latencies, 0.99) * 1e3,
         "throughput_per_s": total / wall,
     }
 
@@ -331,19 +279,6 @@ def kill_run(url: str, cycles: int, seed: int = 1, clients: int = 8) -> dict[str
     }
 
 
-def _postgres_url() -> str | None:
-    base = os.environ.get("RHIZO_BENCH_POSTGRES_URL") or os.environ.get("RHIZO_TEST_POSTGRES_URL")
-    if not base:
-        return None
-    url = sa.make_url(base)
-    admin = create_db_engine(url.set(database="postgres"))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        connection.exec_driver_sql(f"CREATE DATABASE {BENCH_DB}")
-    admin.dispose()
-    return url.set(database=BENCH_DB).render_as_string(hide_password=False)
-
-
 def main() -> None:
     """Run both parts and write the JSON report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -368,7 +303,7 @@ def main() -> None:
         if backend == "sqlite":
             url = f"sqlite:///{tmp / f'writers-{begin}.sqlite3'}"
         else:
-            found = _postgres_url()
+            found = _live.bench_postgres_url(BENCH_DB)
             if found is None:
                 print("postgres: no RHIZO_TEST_POSTGRES_URL; skipped")
                 continue

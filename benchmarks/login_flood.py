@@ -51,18 +51,17 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from rhizo.clinic import migrate
-from rhizo.clinic.auth.models import Role, User
-from rhizo.clinic.auth.security import Stage, create_access_token, hash_password
 from rhizo.clinic.config import default_login_concurrency
-from rhizo.clinic.database import create_db_engine, create_session_factory
-from rhizo.clinic.patient.models import Patient, Sex, search_key
+
+try:
+    from benchmarks import _live
+except ModuleNotFoundError:  # run as a script: this folder is first on sys.path
+    import _live  # type: ignore[import-not-found,no-redef]
 
 RESULTS = Path(__file__).parent / "results" / "login_flood.json"
 SECRET = "bench-sign-" + uuid.uuid4().hex + uuid.uuid4().hex
@@ -77,19 +76,13 @@ uvicorn.run(create_app(), host="127.0.0.1", port=int(sys.argv[1]), log_level="cr
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Server:
     """One uvicorn process serving the database at ``url``."""
 
     url: str
     concurrency: int | None
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=_live.free_port)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -108,68 +101,24 @@ class Server:
             env["RHIZO_LOGIN_CONCURRENCY"] = str(self.concurrency)
         else:
             env.pop("RHIZO_LOGIN_CONCURRENCY", None)
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-            [sys.executable, "-c", _SERVER, str(self.port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.base + "/docs", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("the server did not start within 60 s")
+        self.process = _live.start_server(_SERVER, [str(self.port)], env, subprocess.DEVNULL)
+        _live.wait_serving(self.base)
+        return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
+        _live.stop_server(self.process)
 
 
 def prepare(url: str) -> tuple[dict[str, str], int]:
     """Migrate, add a clinician and a patient; (the clinician's auth headers, patient id)."""
-    migrate.upgrade(url)
-    engine = create_db_engine(url)
-    try:
-        with create_session_factory(engine)() as session:
-            user = User(
-                username="bench-reader",
-                password_hash=hash_password(uuid.uuid4().hex),
-                role=Role.CLINICIAN,
-            )
-            patient = Patient(
-                mrn="FLOOD-0001",
-                given_name="Bench",
-                family_name="Reader",
-                given_key=search_key("Bench"),
-                family_key=search_key("Reader"),
-                birth_date=date(1960, 1, 1),
-                sex=Sex.FEMALE,
-                synthetic=True,
-            )
-            session.add_all([user, patient])
-            session.commit()
-            token = create_access_token(
-                user_id=user.id,
-                role=user.role.value,
-                session_epoch=user.session_epoch,
-                secret=SECRET,
-                algorithm="HS256",
-                expires_minutes=240,
-                stage=Stage.FULL,
-            )
-            return {"Authorization": f"Bearer {token}"}, patient.id
-    finally:
-        engine.dispose()
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
+    return _live.prepare(
+        url,
+        secret=SECRET,
+        username="bench-reader",
+        mrn="FLOOD-0001",
+        family_name="Reader",
+        expires_minutes=240,
+    )
 
 
 def _request(host: str, name: str, address: str | None) -> bytes:
@@ -293,7 +242,7 @@ def run(
         "reads": len(latencies),
         "read_failures": failures,
         "median_ms": round(statistics.median(latencies), 2),
-        "p95_ms": round(_percentile(latencies, 0.95), 2),
+        "p95_ms": round(_live.percentile(latencies, 0.95), 2),
         "max_ms": round(max(latencies), 2),
         "flood_requests": total,
         "flood_per_s": round(total / (seconds + 1.0), 1),
