@@ -1,6 +1,6 @@
 """What the live-server benchmarks share: a port, a uvicorn process, a seeded database.
 
-Used by benchmarks/concurrency.py, benchmarks/login_flood.py and
+Used by benchmarks/concurrency.py, benchmarks/login_flood.py, benchmarks/registry.py and
 benchmarks/audit_chain.py. Each runs as ``python benchmarks/x.py`` (this
 folder first on ``sys.path``: ``import _live``) or is imported as
 ``benchmarks.x`` by the tests (``from benchmarks import _live``).

@@ -39,7 +39,6 @@ import os
 import platform
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -68,6 +67,11 @@ from rhizo.clinic.patient.models import Patient, search_key
 from rhizo.clinic.procedure.models import Lesion, Procedure
 from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.specialist.outcomes import compute_snapshot
+
+try:
+    from benchmarks import _live
+except ModuleNotFoundError:  # run as a script: this folder is first on sys.path
+    import _live  # type: ignore[import-not-found,no-redef]
 
 RESULTS = Path(__file__).with_name("results") / "registry.json"
 SECRET = "benchmark-only-secret-" + "b" * 32
@@ -353,12 +357,6 @@ def fill(url: str, n_patients: int, seed: int = 42) -> dict[str, int]:
     return counts
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 SERVER = """
 import sys, uvicorn
 from rhizo.clinic.config import Settings
@@ -381,12 +379,6 @@ ENDPOINTS = (
 )
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
 def _web_login(client: httpx.Client) -> None:
     """Log in through the page form: the pre-login CSRF cookie and field, then the session."""
     page = client.get("/login")
@@ -404,7 +396,7 @@ def _summary(timings: list[float], n_requests: int) -> dict[str, Any]:
     return {
         "requests": n_requests,
         "p50_ms": round(statistics.median(timings), 2),
-        "p95_ms": round(_percentile(timings, 0.95), 2),
+        "p95_ms": round(_live.percentile(timings, 0.95), 2),
         "mean_ms": round(statistics.fmean(timings), 2),
         "max_ms": round(max(timings), 2),
     }
@@ -457,7 +449,7 @@ def courses_cost(url: str, repeats: int = 3) -> dict[str, Any]:
 
 def measure(url: str, n_patients: int, n_requests: int, seed: int = 7) -> dict[str, Any]:
     """Serve ``url`` on loopback and time the API endpoints and the pages."""
-    port = _free_port()
+    port = _live.free_port()
     base = f"http://127.0.0.1:{port}"
     rng = random.Random(seed)
     engine = create_db_engine(url)
@@ -542,19 +534,6 @@ def measure(url: str, n_patients: int, n_requests: int, seed: int = 7) -> dict[s
             server.wait(timeout=30)
 
 
-def _postgres_bench_url() -> str | None:
-    base = os.environ.get("RHIZO_BENCH_POSTGRES_URL") or os.environ.get("RHIZO_TEST_POSTGRES_URL")
-    if not base:
-        return None
-    url = sa.make_url(base)
-    admin = create_db_engine(url.set(database="postgres"))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("DROP DATABASE IF EXISTS rhizo_bench WITH (FORCE)")
-        connection.exec_driver_sql("CREATE DATABASE rhizo_bench")
-    admin.dispose()
-    return url.set(database="rhizo_bench").render_as_string(hide_password=False)
-
-
 def main() -> None:
     """Run the benchmark and write the JSON report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -579,7 +558,7 @@ def main() -> None:
             if backend == "sqlite":
                 url: str | None = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
             elif backend == "postgres":
-                url = _postgres_bench_url()
+                url = _live.bench_postgres_url("rhizo_bench")
                 if url is None:
                     print("postgres: no RHIZO_TEST_POSTGRES_URL; skipped")
                     continue
