@@ -16,6 +16,8 @@ from __future__ import annotations
 import ipaddress
 import ssl
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +25,17 @@ import typer
 
 from rhizo.cli._errors import InputError, settings_error
 from rhizo.cli.clinic import DbOption, database_url, redacted
+
+
+@contextmanager
+def _web_extra() -> Iterator[None]:
+    """Imports made inside need the web extra: one missing is an InputError naming it."""
+    try:
+        yield
+    except ImportError as error:  # pragma: no cover - needs the web extra missing
+        raise InputError(
+            f"the web extra is not installed ({error.name}); pip install 'rhizo[web]'"
+        ) from None
 
 
 def demo(
@@ -43,15 +56,11 @@ def demo(
     ] = True,
 ) -> None:
     """Run the clinic web app on a synthetic demo cohort (created once, labelled SYNTHETIC)."""
-    try:
+    with _web_extra():
         import uvicorn
 
         from rhizo.clinic.demo.setup import DemoRefused, prepare
         from rhizo.clinic.web.app import create_web_app
-    except ImportError as error:  # pragma: no cover - needs the web extra missing
-        raise InputError(
-            f"the web extra is not installed ({error.name}); pip install 'rhizo[web]'"
-        ) from None
     from pydantic import ValidationError
     from sqlalchemy.exc import OperationalError
 
@@ -175,14 +184,10 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the clinic: REST API (/api/v1, docs at /docs) and pages (/), production settings."""
-    try:
+    with _web_extra():
         import uvicorn
 
         from rhizo.clinic.web.app import create_web_app
-    except ImportError as error:  # pragma: no cover - needs the web extra missing
-        raise InputError(
-            f"the web extra is not installed ({error.name}); pip install 'rhizo[web]'"
-        ) from None
     from pydantic import ValidationError
     from sqlalchemy.exc import OperationalError
 
