@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from rhizo.cli._errors import InputError
 from rhizo.cli.clinic import DbOption, database_url, redacted
+
+if TYPE_CHECKING:
+    from rhizo.clinic.backup import BackupReport
 
 PathArgument = Annotated[Path, typer.Argument(help="The backup file.")]
 ForceOption = Annotated[
@@ -19,15 +23,25 @@ ForceOption = Annotated[
 ]
 
 
-def db_backup(path: PathArgument, db: DbOption = None, force: ForceOption = False) -> None:
-    """Write a consistent copy of the database (SQLite online backup, or pg_dump)."""
-    from rhizo.clinic.backup import BackupError, backup
+def _run(
+    action: Callable[..., BackupReport], path: Path, db: str | None, force: bool
+) -> tuple[str, BackupReport]:
+    """(the database URL, the report) of ``action`` (backup or restore) on ``path``; a
+    BackupError is an InputError on PATH."""
+    from rhizo.clinic.backup import BackupError
 
     url = database_url(db)
     try:
-        report = backup(url, path, force=force)
+        return url, action(url, path, force=force)
     except BackupError as error:
         raise InputError(f"PATH: {error}") from None
+
+
+def db_backup(path: PathArgument, db: DbOption = None, force: ForceOption = False) -> None:
+    """Write a consistent copy of the database (SQLite online backup, or pg_dump)."""
+    from rhizo.clinic.backup import backup
+
+    url, report = _run(backup, path, db, force)
     typer.echo(
         f"backed up {redacted(url)} (revision {report.revision}, {report.rows} rows) "
         f"to {report.path} ({report.size_bytes} bytes, mode 0600)"
@@ -37,13 +51,9 @@ def db_backup(path: PathArgument, db: DbOption = None, force: ForceOption = Fals
 def db_restore(path: PathArgument, db: DbOption = None, force: ForceOption = False) -> None:
     """Replace the database by a backup, after checking it is a rhizo database."""
     from rhizo.clinic import migrate
-    from rhizo.clinic.backup import BackupError, restore
+    from rhizo.clinic.backup import restore
 
-    url = database_url(db)
-    try:
-        report = restore(url, path, force=force)
-    except BackupError as error:
-        raise InputError(f"PATH: {error}") from None
+    url, report = _run(restore, path, db, force)
     typer.echo(
         f"restored {path} into {redacted(url)} (revision {report.revision}, {report.rows} rows)"
     )

@@ -267,23 +267,28 @@ def restore_postgres(source: Path, url: sa.URL, *, force: bool = False) -> Backu
     return BackupReport(source, revision, rows, source.stat().st_size)
 
 
-def backup(url: str, target: Path, *, force: bool = False) -> BackupReport:
-    """Back up the database at ``url`` (SQLite or PostgreSQL) to ``target``."""
+def _backend(url: str, verb: str) -> tuple[Path | None, sa.URL]:
+    """(the SQLite file or None, the parsed URL) of ``url``; BackupError unless it names a
+    SQLite file or PostgreSQL (``verb``: what is refused, for the message)."""
     parsed = sa.make_url(url)
     path = sqlite_file(parsed)
+    if path is None and parsed.get_backend_name() != "postgresql":
+        backend = parsed.get_backend_name()
+        raise BackupError(f"{backend}: only a SQLite file or PostgreSQL is {verb}")
+    return path, parsed
+
+
+def backup(url: str, target: Path, *, force: bool = False) -> BackupReport:
+    """Back up the database at ``url`` (SQLite or PostgreSQL) to ``target``."""
+    path, parsed = _backend(url, "backed up")
     if path is not None:
         return backup_sqlite(path, target, force=force)
-    if parsed.get_backend_name() == "postgresql":
-        return backup_postgres(parsed, target, force=force)
-    raise BackupError(f"{parsed.get_backend_name()}: only a SQLite file or PostgreSQL is backed up")
+    return backup_postgres(parsed, target, force=force)
 
 
 def restore(url: str, source: Path, *, force: bool = False) -> BackupReport:
     """Restore the backup ``source`` into the database at ``url``."""
-    parsed = sa.make_url(url)
-    path = sqlite_file(parsed)
+    path, parsed = _backend(url, "restored")
     if path is not None:
         return restore_sqlite(source, path, force=force)
-    if parsed.get_backend_name() == "postgresql":
-        return restore_postgres(source, parsed, force=force)
-    raise BackupError(f"{parsed.get_backend_name()}: only a SQLite file or PostgreSQL is restored")
+    return restore_postgres(source, parsed, force=force)
