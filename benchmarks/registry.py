@@ -311,7 +311,7 @@ def fill(url: str, n_patients: int, seed: int = 42) -> dict[str, int]:
                     {
                         "username": "bench",
                         "password_hash": hash_password(PASSWORD),
-                        "role": Role.ADMIN,
+                        "role": Role.CLINICIAN,
                         "is_active": True,
                         "created_at": now,
                         "updated_at": now,
