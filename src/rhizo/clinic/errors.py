@@ -189,6 +189,15 @@ EXCEPTION_STATUS: dict[type[Exception], tuple[int, Callable[[Exception], Any]]] 
 }
 
 
+def exception_status(error: BaseException) -> int | None:
+    """The status :data:`EXCEPTION_STATUS` gives ``error`` (nearest class first), else None."""
+    for cls in type(error).__mro__:
+        entry = EXCEPTION_STATUS.get(cls)
+        if entry is not None:
+            return entry[0]
+    return None
+
+
 def _handler(status_code: int, detail: Callable[[Exception], Any]) -> Any:
     def handle(request: Request, error: Exception) -> JSONResponse:
         return JSONResponse({"detail": detail(error)}, status_code=status_code)

@@ -23,13 +23,13 @@ from typing import Any
 
 from fastapi import Request
 from sqlalchemy.orm import Session
-from starlette.exceptions import HTTPException
 
 from rhizo.clinic.audit import service
 from rhizo.clinic.audit.models import AuditAction
 from rhizo.clinic.auth.models import Actor
-from rhizo.clinic.common import NotFoundError, PermissionDeniedError
+from rhizo.clinic.common import NotFoundError
 from rhizo.clinic.deps import API_PREFIX, SessionDep, request_id
+from rhizo.clinic.errors import exception_status
 
 #: Paths whose 403/404 answers are audited: the patient records (API and pages),
 #: the procedure pages and the patient portal.
@@ -43,17 +43,14 @@ _log = logging.getLogger("rhizo.audit")
 def refusal_status(error: BaseException) -> int | None:
     """403 or 404 when ``error`` is a refusal or a missing record, else None.
 
-    HTTP exceptions and the page exceptions carry ``status_code``; the service
-    layer's errors map as the API's handlers map them.
+    The service layer's errors map through the API's own exception table
+    (:func:`rhizo.clinic.errors.exception_status`); HTTP exceptions and the page
+    exceptions carry ``status_code``.
     """
-    if isinstance(error, NotFoundError):
-        return 404
-    if isinstance(error, PermissionDeniedError):
-        return 403
-    status = getattr(error, "status_code", None)
-    if isinstance(error, HTTPException) or isinstance(status, int):
-        return status if status in _ACTIONS else None
-    return None
+    status = exception_status(error)
+    if status is None:
+        status = getattr(error, "status_code", None)
+    return status if status in _ACTIONS else None
 
 
 def _patient_id(request: Request) -> int | None:
