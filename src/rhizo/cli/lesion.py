@@ -229,25 +229,13 @@ def lesion(
 
 def _surrogate_answer(protocol: LesionProtocol) -> LesionAnswer | str:
     """The lesion table's answer (building a missing table with a progress bar), or why not."""
+    from rhizo.cli.lesion_table import build_with_progress
     from rhizo.physics.surrogate_cache import LesionTables
 
     tables = LesionTables()
     spec = tables.spec_for(protocol)
     if not isinstance(spec, str) and tables.table(spec, build=False) is None:
-        with Progress(
-            TextColumn(f"building the lesion table ({spec.label})"),
-            BarColumn(),
-            TextColumn("{task.completed:.0f}/{task.total:.0f} lesions"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as progress:
-            task = progress.add_task("table", total=spec.axes.size)
-
-            def report(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
-
-            tables.table(spec, progress=report)
+        build_with_progress(tables, spec, title=f"building the lesion table ({spec.label})")
     return tables.lookup(protocol, build=False)
 
 

@@ -24,7 +24,7 @@ from rich.table import Table
 
 from rhizo.cli._errors import fail
 from rhizo.physics import CLINICAL_TISSUE, GAUGE_OUTER_DIAMETER_MM, TISSUES
-from rhizo.physics.surrogate import DEFAULT_AXES, TableSpec
+from rhizo.physics.surrogate import DEFAULT_AXES, SurrogateTable, TableSpec
 from rhizo.physics.surrogate_cache import LesionTables, load_table
 
 table_app = typer.Typer(
@@ -67,6 +67,27 @@ TissueOption = Annotated[
 ]
 
 
+def build_with_progress(tables: LesionTables, spec: TableSpec, *, title: str) -> SurrogateTable:
+    """The table of ``spec``, built (if not in memory or on disk) under a progress bar."""
+    with Progress(
+        TextColumn(title),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("lesions"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("build", total=spec.axes.size)
+
+        def report(done: int, total: int, task_id: TaskID = task) -> None:
+            progress.update(task_id, completed=done, total=total)
+
+        table = tables.table(spec, progress=report)
+    assert table is not None  # noqa: S101 -- build=True always gives a table
+    return table
+
+
 @table_app.command("build")
 def build(
     gauge: GaugeOption = None,
@@ -79,24 +100,8 @@ def build(
         fail("--backend", backend, "allowed: numpy, cupy")
     tables = LesionTables(backend=backend)
     specs = _specs(tables, gauge or [18], tip_kind or ["blunt"], tissue or [CLINICAL_TISSUE])
-    console = Console(stderr=True)
     for spec in specs:
-        with Progress(
-            TextColumn(f"{spec.label}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("lesions"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
-            task = progress.add_task("build", total=spec.axes.size)
-
-            def report(done: int, total: int, task_id: TaskID = task) -> None:
-                progress.update(task_id, completed=done, total=total)
-
-            table = tables.table(spec, progress=report)
-        assert table is not None  # noqa: S101 -- build=True always gives a table
+        table = build_with_progress(tables, spec, title=spec.label)
         error = table.held_out
         bound = f"max held-out width error {error.max_width_error_pct:.2f} %" if error else ""
         typer.echo(f"{spec.label}: {tables.path(spec)} ({table.build_s:.0f} s; {bound})")
