@@ -7,7 +7,7 @@ Two kinds of conflict reach a user:
   PATCH body and edit form sends back the version it was read at, and
   :func:`check_version` refuses an older one. Two transactions that read the
   same version concurrently are caught by the ``WHERE version = n`` SQLAlchemy
-  adds to the UPDATE (``StaleDataError``, :func:`stale_write_message`).
+  adds to the UPDATE (``StaleDataError``, :data:`STALE_WRITE`).
 * a **constraint clash** (a duplicate MRN, a username taken, a reference to a
   removed row). The database's message names constraints and columns
   (``UNIQUE constraint failed: patients.mrn``, ``uq_patients_mrn``), which
@@ -57,12 +57,11 @@ def check_version(row: Any, sent: int) -> None:
         raise VersionConflictError(label_of(row), sent, current)
 
 
-def stale_write_message() -> str:
-    """The message when a concurrent transaction updated the row between read and write."""
-    return (
-        "This record was changed by someone else while you were saving; "
-        "reload it and apply your change again."
-    )
+#: The message when a concurrent transaction updated the row between read and write.
+STALE_WRITE = (
+    "This record was changed by someone else while you were saving; "
+    "reload it and apply your change again."
+)
 
 
 #: Constraint -> sentence. Each key is matched against both spellings of the

@@ -26,10 +26,10 @@ from rhizo.clinic.common import ConflictError, FieldProblem, InvalidInputError, 
 from rhizo.clinic.complication.models import Complication
 from rhizo.clinic.condition.models import CareTrial, Condition
 from rhizo.clinic.conflicts import (
+    STALE_WRITE,
     VERSION_FIELD,
     check_version,
     integrity_message,
-    stale_write_message,
 )
 from rhizo.clinic.database import Base, begin_write
 from rhizo.clinic.followup.models import FollowUp
@@ -69,7 +69,7 @@ def transaction(session: Session) -> Iterator[None]:
         raise ConflictError(integrity_message(error)) from error
     except StaleDataError as error:
         session.rollback()
-        raise ConflictError(stale_write_message()) from error
+        raise ConflictError(STALE_WRITE) from error
     except BaseException:
         session.rollback()
         raise
