@@ -226,14 +226,9 @@ def before_birth(birth_date: date, values: Mapping[str, Any]) -> list[tuple[str,
     for name, value in values.items():
         day = value.date() if isinstance(value, datetime) else value
         if isinstance(day, date) and day < birth_date:
-            problems.append(
-                (
-                    name,
-                    value.isoformat(),
-                    f"{value.isoformat()} is before the patient's birth date "
-                    f"{birth_date.isoformat()}",
-                )
-            )
+            given = value.isoformat()
+            message = f"{given} is before the patient's birth date {birth_date.isoformat()}"
+            problems.append((name, given, message))
     return problems
 
 
