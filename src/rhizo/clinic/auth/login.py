@@ -44,6 +44,7 @@ __all__ = [
     "SecondFactorRequired",
     "authenticate",
     "complete_second_factor",
+    "stage_for",
 ]
 
 
@@ -99,7 +100,9 @@ def _reading(session: Session) -> Iterator[None]:
         session.rollback()
 
 
-def _stage(user: User, *, admin_totp_required: bool) -> Stage:
+def stage_for(user: User, *, admin_totp_required: bool) -> Stage:
+    """What a new session or token of ``user`` may do: only enrol a second factor for an
+    admin without one (when ``admin_totp_required``), else everything its role allows."""
     if user.role is Role.ADMIN and not user.totp_enrolled and admin_totp_required:
         return Stage.ENROL
     return Stage.FULL
@@ -139,7 +142,7 @@ def _succeed(
     session: Session, attempt: _Attempt, user: User, *, admin_totp_required: bool
 ) -> Login:
     throttle.clear(session=session, key=throttle.account_key(attempt.username))
-    stage = _stage(user, admin_totp_required=admin_totp_required)
+    stage = stage_for(user, admin_totp_required=admin_totp_required)
     audit.record(
         session=session,
         actor=attempt.actor(user),

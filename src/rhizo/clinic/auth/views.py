@@ -14,11 +14,10 @@ from rhizo.clinic.audit import service as audit
 from rhizo.clinic.audit.models import AuditAction
 from rhizo.clinic.auth import enrolment, service
 from rhizo.clinic.auth import login as login_service
-from rhizo.clinic.auth.login import LoginBusy, LoginThrottled, SecondFactorRequired
+from rhizo.clinic.auth.login import LoginBusy, LoginThrottled, SecondFactorRequired, stage_for
 from rhizo.clinic.auth.models import (
     Actor,
     PasswordChange,
-    Role,
     Token,
     TotpCode,
     TotpEnrolment,
@@ -177,7 +176,7 @@ def change_password(
 
 
 def _needs_enrolment(settings: Settings, user: User) -> bool:
-    return settings.admin_totp_required and user.role is Role.ADMIN and not user.totp_enrolled
+    return stage_for(user, admin_totp_required=settings.admin_totp_required) is Stage.ENROL
 
 
 @router.post("/totp/enrol", response_model=TotpEnrolment, responses=declare(401))

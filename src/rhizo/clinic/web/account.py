@@ -18,7 +18,8 @@ from pydantic import ValidationError
 
 from rhizo.clinic.auth import enrolment, totp
 from rhizo.clinic.auth import service as auth_service
-from rhizo.clinic.auth.models import PasswordChange, Role, TotpCode
+from rhizo.clinic.auth.login import stage_for
+from rhizo.clinic.auth.models import PasswordChange, TotpCode
 from rhizo.clinic.auth.security import Stage
 from rhizo.clinic.common import ConflictError, InvalidInputError
 from rhizo.clinic.deps import SessionDep
@@ -31,12 +32,8 @@ router = APIRouter(include_in_schema=False)
 
 
 def _must_enrol(request: Request, user: WebUser) -> bool:
-    settings = request.app.state.settings
-    return bool(
-        settings.admin_totp_required
-        and user.user.role is Role.ADMIN
-        and not user.user.totp_enrolled
-    )
+    required = request.app.state.settings.admin_totp_required
+    return stage_for(user.user, admin_totp_required=required) is Stage.ENROL
 
 
 def _account_page(
