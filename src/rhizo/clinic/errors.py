@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from rhizo.clinic.audit.guard import AuditImmutableError
+from rhizo.clinic.body_limit import MAX_BODY_BYTES
 from rhizo.clinic.common import (
     ConflictError,
     InvalidInputError,
@@ -117,7 +118,8 @@ ERROR_RESPONSES: dict[int, ErrorResponse] = {
         ErrorResponse(
             status.HTTP_413_CONTENT_TOO_LARGE,
             ErrorMessage,
-            "The request body is larger than the server accepts (1 MiB).",
+            "The request body is larger than the server accepts "
+            f"({MAX_BODY_BYTES // (1024 * 1024)} MiB).",
         ),
         ErrorResponse(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
