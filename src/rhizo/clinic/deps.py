@@ -106,13 +106,19 @@ def request_id(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
 
+def client_ip(request: Request) -> str | None:
+    """The client's address for the audit trail (the trusted-proxy middleware has
+    already replaced it with the forwarded one where the peer is a trusted proxy)."""
+    return request.client.host if request.client is not None else None
+
+
 def _actor(request: Request, user: User) -> Actor:
     return Actor(
         user_id=user.id,
         username=user.username,
         role=user.role,
         request_id=request_id(request),
-        ip=request.client.host if request.client is not None else None,
+        ip=client_ip(request),
     )
 
 

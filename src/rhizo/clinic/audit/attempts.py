@@ -28,7 +28,7 @@ from rhizo.clinic.audit import service
 from rhizo.clinic.audit.models import AuditAction
 from rhizo.clinic.auth.models import Actor
 from rhizo.clinic.common import NotFoundError
-from rhizo.clinic.deps import API_PREFIX, SessionDep, request_id
+from rhizo.clinic.deps import API_PREFIX, SessionDep, client_ip, request_id
 from rhizo.clinic.errors import exception_status
 
 #: Paths whose 403/404 answers are audited: the patient records (API and pages),
@@ -62,9 +62,12 @@ def _patient_id(request: Request) -> int | None:
 
 
 def _anonymous(request: Request) -> Actor:
-    ip = request.client.host if request.client is not None else None
     return Actor(
-        user_id=None, username="anonymous", role=None, request_id=request_id(request), ip=ip
+        user_id=None,
+        username="anonymous",
+        role=None,
+        request_id=request_id(request),
+        ip=client_ip(request),
     )
 
 

@@ -36,6 +36,7 @@ from rhizo.clinic.deps import (
     Offset,
     SessionDep,
     SettingsDep,
+    client_ip,
     public,
     request_id,
     require,
@@ -136,7 +137,7 @@ def login(
             password=form.password,
             totp_code=form.totp_code,
             request_id=request_id(request),
-            ip=request.client.host if request.client is not None else None,
+            ip=client_ip(request),
             admin_totp_required=settings.admin_totp_required,
         )
     except (LoginThrottled, LoginBusy) as error:

@@ -18,7 +18,7 @@ from fastapi import Depends, Request
 
 from rhizo.clinic.auth.models import Actor, Role, User
 from rhizo.clinic.auth.permissions import Permission, allows
-from rhizo.clinic.deps import SessionDep, request_id
+from rhizo.clinic.deps import SessionDep, client_ip, request_id
 from rhizo.clinic.patient import service as patient_service
 from rhizo.clinic.web import session as web_session
 
@@ -74,11 +74,6 @@ class WebUser:
     def is_patient(self) -> bool:
         """Whether this is a patient (who sees only their own record)."""
         return self.user.role is Role.PATIENT
-
-
-def client_ip(request: Request) -> str | None:
-    """The client's address for the audit trail."""
-    return request.client.host if request.client is not None else None
 
 
 def account_web_user(request: Request, session: SessionDep) -> WebUser:

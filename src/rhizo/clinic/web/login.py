@@ -22,9 +22,9 @@ from rhizo.clinic.auth import service as auth_service
 from rhizo.clinic.auth.login import Login, LoginBusy, LoginThrottled, SecondFactorRequired
 from rhizo.clinic.auth.security import Stage
 from rhizo.clinic.auth.views import verification_slots
-from rhizo.clinic.deps import SessionDep, request_id
+from rhizo.clinic.deps import SessionDep, client_ip, request_id
 from rhizo.clinic.web import session as web_session
-from rhizo.clinic.web.access import AccountUser, CsrfRefused, check_csrf, client_ip, read_form
+from rhizo.clinic.web.access import AccountUser, CsrfRefused, check_csrf, read_form
 from rhizo.clinic.web.pages import render
 
 router = APIRouter(include_in_schema=False)
