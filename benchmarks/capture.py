@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from rhizo.physics import LesionProtocol
-from rhizo.planning import Placement, estimate_capture, get_joint, lesion_for
+from rhizo.planning import CannulaPlacement, estimate_capture, get_joint, lesion_for
 from rhizo.planning.lesions import clear_cache
 
 SAMPLES = 10_000
@@ -27,7 +27,7 @@ RESULTS = Path(__file__).parent / "results" / "capture.json"
 def main() -> None:
     protocol = LesionProtocol(gauge=18, tip_length_mm=10, set_temperature_c=80, duration_s=90)
     nerve = get_joint("L4-L5").nerves[0]
-    placement = Placement(angle_deg=0.0, offset_mm=1.0)
+    placement = CannulaPlacement(angle_deg=0.0, offset_mm=1.0)
 
     included: list[float] = []
     excluded: list[float] = []

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from rhizo.planning import LesionProfile, Nerve, Placement, planned_captured_length_mm
+from rhizo.planning import CannulaPlacement, LesionProfile, Nerve, planned_captured_length_mm
 from rhizo.planning.capture import longest_inside_run_m
 
 TIP_MM = 10.0
@@ -30,7 +30,7 @@ CYLINDER = LesionProfile.cylinder(radius_mm=3.0, tip_length_mm=TIP_MM)
 
 
 def test_nerve_on_the_axis_is_captured_along_the_whole_cylinder() -> None:
-    length = planned_captured_length_mm(CYLINDER, straight_nerve(), Placement(offset_mm=0.0))
+    length = planned_captured_length_mm(CYLINDER, straight_nerve(), CannulaPlacement(offset_mm=0.0))
     assert length == pytest.approx(TIP_MM, abs=2 * SPACING_MM)
 
 
@@ -40,7 +40,9 @@ def test_nerve_on_the_axis_is_captured_along_the_whole_cylinder() -> None:
 )
 def test_parallel_nerve_at_a_known_offset(offset_mm: float, expected_mm: float) -> None:
     # Whole section inside iff offset + nerve radius (0.5) <= 3.0.
-    length = planned_captured_length_mm(CYLINDER, straight_nerve(), Placement(offset_mm=offset_mm))
+    length = planned_captured_length_mm(
+        CYLINDER, straight_nerve(), CannulaPlacement(offset_mm=offset_mm)
+    )
     assert length == pytest.approx(expected_mm, abs=2 * SPACING_MM)
 
 
@@ -48,7 +50,7 @@ def test_parallel_nerve_at_a_known_offset(offset_mm: float, expected_mm: float) 
 def test_crossing_nerve_through_the_tip_midpoint(offset_mm: float) -> None:
     # Perpendicular cannula whose axis passes the nerve at the active tip's midpoint
     # (height -L/2): the nerve is a chord of the circle r + a <= R.
-    placement = Placement(angle_deg=90.0, offset_mm=offset_mm, height_mm=-TIP_MM / 2)
+    placement = CannulaPlacement(angle_deg=90.0, offset_mm=offset_mm, height_mm=-TIP_MM / 2)
     expected = 2 * math.sqrt(max((3.0 - 0.5) ** 2 - offset_mm**2, 0.0))
     length = planned_captured_length_mm(CYLINDER, straight_nerve(), placement)
     assert length == pytest.approx(expected, abs=1e-3)
@@ -66,7 +68,9 @@ def test_crossing_an_ellipsoid_at_an_angle() -> None:
     )
     expected = 2 * s[inside].max()
     # Distal end at (x_tip, 0, height): put the tip midpoint on the nerve axis.
-    placement = Placement(angle_deg=40.0, offset_mm=0.0, height_mm=-TIP_MM / 2 * math.sin(theta))
+    placement = CannulaPlacement(
+        angle_deg=40.0, offset_mm=0.0, height_mm=-TIP_MM / 2 * math.sin(theta)
+    )
     length = planned_captured_length_mm(profile, straight_nerve(), placement)
     assert length == pytest.approx(expected, abs=0.02)
 
@@ -74,16 +78,18 @@ def test_crossing_an_ellipsoid_at_an_angle() -> None:
 def test_perpendicular_onto_the_nerve_captures_little_of_a_tip_hugging_lesion() -> None:
     # Bogduk 1987: a lesion that does not extend distal to the tip misses a nerve the
     # electrode points at. Cylinder ends at z = 0; nerve passes 0.6 mm beyond the tip.
-    placement = Placement(angle_deg=90.0, offset_mm=0.0, height_mm=0.6)
+    placement = CannulaPlacement(angle_deg=90.0, offset_mm=0.0, height_mm=0.6)
     assert planned_captured_length_mm(CYLINDER, straight_nerve(), placement) == 0.0
-    parallel = planned_captured_length_mm(CYLINDER, straight_nerve(), Placement(offset_mm=0.6))
+    parallel = planned_captured_length_mm(
+        CYLINDER, straight_nerve(), CannulaPlacement(offset_mm=0.6)
+    )
     assert parallel == pytest.approx(TIP_MM, abs=2 * SPACING_MM)
 
 
 def test_two_lesions_straddling_a_nerve_capture_what_one_misses() -> None:
     nerve = straight_nerve()
-    one = Placement(offset_mm=2.8)
-    two = Placement(offset_mm=2.8, lesion_count=2, lesion_spacing_mm=2.0)
+    one = CannulaPlacement(offset_mm=2.8)
+    two = CannulaPlacement(offset_mm=2.8, lesion_count=2, lesion_spacing_mm=2.0)
     assert planned_captured_length_mm(CYLINDER, nerve, one) == 0.0
     assert planned_captured_length_mm(CYLINDER, nerve, two) == pytest.approx(TIP_MM, abs=0.2)
 

@@ -10,8 +10,8 @@ import pytest
 from rhizo.planning import (
     JOINTS,
     SOURCES,
+    CannulaPlacement,
     LesionProfile,
-    Placement,
     PlacementError,
     estimate_capture,
     get_joint,
@@ -33,7 +33,7 @@ def test_wilson_interval_matches_a_hand_computation() -> None:
 
 def test_estimate_stays_inside_its_interval_as_samples_grow() -> None:
     estimates = [
-        estimate_capture(PROFILE, NERVE, Placement(offset_mm=1.5), samples=n, seed=n)
+        estimate_capture(PROFILE, NERVE, CannulaPlacement(offset_mm=1.5), samples=n, seed=n)
         for n in (1_000, 4_000, 16_000, 64_000)
     ]
     final = estimates[-1].capture_probability
@@ -47,13 +47,13 @@ def test_estimate_stays_inside_its_interval_as_samples_grow() -> None:
 
 
 def test_same_seed_same_answer_and_no_error_means_certainty() -> None:
-    a = estimate_capture(PROFILE, NERVE, Placement(), samples=500, seed=3)
-    b = estimate_capture(PROFILE, NERVE, Placement(), samples=500, seed=3)
+    a = estimate_capture(PROFILE, NERVE, CannulaPlacement(), samples=500, seed=3)
+    b = estimate_capture(PROFILE, NERVE, CannulaPlacement(), samples=500, seed=3)
     assert a == b
     exact = estimate_capture(
         PROFILE,
         get_joint("L5-S1").nerves[1],
-        Placement(offset_mm=0.5),
+        CannulaPlacement(offset_mm=0.5),
         errors=PlacementError.none(),
         samples=200,
     )
@@ -63,15 +63,15 @@ def test_same_seed_same_answer_and_no_error_means_certainty() -> None:
 
 @pytest.mark.parametrize("samples", [1, 2047, 2049])
 def test_batches_cover_every_sample(samples: int) -> None:
-    estimate = estimate_capture(PROFILE, NERVE, Placement(), samples=samples)
+    estimate = estimate_capture(PROFILE, NERVE, CannulaPlacement(), samples=samples)
     assert estimate.samples == samples
     assert 0.0 <= estimate.capture_probability <= 1.0
 
 
 def test_parallel_beats_perpendicular_and_offset_hurts_on_a_synthetic_lesion() -> None:
-    parallel = estimate_capture(PROFILE, NERVE, Placement(angle_deg=0), samples=4000)
-    perpendicular = estimate_capture(PROFILE, NERVE, Placement(angle_deg=90), samples=4000)
-    far = estimate_capture(PROFILE, NERVE, Placement(offset_mm=3.0), samples=4000)
+    parallel = estimate_capture(PROFILE, NERVE, CannulaPlacement(angle_deg=0), samples=4000)
+    perpendicular = estimate_capture(PROFILE, NERVE, CannulaPlacement(angle_deg=90), samples=4000)
+    far = estimate_capture(PROFILE, NERVE, CannulaPlacement(offset_mm=3.0), samples=4000)
     assert parallel.capture_probability > perpendicular.capture_probability
     assert parallel.capture_probability > far.capture_probability
     assert parallel.planned_captured_length_mm > perpendicular.planned_captured_length_mm

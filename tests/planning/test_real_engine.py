@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rhizo.physics import LesionProtocol
-from rhizo.planning import LesionProfile, Placement, estimate_capture, get_joint, lesion_for
+from rhizo.planning import CannulaPlacement, LesionProfile, estimate_capture, get_joint, lesion_for
 from rhizo.planning.lesions import clear_cache, prefetch_lesions
 from rhizo.planning.recommend import candidate_grid, rank_candidates
 
@@ -23,8 +23,10 @@ def _lesion(gauge: int) -> LesionProfile:
 def test_parallel_captures_more_nerve_than_perpendicular() -> None:
     # Bogduk 1987; Lau 2004: electrodes parallel to the nerve.
     profile = lesion_for(LesionProtocol(gauge=18, tip_length_mm=10))
-    parallel = estimate_capture(profile, NERVE, Placement(angle_deg=0), samples=SAMPLES)
-    perpendicular = estimate_capture(profile, NERVE, Placement(angle_deg=90), samples=SAMPLES)
+    parallel = estimate_capture(profile, NERVE, CannulaPlacement(angle_deg=0), samples=SAMPLES)
+    perpendicular = estimate_capture(
+        profile, NERVE, CannulaPlacement(angle_deg=90), samples=SAMPLES
+    )
     assert parallel.planned_captured_length_mm > 2 * perpendicular.planned_captured_length_mm
     assert parallel.ci95[0] > perpendicular.ci95[1]
 
@@ -32,8 +34,8 @@ def test_parallel_captures_more_nerve_than_perpendicular() -> None:
 @pytest.mark.parametrize("large", [16, 18])
 def test_a_larger_cannula_captures_more(large: int) -> None:
     # Cohen 2020: "large" needles, preferably >= 18 G.
-    small = estimate_capture(_lesion(22), NERVE, Placement(), samples=SAMPLES)
-    big = estimate_capture(_lesion(large), NERVE, Placement(), samples=SAMPLES)
+    small = estimate_capture(_lesion(22), NERVE, CannulaPlacement(), samples=SAMPLES)
+    big = estimate_capture(_lesion(large), NERVE, CannulaPlacement(), samples=SAMPLES)
     assert big.planned_captured_length_mm > small.planned_captured_length_mm
     assert big.ci95[0] > small.ci95[1]
 

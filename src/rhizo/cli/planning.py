@@ -21,7 +21,7 @@ from rhizo.cli._errors import InputError, fail, fail_from_validation
 
 if TYPE_CHECKING:
     from rhizo.physics import LesionProtocol
-    from rhizo.planning import Joint, Placement
+    from rhizo.planning import CannulaPlacement, Joint
 
 _PROTOCOL_OPTIONS = {
     "gauge": "--gauge",
@@ -83,13 +83,13 @@ def _protocol(gauge: int, tip_mm: float, temp_c: float, time_s: float) -> Lesion
         fail_from_validation(error, _PROTOCOL_OPTIONS)
 
 
-def _placement(angle_deg: float, offset_mm: float) -> Placement:
-    from rhizo.planning import Placement
+def _placement(angle_deg: float, offset_mm: float) -> CannulaPlacement:
+    from rhizo.planning import CannulaPlacement
 
     if not 0.0 <= angle_deg <= 90.0:
         fail("--angle-deg", angle_deg, "an angle from 0 (parallel) to 90 (perpendicular) degrees")
     try:
-        return Placement(angle_deg=angle_deg, offset_mm=offset_mm)
+        return CannulaPlacement(angle_deg=angle_deg, offset_mm=offset_mm)
     except ValidationError as error:
         fail_from_validation(error, _PLACEMENT_OPTIONS)
 
@@ -201,7 +201,7 @@ def _save_capture_plot(
     path: Path,
     profile: Any,
     target: Joint,
-    placement: Placement,
+    placement: CannulaPlacement,
     protocol: LesionProtocol,
     seed: int,
     min_length_mm: float,

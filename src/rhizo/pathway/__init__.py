@@ -27,15 +27,15 @@ from rhizo.pathway.candidacy import (
     screen_candidacy,
 )
 from rhizo.pathway.cited import Cited
-from rhizo.pathway.complications import Complication, complication_catalogue
+from rhizo.pathway.complications import ComplicationRisk, complication_catalogue
 from rhizo.pathway.education import FaqItem, GlossaryTerm, faq, glossary, procedure_steps
 from rhizo.pathway.facts import Source
 from rhizo.pathway.followup import (
-    FollowUp,
     PainScore,
     ReliefDuration,
     RepeatAssessment,
     ResponderStatus,
+    ScheduledReview,
     follow_up_schedule,
     is_responder,
     relief_duration,
@@ -72,20 +72,19 @@ from rhizo.pathway.premed import (
     risk_category,
 )
 from rhizo.pathway.protocol import JointTargets, nerves_for_joint
-from rhizo.pathway.techniques import Comparison, Technique, compare_techniques
+from rhizo.pathway.techniques import Comparison, TechniqueProfile, compare_techniques
 
 __all__ = [
     "POLICIES",
     "AftercarePlan",
     "Cited",
     "Comparison",
-    "Complication",
+    "ComplicationRisk",
     "Condition",
     "ConservativeCare",
     "DiagnosticBlock",
     "DrugHold",
     "FaqItem",
-    "FollowUp",
     "GateFinding",
     "GateVerdict",
     "GlossaryTerm",
@@ -109,10 +108,11 @@ __all__ = [
     "ResponderStatus",
     "RiskCategory",
     "RiskFactor",
+    "ScheduledReview",
     "Screening",
     "SensoryResponse",
     "Source",
-    "Technique",
+    "TechniqueProfile",
     "Verdict",
     "compare_techniques",
     "complication_catalogue",

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from rhizo import DISCLAIMER
 from rhizo.pathway.cited import Cited
 from rhizo.pathway.facts import entries
-from rhizo.pathway.followup import FollowUp, follow_up_schedule
+from rhizo.pathway.followup import ScheduledReview, follow_up_schedule
 
 SECTION_ORDER = (
     "discharge",
@@ -41,7 +41,7 @@ class AftercarePlan(BaseModel):
     procedure_date: date | None
     sedation: bool
     sections: list[AftercareSection]
-    follow_ups: list[FollowUp]
+    follow_ups: list[ScheduledReview]
     disclaimer: str = DISCLAIMER
 
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from rhizo.pathway.facts import entries
 
 
-class Complication(BaseModel):
+class ComplicationRisk(BaseModel):
     """One complication with its rate as published and the action to take."""
 
     id: str
@@ -18,10 +18,10 @@ class Complication(BaseModel):
     verified: bool
 
 
-def complication_catalogue() -> list[Complication]:
+def complication_catalogue() -> list[ComplicationRisk]:
     """All complications in ``knowledge/complications.yaml``."""
     return [
-        Complication(
+        ComplicationRisk(
             id=item["id"],
             name=item["name"],
             rate=item["rate"],

@@ -31,7 +31,7 @@ class PainScore(BaseModel):
     nrs: int = Field(ge=0, le=10)
 
 
-class FollowUp(BaseModel):
+class ScheduledReview(BaseModel):
     """One planned review."""
 
     due: date
@@ -74,7 +74,7 @@ class RepeatAssessment(BaseModel):
     verified: bool
 
 
-def follow_up_schedule(procedure_date: date) -> list[FollowUp]:
+def follow_up_schedule(procedure_date: date) -> list[ScheduledReview]:
     """Review dates after an RF procedure, each with the reason for it."""
     visits = []
     for item in entries("outcomes"):
@@ -82,7 +82,7 @@ def follow_up_schedule(procedure_date: date) -> list[FollowUp]:
             continue
         due = add_months(procedure_date, int(item["months"]))
         due += timedelta(weeks=int(item.get("weeks", 0)))
-        visits.append(FollowUp(due=due, label=item["label"], source=item["source"].cite()))
+        visits.append(ScheduledReview(due=due, label=item["label"], source=item["source"].cite()))
     return sorted(visits, key=lambda visit: visit.due)
 
 

@@ -8,7 +8,7 @@ from rhizo.pathway.cited import Cited
 from rhizo.pathway.facts import entries
 
 
-class Technique(BaseModel):
+class TechniqueProfile(BaseModel):
     """One technique described on the same axes as the others."""
 
     id: str
@@ -26,7 +26,7 @@ class Technique(BaseModel):
 class Comparison(BaseModel):
     """All techniques plus the rhizotomy-versus-RF-ablation differences."""
 
-    techniques: list[Technique]
+    techniques: list[TechniqueProfile]
     rhizotomy_vs_rfa: list[Cited]
 
 
@@ -41,10 +41,12 @@ def compare_techniques() -> Comparison:
             continue
         fields = {
             key: item[key]
-            for key in Technique.model_fields
+            for key in TechniqueProfile.model_fields
             if key in item and key not in ("source", "verified")
         }
         techniques.append(
-            Technique(**fields, source=item["source"].cite(), verified=item["source"].verified)
+            TechniqueProfile(
+                **fields, source=item["source"].cite(), verified=item["source"].verified
+            )
         )
     return Comparison(techniques=techniques, rhizotomy_vs_rfa=differences)

@@ -11,7 +11,7 @@
 Uses :mod:`rhizo.physics` and :mod:`rhizo.stats`; never plots, clinic or cli.
 """
 
-from rhizo.planning.anatomy import JOINTS, SOURCES, Joint, Nerve, Source, get_joint
+from rhizo.planning.anatomy import JOINTS, SOURCES, Joint, Nerve, PlannerSource, get_joint
 from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM, captured_length_m
 from rhizo.planning.lesions import LesionProfile, lesion_for
 from rhizo.planning.montecarlo import (
@@ -19,20 +19,20 @@ from rhizo.planning.montecarlo import (
     estimate_capture,
     planned_captured_length_mm,
 )
-from rhizo.planning.placement import Placement, PlacementError, sample_poses
+from rhizo.planning.placement import CannulaPlacement, PlacementError, sample_poses
 from rhizo.stats import wilson_interval
 
 __all__ = [
     "JOINTS",
     "MIN_CAPTURED_LENGTH_MM",
     "SOURCES",
+    "CannulaPlacement",
     "CaptureEstimate",
     "Joint",
     "LesionProfile",
     "Nerve",
-    "Placement",
     "PlacementError",
-    "Source",
+    "PlannerSource",
     "captured_length_m",
     "estimate_capture",
     "get_joint",

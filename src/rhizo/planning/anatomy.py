@@ -36,8 +36,13 @@ Evidence = Literal["read", "read-secondary", "assumption"]
 
 
 @dataclass(frozen=True)
-class Source:
-    """Where a number comes from and how firmly it is known."""
+class PlannerSource:
+    """Where one of the planner's numbers comes from and how firmly it is known.
+
+    A free-text citation (the planner's tables quote papers and assumptions
+    side by side); the care pathway's structured, YAML-backed source is
+    :class:`rhizo.pathway.facts.Source`.
+    """
 
     citation: str
     where: str
@@ -46,8 +51,8 @@ class Source:
 
 
 #: Every source the planner relies on, keyed by a short id used in the tables below.
-SOURCES: dict[str, Source] = {
-    "bogduk1987": Source(
+SOURCES: dict[str, PlannerSource] = {
+    "bogduk1987": PlannerSource(
         "Bogduk N, Macintosh J, Marsland A. Technical limitations to the efficacy of "
         "radiofrequency neurotomy for spinal pain. Neurosurgery 1987;20(4):529-35",
         "abstract (PubMed 2953988)",
@@ -56,7 +61,7 @@ SOURCES: dict[str, Source] = {
         "2 mm) and not distal to it; electrodes perpendicular onto a nerve may miss it; "
         "introduce electrodes parallel to the nerve.",
     ),
-    "lau2004": Source(
+    "lau2004": PlannerSource(
         "Lau P, Mercer S, Govind J, Bogduk N. The surgical anatomy of lumbar medial branch "
         "neurotomy (facet denervation). Pain Med 2004;5(3):289-98",
         "abstract, as summarised in the project's physics research note (section 1.1)",
@@ -65,7 +70,7 @@ SOURCES: dict[str, Source] = {
         "opposite the middle two quarters of the superior articular process (L5: middle "
         "and posterior thirds of the S1 superior articular process).",
     ),
-    "cohen2011": Source(
+    "cohen2011": PlannerSource(
         "Cohen SP et al. Does sensory stimulation threshold affect lumbar facet "
         "radiofrequency denervation outcomes? Anesth Analg 2011;113(5)",
         "introduction (journals.lww.com full text)",
@@ -73,14 +78,14 @@ SOURCES: dict[str, Source] = {
         "target nerve diameter < 2 mm; conventional RF lesion radius 1.1-2.2 mm; "
         "intra- and inter-person variability in medial-branch location.",
     ),
-    "cohen2020": Source(
+    "cohen2020": PlannerSource(
         "Cohen SP et al. Consensus practice guidelines on interventions for lumbar facet "
         "joint pain. Reg Anesth Pain Med 2020;45:424-467",
         "Table 11 (as summarised in the project's clinical research note, section 1a)",
         "read-secondary",
         "needle size 'large' (trials: preferably >= 18 gauge); lesion >= 1.5 min in practice.",
     ),
-    "bogduk1981": Source(
+    "bogduk1981": PlannerSource(
         "Bogduk N. The lumbar mamillo-accessory ligament. Its anatomical and neurosurgical "
         "significance. Spine 1981;6(2):162-7",
         "abstract (metajournal.com)",
@@ -88,7 +93,7 @@ SOURCES: dict[str, Source] = {
         "the ligament keeps the proximal course of the medial branch in a constant "
         "relationship to bone.",
     ),
-    "tran2022": Source(
+    "tran2022": PlannerSource(
         "Tran J, Peng P, Loh E. Anatomical study of the medial branches of the lumbar "
         "dorsal rami: implications for image-guided intervention. Reg Anesth Pain Med "
         "2022 (doi:10.1136/rapm-2022-103653)",
@@ -98,7 +103,7 @@ SOURCES: dict[str, Source] = {
         "process, coursing laterally on its anterior half and turning parasagittal-to-medial "
         "on its posterior half towards the mamillo-accessory notch.",
     ),
-    "rs2025": Source(
+    "rs2025": PlannerSource(
         "Anatomical study on radiofrequency ablation for the treatment of lumbar facet "
         "joint syndrome. Research Square preprint doi:10.21203/rs.3.rs-6592966/v1",
         "abstract (sciety.org)",
@@ -109,7 +114,7 @@ SOURCES: dict[str, Source] = {
         "Measured at the fibro-osseous canal entrance, used here as a proxy for the "
         "variability at the RF target (preprint, not peer reviewed).",
     ),
-    "procedureguide": Source(
+    "procedureguide": PlannerSource(
         "The Procedure Guide. Fluoroscopic guided sacroiliac joint dorsal ramus and lateral "
         "branch radiofrequency ablation (theprocedureguide.com)",
         "anatomy section",
@@ -118,7 +123,7 @@ SOURCES: dict[str, Source] = {
         "medial branch at the L4 TP-SAP junction); L3 and L4 branches supply the L4-L5 "
         "joint; the L5 dorsal ramus sits at the sacral ala.",
     ),
-    "bogduk_l5": Source(
+    "bogduk_l5": PlannerSource(
         "Bogduk N. Clinical and radiological anatomy of the lumbar spine (textbook chapter "
         "on the lumbar dorsal rami), as quoted on a cafe.daum.net page",
         "quoted text",
@@ -128,21 +133,21 @@ SOURCES: dict[str, Source] = {
         "in the groove between the sacral ala and the root of the S1 superior articular "
         "process.",
     ),
-    "zhou2012": Source(
+    "zhou2012": PlannerSource(
         "Zhou L, Schneck CD, Shao Z. The anatomy of dorsal ramus nerves and its "
         "implications in lower back pain. Neurosci Med 2012;3:192-201",
         "abstract",
         "read",
         "the medial branch innervates two to three adjacent zygapophysial joints.",
     ),
-    "bogduk_marsland1986": Source(
+    "bogduk_marsland1986": PlannerSource(
         "Bogduk N, Marsland A. On the concept of third occipital headache. J Neurol "
         "Neurosurg Psychiatry 1986;49:775-80",
         "summary (docslib.org)",
         "read",
         "the third occipital nerve innervates the C2-3 zygapophysial joint.",
     ),
-    "govind2003": Source(
+    "govind2003": PlannerSource(
         "Govind J, King W, Bailey B, Bogduk N. Radiofrequency neurotomy for the treatment "
         "of third occipital headache. J Neurol Neurosurg Psychiatry 2003;74:88-93",
         "abstract (100md.com mirror)",
@@ -150,7 +155,7 @@ SOURCES: dict[str, Source] = {
         "revised technique: large-gauge electrode, minimum separation between three "
         "electrode placements; 88 % success.",
     ),
-    "lord1998": Source(
+    "lord1998": PlannerSource(
         "Lord SM, McDonald GJ, Bogduk N. Percutaneous radiofrequency neurotomy of the "
         "cervical medial branches: a validated treatment for cervical zygapophysial joint "
         "pain. Neurosurg Q 1998;8(4):288-308",
@@ -160,35 +165,35 @@ SOURCES: dict[str, Source] = {
         "TON overlaps the C3 deep medial branch; C5 medial branches cross the middle of "
         "the articular pillar, the others progressively higher.",
     ),
-    "clinicalpub_ton": Source(
+    "clinicalpub_ton": PlannerSource(
         "Waldman SD. Third occipital nerve block (atlas chapter 24, clinicalpub.com)",
         "clinically relevant anatomy",
         "read-secondary",
         "the TON courses dorsomedially around the C3 superior articular process and is the "
         "primary supply of the C2-C3 joint, with some contribution from the C3 medial branch.",
     ),
-    "assumed_diameter": Source(
+    "assumed_diameter": PlannerSource(
         "assumption",
         "-",
         "assumption",
         "no measured diameter was found for the lumbar or cervical medial branches; 1.0 mm "
         "(range 0.7-1.3 mm) sits inside Cohen 2011's '< 2 mm'.",
     ),
-    "assumed_ramus_diameter": Source(
+    "assumed_ramus_diameter": PlannerSource(
         "assumption",
         "-",
         "assumption",
         "the L5 dorsal ramus (a trunk, not a branch) is taken as thicker, 1.5 mm "
         "(1.2-1.8 mm); no measurement was found.",
     ),
-    "assumed_ton_diameter": Source(
+    "assumed_ton_diameter": PlannerSource(
         "assumption",
         "-",
         "assumption",
         "third occipital nerve 1.5 mm (1.0-2.0 mm); commonly described as thicker than the "
         "deep medial branches, no measurement was found.",
     ),
-    "assumed_curvature": Source(
+    "assumed_curvature": PlannerSource(
         "assumption",
         "-",
         "assumption",
@@ -196,7 +201,7 @@ SOURCES: dict[str, Source] = {
         "by Tran 2022 (no radius was published); the L5 dorsal ramus in its groove is "
         "taken as straight.",
     ),
-    "assumed_min_length": Source(
+    "assumed_min_length": PlannerSource(
         "assumption",
         "-",
         "assumption",
@@ -205,7 +210,7 @@ SOURCES: dict[str, Source] = {
         "placeholder (a few internodes of small myelinated fibres, an unverified recall) "
         "and is configurable.",
     ),
-    "assumed_placement_error": Source(
+    "assumed_placement_error": PlannerSource(
         "assumption",
         "-",
         "assumption",
@@ -213,7 +218,7 @@ SOURCES: dict[str, Source] = {
         "SDs of 1.0 mm across the nerve, 0.5 mm in depth (the needle rests on bone), "
         "2.0 mm along the nerve and 5 deg in each angle are placeholders.",
     ),
-    "assumed_variability": Source(
+    "assumed_variability": PlannerSource(
         "assumption",
         "-",
         "assumption",

@@ -17,7 +17,7 @@ import numpy as np
 from rhizo.planning.anatomy import Nerve
 from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM, captured_length_m
 from rhizo.planning.lesions import LesionProfile
-from rhizo.planning.placement import Placement, PlacementError, planned_pose, sample_poses
+from rhizo.planning.placement import CannulaPlacement, PlacementError, planned_pose, sample_poses
 from rhizo.stats import wilson_interval
 
 #: Points along the nerve (mm apart); the margin is integrated exactly between them.
@@ -51,7 +51,9 @@ class CaptureEstimate:
         }
 
 
-def planned_captured_length_mm(profile: LesionProfile, nerve: Nerve, placement: Placement) -> float:
+def planned_captured_length_mm(
+    profile: LesionProfile, nerve: Nerve, placement: CannulaPlacement
+) -> float:
     """Captured length (mm) at the plan: no error, nominal anatomy."""
     tip_mm = profile.tip_length_m * 1e3
     pose = planned_pose(placement, nerve, tip_length_mm=tip_mm)
@@ -63,7 +65,7 @@ def planned_captured_length_mm(profile: LesionProfile, nerve: Nerve, placement: 
 def sample_captured_lengths_mm(
     profile: LesionProfile,
     nerve: Nerve,
-    placement: Placement,
+    placement: CannulaPlacement,
     *,
     errors: PlacementError,
     samples: int,
@@ -88,7 +90,7 @@ def sample_captured_lengths_mm(
 def estimate_capture(
     profile: LesionProfile,
     nerve: Nerve,
-    placement: Placement,
+    placement: CannulaPlacement,
     *,
     errors: PlacementError | None = None,
     samples: int = 10_000,
@@ -127,7 +129,7 @@ def estimate_capture(
 def sweep(
     profile: LesionProfile,
     nerve: Nerve,
-    placement: Placement,
+    placement: CannulaPlacement,
     *,
     parameter: str,
     values: list[float],

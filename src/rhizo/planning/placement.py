@@ -40,7 +40,7 @@ from rhizo.planning.anatomy import Nerve
 FloatArray = NDArray[np.float64]
 
 
-class Placement(BaseModel):
+class CannulaPlacement(BaseModel):
     """A planned cannula pose relative to the nerve (mm, degrees)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -91,7 +91,7 @@ class Poses:
 
 
 def sample_poses(
-    placement: Placement,
+    placement: CannulaPlacement,
     nerve: Nerve,
     *,
     tip_length_mm: float,
@@ -136,7 +136,7 @@ def sample_poses(
     return Poses(tips=tips, directions=directions, nerve_radius_m=diameter * 0.5e-3)
 
 
-def planned_pose(placement: Placement, nerve: Nerve, *, tip_length_mm: float) -> Poses:
+def planned_pose(placement: CannulaPlacement, nerve: Nerve, *, tip_length_mm: float) -> Poses:
     """The planned pose alone (one sample, no error, nominal anatomy)."""
     return sample_poses(
         placement,

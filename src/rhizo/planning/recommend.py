@@ -31,7 +31,7 @@ from rhizo.planning.anatomy import Joint
 from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM
 from rhizo.planning.lesions import LesionProfile, lesion_for
 from rhizo.planning.montecarlo import CaptureEstimate, estimate_capture
-from rhizo.planning.placement import Placement, PlacementError
+from rhizo.planning.placement import CannulaPlacement, PlacementError
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -151,7 +151,7 @@ def rank_candidates(
     total = len(candidates)
     for done, candidate in enumerate(candidates, start=1):
         profile = lesion_source(candidate.setting.protocol())
-        placement = Placement(
+        placement = CannulaPlacement(
             angle_deg=candidate.angle_deg,
             offset_mm=offset_mm,
             lesion_count=candidate.lesion_count,

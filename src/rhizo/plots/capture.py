@@ -31,7 +31,7 @@ from rhizo.planning.anatomy import Nerve
 from rhizo.planning.capture import margins_m
 from rhizo.planning.lesions import LesionProfile
 from rhizo.planning.montecarlo import CENTRELINE_SPACING_MM, CaptureEstimate
-from rhizo.planning.placement import Placement, planned_pose
+from rhizo.planning.placement import CannulaPlacement, planned_pose
 
 _LESION = "#f4a259"
 _NERVE = "#3d5a80"
@@ -64,7 +64,7 @@ def geometry_axes(
     axes_cross: Axes,
     profile: LesionProfile,
     nerve: Nerve,
-    placement: Placement,
+    placement: CannulaPlacement,
     *,
     cannula_radius_mm: float,
 ) -> None:
@@ -138,7 +138,7 @@ def sweep_axes(
 def capture_figure(
     profile: LesionProfile,
     nerve: Nerve,
-    placement: Placement,
+    placement: CannulaPlacement,
     *,
     cannula_radius_mm: float,
     offsets_mm: Sequence[float],
