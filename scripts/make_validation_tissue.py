@@ -35,7 +35,11 @@ from rhizo.physics.damage import (
     WONDERGEM_1988_EXPOSURES,
     ArrheniusModel,
 )
-from rhizo.physics.tissue import TISSUES
+from rhizo.physics.tissue import (
+    ITIS_FAT_PERFUSION_ML_PER_MIN_KG,
+    ITIS_MUSCLE_PERFUSION_ML_PER_MIN_KG,
+    TISSUES,
+)
 from rhizo.physics.tissues import PublishedLesion, published_lesions
 from rhizo.physics.tissues.compare import (
     engine_value,
@@ -425,9 +429,14 @@ def section() -> str:
         "Living tissue starts at 37 C and is perfused (Pennes term w_b rho_b c_b (T - T_a)),",
         "and perfusion stops as tissue coagulates: w_b exp(-Omega) (vascular stasis, Chang &",
         "Nguyen 2004; the 'standard' model of Schutt & Haemmerich 2008), implemented by",
-        "`Tissue.perfusion_fraction`. The muscle perfusion 6.7e-4 1/s (IT'IS ~37 mL/min/kg)",
-        "is *recalled*, not verified. One change at a time (width W and radial extent beyond",
-        "the metal, mm):",
+        "`Tissue.perfusion_fraction`. The muscle perfusion"
+        f" {TISSUES['muscle-in-vivo'].perfusion_rate_per_s:.3e} 1/s is the IT'IS database's"
+        f" heat transfer rate {ITIS_MUSCLE_PERFUSION_ML_PER_MIN_KG:.4g} mL/min/kg (V4.2 row",
+        "'Muscle', read in a third-party copy of the table: *secondary*; it replaced a recalled",
+        "6.7e-4 1/s, -0.4 %); fat"
+        f" {TISSUES['fat-in-vivo'].perfusion_rate_per_s:.3e} 1/s"
+        f" ({ITIS_FAT_PERFUSION_ML_PER_MIN_KG:g} mL/min/kg, v4.1 as quoted, secondary).",
+        "One change at a time (width W and radial extent beyond the metal, mm):",
         "",
         *steps,
         "",

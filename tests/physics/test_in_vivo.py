@@ -31,7 +31,42 @@ def test_in_vivo_tissues_start_at_body_temperature_with_perfusion() -> None:
         assert tissue.perfusion_rate_per_s > 0
         assert tissue.perfusion_model == "vascular_stasis"
         assert "perfusion_model" in tissue.sources
-        assert "perfusion_rate_per_s" in tissue.unverified  # IT'IS values recalled
+        assert "perfusion_rate_per_s" in tissue.sources
+        assert "SECONDARY" in tissue.sources["perfusion_rate_per_s"]
+
+
+@pytest.mark.parametrize(
+    ("name", "rate_ml_per_min_kg", "density_kg_per_m3", "source_text"),
+    [
+        # IT'IS V4.2 row 'Muscle', heat transfer rate 36.7382931 mL/min/kg (secondary).
+        ("muscle-in-vivo", 36.7382931, 1090.0, "36.7382931 mL/min/kg"),
+        # IT'IS v4.1 fat, 33 mL/min/kg as quoted (secondary, rounded).
+        ("fat-in-vivo", 33.0, 911.0, "33 mL/min/kg"),
+    ],
+)
+def test_in_vivo_perfusion_is_the_itis_heat_transfer_rate(
+    name: str, rate_ml_per_min_kg: float, density_kg_per_m3: float, source_text: str
+) -> None:
+    """w_b = rate [mL/(min kg)] * 1e-6 m^3/mL * rho / 60 s, typed in from the source row."""
+    tissue = TISSUES[name]
+    expected_per_s = rate_ml_per_min_kg * 1e-6 * density_kg_per_m3 / 60.0
+    assert tissue.perfusion_rate_per_s == pytest.approx(expected_per_s, rel=1e-12)
+    assert tissue.density_kg_per_m3 == density_kg_per_m3
+    assert source_text in tissue.sources["perfusion_rate_per_s"]
+    # Muscle 6.674e-4 1/s (was the recalled 6.7e-4), fat 5.01e-4 1/s (was 5.0e-4).
+    assert tissue.perfusion_rate_per_s == pytest.approx(
+        {"muscle-in-vivo": 6.674e-4, "fat-in-vivo": 5.0105e-4}[name], rel=1e-3
+    )
+
+
+def test_perfusion_conversion_refuses_negative_rates_and_densities() -> None:
+    from rhizo.physics.tissue import perfusion_rate_from_ml_per_min_kg
+
+    assert perfusion_rate_from_ml_per_min_kg(60.0, 1000.0) == pytest.approx(1e-3)
+    with pytest.raises(ValueError, match="rate_ml_per_min_kg=-1"):
+        perfusion_rate_from_ml_per_min_kg(-1.0, 1000.0)
+    with pytest.raises(ValueError, match="density_kg_per_m3=0"):
+        perfusion_rate_from_ml_per_min_kg(10.0, 0.0)
 
 
 def test_rat_nerve_function_is_lost_at_4_mm_but_not_6_mm() -> None:

@@ -120,6 +120,27 @@ class Tissue(BaseModel):
         return self.density_kg_per_m3 * self.specific_heat_j_per_kg_k
 
 
+def perfusion_rate_from_ml_per_min_kg(rate_ml_per_min_kg: float, density_kg_per_m3: float) -> float:
+    """The Pennes w_b (1/s) of a perfusion given per tissue mass, in mL/(min kg).
+
+    w_b = rate [mL/(min kg)] * 1e-6 [m^3/mL] * rho [kg/m^3] / 60 [s/min]: blood volume
+    per second per tissue volume (the IT'IS database's "heat transfer rate" unit).
+    """
+    if rate_ml_per_min_kg < 0 or density_kg_per_m3 <= 0:
+        raise ValueError(
+            f"rate_ml_per_min_kg={rate_ml_per_min_kg:g} must be >= 0 and "
+            f"density_kg_per_m3={density_kg_per_m3:g} > 0"
+        )
+    return rate_ml_per_min_kg * 1e-6 * density_kg_per_m3 / 60.0
+
+
+#: IT'IS database "heat transfer rate" (blood perfusion) of muscle, mL/(min kg): the
+#: V4.2 row 'Muscle' (36.7382931), SECONDARY (sources.SOURCES["perfusion_muscle"]).
+ITIS_MUSCLE_PERFUSION_ML_PER_MIN_KG = 36.7382931
+#: The same for fat, mL/(min kg): 33 (v4.1 as quoted, rounded), SECONDARY
+#: (sources.SOURCES["perfusion_fat"]).
+ITIS_FAT_PERFUSION_ML_PER_MIN_KG = 33.0
+
 _MUSCLE_SOURCES = {
     "damage": MUSCLE_DAMAGE_MODEL.source,
     "electrical_conductivity_s_per_m": SOURCES["gabriel"],
@@ -235,7 +256,9 @@ TISSUES: dict[str, Tissue] = {
             thermal_conductivity_w_per_m_k=0.49,
             density_kg_per_m3=1090.0,
             specific_heat_j_per_kg_k=3421.0,
-            perfusion_rate_per_s=6.7e-4,
+            perfusion_rate_per_s=perfusion_rate_from_ml_per_min_kg(
+                ITIS_MUSCLE_PERFUSION_ML_PER_MIN_KG, 1090.0
+            ),
             blood_density_kg_per_m3=1000.0,
             blood_specific_heat_j_per_kg_k=4180.0,
             initial_temperature_c=37.0,
@@ -251,7 +274,6 @@ TISSUES: dict[str, Tissue] = {
                 "blood_density_kg_per_m3": SOURCES["comsol_liver"],
                 "blood_specific_heat_j_per_kg_k": SOURCES["comsol_liver"],
             },
-            unverified=("perfusion_rate_per_s",),
         ),
         Tissue(
             name="fat-in-vivo",
@@ -260,7 +282,9 @@ TISSUES: dict[str, Tissue] = {
             thermal_conductivity_w_per_m_k=0.21,
             density_kg_per_m3=911.0,
             specific_heat_j_per_kg_k=2348.0,
-            perfusion_rate_per_s=5.0e-4,
+            perfusion_rate_per_s=perfusion_rate_from_ml_per_min_kg(
+                ITIS_FAT_PERFUSION_ML_PER_MIN_KG, 911.0
+            ),
             initial_temperature_c=37.0,
             arterial_temperature_c=37.0,
             damage=FAT_DAMAGE_MODEL,
@@ -277,7 +301,6 @@ TISSUES: dict[str, Tissue] = {
                 "blood_density_kg_per_m3": SOURCES["comsol_liver"],
                 "blood_specific_heat_j_per_kg_k": SOURCES["comsol_liver"],
             },
-            unverified=("perfusion_rate_per_s",),
         ),
     )
 }

@@ -55,8 +55,14 @@ SOURCES: dict[str, str] = {
         "example/RFA_script.py, perf_model='stop'): perfusion switched off where Omega > 1"
     ),
     "perfusion_muscle": (
-        "IT'IS Foundation database v4, muscle perfusion ~37 mL/min/kg -> w_b ~6.7e-4 1/s "
-        "(recalled, not verified against the database)"
+        "IT'IS Foundation tissue properties database (Hasgall PA et al., IT'IS Database for "
+        "thermal and electromagnetic parameters of biological tissues), version 4.2 (2024, "
+        "year recalled), row 'Muscle': heat transfer rate 36.7382931 mL/min/kg (row density "
+        "1090.4 kg/m^3) -> w_b = 36.74e-6 * 1090 / 60 = 6.67e-4 1/s. SECONDARY: the V4.2 "
+        "ASCII table's row as quoted in third-party code (the caustica project's materials "
+        "tests, 'Thermal_dielectric_acoustic_MR properties_database_V4.2'); a second "
+        "third-party model quotes IT'IS v4.1 muscle as 37 mL/min/kg. The database itself "
+        "(itis.swiss, JavaScript-rendered) was not read. Was 6.7e-4 1/s (recalled ~37): -0.4 %"
     ),
     "gabriel_fat": (
         "Gabriel 1996 fat Cole-Cole as tabulated in BioMed Eng OnLine 2018 "
@@ -68,8 +74,11 @@ SOURCES: dict[str, str] = {
         "Bioheat Materials Database table, doc.comsol.com 5.5/6.0)"
     ),
     "perfusion_fat": (
-        "IT'IS Foundation database v4, fat perfusion ~33 mL/min/kg -> w_b = 33e-6 m^3/kg/min "
-        "* 911 kg/m^3 / 60 s = 5.0e-4 1/s (recalled, not verified against the database)"
+        "IT'IS Foundation database v4.1, fat: heat transfer rate 33 mL/min/kg -> w_b = "
+        "33e-6 * 911 / 60 = 5.01e-4 1/s. SECONDARY and rounded: the value as quoted in one "
+        "third-party bioheat model ('IT'IS v4.1' perfusion table: skin 106, fat 33, muscle "
+        "37 mL/min/kg); the V4.2 'Fat' row was not found (its 'Breast Fat' row, 47 mL/min/kg, "
+        "is a different tissue). Was 5.0e-4 1/s (recalled ~33): +0.2 %"
     ),
     "boundary_bench_muscle": (
         "bench lesions in chicken breast are measured at the visible whitening of the cut "
