@@ -191,7 +191,10 @@ ALBUMEN_DAMAGE_MODEL = ArrheniusModel(
         "Ea = 3.85e5 J/mol as recalled, not read in the stored sources; gives Omega = 1 "
         "after ~80 s at 65 C and ~11 s at 70 C, consistent with ovalbumin's DSC "
         "denaturation peak near 80 C (Biosci Biotechnol Biochem 2002;66:1635-40, "
-        "abstract read) and egg white setting above ~62 C"
+        "abstract read) and egg white setting above ~62 C. Searched for again on "
+        "2026-12-01 (the paper, its A and Ea, other egg-white coagulation fits): not found; "
+        "the paper's table, or an isothermal series of whitening times fitted by "
+        "ArrheniusModel.fit, would verify it"
     ),
     evidence="recalled",
     endpoint="visible whitening (opaque coagulum) of egg white",
