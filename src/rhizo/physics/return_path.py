@@ -19,10 +19,23 @@ Default: 100 ohm. Evidence, by part:
   SECONDARY: the values as tabulated in a third-party code copy, not the paper);
 - trunk path, leads and tissue heterogeneity round a real medial branch (fascia, fat,
   bone: lower conductivity than the homogeneous muscle model): not measured here;
-  the total of 100 ohm is an ESTIMATE (recalled, not verified) that puts the displayed
-  impedance of clinical cannulae inside the 150-500 ohm that pain-practice generators
-  typically show before and during a medial-branch lesion (RECALLED clinical range,
-  not found in a stored source; checked in tests/physics/test_impedance.py).
+  the total of 100 ohm stays an ESTIMATE (recalled, not verified). Searched for on
+  2026-12-01 (manuals, clinical papers, pad and body resistance at 300-500 kHz): no
+  source with a measured return-path resistance was found. What would verify it: the
+  impedance a generator shows with the tip in a known medium (saline of known
+  conductivity, whose spreading resistance is exact), minus that spreading resistance.
+
+What the generator displays: "Impedance (resistance to flow of current) will fluctuate
+and should consistently read between 300 and 700 ohms" (step 8 of an
+"RF PROCEDURE PROTOCOL" page of a modality wiki, miaradmodalitywiki.powerappsportals
+.com/RF/RF-PROCEDURE-PROTOCOL: RF lesioning with stimulation before lesioning, the
+patient plate on the thigh for lumbar and the upper arm for cervical procedures; LOCAL
+PROTOCOL: read in source, one site's expected range, not a measured series). It
+replaces a recalled 150-500 ohm. With the 100 ohm estimate the engine's clinical
+cannulae in living muscle display 164-271 ohm (16 G / 10 mm to 22 G / 5 mm, start and
+end of an 80 C / 90 s lesion), below that range: the test comparing them is an
+expected failure with these figures (tests/physics/test_impedance.py); the return
+path is not tuned to close the gap (closing it would take about 240 ohm).
 
 Set ``series_resistance_ohm=0`` for a bench comparison of the tissue alone (the exact
 benchmarks do).
@@ -33,6 +46,7 @@ from __future__ import annotations
 #: Lumped resistance of the dispersive pad, body path and leads (ohm); see above.
 RETURN_PATH_RESISTANCE_OHM = 100.0
 
-#: Impedance range typically displayed by pain-practice RF generators at the start and
-#: during a conventional medial-branch lesion (ohm). RECALLED, not verified in a source.
-CLINICAL_DISPLAYED_IMPEDANCE_OHM: tuple[float, float] = (150.0, 500.0)
+#: Impedance an RF generator should display with the cannula placed for a spinal RF
+#: lesion (ohm): 300-700, a site's RF procedure protocol (see above; local protocol,
+#: read in source). Was a recalled 150-500.
+CLINICAL_DISPLAYED_IMPEDANCE_OHM: tuple[float, float] = (300.0, 700.0)
