@@ -74,14 +74,27 @@ def test_relief_never_reached() -> None:
     assert relief.duration_days == 0
 
 
-# Cohen 2010: responder = >= 50 % relief persisting for 3 months.
+# Cohen 2010: responder = >= 50 % relief at the 3-month review, judged at the score
+# nearest 3 calendar months within +-30 days (rhizo.pathway.responder).
 def test_responder_at_three_calendar_months() -> None:
     procedure = date(2023, 11, 30)  # 3 months later = 2024-02-29 (leap clamp)
     on_time = _series(("2023-12-15", 4), ("2024-02-29", 4))
+    # Formerly a non-responder ("relief confirmed a day short of 3 months"): the review
+    # score on 28 Feb is nearest the target and shows 50 %, so the review says responder.
     a_day_short = _series(("2023-12-15", 4), ("2024-02-28", 4), ("2024-03-10", 7))
+    lost_by_review = _series(("2023-12-15", 4), ("2024-02-01", 4), ("2024-03-01", 7))
     assert is_responder(baseline_nrs=8, procedure_date=procedure, scores=on_time).responder
-    status = is_responder(baseline_nrs=8, procedure_date=procedure, scores=a_day_short)
+    assert is_responder(baseline_nrs=8, procedure_date=procedure, scores=a_day_short).responder
+    status = is_responder(baseline_nrs=8, procedure_date=procedure, scores=lost_by_review)
     assert status.responder is False
+    assert status.status == "non_responder"
+
+
+def test_responder_survives_one_flare_before_the_review() -> None:
+    scores = _series(("2024-02-01", 2), ("2024-02-20", 8), ("2024-04-01", 3))
+    status = is_responder(baseline_nrs=8, procedure_date=date(2024, 1, 1), scores=scores)
+    assert status.responder is True
+    assert status.relief.ended == date(2024, 2, 20)  # the duration of relief did end there
 
 
 def test_responder_unknown_before_three_months() -> None:

@@ -12,6 +12,7 @@ from rhizo.pathway.aftercare import (
     render_html,
     render_markdown,
 )
+from rhizo.pathway.baseline import BaselineNrs, BlockReading, baseline_for_procedure
 from rhizo.pathway.candidacy import (
     Condition,
     ConservativeCare,
@@ -27,7 +28,10 @@ from rhizo.pathway.candidacy import (
     screen_candidacy,
 )
 from rhizo.pathway.cited import Cited
+from rhizo.pathway.clinic_day import procedure_day
 from rhizo.pathway.complications import ComplicationRisk, complication_catalogue
+from rhizo.pathway.course import ReliefCourse, course_of
+from rhizo.pathway.dates import months_after, whole_months_between
 from rhizo.pathway.education import FaqItem, GlossaryTerm, faq, glossary, procedure_steps
 from rhizo.pathway.facts import Source
 from rhizo.pathway.followup import (
@@ -72,11 +76,17 @@ from rhizo.pathway.premed import (
     risk_category,
 )
 from rhizo.pathway.protocol import JointTargets, nerves_for_joint
+from rhizo.pathway.relief import RESPONDER_THRESHOLD, in_relief
+from rhizo.pathway.responder import ResponderAt, responder_at
 from rhizo.pathway.techniques import Comparison, TechniqueProfile, compare_techniques
+from rhizo.pathway.windows import MonthWindow, window_for
 
 __all__ = [
     "POLICIES",
+    "RESPONDER_THRESHOLD",
     "AftercarePlan",
+    "BaselineNrs",
+    "BlockReading",
     "Cited",
     "Comparison",
     "ComplicationRisk",
@@ -90,6 +100,7 @@ __all__ = [
     "GlossaryTerm",
     "JointTargets",
     "LesionCheck",
+    "MonthWindow",
     "MotorResponse",
     "NrsChange",
     "OdiScore",
@@ -103,8 +114,10 @@ __all__ = [
     "Reason",
     "RedFlag",
     "Region",
+    "ReliefCourse",
     "ReliefDuration",
     "RepeatAssessment",
+    "ResponderAt",
     "ResponderStatus",
     "RiskCategory",
     "RiskFactor",
@@ -114,9 +127,11 @@ __all__ = [
     "Source",
     "TechniqueProfile",
     "Verdict",
+    "baseline_for_procedure",
     "compare_techniques",
     "complication_catalogue",
     "condition_evidence",
+    "course_of",
     "discharge_criteria",
     "drug_hold",
     "evaluate_lesion",
@@ -124,22 +139,28 @@ __all__ = [
     "follow_up_schedule",
     "get_policy",
     "glossary",
+    "in_relief",
     "is_responder",
     "known_drugs",
+    "months_after",
     "nerves_for_joint",
     "odi_change_is_important",
     "percent_relief",
     "plan_aftercare",
     "plan_premedication",
+    "procedure_day",
     "procedure_steps",
     "procedures",
     "relief_duration",
     "render_html",
     "render_markdown",
     "repeat_eligibility",
+    "responder_at",
     "risk_category",
     "score_nrs",
     "score_odi",
     "score_pgic",
     "screen_candidacy",
+    "whole_months_between",
+    "window_for",
 ]

@@ -1,12 +1,20 @@
 """Follow-up after RF: the review schedule, responder status, duration of relief, repeats.
 
-A pain series is a list of dated NRS scores after the procedure. Relief is
-measured against the pre-procedure baseline. Relief is *confirmed* up to the
-last score that still meets the threshold and *lost* at the first score below
-it after relief began, so the true end lies between the two (interval
-censoring). Responder and repeat rules use the confirmed duration, which never
-credits relief that no score showed; if the last score still meets the
-threshold, the duration is censored there.
+A pain series is a list of dated NRS scores after the procedure, judged
+against the pre-procedure baseline. The definitions live in one place each
+and this module only adapts them to its pydantic models:
+
+- "N months after" is :func:`rhizo.pathway.dates.months_after` (calendar
+  months, clamped at month end), for the schedule and every rule below;
+- the duration of relief is :func:`rhizo.pathway.course.course_of`: confirmed
+  up to the last score still in relief, lost at the first score out of relief
+  after onset (the true end lies between; interval censoring), censored when
+  the last score is still in relief;
+- the responder check and the repeat rule are
+  :func:`rhizo.pathway.responder.responder_at`: relief judged at the N-month
+  review (the score nearest N calendar months within +-30 days), so both say
+  "at 3 months" the same way and one transient flare before the review does
+  not change the verdict.
 """
 
 from __future__ import annotations
@@ -16,10 +24,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rhizo.pathway.dates import add_months
+from rhizo.pathway.course import course_of
+from rhizo.pathway.dates import months_after
 from rhizo.pathway.facts import entries, entry
 from rhizo.pathway.outcomes import percent_relief
-from rhizo.pathway.policies import WEEKS_PER_MONTH, get_policy
+from rhizo.pathway.policies import Threshold, get_policy
+from rhizo.pathway.relief import RESPONDER_MONTHS, RESPONDER_THRESHOLD, Score, in_relief
+from rhizo.pathway.responder import ResponderAt, responder_at
 
 
 class PainScore(BaseModel):
@@ -55,9 +66,11 @@ class ReliefDuration(BaseModel):
 
 
 class ResponderStatus(BaseModel):
-    """Responder: relief of at least 50 % lasting at least 3 months (Cohen 2010)."""
+    """Responder: relief of at least 50 % at the 3-month review (Cohen 2010)."""
 
     responder: bool | None
+    #: :data:`rhizo.pathway.responder.ResponderState`.
+    status: str
     message: str
     relief: ReliefDuration
     source: str
@@ -80,10 +93,14 @@ def follow_up_schedule(procedure_date: date) -> list[ScheduledReview]:
     for item in entries("outcomes"):
         if not item["id"].startswith("follow-up-"):
             continue
-        due = add_months(procedure_date, int(item["months"]))
+        due = months_after(procedure_date, int(item["months"]))
         due += timedelta(weeks=int(item.get("weeks", 0)))
         visits.append(ScheduledReview(due=due, label=item["label"], source=item["source"].cite()))
     return sorted(visits, key=lambda visit: visit.due)
+
+
+def _pairs(scores: list[PainScore]) -> list[Score]:
+    return [(score.on, score.nrs) for score in scores]
 
 
 def relief_duration(
@@ -96,29 +113,21 @@ def relief_duration(
 ) -> ReliefDuration:
     """Duration of relief >= ``threshold_percent`` from a series of scores.
 
-    ``inclusive=False`` makes the threshold strict (relief must exceed it), as
-    in the cervical guideline's "> 30 %". Scores before the procedure are ignored.
-    ``duration_days`` runs to the first score below the threshold (or the last
-    score, censored); ``confirmed_days`` to the last score that met it.
+    :func:`rhizo.pathway.course.course_of` in this module's model: ``inclusive=False``
+    makes the threshold strict (relief must exceed it), as in the cervical
+    guideline's "> 30 %". Scores on or before the procedure day are ignored.
+    ``duration_days`` runs to the first score out of relief (or the last score,
+    censored); ``confirmed_days`` to the last score in relief.
     """
-    after = sorted((s for s in scores if s.on > procedure_date), key=lambda s: s.on)
-    reliefs = [(s.on, percent_relief(baseline_nrs, s.nrs)) for s in after]
-    known = [r for _, r in reliefs if r is not None]
+    threshold = Threshold(value=threshold_percent, inclusive=inclusive)
+    pairs = _pairs(scores)
+    course = course_of(
+        day=procedure_date, baseline_nrs=baseline_nrs, scores=pairs, threshold=threshold
+    )
+    reliefs = [percent_relief(baseline_nrs, nrs) for on, nrs in pairs if on > procedure_date]
+    known = [relief for relief in reliefs if relief is not None]
     peak = max(known) if known else None
-    onset: date | None = None
-    last_confirmed: date | None = None
-    ended: date | None = None
-    for on, relief in reliefs:
-        meets = relief is not None and (
-            relief >= threshold_percent if inclusive else relief > threshold_percent
-        )
-        if meets:
-            onset = onset or on
-            last_confirmed = on
-        elif onset is not None:
-            ended = on
-            break
-    if onset is None:
+    if course is None or course.onset_on is None:
         return ReliefDuration(
             threshold_percent=threshold_percent,
             onset=None,
@@ -131,50 +140,79 @@ def relief_duration(
             censored=False,
             peak_relief_percent=peak,
         )
-    last = ended if ended is not None else reliefs[-1][0]
-    days = (last - procedure_date).days
-    confirmed = ((last_confirmed or onset) - procedure_date).days
     return ReliefDuration(
         threshold_percent=threshold_percent,
-        onset=onset,
-        last_confirmed=last_confirmed,
-        ended=ended,
-        duration_days=days,
-        duration_weeks=round(days / 7, 1),
-        confirmed_days=confirmed,
-        confirmed_weeks=round(confirmed / 7, 1),
-        censored=ended is None,
+        onset=course.onset_on,
+        last_confirmed=course.last_relieved_on,
+        ended=course.lost_on,
+        duration_days=course.event_days,
+        duration_weeks=round(course.event_days / 7, 1),
+        confirmed_days=course.relief_days,
+        confirmed_weeks=round(course.relief_days / 7, 1),
+        censored=course.relief_censored,
         peak_relief_percent=peak,
     )
 
 
-def is_responder(
-    *, baseline_nrs: int, procedure_date: date, scores: list[PainScore]
-) -> ResponderStatus:
-    """Responder per Cohen 2010: >= 50 % relief lasting >= 3 calendar months.
+def _as_of(procedure_date: date, scores: list[PainScore], as_of: date | None) -> date:
+    """The day the verdict is taken on: given, else the latest score (else the procedure day)."""
+    if as_of is not None:
+        return as_of
+    return max((score.on for score in scores), default=procedure_date)
 
-    ``responder`` is ``None`` (not yet known) while relief continues but follow-up
-    has not reached 3 months.
+
+def _review_text(at: ResponderAt) -> str:
+    return (
+        f"the {at.months}-month review ({at.target.isoformat()}, "
+        f"{at.window.start.isoformat()} to {at.window.end.isoformat()})"
+    )
+
+
+def is_responder(
+    *,
+    baseline_nrs: int,
+    procedure_date: date,
+    scores: list[PainScore],
+    as_of: date | None = None,
+) -> ResponderStatus:
+    """Responder per Cohen 2010: >= 50 % relief at the 3-month review (calendar months).
+
+    :func:`rhizo.pathway.responder.responder_at` at ``RESPONDER_MONTHS``.
+    ``responder`` is ``None`` (not yet known) while the review window is still
+    open on ``as_of`` (default: the latest score's day) with no score in it, or
+    when the window closed without a score (lost to follow-up).
     """
     rule: dict[str, Any] = entry("outcomes", "responder")
     relief = relief_duration(
         baseline_nrs=baseline_nrs,
         procedure_date=procedure_date,
         scores=scores,
-        threshold_percent=float(rule["min_relief_percent"]),
+        threshold_percent=RESPONDER_THRESHOLD.value,
     )
-    needed_until = add_months(procedure_date, int(rule["min_duration_months"]))
-    if relief.last_confirmed is not None and relief.last_confirmed >= needed_until:
-        responder: bool | None = True
-        message = f"Relief >= {rule['min_relief_percent']} % through {needed_until.isoformat()}."
-    elif relief.censored:
-        responder = None
-        message = f"Relief continues but follow-up has not reached {needed_until.isoformat()} yet."
+    at = responder_at(
+        day=procedure_date,
+        baseline_nrs=baseline_nrs,
+        scores=_pairs(scores),
+        months=RESPONDER_MONTHS,
+        as_of=_as_of(procedure_date, scores, as_of),
+    )
+    review = _review_text(at)
+    wanted = f">= {RESPONDER_THRESHOLD.value:g} % relief"
+    if at.score_on is not None:
+        verdict = "" if at.responder else "Not "
+        message = f"{verdict}{wanted} at {review}: {at.relief_percent:g} % on {at.score_on}."
+    elif at.status == "pending":
+        message = f"No score yet in {review}."
+    elif at.status == "missing":
+        message = f"No score in {review}: lost to follow-up at {at.months} months."
     else:
-        responder = False
-        message = f"Relief >= {rule['min_relief_percent']} % did not last to {needed_until}."
+        message = "No baseline NRS above 0: relief cannot be judged."
     return ResponderStatus(
-        responder=responder, message=message, relief=relief, source=rule["source"].cite()
+        responder=at.responder,
+        status=at.status,
+        message=message,
+        relief=relief,
+        source=rule["source"].cite(),
     )
 
 
@@ -184,32 +222,56 @@ def repeat_eligibility(
     procedure_date: date,
     scores: list[PainScore],
     policy: str = "asra-2020",
+    as_of: date | None = None,
 ) -> RepeatAssessment:
     """Whether the last RF supports a repeat under ``policy`` now that pain is back.
 
-    The previous RF must have met the policy's relief and duration; pain has
-    returned when the latest score no longer meets the relief threshold.
+    The previous RF must have given the policy's relief at the policy's
+    N-month review (:func:`rhizo.pathway.responder.responder_at` with the
+    policy's threshold and months: the same calendar rule as the responder
+    check); pain has returned when relief was seen and the latest score no
+    longer shows it. ``as_of`` defaults to the latest score's day.
     """
     rule = get_policy(policy).repeat
-    relief = relief_duration(
+    if not float(rule.min_duration_months).is_integer():
+        raise ValueError(
+            f"policy {policy!r}: repeat min_duration_months {rule.min_duration_months!r} "
+            "is not a whole number of calendar months"
+        )
+    threshold = Threshold(value=rule.min_relief_percent, inclusive=rule.inclusive)
+    pairs = _pairs(scores)
+    at = responder_at(
+        day=procedure_date,
         baseline_nrs=baseline_nrs,
-        procedure_date=procedure_date,
-        scores=scores,
-        threshold_percent=rule.min_relief_percent,
-        inclusive=rule.inclusive,
+        scores=pairs,
+        months=int(rule.min_duration_months),
+        as_of=_as_of(procedure_date, scores, as_of),
+        threshold=threshold,
     )
-    need_weeks = rule.min_duration_months * WEEKS_PER_MONTH
-    met = relief.onset is not None and relief.confirmed_days / 7 >= need_weeks
-    returned = not relief.censored and relief.onset is not None
+    met = at.responder is True
+    after = sorted((score for score in pairs if score[0] > procedure_date), key=lambda s: s[0])
+    course = course_of(
+        day=procedure_date, baseline_nrs=baseline_nrs, scores=after, threshold=threshold
+    )
+    returned = (
+        course is not None
+        and course.relieved
+        and not in_relief(baseline_nrs, after[-1][1], threshold)
+    )
     sign = ">=" if rule.inclusive else ">"
-    wanted = f"{sign} {rule.min_relief_percent:g} % relief for {need_weeks:.1f} weeks"
+    wanted = f"{sign} {rule.min_relief_percent:g} % relief at {_review_text(at)}"
     if not met:
-        message = f"The last RF did not give {wanted}; a repeat is not supported."
+        found = (
+            f" ({at.relief_percent:g} % on {at.score_on})"
+            if at.score_on is not None and at.relief_percent is not None
+            else f" ({at.status.replace('_', ' ')})"
+        )
+        message = f"The last RF did not give {wanted}{found}; a repeat is not supported."
     elif not returned:
         message = "The last RF met the criterion and relief is still ongoing; no repeat yet."
     else:
         message = (
-            f"The last RF gave {wanted} ({relief.confirmed_weeks:g} weeks confirmed) and pain has "
+            f"The last RF gave {wanted} ({at.relief_percent:g} % on {at.score_on}) and pain has "
             "returned; a repeat is supported"
             + ("." if rule.repeat_block_needed else " without a repeat diagnostic block.")
         )

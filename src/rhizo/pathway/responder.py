@@ -1,8 +1,10 @@
 """Responder at N months: relief judged at the N-month review, not by an unbroken series.
 
-Rule (Cohen 2010, Anesthesiology 113:395, Methods: a positive outcome is
->= 50 % pain relief persisting at the 3-month follow-up; knowledge
-``outcomes/responder``, evidence primary): the procedure is a *responder at N
+Rule (Cohen SP et al. 2010, Anesthesiology 113:395, abstract read: a positive
+outcome was ">= 50 % pain relief coupled with a positive global perceived
+effect persisting for 3 months", success reported "at 3 months", pain scored at
+1 and 3 months; knowledge ``outcomes/responder``; the NRS part only, the global
+perceived effect is not a registry field): the procedure is a *responder at N
 months* when the score that counts at N months is in relief
 (:func:`rhizo.pathway.relief.in_relief`, >= 50 % by default; a policy's repeat
 rule passes its own threshold). The score that counts is the one nearest
@@ -10,7 +12,8 @@ rule passes its own threshold). The score that counts is the one nearest
 (ties: the earlier date; same day: the first listed, i.e. the lower id).
 
 One transient flare does not make a responder a non-responder: a bad week at
-six weeks is not the 3-month review, so only the review score is judged. (The
+six weeks is not the 3-month review, so only the review score is judged (our
+reading of a visit-based outcome: interpretation, not a quoted rule). (The
 *duration* of relief, :mod:`rhizo.pathway.course`, does end at the first score
 out of relief.)
 
