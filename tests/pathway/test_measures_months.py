@@ -60,3 +60,29 @@ def test_responder_and_repeat_agree_on_every_day_of_the_year(year: int) -> None:
             )
             assert responder.responder is True, (day, last_relieved)
             assert repeat.eligible is True, (day, last_relieved, repeat.message)
+
+
+def test_candidacy_repeat_counts_calendar_months_from_the_rf_day() -> None:
+    # cervical-2022: > 30 % relief for >= 3 months (Hurley 2022 Table 22). From 1 Jan 2025,
+    # 3 calendar months end on 1 Apr 2025: 90 days (12.9 weeks), which 13.0 weeks refused.
+    from rhizo.pathway.candidacy import Patient, Verdict, screen_candidacy
+
+    def verdict(weeks: float) -> Verdict:
+        patient = Patient.model_validate(
+            {
+                "region": "cervical",
+                "pain_duration_weeks": 52,
+                "conservative_care": [{"kind": "physiotherapy", "weeks": 12}],
+                "prior_rf": [
+                    {
+                        "performed_on": "2025-01-01",
+                        "relief_percent": 60,
+                        "relief_duration_weeks": weeks,
+                    }
+                ],
+            }
+        )
+        return screen_candidacy(patient, policy="cervical-2022", today=date(2025, 9, 1)).verdict
+
+    assert verdict(90 / 7) is Verdict.CANDIDATE  # relieved through 1 Apr
+    assert verdict(89 / 7) is Verdict.NOT_CANDIDATE  # through 31 Mar: a day short

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rhizo.pathway.dates import months_after
 from rhizo.pathway.facts import Source, entries, entry
 from rhizo.pathway.policies import (
     POLICIES,
@@ -23,6 +24,7 @@ from rhizo.pathway.policies import (
     Threshold,
     get_policy,
 )
+from rhizo.pathway.relief import meets
 
 
 class Verdict(StrEnum):
@@ -208,8 +210,8 @@ def _condition_reasons(patient: Patient) -> list[Reason]:
 
 
 def passes(value: float, threshold: Threshold) -> bool:
-    """``value`` meets a threshold, honouring whether the rule says >= or >."""
-    return value >= threshold.value if threshold.inclusive else value > threshold.value
+    """``value`` meets a threshold, honouring whether the rule says >= or > (relief.meets)."""
+    return meets(value, threshold)
 
 
 def _first_treatment_reasons(patient: Patient, policy: Policy) -> list[Reason]:
@@ -280,14 +282,25 @@ def _repeat_reasons(patient: Patient, policy: Policy, today: date | None) -> lis
     relief = Threshold(value=rule.min_relief_percent, inclusive=rule.inclusive)
     need_weeks = rule.min_duration_months * WEEKS_PER_MONTH
     sign = ">=" if rule.inclusive else ">"
-    ok = passes(last.relief_percent, relief) and last.relief_duration_weeks >= need_weeks
+    if last.performed_on is not None and float(rule.min_duration_months).is_integer():
+        # Calendar months from the RF day (rhizo.pathway.dates, as the responder check);
+        # weeks * 52 / 12 only when the RF's day is unknown.
+        relieved_until = last.performed_on + timedelta(days=round(last.relief_duration_weeks * 7))
+        months = int(rule.min_duration_months)
+        until = months_after(last.performed_on, months)
+        long_enough = relieved_until >= until
+        needed = f"{months} calendar months (to {until.isoformat()})"
+    else:
+        long_enough = last.relief_duration_weeks >= need_weeks
+        needed = f"{rule.min_duration_months:g} months ({need_weeks:.1f} weeks)"
+    ok = passes(last.relief_percent, relief) and long_enough
     reasons = [
         _reason(
             "repeat-response",
             f"Last RF gave {round(last.relief_percent, 1):g} % relief for "
             f"{round(last.relief_duration_weeks, 1):g} "
             f"weeks; a repeat needs {sign} {rule.min_relief_percent:g} % for "
-            f"{rule.min_duration_months:g} months ({need_weeks:.1f} weeks)"
+            f"{needed}"
             + ("; no repeat diagnostic block is needed." if not rule.repeat_block_needed else "."),
             rule.source,
             "supports" if ok else "not_candidate",
