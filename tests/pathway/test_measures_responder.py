@@ -189,3 +189,41 @@ def test_course_equals_a_second_implementation(
         baseline, day, scores
     )
     assert months_after(day, course.event_months) <= course.event_on
+
+
+def _reference_responder(
+    baseline: int, day: date, scores: list[tuple[date, int]], months: int, as_of: date
+) -> str:
+    """Second implementation of the N-month verdict: filter, sort by (distance, date, order)."""
+    target = months_after(day, months)
+    inside = [
+        (abs((on - target).days), on, i, nrs)
+        for i, (on, nrs) in enumerate(scores)
+        if abs((on - target).days) <= 30 and day < on <= as_of
+    ]
+    if not inside:
+        return "pending" if as_of <= target + timedelta(days=30) else "missing"
+    nrs = sorted(inside)[0][3]
+    return "responder" if 2 * (baseline - nrs) >= baseline else "non_responder"
+
+
+@given(
+    baseline=st.integers(min_value=1, max_value=10),
+    day=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
+    months=st.sampled_from([3, 6, 12]),
+    offsets=st.lists(st.integers(min_value=-10, max_value=420), max_size=10),
+    values=st.lists(st.integers(min_value=0, max_value=10), min_size=10, max_size=10),
+    as_of_days=st.integers(min_value=0, max_value=450),
+)
+def test_responder_at_equals_a_second_implementation(
+    baseline: int,
+    day: date,
+    months: int,
+    offsets: list[int],
+    values: list[int],
+    as_of_days: int,
+) -> None:
+    scores = [(day + timedelta(days=o), v) for o, v in zip(offsets, values, strict=False)]
+    as_of = day + timedelta(days=as_of_days)
+    result = responder_at(day=day, baseline_nrs=baseline, scores=scores, months=months, as_of=as_of)
+    assert result.status == _reference_responder(baseline, day, scores, months, as_of)
