@@ -1,8 +1,9 @@
 """Is the default lesion width within 1 % of a converged reference? (12 benchmark cases)
 
 Run: ``.venv/bin/python scripts/grid_convergence.py [--cases 18x10,22x5] [--check 18x10,22x10]
-[--every-step]`` -- about 2 min on one core. Prints a table and writes
-benchmarks/results/grid_convergence.json (or ``--out``).
+[--every-step]`` -- about 5 min on one core (each 6x check about 1 min). Prints a table
+and writes benchmarks/results/grid_convergence.json (or ``--out``);
+``--markdown FILE.json`` prints a saved run as the Markdown table of docs/performance.md.
 
 For 16/18/20/22 G x 5/10/15 mm, 80 C for 90 s, in the default (bench) tissue, each case
 is simulated four ways through the public API (:func:`rhizo.physics.simulate` with a
@@ -164,6 +165,30 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def markdown(rows: list[dict[str, Any]]) -> list[str]:
+    """The same results as a Markdown table (for docs/performance.md)."""
+    lines = [
+        "| gauge | tip mm | default mm | 4x documented mm | error | 4x converged mm | error "
+        "| 6x converged mm | 4x vs 6x | peak C (4x converged) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        six = row.get("converged_6x", {}).get("width_mm")
+        four_six = row.get("converged_4x_vs_6x_percent")
+        lines.append(
+            f"| {row['gauge']} | {row['tip_length_mm']:g} | {row['default']['width_mm']:.3f} "
+            f"| {row['documented_4x']['width_mm']:.3f} "
+            f"| {row['error_vs_documented_percent']:+.2f} % "
+            f"| {row['converged_4x']['width_mm']:.3f} "
+            f"| {row['error_vs_converged_percent']:+.2f} % "
+            f"| {'-' if six is None else format(six, '.3f')} "
+            f"| {'-' if four_six is None else format(four_six, '+.2f') + ' %'} "
+            f"| {row['default']['peak_tissue_c']:.1f} "
+            f"({row['converged_4x']['peak_tissue_c']:.1f}) |"
+        )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default=",".join(f"{g}x{t}" for g, t in ALL_CASES))
@@ -174,7 +199,17 @@ def main() -> None:
         help="re-solve sigma every step in the references (instead of at 1 %% drift)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="JSON",
+        help="print the Markdown table of a results file and exit (no simulation)",
+    )
     args = parser.parse_args()
+    if args.markdown is not None:
+        saved = json.loads(args.markdown.read_text(encoding="utf-8"))
+        print("\n".join(markdown(saved["cases"])))
+        return
     resolve = 0.0 if args.every_step else REFERENCE_RESOLVE_TOLERANCE
     checks = set(_parse(args.check)) if args.check else set()
     started = time.perf_counter()
