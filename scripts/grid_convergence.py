@@ -123,10 +123,16 @@ def run_case(gauge: int, tip_mm: float, *, check: bool, resolve: float) -> dict[
 
 
 def _parse(text: str) -> list[tuple[int, float]]:
+    """``"18x10,22x5"`` as (gauge, tip mm) pairs; ``argparse.ArgumentTypeError`` if malformed."""
     cases = []
     for part in text.split(","):
-        gauge, tip = part.lower().split("x")
-        cases.append((int(gauge), float(tip)))
+        try:
+            gauge, tip = part.lower().split("x")
+            cases.append((int(gauge), float(tip)))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"case {part!r}: expected GAUGExTIP_MM, e.g. 18x10 (comma-separated)"
+            ) from None
     return cases
 
 
@@ -191,8 +197,15 @@ def markdown(rows: list[dict[str, Any]]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", default=",".join(f"{g}x{t}" for g, t in ALL_CASES))
-    parser.add_argument("--check", default=",".join(f"{g}x{t}" for g, t in DEFAULT_CHECK))
+    parser.add_argument(
+        "--cases", type=_parse, default=ALL_CASES, help="GAUGExTIP_MM,... (default: all 12)"
+    )
+    parser.add_argument(
+        "--check",
+        type=lambda text: _parse(text) if text else [],
+        default=DEFAULT_CHECK,
+        help="cases also run at 6x (default 18x10,22x10; '' for none)",
+    )
     parser.add_argument(
         "--every-step",
         action="store_true",
@@ -211,10 +224,10 @@ def main() -> None:
         print("\n".join(markdown(saved["cases"])))
         return
     resolve = 0.0 if args.every_step else REFERENCE_RESOLVE_TOLERANCE
-    checks = set(_parse(args.check)) if args.check else set()
+    checks = {(gauge, float(tip)) for gauge, tip in args.check}
     started = time.perf_counter()
     rows = []
-    for gauge, tip in _parse(args.cases):
+    for gauge, tip in args.cases:
         rows.append(run_case(gauge, tip, check=(gauge, tip) in checks, resolve=resolve))
         print(table(rows)[-1], flush=True)
     worst_converged = max(rows, key=lambda row: abs(row["error_vs_converged_percent"]))
