@@ -12,6 +12,7 @@ from rhizo.pathway.aftercare import (
     render_html,
     render_markdown,
 )
+from rhizo.pathway.attribution import assign_scores
 from rhizo.pathway.baseline import BaselineNrs, BlockReading, baseline_for_procedure
 from rhizo.pathway.candidacy import (
     Condition,
@@ -127,6 +128,7 @@ __all__ = [
     "Source",
     "TechniqueProfile",
     "Verdict",
+    "assign_scores",
     "baseline_for_procedure",
     "compare_techniques",
     "complication_catalogue",
