@@ -139,3 +139,15 @@ def test_procedure_day_at_the_calendar_end_falls_back_to_utc() -> None:
 def test_procedure_day_refuses_an_unknown_zone() -> None:
     with pytest.raises(ValueError, match="'Mars/Olympus' is not an IANA time zone name"):
         procedure_day(datetime(2024, 1, 1, tzinfo=UTC), "Mars/Olympus")
+
+
+def test_windows_never_overlap_nor_reach_the_first_review() -> None:
+    # The reason given for +-30 days: on every day of a leap and a common year the 3-, 6-
+    # and 12-month windows are disjoint and start after the 4-week review.
+    day = date(2023, 1, 1)
+    while day < date(2025, 1, 1):
+        three, six, twelve = (window_for(day, n) for n in (3, 6, 12))
+        assert day + timedelta(weeks=4) < three.start
+        assert three.end < six.start
+        assert six.end < twelve.start
+        day += timedelta(days=1)
