@@ -20,10 +20,10 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from rhizo.clinic import migrate
-from rhizo.clinic.auth.models import Role, User
-from rhizo.clinic.auth.security import create_access_token, hash_password
-from rhizo.clinic.database import create_db_engine, create_session_factory
+from rhizo.clinic.core import migrate
+from rhizo.clinic.core.auth.models import Role, User
+from rhizo.clinic.core.auth.security import create_access_token, hash_password
+from rhizo.clinic.core.database import create_db_engine, create_session_factory
 from rhizo.clinic.patient.models import Patient, Sex, search_key
 
 

@@ -30,12 +30,12 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from rhizo.clinic import migrate
-from rhizo.clinic.audit import chain
-from rhizo.clinic.audit import service as audit
-from rhizo.clinic.audit.models import AuditAction, AuditEvent
-from rhizo.clinic.auth.models import Actor
-from rhizo.clinic.database import create_db_engine, create_session_factory
+from rhizo.clinic.core import migrate
+from rhizo.clinic.core.audit import chain
+from rhizo.clinic.core.audit import service as audit
+from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
+from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.core.database import create_db_engine, create_session_factory
 
 try:
     from benchmarks import _live

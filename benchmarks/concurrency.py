@@ -46,7 +46,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from rhizo.clinic.database import create_db_engine
+from rhizo.clinic.core.database import create_db_engine
 from rhizo.clinic.followup.models import FollowUp
 
 try:
@@ -62,7 +62,7 @@ BENCH_DB = "rhizo_bench_concurrency"
 # restores the deferred BEGIN the fix replaced (to reproduce the finding).
 _SERVER = """
 import sys, uvicorn
-import rhizo.clinic.database as database
+import rhizo.clinic.core.database as database
 if sys.argv[3] == "deferred":
     database._sqlite_on_begin = lambda connection: connection.exec_driver_sql("BEGIN")
 from rhizo.clinic.api import create_app

@@ -56,7 +56,7 @@ from typing import Any
 
 import httpx
 
-from rhizo.clinic.config import default_login_concurrency
+from rhizo.clinic.core.config import default_login_concurrency
 
 try:
     from benchmarks import _live

@@ -52,15 +52,15 @@ import httpx
 import sqlalchemy as sa
 from faker import Faker
 
-from rhizo.clinic import migrate
 from rhizo.clinic.analytics.courses import load_courses
 from rhizo.clinic.analytics.durability import Grouping, analyse
-from rhizo.clinic.auth.models import Role, User
-from rhizo.clinic.auth.security import hash_password
 from rhizo.clinic.block.models import DiagnosticBlock
 from rhizo.clinic.complication.models import Complication
 from rhizo.clinic.condition.models import CareTrial, Condition
-from rhizo.clinic.database import create_db_engine, create_session_factory
+from rhizo.clinic.core import migrate
+from rhizo.clinic.core.auth.models import Role, User
+from rhizo.clinic.core.auth.security import hash_password
+from rhizo.clinic.core.database import create_db_engine, create_session_factory
 from rhizo.clinic.demo.durability import draw_relief_weeks
 from rhizo.clinic.followup.models import FollowUp
 from rhizo.clinic.patient.models import Patient, search_key
@@ -359,7 +359,7 @@ def fill(url: str, n_patients: int, seed: int = 42) -> dict[str, int]:
 
 SERVER = """
 import sys, uvicorn
-from rhizo.clinic.config import Settings
+from rhizo.clinic.core.config import Settings
 from rhizo.clinic.web.app import create_web_app
 settings = Settings(env="production", secret_key=sys.argv[2],
                     pseudonym_key="pseudonym-" + sys.argv[2], database_url=sys.argv[1])

@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from rhizo.cli import main
-from rhizo.clinic import migrate
-from rhizo.clinic.database import create_db_engine
+from rhizo.clinic.core import migrate
+from rhizo.clinic.core.database import create_db_engine
 
 PASSWORD = "a long enough password"  # noqa: S105 - test-only credential
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from rhizo.cli import main
-from rhizo.clinic.database import create_db_engine
+from rhizo.clinic.core.database import create_db_engine
 from rhizo.clinic.patient.models import Patient
 
 

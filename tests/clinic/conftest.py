@@ -21,13 +21,13 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from rhizo.clinic import migrate
 from rhizo.clinic.api import create_app
-from rhizo.clinic.auth.models import Actor, Role, User
-from rhizo.clinic.auth.security import create_access_token
-from rhizo.clinic.config import Settings
-from rhizo.clinic.database import create_db_engine
-from rhizo.clinic.deps import get_session
+from rhizo.clinic.core import migrate
+from rhizo.clinic.core.auth.models import Actor, Role, User
+from rhizo.clinic.core.auth.security import create_access_token
+from rhizo.clinic.core.config import Settings
+from rhizo.clinic.core.database import create_db_engine
+from rhizo.clinic.core.deps import get_session
 
 with warnings.catch_warnings():
     # Starlette 1.x warns that its TestClient will move from httpx to httpx2.

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from rhizo.clinic.auth.models import Role, User
-from rhizo.clinic.auth.security import hash_password
+from rhizo.clinic.core.auth.models import Role, User
+from rhizo.clinic.core.auth.security import hash_password
 from rhizo.clinic.followup.models import FollowUp, FollowUpSource
 from rhizo.clinic.patient.models import Patient, Sex, search_key
 from rhizo.clinic.procedure.models import LesionCreate, LesionSide

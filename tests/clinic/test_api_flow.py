@@ -23,8 +23,8 @@ from tests.clinic.conftest import TestClient, count
 from tests.clinic.factories import good_lesion, make_specialist, make_user, procedure_payload
 from tests.clinic.test_api_permissions import ROUTES
 
-from rhizo.clinic.audit.models import AuditAction, AuditEvent
-from rhizo.clinic.auth.models import Role, User
+from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
+from rhizo.clinic.core.auth.models import Role, User
 from rhizo.clinic.procedure.models import Lesion, Procedure
 
 Headers = dict[str, str]

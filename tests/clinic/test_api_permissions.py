@@ -19,9 +19,9 @@ from tests.clinic.conftest import TEST_SECRET, TestClient
 from tests.clinic.factories import make_patient, make_user
 
 from rhizo.clinic.api import create_app
-from rhizo.clinic.auth.models import Role, User
-from rhizo.clinic.config import Settings
-from rhizo.clinic.deps import PermissionDependency
+from rhizo.clinic.core.auth.models import Role, User
+from rhizo.clinic.core.config import Settings
+from rhizo.clinic.core.deps import PermissionDependency
 from rhizo.clinic.patient.models import Patient
 
 A, C, N, P, R, U = (

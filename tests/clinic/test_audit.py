@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from rhizo.clinic.audit import service as audit
-from rhizo.clinic.audit.guard import AuditImmutableError
-from rhizo.clinic.audit.models import AuditAction, AuditEvent
-from rhizo.clinic.auth.models import SYSTEM_ACTOR
+from rhizo.clinic.core.audit import service as audit
+from rhizo.clinic.core.audit.guard import AuditImmutableError
+from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
+from rhizo.clinic.core.auth.models import SYSTEM_ACTOR
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 References: the canonical bytes and the SHA-256 of a row are written out here
 by hand (hashlib over a literal string), independently of
-:func:`rhizo.clinic.audit.chain.canonical`; tampering is done with raw SQL
+:func:`rhizo.clinic.core.audit.chain.canonical`; tampering is done with raw SQL
 past the append-only triggers, as a database administrator could.
 """
 
@@ -22,12 +22,18 @@ from sqlalchemy.orm import Session
 from tests.clinic.conftest import postgres_url
 
 from rhizo.cli import main
-from rhizo.clinic import migrate
-from rhizo.clinic.audit import service as audit
-from rhizo.clinic.audit.chain import GENESIS_HASH, canonical, check_rows, row_hash, verify_chain
-from rhizo.clinic.audit.models import AuditAction, AuditEvent
-from rhizo.clinic.auth.models import SYSTEM_ACTOR, Actor
-from rhizo.clinic.database import create_db_engine, create_session_factory
+from rhizo.clinic.core import migrate
+from rhizo.clinic.core.audit import service as audit
+from rhizo.clinic.core.audit.chain import (
+    GENESIS_HASH,
+    canonical,
+    check_rows,
+    row_hash,
+    verify_chain,
+)
+from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
+from rhizo.clinic.core.auth.models import SYSTEM_ACTOR, Actor
+from rhizo.clinic.core.database import create_db_engine, create_session_factory
 
 ROW: dict[str, Any] = {
     "id": 1,

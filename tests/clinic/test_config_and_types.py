@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from tests.clinic.factories import make_followup, make_patient
 
-from rhizo.clinic.config import Settings, default_database_url, normalise_database_url
+from rhizo.clinic.core.config import Settings, default_database_url, normalise_database_url
 
 
 def test_production_refuses_a_missing_secret(monkeypatch: pytest.MonkeyPatch) -> None:

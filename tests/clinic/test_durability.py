@@ -30,10 +30,10 @@ from rhizo.clinic.analytics.courses import (
     load_courses,
 )
 from rhizo.clinic.analytics.durability import PUBLISHED_SUCCESS, Grouping, analyse
-from rhizo.clinic.audit.models import AuditAction, AuditEvent
-from rhizo.clinic.auth.models import Role, User
 from rhizo.clinic.block.models import BlockAgent, BlockType, DiagnosticBlock
-from rhizo.clinic.common import Region, Side
+from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
+from rhizo.clinic.core.auth.models import Role, User
+from rhizo.clinic.core.common import Region, Side
 from rhizo.clinic.demo.seed import seed
 from rhizo.clinic.followup.models import FollowUpSource
 from rhizo.clinic.patient.models import Patient

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from rhizo.clinic import migrate
-from rhizo.clinic.database import create_db_engine
+from rhizo.clinic.core import migrate
+from rhizo.clinic.core.database import create_db_engine
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
@@ -22,8 +22,8 @@ WRITER = textwrap.dedent(
     """
     import sys, time
     from datetime import UTC, datetime
-    from rhizo.clinic.auth.models import SYSTEM_ACTOR
-    from rhizo.clinic.database import create_db_engine, create_session_factory
+    from rhizo.clinic.core.auth.models import SYSTEM_ACTOR
+    from rhizo.clinic.core.database import create_db_engine, create_session_factory
     from rhizo.clinic.patient.models import PatientCreate
     from rhizo.clinic.patient import service as patients
     from rhizo.clinic.procedure import service as procedures

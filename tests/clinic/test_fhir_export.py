@@ -29,9 +29,9 @@ from tests.clinic.factories import (
     procedure_payload,
 )
 
-from rhizo.clinic.audit.models import AuditAction, AuditEvent
-from rhizo.clinic.auth.models import Role, User
-from rhizo.clinic.config import Settings
+from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
+from rhizo.clinic.core.auth.models import Role, User
+from rhizo.clinic.core.config import Settings
 from rhizo.clinic.demo.seed import seed
 from rhizo.clinic.fhir import service as fhir_service
 from rhizo.clinic.fhir.references import full_url

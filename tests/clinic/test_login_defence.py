@@ -2,7 +2,7 @@
 self-service password change, TOTP (admins must enrol), audited logout, separate keys.
 
 References, each independent of the code under test: the back-off schedule is
-written out by hand from the rule in rhizo.clinic.auth.throttle's docstring;
+written out by hand from the rule in rhizo.clinic.core.auth.throttle's docstring;
 TOTP codes are checked against the RFC 6238 appendix B test vectors and made
 in the tests by a second implementation of RFC 4226 (hmac + dynamic
 truncation), never by pyotp; pseudonyms by hmac directly.
@@ -28,14 +28,14 @@ from sqlalchemy.orm import Session
 from tests.clinic.conftest import TEST_SECRET, TestClient
 from tests.clinic.factories import PASSWORD, make_patient, make_user
 
-from rhizo.clinic.audit.models import AuditAction, AuditEvent
-from rhizo.clinic.auth import login as login_module
-from rhizo.clinic.auth import throttle, totp
-from rhizo.clinic.auth.models import LoginThrottle, Role, User
-from rhizo.clinic.auth.passwords import password_problem
-from rhizo.clinic.auth.security import VerificationSlots
-from rhizo.clinic.auth.views import verification_slots
-from rhizo.clinic.config import Settings
+from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
+from rhizo.clinic.core.auth import login as login_module
+from rhizo.clinic.core.auth import throttle, totp
+from rhizo.clinic.core.auth.models import LoginThrottle, Role, User
+from rhizo.clinic.core.auth.passwords import password_problem
+from rhizo.clinic.core.auth.security import VerificationSlots
+from rhizo.clinic.core.auth.views import verification_slots
+from rhizo.clinic.core.config import Settings
 from rhizo.clinic.research.service import research_id
 
 Headers = dict[str, str]
@@ -515,7 +515,7 @@ def test_pseudonyms_use_their_own_key_not_the_signing_key(
 def test_the_gate_refuses_logins_beyond_its_limit_at_once() -> None:
     import asyncio
 
-    from rhizo.clinic.auth.gate import LoginGateMiddleware
+    from rhizo.clinic.core.auth.gate import LoginGateMiddleware
 
     release = asyncio.Event()
 
@@ -559,8 +559,8 @@ def test_the_gate_refuses_logins_beyond_its_limit_at_once() -> None:
 
 @pytest.fixture
 def web(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Any]]:
-    from rhizo.clinic import migrate
-    from rhizo.clinic.database import create_db_engine, create_session_factory
+    from rhizo.clinic.core import migrate
+    from rhizo.clinic.core.database import create_db_engine, create_session_factory
     from rhizo.clinic.web.app import create_web_app
 
     url = f"sqlite:///{tmp_path / 'web.sqlite3'}"
@@ -723,7 +723,7 @@ def test_cli_refuses_a_weak_password_and_unlocks_a_user(
     import sys
 
     from rhizo.cli import main
-    from rhizo.clinic.database import create_db_engine, create_session_factory
+    from rhizo.clinic.core.database import create_db_engine, create_session_factory
 
     db = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     assert main(["db", "upgrade", "--db", db]) == 0

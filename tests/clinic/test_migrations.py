@@ -11,8 +11,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from tests.clinic.conftest import postgres_url
 
-from rhizo.clinic import migrate
-from rhizo.clinic.database import create_db_engine
+from rhizo.clinic.core import migrate
+from rhizo.clinic.core.database import create_db_engine
 from rhizo.clinic.models import metadata
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from tests.clinic.conftest import TestClient
 from tests.clinic.factories import make_patient, make_user
 
-from rhizo.clinic.auth.models import Role, User
+from rhizo.clinic.core.auth.models import Role, User
 from rhizo.clinic.patient.models import Patient
 
 Headers = dict[str, str]

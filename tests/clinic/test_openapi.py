@@ -15,20 +15,20 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from tests.clinic.conftest import TEST_SECRET, TestClient
 
-from rhizo.clinic import errors, openapi
 from rhizo.clinic.api import create_app
-from rhizo.clinic.audit.guard import AuditImmutableError
-from rhizo.clinic.auth.models import Actor
-from rhizo.clinic.auth.permissions import Permission
-from rhizo.clinic.common import (
+from rhizo.clinic.core import errors, openapi
+from rhizo.clinic.core.audit.guard import AuditImmutableError
+from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.core.auth.permissions import Permission
+from rhizo.clinic.core.common import (
     ConflictError,
     FieldProblem,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
 )
-from rhizo.clinic.config import Settings
-from rhizo.clinic.deps import SessionDep, public, require
+from rhizo.clinic.core.config import Settings
+from rhizo.clinic.core.deps import SessionDep, public, require
 
 RAISED: dict[type[Exception], Exception] = {
     NotFoundError: NotFoundError("patient", 7),

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from tests.clinic.conftest import TestClient
 from tests.clinic.factories import PASSWORD, make_patient, make_user
 
-from rhizo.clinic.audit.models import AuditAction, AuditEvent
-from rhizo.clinic.auth.models import Role, User
+from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
+from rhizo.clinic.core.auth.models import Role, User
 
 Headers = dict[str, str]
 

@@ -27,9 +27,9 @@ from tests.clinic.conftest import TestClient
 from tests.clinic.factories import make_patient, make_specialist, make_user, procedure_payload
 
 import rhizo.clinic
-from rhizo.clinic.auth.models import Role, User
-from rhizo.clinic.common import Schema
-from rhizo.clinic.validation import (
+from rhizo.clinic.core.auth.models import Role, User
+from rhizo.clinic.core.common import Schema
+from rhizo.clinic.core.validation import (
     BIRTH,
     HAPPENED,
     MAX_ID,
@@ -204,7 +204,7 @@ def test_every_schema_date_id_and_number_field_is_bounded() -> None:
 
 def test_read_schemas_take_any_stored_value() -> None:
     """Output schemas never judge plausibility: a row stored before the checks still reads."""
-    from rhizo.clinic.common import ReadSchema
+    from rhizo.clinic.core.common import ReadSchema
 
     _schemas()  # imports every models module
 

@@ -13,9 +13,9 @@ from tests.clinic.factories import (
     procedure_payload,
 )
 
-from rhizo.clinic.audit.models import AuditEvent
-from rhizo.clinic.auth.models import Role
-from rhizo.clinic.common import InvalidInputError, NotFoundError, PermissionDeniedError
+from rhizo.clinic.core.audit.models import AuditEvent
+from rhizo.clinic.core.auth.models import Role
+from rhizo.clinic.core.common import InvalidInputError, NotFoundError, PermissionDeniedError
 from rhizo.clinic.procedure import service
 from rhizo.clinic.procedure.models import Lesion, Procedure, ProcedureCreate
 

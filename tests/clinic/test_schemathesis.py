@@ -38,10 +38,10 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from rhizo.clinic.api import create_app
-from rhizo.clinic.auth.models import User
-from rhizo.clinic.auth.security import create_access_token
-from rhizo.clinic.config import Settings
-from rhizo.clinic.database import create_db_engine, create_session_factory
+from rhizo.clinic.core.auth.models import User
+from rhizo.clinic.core.auth.security import create_access_token
+from rhizo.clinic.core.config import Settings
+from rhizo.clinic.core.database import create_db_engine, create_session_factory
 from rhizo.clinic.demo.seed import seed
 from rhizo.clinic.models import (
     CareTrial,

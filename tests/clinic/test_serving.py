@@ -31,14 +31,14 @@ from tests.clinic.conftest import count
 from tests.clinic.factories import make_patient, make_user
 
 from rhizo.cli import main
-from rhizo.clinic import migrate
-from rhizo.clinic.audit.models import AuditAction, AuditEvent
-from rhizo.clinic.auth.models import Role, User
-from rhizo.clinic.config import Settings
-from rhizo.clinic.deps import get_session
-from rhizo.clinic.proxy import ProxySettings, forwarded_client, parse_trusted_proxies
+from rhizo.clinic.core import migrate
+from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
+from rhizo.clinic.core.auth.models import Role, User
+from rhizo.clinic.core.config import Settings
+from rhizo.clinic.core.deps import get_session
+from rhizo.clinic.core.headers import CONTENT_SECURITY_POLICY, HSTS, PERMISSIONS_POLICY
+from rhizo.clinic.core.proxy import ProxySettings, forwarded_client, parse_trusted_proxies
 from rhizo.clinic.web.app import create_web_app
-from rhizo.clinic.web.headers import CONTENT_SECURITY_POLICY, HSTS, PERMISSIONS_POLICY
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

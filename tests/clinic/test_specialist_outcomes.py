@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 from tests.clinic.conftest import actor_of, count
 from tests.clinic.factories import good_lesion, make_patient, make_specialist, make_user
 
-from rhizo.clinic.audit.models import AuditAction, AuditEvent
-from rhizo.clinic.auth.models import Actor, Role
 from rhizo.clinic.block import service as block_service
 from rhizo.clinic.block.models import BlockAgent, BlockCreate
-from rhizo.clinic.common import NotFoundError, Side
 from rhizo.clinic.complication import service as complication_service
 from rhizo.clinic.complication.models import ComplicationCreate, ComplicationType, Severity
+from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
+from rhizo.clinic.core.auth.models import Actor, Role
+from rhizo.clinic.core.common import NotFoundError, Side
 from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.followup.models import FollowUpCreate, FollowUpSource
 from rhizo.clinic.procedure import service as procedure_service

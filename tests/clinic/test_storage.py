@@ -23,8 +23,8 @@ from sqlalchemy import event
 from tests.clinic.conftest import postgres_url
 
 from rhizo.cli import main
-from rhizo.clinic import backup, migrate
-from rhizo.clinic.database import create_db_engine, create_session_factory
+from rhizo.clinic.core import backup, migrate
+from rhizo.clinic.core.database import create_db_engine, create_session_factory
 from rhizo.clinic.patient.models import Patient, Sex, search_key
 
 
@@ -81,7 +81,7 @@ def test_a_world_readable_file_is_tightened_with_a_warning(
     path = tmp_path / "old.sqlite3"
     sqlite3.connect(path).close()
     path.chmod(0o644)
-    with caplog.at_level(logging.WARNING, logger="rhizo.clinic.database"):
+    with caplog.at_level(logging.WARNING, logger="rhizo.clinic.core.database"):
         create_db_engine(f"sqlite:///{path}").dispose()
     assert _mode(path) == 0o600
     assert "mode 644" in caplog.text

@@ -28,22 +28,22 @@ from sqlalchemy.orm import Session
 from tests.clinic.conftest import TEST_SECRET, count, postgres_url
 from tests.clinic.factories import make_patient, make_user
 
-from rhizo.clinic import migrate, records
 from rhizo.clinic.api import create_app
-from rhizo.clinic.auth.models import Role, User
-from rhizo.clinic.auth.security import create_access_token
-from rhizo.clinic.config import Settings
-from rhizo.clinic.conflicts import VersionConflictError, check_version
-from rhizo.clinic.database import create_db_engine, create_session_factory, utcnow
-from rhizo.clinic.followup.models import FollowUp
-from rhizo.clinic.idempotency.dependency import (
+from rhizo.clinic.core import migrate, transactions
+from rhizo.clinic.core.auth.models import Role, User
+from rhizo.clinic.core.auth.security import create_access_token
+from rhizo.clinic.core.config import Settings
+from rhizo.clinic.core.conflicts import VersionConflictError, check_version
+from rhizo.clinic.core.database import create_db_engine, create_session_factory, utcnow
+from rhizo.clinic.core.idempotency.dependency import (
     HEADER,
     REPLAYED_HEADER,
     RETENTION,
     claim,
     is_create,
 )
-from rhizo.clinic.idempotency.models import IdempotencyKey
+from rhizo.clinic.core.idempotency.models import IdempotencyKey
+from rhizo.clinic.followup.models import FollowUp
 from rhizo.clinic.patient.models import Patient
 
 with warnings.catch_warnings():
@@ -162,7 +162,7 @@ def test_eight_concurrent_writers_all_succeed(live: Live) -> None:
 
 
 def test_only_a_write_transaction_holds_the_write_lock_and_from_its_start(live: Live) -> None:
-    """Reads begin deferred (another writer may start); records.transaction begins
+    """Reads begin deferred (another writer may start); transactions.transaction begins
     IMMEDIATE: after its first SELECT no other writer can start until it ends."""
     _sqlite_only(live)
     path = live.engine.url.database
@@ -173,7 +173,7 @@ def test_only_a_write_transaction_holds_the_write_lock_and_from_its_start(live: 
             session.execute(sa.text("SELECT count(*) FROM followups"))  # an open read
             other.execute("BEGIN IMMEDIATE")
             other.execute("ROLLBACK")
-            with records.transaction(session):  # ends the read, begins the write
+            with transactions.transaction(session):  # ends the read, begins the write
                 session.execute(sa.text("SELECT 1"))
                 with pytest.raises(sqlite3.OperationalError, match="locked"):
                     other.execute("BEGIN IMMEDIATE")

@@ -27,9 +27,9 @@ import uvicorn
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 from pydantic import SecretStr
 
-from rhizo.clinic import migrate
-from rhizo.clinic.config import Settings
-from rhizo.clinic.database import create_db_engine, create_session_factory
+from rhizo.clinic.core import migrate
+from rhizo.clinic.core.config import Settings
+from rhizo.clinic.core.database import create_db_engine, create_session_factory
 from rhizo.clinic.demo.seed import seed
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.web.app import create_web_app

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
 from rhizo import DISCLAIMER
-from rhizo.clinic.auth.models import User
+from rhizo.clinic.core.auth.models import User
 from rhizo.clinic.followup.models import FollowUp, FollowUpSource
 from tests.e2e.conftest import Clinic, DemoPatient, log_in, screenshot
 from tests.e2e.plot import DIARY_COLOUR, plotted_points

@@ -12,9 +12,9 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from rhizo.clinic import migrate
-from rhizo.clinic.config import Settings
-from rhizo.clinic.database import create_db_engine, create_session_factory
+from rhizo.clinic.core import migrate
+from rhizo.clinic.core.config import Settings
+from rhizo.clinic.core.database import create_db_engine, create_session_factory
 from rhizo.clinic.demo.seed import SeedReport, seed
 from rhizo.clinic.web.app import create_web_app
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from rhizo.clinic.audit.models import AuditAction, AuditEvent
-from rhizo.clinic.auth.models import User
+from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
+from rhizo.clinic.core.auth.models import User
 from rhizo.clinic.patient.models import Patient
 
 with warnings.catch_warnings():

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr, ValidationError
 
-from rhizo.clinic.config import Settings
+from rhizo.clinic.core.config import Settings
 from rhizo.clinic.demo.seed import SeedReport
 from rhizo.clinic.procedure.models import Procedure
 from rhizo.clinic.web.app import create_web_app

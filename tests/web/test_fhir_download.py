@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from fhirclient.models.bundle import Bundle as R4Bundle
 
-from rhizo.clinic.audit.models import AuditAction, AuditEvent
+from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
 from rhizo.clinic.followup.models import FollowUp
 from rhizo.clinic.patient.models import Patient
 

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from rhizo.clinic.audit.models import AuditAction
 from rhizo.clinic.block.models import DiagnosticBlock
+from rhizo.clinic.core.audit.models import AuditAction
 from tests.web.test_forms_support import (
     REFUSED_ROLES,
     AsRole,

@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from rhizo.clinic.audit.models import AuditAction
 from rhizo.clinic.complication.models import Complication
+from rhizo.clinic.core.audit.models import AuditAction
 from rhizo.clinic.followup.models import FollowUp
 from tests.web.test_forms_support import (
     REFUSED_ROLES,

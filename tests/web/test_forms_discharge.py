@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from rhizo.clinic.audit.models import AuditAction
-from rhizo.clinic.auth.models import Actor, Role
-from rhizo.clinic.common import Region, Side
+from rhizo.clinic.core.audit.models import AuditAction
+from rhizo.clinic.core.auth.models import Actor, Role
+from rhizo.clinic.core.common import Region, Side
 from rhizo.clinic.discharge.models import Discharge
 from rhizo.clinic.plan.models import Sedation
 from rhizo.clinic.procedure import service as procedure_service

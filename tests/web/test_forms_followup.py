@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from rhizo.clinic.audit.models import AuditAction
+from rhizo.clinic.core.audit.models import AuditAction
 from rhizo.clinic.followup.models import FollowUp, FollowUpSource
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.web.record import load_record

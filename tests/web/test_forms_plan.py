@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from rhizo.clinic.audit.models import AuditAction
-from rhizo.clinic.auth.models import Actor, Role
+from rhizo.clinic.core.audit.models import AuditAction
+from rhizo.clinic.core.auth.models import Actor, Role
 from rhizo.clinic.medication import service as medication_service
 from rhizo.clinic.medication.models import MedicationCreate
 from rhizo.clinic.plan.models import Plan

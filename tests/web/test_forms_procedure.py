@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from rhizo.clinic.audit.models import AuditAction
+from rhizo.clinic.core.audit.models import AuditAction
 from rhizo.clinic.procedure.models import Procedure
 from rhizo.clinic.specialist.models import Specialist
 from rhizo.pathway.facts import entry

@@ -16,10 +16,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from rhizo.clinic.audit.models import AuditAction, AuditEvent
-from rhizo.clinic.auth.models import Actor, Role
 from rhizo.clinic.complication import service as complication_service
 from rhizo.clinic.complication.models import ComplicationCreate, ComplicationType, Severity
+from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
+from rhizo.clinic.core.auth.models import Actor, Role
 from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.followup.models import FollowUpCreate
 from rhizo.clinic.patient import service as patient_service

@@ -1,6 +1,6 @@
 """Hardening found by review: body size cap, HTML errors for bad addresses, '$' in names.
 
-- A request body over 1 MiB (the cap in ``rhizo.clinic.body_limit``) is refused
+- A request body over 1 MiB (the cap in ``rhizo.clinic.core.body_limit``) is refused
   with 413 before the login form is parsed, declared or chunked.
 - A page address with a bad path value is the 404 page, a bad query value a
   400 page naming the parameter; the API keeps its JSON 422.
@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from rhizo.clinic.auth.models import Actor, Role
-from rhizo.clinic.body_limit import MAX_BODY_BYTES
+from rhizo.clinic.core.auth.models import Actor, Role
+from rhizo.clinic.core.body_limit import MAX_BODY_BYTES
 from rhizo.clinic.specialist import service as specialist_service
 from rhizo.clinic.specialist.models import SpecialistCreate
 from rhizo.plots.specialist import RateBar, RateGroup, rates_svg

@@ -23,11 +23,11 @@ from fastapi import FastAPI
 from fhirclient.models.bundle import Bundle as R4Bundle
 from pydantic import SecretStr
 
-from rhizo.clinic import migrate
 from rhizo.clinic.block.models import DiagnosticBlock
 from rhizo.clinic.complication.models import Complication
-from rhizo.clinic.config import Settings
-from rhizo.clinic.database import create_db_engine, create_session_factory
+from rhizo.clinic.core import migrate
+from rhizo.clinic.core.config import Settings
+from rhizo.clinic.core.database import create_db_engine, create_session_factory
 from rhizo.clinic.demo.seed import SeedReport, seed
 from rhizo.clinic.followup.models import FollowUp
 from rhizo.clinic.patient.models import Patient

@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from rhizo import DISCLAIMER
-from rhizo.clinic.audit.models import AuditAction, AuditEvent
-from rhizo.clinic.auth import service as auth_service
-from rhizo.clinic.auth.models import Actor, Role, User, UserUpdate
+from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
+from rhizo.clinic.core.auth import service as auth_service
+from rhizo.clinic.core.auth.models import Actor, Role, User, UserUpdate
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.web.session import SESSION_COOKIE
 from tests.web.conftest import csrf_of, login

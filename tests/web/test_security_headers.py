@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from rhizo.clinic.web.headers import CONTENT_SECURITY_POLICY
+from rhizo.clinic.core.headers import CONTENT_SECURITY_POLICY
 
 AsRole = Callable[[str], TestClient]
 SCRIPT_SRC = re.compile(r"<script[^>]*\bsrc=\"([^\"]+)\"")

@@ -14,15 +14,15 @@ from markupsafe import escape
 from scipy.stats import binomtest
 
 from rhizo import DISCLAIMER
-from rhizo.clinic.audit.models import AuditAction, AuditEvent
-from rhizo.clinic.auth.models import Actor, Role
+from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
+from rhizo.clinic.core.auth.models import Actor, Role
 from rhizo.clinic.specialist import outcomes
 from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.specialist.proportion import Proportion, wilson_interval
 from rhizo.plots.specialist import RateBar, RateGroup, rates_svg
 
 ROLES = ("admin", "clinician", "nurse", "researcher", "auditor", "patient")
-# specialist:read in clinic/auth/permissions.py; aggregates name no patient (docs/web.md).
+# specialist:read in clinic/core/auth/permissions.py; aggregates name no patient (docs/web.md).
 ALLOWED = {"admin", "clinician", "nurse", "researcher"}
 AsRole = Callable[[str], TestClient]
 

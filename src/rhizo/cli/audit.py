@@ -36,9 +36,9 @@ def audit_verify(
     """Check that no audit row was altered or deleted (SHA-256 hash chain)."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from rhizo.clinic import migrate
-    from rhizo.clinic.audit.chain import verify_chain
-    from rhizo.clinic.database import create_db_engine
+    from rhizo.clinic.core import migrate
+    from rhizo.clinic.core.audit.chain import verify_chain
+    from rhizo.clinic.core.database import create_db_engine
 
     if anchor is not None and not _HASH.match(anchor.strip().lower()):
         fail("--anchor", anchor, "a row hash of 64 hexadecimal characters")

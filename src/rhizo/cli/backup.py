@@ -12,7 +12,7 @@ from rhizo.cli._errors import InputError
 from rhizo.cli.clinic import DbOption, database_url, redacted
 
 if TYPE_CHECKING:
-    from rhizo.clinic.backup import BackupReport
+    from rhizo.clinic.core.backup import BackupReport
 
 PathArgument = Annotated[Path, typer.Argument(help="The backup file.")]
 ForceOption = Annotated[
@@ -28,7 +28,7 @@ def _run(
 ) -> tuple[str, BackupReport]:
     """(the database URL, the report) of ``action`` (backup or restore) on ``path``; a
     BackupError is an InputError on PATH."""
-    from rhizo.clinic.backup import BackupError
+    from rhizo.clinic.core.backup import BackupError
 
     url = database_url(db)
     try:
@@ -39,7 +39,7 @@ def _run(
 
 def db_backup(path: PathArgument, db: DbOption = None, force: ForceOption = False) -> None:
     """Write a consistent copy of the database (SQLite online backup, or pg_dump)."""
-    from rhizo.clinic.backup import backup
+    from rhizo.clinic.core.backup import backup
 
     url, report = _run(backup, path, db, force)
     typer.echo(
@@ -50,8 +50,8 @@ def db_backup(path: PathArgument, db: DbOption = None, force: ForceOption = Fals
 
 def db_restore(path: PathArgument, db: DbOption = None, force: ForceOption = False) -> None:
     """Replace the database by a backup, after checking it is a rhizo database."""
-    from rhizo.clinic import migrate
-    from rhizo.clinic.backup import restore
+    from rhizo.clinic.core import migrate
+    from rhizo.clinic.core.backup import restore
 
     url, report = _run(restore, path, db, force)
     typer.echo(

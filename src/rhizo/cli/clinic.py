@@ -26,7 +26,7 @@ def database_url(db: str | None) -> str:
     """The database URL from ``--db`` or the environment (one line and exit 2 if bad)."""
     from pydantic import ValidationError
 
-    from rhizo.clinic.config import DatabaseSettings, normalise_database_url
+    from rhizo.clinic.core.config import DatabaseSettings, normalise_database_url
 
     if db is not None:
         url = normalise_database_url(db.strip())
@@ -60,7 +60,7 @@ def db_upgrade(
     """Create or upgrade the clinic schema (Alembic migrations)."""
     from sqlalchemy.exc import OperationalError
 
-    from rhizo.clinic import migrate
+    from rhizo.clinic.core import migrate
 
     url = database_url(db)
     try:
@@ -87,10 +87,10 @@ def user_add(
     from pydantic import ValidationError
     from sqlalchemy.exc import OperationalError
 
-    from rhizo.clinic.auth import service
-    from rhizo.clinic.auth.models import SYSTEM_ACTOR, Role, UserCreate
-    from rhizo.clinic.common import ConflictError
-    from rhizo.clinic.database import create_db_engine, create_session_factory
+    from rhizo.clinic.core.auth import service
+    from rhizo.clinic.core.auth.models import SYSTEM_ACTOR, Role, UserCreate
+    from rhizo.clinic.core.common import ConflictError
+    from rhizo.clinic.core.database import create_db_engine, create_session_factory
 
     if role not in {r.value for r in Role}:
         fail("--role", role, "one of " + ", ".join(r.value for r in Role))

@@ -1,4 +1,5 @@
-"""``rhizo user unlock``: clear a user's failed logins and lockout (rhizo.clinic.auth.throttle)."""
+"""``rhizo user unlock``: clear a user's failed logins and lockout
+(rhizo.clinic.core.auth.throttle)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ def user_unlock(
     from sqlalchemy.exc import OperationalError
 
     from rhizo.cli.clinic import _connect_error, database_url
-    from rhizo.clinic.auth import service
-    from rhizo.clinic.auth.models import SYSTEM_ACTOR
-    from rhizo.clinic.database import create_db_engine, create_session_factory
+    from rhizo.clinic.core.auth import service
+    from rhizo.clinic.core.auth.models import SYSTEM_ACTOR
+    from rhizo.clinic.core.database import create_db_engine, create_session_factory
 
     url = database_url(db)
     engine = create_db_engine(url)

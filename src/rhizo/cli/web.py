@@ -2,9 +2,9 @@
 
 ``rhizo serve`` serves the REST API (``/api/v1``, OpenAPI at ``/docs``) and the
 pages (``/``) on one app with production settings: ``RHIZO_ENV`` must be
-``production`` (the default), and :class:`rhizo.clinic.config.Settings`
+``production`` (the default), and :class:`rhizo.clinic.core.config.Settings`
 refuses a missing or weak key there. It expects a TLS-terminating reverse
-proxy in front (``RHIZO_TRUSTED_PROXIES``, :mod:`rhizo.clinic.proxy`), or
+proxy in front (``RHIZO_TRUSTED_PROXIES``, :mod:`rhizo.clinic.core.proxy`), or
 serves HTTPS itself with ``--certfile``/``--keyfile`` (uvicorn's ``ssl_*``
 options; the pair is loaded once here so a missing, unreadable or mismatched
 file is one line and exit 2). uvicorn's own proxy-header handling and its
@@ -191,9 +191,9 @@ def serve(
     from pydantic import ValidationError
     from sqlalchemy.exc import OperationalError
 
-    from rhizo.clinic import migrate
-    from rhizo.clinic.config import Settings
-    from rhizo.clinic.proxy import ProxySettings
+    from rhizo.clinic.core import migrate
+    from rhizo.clinic.core.config import Settings
+    from rhizo.clinic.core.proxy import ProxySettings
 
     tls = tls_files(certfile, keyfile)
     url = database_url(db)

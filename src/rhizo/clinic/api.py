@@ -16,31 +16,32 @@ from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rhizo import DISCLAIMER, __version__
-from rhizo.clinic import errors, openapi, server_errors
 from rhizo.clinic.analytics.views import router as analytics_router
-from rhizo.clinic.audit.attempts import audit_refused_attempts
-from rhizo.clinic.audit.views import router as audit_router
-from rhizo.clinic.auth.gate import LoginGateMiddleware
-from rhizo.clinic.auth.views import router as auth_router
-from rhizo.clinic.auth.views import users_router
 from rhizo.clinic.block.views import router as block_router
-from rhizo.clinic.body_limit import BodySizeLimitMiddleware
 from rhizo.clinic.complication.views import router as complication_router
 from rhizo.clinic.condition.views import router as condition_router
-from rhizo.clinic.config import Settings
-from rhizo.clinic.database import create_db_engine, create_session_factory
-from rhizo.clinic.deps import API_PREFIX
+from rhizo.clinic.core import errors, openapi, server_errors
+from rhizo.clinic.core.audit.attempts import audit_refused_attempts
+from rhizo.clinic.core.audit.views import router as audit_router
+from rhizo.clinic.core.auth.gate import LoginGateMiddleware
+from rhizo.clinic.core.auth.views import router as auth_router
+from rhizo.clinic.core.auth.views import users_router
+from rhizo.clinic.core.body_limit import BodySizeLimitMiddleware
+from rhizo.clinic.core.config import Settings
+from rhizo.clinic.core.database import create_db_engine, create_session_factory
+from rhizo.clinic.core.deps import API_PREFIX
+from rhizo.clinic.core.headers import SecurityHeadersMiddleware
+from rhizo.clinic.core.idempotency import dependency as idempotency
+from rhizo.clinic.core.proxy import ProxySettings, TrustedProxyMiddleware
 from rhizo.clinic.fhir.views import router as fhir_router
 from rhizo.clinic.followup.views import router as followup_router
-from rhizo.clinic.idempotency import dependency as idempotency
 from rhizo.clinic.medication.views import router as medication_router
+from rhizo.clinic.patient.account import router as account_router
 from rhizo.clinic.patient.views import router as patient_router
 from rhizo.clinic.plan.views import router as plan_router
 from rhizo.clinic.procedure.views import router as procedure_router
-from rhizo.clinic.proxy import ProxySettings, TrustedProxyMiddleware
 from rhizo.clinic.research.views import router as research_router
 from rhizo.clinic.specialist.views import router as specialist_router
-from rhizo.clinic.web.headers import SecurityHeadersMiddleware
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -72,6 +73,7 @@ def api_router() -> APIRouter:
     router = APIRouter()
     for sub in (
         auth_router,
+        account_router,
         users_router,
         patient_router,
         condition_router,
@@ -87,7 +89,7 @@ def api_router() -> APIRouter:
         research_router,
         audit_router,
     ):
-        # Every create honours Idempotency-Key (rhizo.clinic.idempotency); other routes ignore it.
+        # Every create honours Idempotency-Key (rhizo.clinic.core.idempotency); others ignore it.
         router.include_router(sub, dependencies=[Depends(idempotency.claim)])
     return router
 
@@ -101,9 +103,9 @@ def create_app(
     """Build the app for ``settings`` and ``proxies`` (read from the environment when omitted).
 
     Middleware, outermost first: trusted proxies (client address and scheme),
-    security headers (:mod:`rhizo.clinic.web.headers`), body size limit, request
+    security headers (:mod:`rhizo.clinic.core.headers`), body size limit, request
     id. Every route, the pages included, runs under
-    :func:`rhizo.clinic.audit.attempts.audit_refused_attempts`.
+    :func:`rhizo.clinic.core.audit.attempts.audit_refused_attempts`.
     """
     settings = settings or Settings()
     proxies = proxies or ProxySettings()

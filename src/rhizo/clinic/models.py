@@ -5,15 +5,15 @@ Alembic's ``env.py`` and the tests import this module.
 
 from __future__ import annotations
 
-from rhizo.clinic.audit.models import AuditEvent
-from rhizo.clinic.auth.models import LoginThrottle, User
 from rhizo.clinic.block.models import DiagnosticBlock
 from rhizo.clinic.complication.models import Complication
 from rhizo.clinic.condition.models import CareTrial, Condition
-from rhizo.clinic.database import Base
+from rhizo.clinic.core.audit.models import AuditEvent
+from rhizo.clinic.core.auth.models import LoginThrottle, User
+from rhizo.clinic.core.database import Base
+from rhizo.clinic.core.idempotency.models import IdempotencyKey
 from rhizo.clinic.discharge.models import Discharge
 from rhizo.clinic.followup.models import FollowUp
-from rhizo.clinic.idempotency.models import IdempotencyKey
 from rhizo.clinic.medication.models import Medication
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Plan

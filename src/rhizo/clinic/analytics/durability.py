@@ -28,12 +28,12 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from rhizo.clinic import records
 from rhizo.clinic.analytics.courses import Course, Courses
-from rhizo.clinic.audit import service as audit
-from rhizo.clinic.audit.models import AuditAction
-from rhizo.clinic.auth.models import Actor
-from rhizo.clinic.database import utcnow
+from rhizo.clinic.core import transactions
+from rhizo.clinic.core.audit import service as audit
+from rhizo.clinic.core.audit.models import AuditAction
+from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.core.database import utcnow
 from rhizo.clinic.specialist.outcomes import DAYS_PER_MONTH
 from rhizo.clinic.specialist.proportion import MIN_DENOMINATOR
 from rhizo.stats.survival import LogRank, SurvivalCurve, kaplan_meier, log_rank
@@ -161,7 +161,7 @@ def analyse(
 
 def record_view(*, session: Session, actor: Actor, as_of: date, grouping: Grouping) -> None:
     """Audit one view of the analysis (a ``read`` of aggregates; no patient named)."""
-    with records.transaction(session):
+    with transactions.transaction(session):
         audit.record(
             session=session,
             actor=actor,

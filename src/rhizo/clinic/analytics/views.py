@@ -11,10 +11,10 @@ from rhizo import DISCLAIMER
 from rhizo.clinic.analytics import service
 from rhizo.clinic.analytics.durability import Grouping, record_view
 from rhizo.clinic.analytics.models import DurabilityRead, report_read
-from rhizo.clinic.auth.models import Actor
-from rhizo.clinic.auth.permissions import Permission
-from rhizo.clinic.deps import SessionDep, SettingsDep, require
-from rhizo.clinic.openapi import declare
+from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.core.auth.permissions import Permission
+from rhizo.clinic.core.deps import SessionDep, SettingsDep, require
+from rhizo.clinic.core.openapi import declare
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 

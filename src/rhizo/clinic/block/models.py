@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rhizo.clinic.common import JointLevels, Notes, ReadSchema, Schema, Side, str_enum
-from rhizo.clinic.conflicts import EditVersion
-from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
-from rhizo.clinic.validation import HappenedOn
+from rhizo.clinic.core.common import JointLevels, Notes, ReadSchema, Schema, Side, str_enum
+from rhizo.clinic.core.conflicts import EditVersion
+from rhizo.clinic.core.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.core.validation import HappenedOn
+from rhizo.clinic.patient.dated import event_date
 
 
 class BlockType(StrEnum):
@@ -47,7 +48,7 @@ class DiagnosticBlock(VersionedMixin, TimestampMixin, Base):
     patient_id: Mapped[int] = mapped_column(
         sa.ForeignKey("patients.id", ondelete="CASCADE"), index=True
     )
-    performed_on: Mapped[date]
+    performed_on: Mapped[date] = mapped_column(info=event_date("diagnostic block"))
     block_type: Mapped[BlockType] = mapped_column(str_enum(BlockType, "block_type"))
     levels: Mapped[list[str]]
     side: Mapped[Side] = mapped_column(str_enum(Side, "side"))

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from rhizo.clinic import records
-from rhizo.clinic.auth.models import Actor
 from rhizo.clinic.block.models import BlockCreate, BlockUpdate, DiagnosticBlock
+from rhizo.clinic.core import transactions
+from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.patient import records
 
 ENTITY = "block"
 
@@ -66,7 +67,7 @@ def update(
         entity=ENTITY,
         patient_id=patient_id,
         row_id=block_id,
-        changes=records.changes_of(data),
+        changes=transactions.changes_of(data),
     )
 
 

@@ -10,9 +10,10 @@ from rhizo.clinic.block.models import (
     BlockRead,
     BlockUpdate,
 )
-from rhizo.clinic.common import Page
-from rhizo.clinic.deps import ClinicalWriter, Limit, Offset, PatientReader, SessionDep
-from rhizo.clinic.validation import DbId
+from rhizo.clinic.core.common import Page
+from rhizo.clinic.core.deps import Limit, Offset, SessionDep
+from rhizo.clinic.core.validation import DbId
+from rhizo.clinic.patient.access import ClinicalWriter, PatientReader
 
 router = APIRouter(prefix="/patients")
 

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from pydantic import model_validator
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rhizo.clinic.common import Notes, ReadSchema, Schema, str_enum
-from rhizo.clinic.conflicts import EditVersion
-from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
-from rhizo.clinic.validation import DbId, HappenedOn
+from rhizo.clinic.core.common import Notes, ReadSchema, Schema, str_enum
+from rhizo.clinic.core.conflicts import EditVersion
+from rhizo.clinic.core.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.core.validation import DbId, HappenedOn
+from rhizo.clinic.patient.dated import event_date
 
 
 class ComplicationType(StrEnum):
@@ -61,7 +62,7 @@ class Complication(VersionedMixin, TimestampMixin, Base):
     )
     type: Mapped[ComplicationType] = mapped_column(str_enum(ComplicationType, "type"))
     severity: Mapped[Severity] = mapped_column(str_enum(Severity, "severity"))
-    onset_date: Mapped[date]
+    onset_date: Mapped[date] = mapped_column(info=event_date("complication"))
     resolved_on: Mapped[date | None]
     notes: Mapped[str | None] = mapped_column(sa.Text)
 

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from rhizo.clinic import records
-from rhizo.clinic.auth.models import Actor
-from rhizo.clinic.common import FieldProblem, InvalidInputError
 from rhizo.clinic.complication.models import Complication, ComplicationCreate, ComplicationUpdate
+from rhizo.clinic.core import transactions
+from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.core.common import FieldProblem, InvalidInputError
+from rhizo.clinic.patient import records
 from rhizo.clinic.procedure.models import Procedure
 
 ENTITY = "complication"
@@ -95,7 +96,7 @@ def update(
         entity=ENTITY,
         patient_id=patient_id,
         row_id=complication_id,
-        changes=records.changes_of(data),
+        changes=transactions.changes_of(data),
     )
 
 

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from pydantic import Field, model_validator
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rhizo.clinic.common import Notes, ReadSchema, Region, Schema, Side, str_enum
-from rhizo.clinic.conflicts import EditVersion
-from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
-from rhizo.clinic.validation import DbId, HappenedOn, PlannedOn
+from rhizo.clinic.core.common import Notes, ReadSchema, Region, Schema, Side, str_enum
+from rhizo.clinic.core.conflicts import EditVersion
+from rhizo.clinic.core.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.core.validation import DbId, HappenedOn, PlannedOn
+from rhizo.clinic.patient.dated import event_date
 
 ICD10_PATTERN = r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$"
 
@@ -39,7 +40,7 @@ class Condition(VersionedMixin, TimestampMixin, Base):
     )
     icd10_code: Mapped[str] = mapped_column(sa.String(8))
     description: Mapped[str] = mapped_column(sa.String(200))
-    onset_date: Mapped[date | None]
+    onset_date: Mapped[date | None] = mapped_column(info=event_date("condition onset"))
     region: Mapped[Region | None] = mapped_column(str_enum(Region, "region"))
     side: Mapped[Side | None] = mapped_column(str_enum(Side, "side"))
     status: Mapped[ConditionStatus] = mapped_column(
@@ -122,7 +123,7 @@ class CareTrial(VersionedMixin, TimestampMixin, Base):
         sa.ForeignKey("conditions.id", ondelete="SET NULL")
     )
     modality: Mapped[CareModality] = mapped_column(str_enum(CareModality, "modality"))
-    start_date: Mapped[date]
+    start_date: Mapped[date] = mapped_column(info=event_date("conservative care"))
     end_date: Mapped[date | None]
     relief_percent: Mapped[int | None]
     notes: Mapped[str | None] = mapped_column(sa.Text)

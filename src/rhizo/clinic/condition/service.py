@@ -6,9 +6,6 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from rhizo.clinic import records
-from rhizo.clinic.auth.models import Actor
-from rhizo.clinic.common import FieldProblem, InvalidInputError
 from rhizo.clinic.condition.models import (
     CareTrial,
     CareTrialCreate,
@@ -17,6 +14,10 @@ from rhizo.clinic.condition.models import (
     ConditionCreate,
     ConditionUpdate,
 )
+from rhizo.clinic.core import transactions
+from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.core.common import FieldProblem, InvalidInputError
+from rhizo.clinic.patient import records
 
 ENTITY = "condition"
 TRIAL_ENTITY = "care_trial"
@@ -73,7 +74,7 @@ def update(
         entity=ENTITY,
         patient_id=patient_id,
         row_id=condition_id,
-        changes=records.changes_of(data),
+        changes=transactions.changes_of(data),
     )
 
 
@@ -136,7 +137,7 @@ def update_trial(
     *, session: Session, actor: Actor, patient_id: int, trial_id: int, data: CareTrialUpdate
 ) -> CareTrial:
     """Change a conservative-care trial (its end or its effect)."""
-    changes = records.changes_of(data)
+    changes = transactions.changes_of(data)
     trial = records.get_owned(session, CareTrial, trial_id, patient_id, TRIAL_ENTITY)
     end = changes.get("end_date", trial.end_date)
     if end is not None and end < trial.start_date:

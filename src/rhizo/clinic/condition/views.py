@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from rhizo.clinic.common import Page
 from rhizo.clinic.condition import service
 from rhizo.clinic.condition.models import (
     CareTrialCreate,
@@ -14,8 +13,10 @@ from rhizo.clinic.condition.models import (
     ConditionRead,
     ConditionUpdate,
 )
-from rhizo.clinic.deps import ClinicalWriter, Limit, Offset, PatientReader, SessionDep
-from rhizo.clinic.validation import DbId
+from rhizo.clinic.core.common import Page
+from rhizo.clinic.core.deps import Limit, Offset, SessionDep
+from rhizo.clinic.core.validation import DbId
+from rhizo.clinic.patient.access import ClinicalWriter, PatientReader
 
 router = APIRouter(prefix="/patients")
 

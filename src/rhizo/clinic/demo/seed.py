@@ -18,15 +18,15 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from rhizo.clinic.auth import service as auth_service
-from rhizo.clinic.auth.models import Actor, Role, UserCreate
 from rhizo.clinic.block import service as block_service
 from rhizo.clinic.block.models import BlockAgent, BlockCreate
-from rhizo.clinic.common import Region, Side
 from rhizo.clinic.complication import service as complication_service
 from rhizo.clinic.complication.models import ComplicationCreate, ComplicationType, Severity
 from rhizo.clinic.condition import service as condition_service
 from rhizo.clinic.condition.models import CareModality, CareTrialCreate, ConditionCreate
+from rhizo.clinic.core.auth import service as auth_service
+from rhizo.clinic.core.auth.models import Actor, Role, UserCreate
+from rhizo.clinic.core.common import Region, Side
 from rhizo.clinic.demo.durability import EARLY_SUCCESS, draw_relief_weeks
 from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.followup.models import FollowUpCreate, FollowUpSource

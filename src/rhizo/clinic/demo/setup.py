@@ -15,9 +15,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from rhizo.clinic import migrate
-from rhizo.clinic.config import Settings, normalise_database_url, user_data_dir
-from rhizo.clinic.database import create_db_engine, create_session_factory
+from rhizo.clinic.core import migrate
+from rhizo.clinic.core.config import Settings, normalise_database_url, user_data_dir
+from rhizo.clinic.core.database import create_db_engine, create_session_factory
 from rhizo.clinic.demo.seed import DEFAULT_PATIENTS, SeedReport, is_seeded, real_patients, seed
 
 

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rhizo.clinic.common import Notes, ReadSchema, Schema, str_enum
-from rhizo.clinic.database import Base, TimestampMixin
-from rhizo.clinic.validation import HappenedAt
+from rhizo.clinic.core.common import Notes, ReadSchema, Schema, str_enum
+from rhizo.clinic.core.database import Base, TimestampMixin
+from rhizo.clinic.core.validation import HappenedAt
 
 
 class Disposition(StrEnum):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from rhizo.clinic import records
-from rhizo.clinic.audit import service as audit
-from rhizo.clinic.audit.models import AuditAction
-from rhizo.clinic.auth.models import Actor
-from rhizo.clinic.common import ConflictError, FieldProblem, InvalidInputError, NotFoundError
+from rhizo.clinic.core import transactions
+from rhizo.clinic.core.audit import service as audit
+from rhizo.clinic.core.audit.models import AuditAction
+from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.core.common import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 from rhizo.clinic.discharge.models import Discharge, DischargeCreate
+from rhizo.clinic.patient import records
 from rhizo.clinic.procedure.models import Procedure
 
 ENTITY = "discharge"
@@ -20,7 +21,7 @@ def create(
     *, session: Session, actor: Actor, patient_id: int, procedure_id: int, data: DischargeCreate
 ) -> Discharge:
     """Record the discharge after a procedure."""
-    with records.transaction(session):
+    with transactions.transaction(session):
         procedure = records.get_owned(session, Procedure, procedure_id, patient_id, "procedure")
         if data.discharged_at < procedure.performed_at:
             raise InvalidInputError(
@@ -51,7 +52,7 @@ def create(
 
 def get(*, session: Session, actor: Actor, patient_id: int, procedure_id: int) -> Discharge:
     """The discharge of a procedure (audited read)."""
-    with records.transaction(session):
+    with transactions.transaction(session):
         records.get_owned(session, Procedure, procedure_id, patient_id, "procedure")
         discharge = session.scalar(
             sa.select(Discharge).where(Discharge.procedure_id == procedure_id)

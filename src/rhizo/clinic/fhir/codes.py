@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rhizo.clinic.common import Region
+from rhizo.clinic.core.common import Region
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"

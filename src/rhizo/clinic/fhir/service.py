@@ -7,16 +7,18 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from rhizo.clinic import records
-from rhizo.clinic.audit import service as audit
-from rhizo.clinic.audit.models import AuditAction
-from rhizo.clinic.auth.models import Actor
 from rhizo.clinic.block.models import DiagnosticBlock
 from rhizo.clinic.complication.models import Complication
 from rhizo.clinic.condition.models import Condition
+from rhizo.clinic.core import transactions
+from rhizo.clinic.core.audit import service as audit
+from rhizo.clinic.core.audit.models import AuditAction
+from rhizo.clinic.core.auth.models import Actor
 from rhizo.clinic.fhir.bundle import RecordRows, build_bundle
 from rhizo.clinic.fhir.references import FhirJson
 from rhizo.clinic.followup.models import FollowUp
+from rhizo.clinic.patient import records
+from rhizo.clinic.procedure import service as procedure_service
 from rhizo.clinic.specialist.models import Specialist
 
 ENTITY = "fhir_bundle"
@@ -26,7 +28,7 @@ def _rows(session: Session, patient_id: int) -> RecordRows:
     patient = records.get_patient(session, patient_id)
     owned = records.rows_of_patient
 
-    procedures = records.procedures_of_patient(session, patient_id)
+    procedures = procedure_service.procedures_of_patient(session, patient_id)
     performer_ids = sorted({p.performer_id for p in procedures})
     performers = list(
         session.scalars(sa.select(Specialist).where(Specialist.id.in_(performer_ids)))
@@ -50,7 +52,7 @@ def patient_bundle(
     *, session: Session, actor: Actor, patient_id: int, identifier_system: str, now: datetime
 ) -> FhirJson:
     """The patient's record as a FHIR R4 Bundle; 404 when there is no such patient."""
-    with records.transaction(session):
+    with transactions.transaction(session):
         rows = _rows(session, patient_id)
         bundle = build_bundle(rows, identifier_system=identifier_system, now=now)
         audit.record(

@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from rhizo.clinic.deps import PatientReader, SessionDep, SettingsDep
+from rhizo.clinic.core.deps import SessionDep, SettingsDep
+from rhizo.clinic.core.validation import DbId
 from rhizo.clinic.fhir import service
-from rhizo.clinic.validation import DbId
+from rhizo.clinic.patient.access import PatientReader
 
 FHIR_JSON = "application/fhir+json"
 

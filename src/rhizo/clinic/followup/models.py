@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rhizo.clinic.common import Notes, ReadSchema, Schema, str_enum
-from rhizo.clinic.conflicts import EditVersion
-from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
-from rhizo.clinic.validation import DbId, HappenedOn
+from rhizo.clinic.core.common import Notes, ReadSchema, Schema, str_enum
+from rhizo.clinic.core.conflicts import EditVersion
+from rhizo.clinic.core.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.core.validation import DbId, HappenedOn
+from rhizo.clinic.patient.dated import event_date
 
 
 class PGIC(IntEnum):
@@ -53,7 +54,7 @@ class FollowUp(VersionedMixin, TimestampMixin, Base):
     procedure_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("procedures.id", ondelete="SET NULL"), index=True
     )
-    followed_on: Mapped[date]
+    followed_on: Mapped[date] = mapped_column(info=event_date("follow-up"))
     nrs: Mapped[int]
     odi: Mapped[int | None]
     pgic: Mapped[int | None]

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from rhizo.clinic import records
-from rhizo.clinic.auth.models import Actor, Role
+from rhizo.clinic.core import transactions
+from rhizo.clinic.core.auth.models import Actor, Role
 from rhizo.clinic.followup.models import FollowUp, FollowUpCreate, FollowUpSource, FollowUpUpdate
+from rhizo.clinic.patient import records
 from rhizo.clinic.procedure.models import Procedure
 
 ENTITY = "followup"
@@ -63,7 +64,7 @@ def update(
     *, session: Session, actor: Actor, patient_id: int, followup_id: int, data: FollowUpUpdate
 ) -> FollowUp:
     """Correct a follow-up."""
-    changes = records.changes_of(data)
+    changes = transactions.changes_of(data)
     if changes.get("pgic") is not None:
         changes["pgic"] = int(changes["pgic"])
     return records.update_for_patient(

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from rhizo.clinic.common import Page
-from rhizo.clinic.deps import ClinicalWriter, DiaryWriter, Limit, Offset, PatientReader, SessionDep
+from rhizo.clinic.core.common import Page
+from rhizo.clinic.core.deps import Limit, Offset, SessionDep
+from rhizo.clinic.core.validation import DbId
 from rhizo.clinic.followup import service
 from rhizo.clinic.followup.models import (
     FollowUpCreate,
     FollowUpRead,
     FollowUpUpdate,
 )
-from rhizo.clinic.validation import DbId
+from rhizo.clinic.patient.access import ClinicalWriter, DiaryWriter, PatientReader
 
 router = APIRouter(prefix="/patients")
 

@@ -8,10 +8,11 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rhizo.clinic.common import Notes, ReadSchema, Schema
-from rhizo.clinic.conflicts import EditVersion
-from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
-from rhizo.clinic.validation import HappenedOn, PlannedOn
+from rhizo.clinic.core.common import Notes, ReadSchema, Schema
+from rhizo.clinic.core.conflicts import EditVersion
+from rhizo.clinic.core.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.core.validation import HappenedOn, PlannedOn
+from rhizo.clinic.patient.dated import event_date
 
 
 class Medication(VersionedMixin, TimestampMixin, Base):
@@ -28,7 +29,7 @@ class Medication(VersionedMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(sa.String(120))
     dose: Mapped[str | None] = mapped_column(sa.String(120))
     indication: Mapped[str | None] = mapped_column(sa.String(200))
-    started_on: Mapped[date | None]
+    started_on: Mapped[date | None] = mapped_column(info=event_date("medication start"))
     stopped_on: Mapped[date | None]
     active: Mapped[bool] = mapped_column(default=True)
     notes: Mapped[str | None] = mapped_column(sa.Text)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from rhizo.clinic.common import Page
-from rhizo.clinic.deps import ClinicalWriter, Limit, Offset, PatientReader, SessionDep
+from rhizo.clinic.core.common import Page
+from rhizo.clinic.core.deps import Limit, Offset, SessionDep
+from rhizo.clinic.core.validation import DbId
 from rhizo.clinic.medication import service
 from rhizo.clinic.medication.models import (
     MedicationCreate,
     MedicationRead,
     MedicationUpdate,
 )
-from rhizo.clinic.validation import DbId
+from rhizo.clinic.patient.access import ClinicalWriter, PatientReader
 
 router = APIRouter(prefix="/patients")
 

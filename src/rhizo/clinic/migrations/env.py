@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from rhizo.clinic.database import create_db_engine
+from rhizo.clinic.core.database import create_db_engine
 from rhizo.clinic.models import metadata
 
 config = context.config

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rhizo.clinic.common import ReadSchema, Schema, str_enum
-from rhizo.clinic.conflicts import EditVersion
-from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
-from rhizo.clinic.validation import BirthDate, DbId
+from rhizo.clinic.core.common import ReadSchema, Schema, str_enum
+from rhizo.clinic.core.conflicts import EditVersion
+from rhizo.clinic.core.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.core.validation import BirthDate, DbId
 
 MRN_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{2,31}$"
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"

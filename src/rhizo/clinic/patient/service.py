@@ -8,11 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from rhizo.clinic import records
-from rhizo.clinic.audit import service as audit
-from rhizo.clinic.audit.models import AuditAction
-from rhizo.clinic.auth.models import Actor, Role, User
-from rhizo.clinic.common import ConflictError, FieldProblem, InvalidInputError
+from rhizo.clinic.core import transactions
+from rhizo.clinic.core.audit import service as audit
+from rhizo.clinic.core.audit.models import AuditAction
+from rhizo.clinic.core.auth.models import Actor, Role, User
+from rhizo.clinic.core.common import ConflictError, FieldProblem, InvalidInputError
+from rhizo.clinic.patient import records
 from rhizo.clinic.patient.models import Patient, PatientCreate, PatientUpdate, search_key
 
 ENTITY = "patient"
@@ -29,7 +30,7 @@ def _patient_login(session: Session, user_id: int) -> User:
 
 def create(*, session: Session, actor: Actor, data: PatientCreate) -> Patient:
     """Register a new patient."""
-    with records.transaction(session):
+    with transactions.transaction(session):
         patient = Patient(
             **data.model_dump(),
             given_key=search_key(data.given_name),
@@ -50,7 +51,7 @@ def create(*, session: Session, actor: Actor, data: PatientCreate) -> Patient:
 
 def get(*, session: Session, actor: Actor, patient_id: int) -> Patient:
     """One patient (the read is audited)."""
-    with records.transaction(session):
+    with transactions.transaction(session):
         patient = records.get_patient(session, patient_id)
         audit.record(
             session=session,
@@ -95,8 +96,8 @@ def get_all(
     statement = sa.select(Patient).order_by(Patient.family_key, Patient.given_key, Patient.id)
     if search:
         statement = statement.where(search_condition(search))
-    with records.transaction(session):
-        rows, total = records.page(session, statement, limit=limit, offset=offset)
+    with transactions.transaction(session):
+        rows, total = transactions.page(session, statement, limit=limit, offset=offset)
         audit.record(
             session=session,
             actor=actor,
@@ -122,8 +123,8 @@ def _audit_update(session: Session, actor: Actor, patient_id: int, details: dict
 
 def update(*, session: Session, actor: Actor, patient_id: int, data: PatientUpdate) -> Patient:
     """Change a patient's details."""
-    changes = records.changes_of(data)
-    with records.transaction(session):
+    changes = transactions.changes_of(data)
+    with transactions.transaction(session):
         patient = records.get_patient(session, patient_id)
         if changes.get("birth_date") is not None:
             records.check_birth_before_record(session, patient_id, changes["birth_date"])
@@ -131,7 +132,7 @@ def update(*, session: Session, actor: Actor, patient_id: int, data: PatientUpda
             changes["given_key"] = search_key(changes["given_name"])
         if changes.get("family_name"):
             changes["family_key"] = search_key(changes["family_name"])
-        changed = records.apply_changes(patient, changes)
+        changed = transactions.apply_changes(patient, changes)
         session.flush()
         _audit_update(session, actor, patient_id, {"fields": changed})
     return patient
@@ -139,7 +140,7 @@ def update(*, session: Session, actor: Actor, patient_id: int, data: PatientUpda
 
 def delete(*, session: Session, actor: Actor, patient_id: int) -> None:
     """Delete a patient and, by cascade, their whole record (the audit trail stays)."""
-    with records.transaction(session):
+    with transactions.transaction(session):
         patient = records.get_patient(session, patient_id)
         session.delete(patient)
         session.flush()
@@ -164,7 +165,7 @@ def link_login(*, session: Session, actor: Actor, patient_id: int, user_id: int 
     the one linked) has its sessions ended, so a token issued before the change reads
     nothing afterwards. A login linked to another record is refused (409): unlink it
     there first."""
-    with records.transaction(session):
+    with transactions.transaction(session):
         patient = records.get_patient(session, patient_id)
         previous = patient.user_id
         if user_id is not None:

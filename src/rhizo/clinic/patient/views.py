@@ -6,20 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from rhizo.clinic.auth.models import Actor
-from rhizo.clinic.auth.permissions import Permission
-from rhizo.clinic.common import Page
-from rhizo.clinic.deps import (
-    Limit,
-    Offset,
+from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.core.auth.permissions import Permission
+from rhizo.clinic.core.common import Page
+from rhizo.clinic.core.deps import Limit, Offset, SessionDep, require
+from rhizo.clinic.core.validation import DbId, QueryText
+from rhizo.clinic.patient import service
+from rhizo.clinic.patient.access import (
     PatientDeleter,
     PatientEditor,
     PatientReader,
-    SessionDep,
-    require,
     require_patient,
 )
-from rhizo.clinic.patient import service
 from rhizo.clinic.patient.models import (
     PatientCreate,
     PatientLoginLink,
@@ -27,7 +25,6 @@ from rhizo.clinic.patient.models import (
     PatientSummary,
     PatientUpdate,
 )
-from rhizo.clinic.validation import DbId, QueryText
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rhizo.clinic.common import JointLevels, Notes, ReadSchema, Schema, Side, str_enum
-from rhizo.clinic.conflicts import EditVersion
-from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
-from rhizo.clinic.validation import PlannedOn
+from rhizo.clinic.core.common import JointLevels, Notes, ReadSchema, Schema, Side, str_enum
+from rhizo.clinic.core.conflicts import EditVersion
+from rhizo.clinic.core.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.core.validation import PlannedOn
+from rhizo.clinic.patient.dated import event_date
 from rhizo.pathway.premed import DrugHold, Instruction, RiskFactor
 
 
@@ -56,7 +57,7 @@ class Plan(VersionedMixin, TimestampMixin, Base):
         sa.ForeignKey("patients.id", ondelete="CASCADE"), index=True
     )
     procedure: Mapped[str] = mapped_column(sa.String(64))
-    planned_date: Mapped[date]
+    planned_date: Mapped[date] = mapped_column(info=event_date("plan"))
     side: Mapped[Side] = mapped_column(str_enum(Side, "side"))
     levels: Mapped[list[str]]
     sedation: Mapped[Sedation] = mapped_column(str_enum(Sedation, "sedation"))

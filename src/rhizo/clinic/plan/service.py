@@ -13,12 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from rhizo.clinic import records
-from rhizo.clinic.audit import service as audit
-from rhizo.clinic.audit.models import AuditAction
-from rhizo.clinic.auth.models import Actor
-from rhizo.clinic.common import FieldProblem, InvalidInputError
+from rhizo.clinic.core import transactions
+from rhizo.clinic.core.audit import service as audit
+from rhizo.clinic.core.audit.models import AuditAction
+from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.core.common import FieldProblem, InvalidInputError
 from rhizo.clinic.medication.models import Medication
+from rhizo.clinic.patient import records
 from rhizo.clinic.plan.models import BleedingRisk, Plan, PlanCreate, PlanUpdate, Sedation
 from rhizo.pathway.premed import RiskFactor, known_drugs, plan_premedication, procedures
 
@@ -63,7 +64,7 @@ def create(*, session: Session, actor: Actor, patient_id: int, data: PlanCreate)
                 )
             ]
         )
-    with records.transaction(session):
+    with transactions.transaction(session):
         patient = records.get_patient(session, patient_id)
         records.check_after_birth(patient, {"planned_date": data.planned_date})
         values: dict[str, Any] = data.model_dump(mode="json")
@@ -116,13 +117,13 @@ def update(
     *, session: Session, actor: Actor, patient_id: int, plan_id: int, data: PlanUpdate
 ) -> Plan:
     """Change a plan; the holds are recomputed when their inputs change."""
-    changes = records.changes_of(data)
+    changes = transactions.changes_of(data)
     if changes.get("risk_factors") is not None:
         changes["risk_factors"] = [RiskFactor(f).value for f in changes["risk_factors"]]
-    with records.transaction(session):
+    with transactions.transaction(session):
         plan = records.get_owned(session, Plan, plan_id, patient_id, ENTITY)
         records.check_after_birth(records.get_patient(session, patient_id), changes)
-        changed = records.apply_changes(plan, changes)
+        changed = transactions.apply_changes(plan, changes)
         if _RECOMPUTE.intersection(changed):
             _compute(session, plan)
             changed.append("holds")

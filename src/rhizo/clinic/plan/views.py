@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from rhizo.clinic.common import Page
-from rhizo.clinic.deps import ClinicalWriter, Limit, Offset, PatientReader, SessionDep
+from rhizo.clinic.core.common import Page
+from rhizo.clinic.core.deps import Limit, Offset, SessionDep
+from rhizo.clinic.core.validation import DbId
+from rhizo.clinic.patient.access import ClinicalWriter, PatientReader
 from rhizo.clinic.plan import service
 from rhizo.clinic.plan.models import (
     PlanCreate,
     PlanRead,
     PlanUpdate,
 )
-from rhizo.clinic.validation import DbId
 
 router = APIRouter(prefix="/patients")
 

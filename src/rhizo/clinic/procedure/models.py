@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rhizo.clinic.common import JointLevels, Notes, ReadSchema, Region, Schema, Side, str_enum
-from rhizo.clinic.conflicts import EditVersion
-from rhizo.clinic.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.core.common import JointLevels, Notes, ReadSchema, Region, Schema, Side, str_enum
+from rhizo.clinic.core.conflicts import EditVersion
+from rhizo.clinic.core.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.core.validation import DbId, PlannedAt
+from rhizo.clinic.patient.dated import event_date
 from rhizo.clinic.plan.models import Sedation
-from rhizo.clinic.validation import DbId, PlannedAt
 from rhizo.pathway.gates import GateFinding, MotorResponse, SensoryResponse
 
 
@@ -68,7 +69,7 @@ class Procedure(VersionedMixin, TimestampMixin, Base):
     )
     plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plans.id", ondelete="SET NULL"))
     performer_id: Mapped[int] = mapped_column(sa.ForeignKey("specialists.id", ondelete="RESTRICT"))
-    performed_at: Mapped[datetime]
+    performed_at: Mapped[datetime] = mapped_column(info=event_date("procedure"))
     technique: Mapped[Technique] = mapped_column(str_enum(Technique, "technique"))
     region: Mapped[Region] = mapped_column(str_enum(Region, "region"))
     side: Mapped[Side] = mapped_column(str_enum(Side, "side"))

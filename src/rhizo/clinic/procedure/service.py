@@ -15,19 +15,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from rhizo.clinic import records
-from rhizo.clinic.audit import service as audit
-from rhizo.clinic.audit.models import AuditAction
-from rhizo.clinic.auth.models import Actor
-from rhizo.clinic.auth.permissions import Permission, allows
-from rhizo.clinic.common import (
+from rhizo.clinic.core import transactions
+from rhizo.clinic.core.audit import service as audit
+from rhizo.clinic.core.audit.models import AuditAction
+from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.core.auth.permissions import Permission, allows
+from rhizo.clinic.core.common import (
     FieldProblem,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
     Side,
 )
-from rhizo.clinic.database import utcnow
+from rhizo.clinic.core.database import utcnow
+from rhizo.clinic.patient import records
 from rhizo.clinic.plan.models import Plan
 from rhizo.clinic.procedure.models import (
     Lesion,
@@ -152,7 +153,7 @@ def _overrides(lesions: Sequence[LesionCreate]) -> int:
 
 def create(*, session: Session, actor: Actor, patient_id: int, data: ProcedureCreate) -> Procedure:
     """Record a procedure with its lesions, all or nothing."""
-    with records.transaction(session):
+    with transactions.transaction(session):
         patient = records.get_patient(session, patient_id)
         records.check_after_birth(patient, {"performed_at": data.performed_at})
         if session.get(Specialist, data.performer_id) is None:
@@ -197,7 +198,7 @@ def _get(session: Session, patient_id: int, procedure_id: int) -> Procedure:
 
 def get(*, session: Session, actor: Actor, patient_id: int, procedure_id: int) -> Procedure:
     """One procedure with its lesions (audited read)."""
-    with records.transaction(session):
+    with transactions.transaction(session):
         procedure = _get(session, patient_id, procedure_id)
         audit.record(
             session=session,
@@ -220,9 +221,9 @@ def get_all(
         .where(Procedure.patient_id == patient_id)
         .order_by(Procedure.performed_at.desc(), Procedure.id.desc())
     )
-    with records.transaction(session):
+    with transactions.transaction(session):
         records.get_patient(session, patient_id)
-        rows, total = records.page(session, statement, limit=limit, offset=offset)
+        rows, total = transactions.page(session, statement, limit=limit, offset=offset)
         audit.record(
             session=session,
             actor=actor,
@@ -238,9 +239,9 @@ def update(
     *, session: Session, actor: Actor, patient_id: int, procedure_id: int, data: ProcedureUpdate
 ) -> Procedure:
     """Change a procedure's status, timings, sedation or notes."""
-    with records.transaction(session):
+    with transactions.transaction(session):
         procedure = _get(session, patient_id, procedure_id)
-        changed = records.apply_changes(procedure, records.changes_of(data))
+        changed = transactions.apply_changes(procedure, transactions.changes_of(data))
         session.flush()
         audit.record(
             session=session,
@@ -256,7 +257,7 @@ def update(
 
 def delete(*, session: Session, actor: Actor, patient_id: int, procedure_id: int) -> None:
     """Delete a procedure and its lesions (recorded in error)."""
-    with records.transaction(session):
+    with transactions.transaction(session):
         procedure = _get(session, patient_id, procedure_id)
         session.delete(procedure)
         session.flush()
@@ -274,7 +275,7 @@ def add_lesion(
     *, session: Session, actor: Actor, patient_id: int, procedure_id: int, data: LesionCreate
 ) -> Lesion:
     """Append one gated lesion to a recorded procedure."""
-    with records.transaction(session):
+    with transactions.transaction(session):
         procedure = _get(session, patient_id, procedure_id)
         (verdict,) = _check_lesions([data], actor, procedure.side, len(procedure.lesions))
         lesion = _lesion_row(data, verdict, len(procedure.lesions) + 1, actor)
@@ -290,3 +291,16 @@ def add_lesion(
             details={"procedure_id": procedure_id, "overrides": _overrides([data])},
         )
     return lesion
+
+
+def procedures_of_patient(session: Session, patient_id: int) -> list[Procedure]:
+    """A patient's procedures with their lesions loaded, oldest first (not audited: the
+    caller audits the page or export that shows them)."""
+    return list(
+        session.scalars(
+            sa.select(Procedure)
+            .options(selectinload(Procedure.lesions))
+            .where(Procedure.patient_id == patient_id)
+            .order_by(Procedure.performed_at, Procedure.id)
+        )
+    )

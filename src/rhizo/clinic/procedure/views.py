@@ -6,20 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from rhizo.clinic.auth.models import Actor
-from rhizo.clinic.auth.permissions import Permission
-from rhizo.clinic.common import Page
-from rhizo.clinic.deps import (
-    ClinicalWriter,
-    Limit,
-    Offset,
-    PatientReader,
-    ProcedureWriter,
-    SessionDep,
-    require,
-)
+from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.core.auth.permissions import Permission
+from rhizo.clinic.core.common import Page
+from rhizo.clinic.core.deps import Limit, Offset, SessionDep, require
+from rhizo.clinic.core.validation import DbId
 from rhizo.clinic.discharge import service as discharge_service
 from rhizo.clinic.discharge.models import DischargeCreate, DischargeRead
+from rhizo.clinic.patient.access import ClinicalWriter, PatientReader, ProcedureWriter
 from rhizo.clinic.procedure import service
 from rhizo.clinic.procedure.models import (
     GateCheckRead,
@@ -29,7 +23,6 @@ from rhizo.clinic.procedure.models import (
     ProcedureRead,
     ProcedureUpdate,
 )
-from rhizo.clinic.validation import DbId
 
 router = APIRouter()
 

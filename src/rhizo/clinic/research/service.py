@@ -12,13 +12,13 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from rhizo.clinic import records
-from rhizo.clinic.audit import service as audit
-from rhizo.clinic.audit.models import AuditAction
-from rhizo.clinic.auth.models import Actor
 from rhizo.clinic.block.models import DiagnosticBlock
 from rhizo.clinic.complication.models import Complication
 from rhizo.clinic.condition.models import Condition
+from rhizo.clinic.core import transactions
+from rhizo.clinic.core.audit import service as audit
+from rhizo.clinic.core.audit.models import AuditAction
+from rhizo.clinic.core.auth.models import Actor
 from rhizo.clinic.followup.models import FollowUp
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.procedure.models import Lesion, Procedure
@@ -33,7 +33,7 @@ AGE_POOL = 90
 def research_id(patient_id: int, pseudonym_key: str) -> str:
     """A stable pseudonym: HMAC-SHA256 of ``patient:<id>`` under ``RHIZO_PSEUDONYM_KEY``
     (first 20 hex digits, 80 bits), which cannot be turned back into the id without
-    that key. The key is not the token-signing key (:mod:`rhizo.clinic.config`)."""
+    that key. The key is not the token-signing key (:mod:`rhizo.clinic.core.config`)."""
     digest = hmac.new(pseudonym_key.encode(), f"patient:{patient_id}".encode(), hashlib.sha256)
     return digest.hexdigest()[:20]
 
@@ -59,8 +59,8 @@ def export(
     today: date,
 ) -> tuple[list[DeidCase], int]:
     """A page of de-identified cases, in a stable order."""
-    with records.transaction(session):
-        patients, total = records.page(
+    with transactions.transaction(session):
+        patients, total = transactions.page(
             session, sa.select(Patient).order_by(Patient.id), limit=limit, offset=offset
         )
         ids = [p.id for p in patients]

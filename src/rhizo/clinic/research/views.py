@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from rhizo.clinic.auth.models import Actor
-from rhizo.clinic.auth.permissions import Permission
-from rhizo.clinic.common import Page
-from rhizo.clinic.database import utcnow
-from rhizo.clinic.deps import Limit, Offset, SessionDep, SettingsDep, require
+from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.core.auth.permissions import Permission
+from rhizo.clinic.core.common import Page
+from rhizo.clinic.core.database import utcnow
+from rhizo.clinic.core.deps import Limit, Offset, SessionDep, SettingsDep, require
 from rhizo.clinic.research import service
 from rhizo.clinic.research.models import DeidCase
 

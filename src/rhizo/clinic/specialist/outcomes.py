@@ -43,11 +43,11 @@ from functools import cache
 
 from sqlalchemy.orm import Session
 
-from rhizo.clinic import records
-from rhizo.clinic.audit import service as audit
-from rhizo.clinic.audit.models import AuditAction
-from rhizo.clinic.auth.models import Actor
-from rhizo.clinic.database import utcnow
+from rhizo.clinic.core import transactions
+from rhizo.clinic.core.audit import service as audit
+from rhizo.clinic.core.audit.models import AuditAction
+from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.core.database import utcnow
 from rhizo.clinic.specialist import outcome_query
 from rhizo.clinic.specialist import service as specialist_service
 from rhizo.clinic.specialist.models import Specialist
@@ -300,7 +300,7 @@ def specialist_outcomes(
     computed here when not given.
     """
     defs = definitions()
-    with records.transaction(session):
+    with transactions.transaction(session):
         specialist = specialist_service.get(session=session, specialist_id=specialist_id)
         counts = _snapshot_for(session, as_of, snapshot)
         audit.record(
@@ -333,7 +333,7 @@ def specialists_overview(
 ) -> SpecialistsOverview:
     """Every specialist's volume and rates, and the clinic's (the read is audited)."""
     defs = definitions()
-    with records.transaction(session):
+    with transactions.transaction(session):
         specialists: Sequence[Specialist]
         specialists, _ = specialist_service.get_all(
             session=session, limit=10_000, offset=0, active_only=active_only

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from rhizo.clinic import records
-from rhizo.clinic.audit import service as audit
-from rhizo.clinic.audit.models import AuditAction
-from rhizo.clinic.auth.models import Actor, User
-from rhizo.clinic.common import FieldProblem, InvalidInputError, NotFoundError
+from rhizo.clinic.core import transactions
+from rhizo.clinic.core.audit import service as audit
+from rhizo.clinic.core.audit.models import AuditAction
+from rhizo.clinic.core.auth.models import Actor, User
+from rhizo.clinic.core.common import FieldProblem, InvalidInputError, NotFoundError
 from rhizo.clinic.specialist.models import Specialist, SpecialistCreate, SpecialistUpdate
 
 ENTITY = "specialist"
@@ -32,12 +32,12 @@ def get_all(
     statement = sa.select(Specialist).order_by(Specialist.display_name, Specialist.id)
     if active_only:
         statement = statement.where(Specialist.active.is_(True))
-    return records.page(session, statement, limit=limit, offset=offset)
+    return transactions.page(session, statement, limit=limit, offset=offset)
 
 
 def create(*, session: Session, actor: Actor, data: SpecialistCreate) -> Specialist:
     """Add a specialist profile."""
-    with records.transaction(session):
+    with transactions.transaction(session):
         if data.user_id is not None and session.get(User, data.user_id) is None:
             raise InvalidInputError(
                 [FieldProblem("user_id", data.user_id, "reference", "no such user")]
@@ -59,9 +59,9 @@ def update(
     *, session: Session, actor: Actor, specialist_id: int, data: SpecialistUpdate
 ) -> Specialist:
     """Change a specialist profile."""
-    with records.transaction(session):
+    with transactions.transaction(session):
         specialist = get(session=session, specialist_id=specialist_id)
-        changed = records.apply_changes(specialist, records.changes_of(data))
+        changed = transactions.apply_changes(specialist, transactions.changes_of(data))
         session.flush()
         audit.record(
             session=session,

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from rhizo.clinic.auth.models import Actor
-from rhizo.clinic.auth.permissions import Permission
-from rhizo.clinic.common import Page
-from rhizo.clinic.deps import Limit, Offset, SessionDep, require
+from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.core.auth.permissions import Permission
+from rhizo.clinic.core.common import Page
+from rhizo.clinic.core.deps import Limit, Offset, SessionDep, require
+from rhizo.clinic.core.validation import DbId
 from rhizo.clinic.specialist import service
 from rhizo.clinic.specialist.models import SpecialistCreate, SpecialistRead, SpecialistUpdate
-from rhizo.clinic.validation import DbId
 
 router = APIRouter(prefix="/specialists", tags=["specialists"])
 

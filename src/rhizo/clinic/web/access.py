@@ -2,7 +2,7 @@
 
 Every page route declares one :class:`PageAccess` dependency (default deny:
 ``tests/web/test_page_matrix.py`` walks the routes and fails on a page without
-one). The permissions are the REST API's (:mod:`rhizo.clinic.auth.permissions`),
+one). The permissions are the REST API's (:mod:`rhizo.clinic.core.auth.permissions`),
 so a role sees in the browser exactly what it may call on ``/api/v1``.
 
 An anonymous request is redirected to the login page (:class:`LoginRequired`);
@@ -16,10 +16,10 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 
-from rhizo.clinic.auth.models import Actor, Role, User
-from rhizo.clinic.auth.permissions import Permission, allows
-from rhizo.clinic.deps import SessionDep, client_ip, request_id
-from rhizo.clinic.patient import service as patient_service
+from rhizo.clinic.core.auth.models import Actor, Role, User
+from rhizo.clinic.core.auth.permissions import Permission, allows
+from rhizo.clinic.core.deps import SessionDep, client_ip, request_id
+from rhizo.clinic.patient.access import linked_patient_id, may_act_on_record
 from rhizo.clinic.web import session as web_session
 
 Audience = Literal["staff", "patient", "any"]
@@ -63,7 +63,7 @@ class WebUser:
     actor: Actor
     csrf: str
     patient_id: int | None
-    #: ``full``, or ``enrol``: only the account pages open (rhizo.clinic.auth.security.Stage).
+    #: ``full``, or ``enrol``: only the account pages open (rhizo.clinic.core.auth.security.Stage).
     stage: str = "full"
 
     def can(self, permission: Permission) -> bool:
@@ -94,12 +94,8 @@ def account_web_user(request: Request, session: SessionDep) -> WebUser:
                 request_id=request_id(request),
                 ip=client_ip(request),
             )
-            pid = (
-                patient_service.patient_id_of_user(session=session, user_id=user.id)
-                if user.role is Role.PATIENT
-                else None
-            )
-            request.state.actor = actor  # for rhizo.clinic.audit.attempts
+            pid = linked_patient_id(session=session, user=user)
+            request.state.actor = actor  # for rhizo.clinic.core.audit.attempts
             return WebUser(user=user, actor=actor, csrf=data.csrf, patient_id=pid, stage=data.stage)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     raise LoginRequired(target)
@@ -159,14 +155,14 @@ class OwnOrStaffAccess(PageAccess):
         super().__init__(Permission.PATIENT_READ, audience="any")
 
     def __call__(self, user: WebUserDep, patient_id: int) -> WebUser:  # type: ignore[override]
-        if user.can(Permission.PATIENT_READ) and not user.is_patient:
-            return user
-        if (
-            user.is_patient
-            and user.can(Permission.OWN_RECORD_READ)
-            and user.patient_id is not None
-            and user.patient_id == patient_id
-        ):
+        allowed = may_act_on_record(
+            user.user.role,
+            permission=Permission.PATIENT_READ,
+            own=Permission.OWN_RECORD_READ,
+            linked_patient_id=user.patient_id,
+            patient_id=patient_id,
+        )
+        if allowed:
             return user
         raise PageForbidden
 

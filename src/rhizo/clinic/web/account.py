@@ -16,13 +16,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from rhizo.clinic.auth import enrolment, totp
-from rhizo.clinic.auth import service as auth_service
-from rhizo.clinic.auth.login import stage_for
-from rhizo.clinic.auth.models import PasswordChange, TotpCode
-from rhizo.clinic.auth.security import Stage
-from rhizo.clinic.common import ConflictError, InvalidInputError
-from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.core.auth import enrolment, totp
+from rhizo.clinic.core.auth import service as auth_service
+from rhizo.clinic.core.auth.login import stage_for
+from rhizo.clinic.core.auth.models import PasswordChange, TotpCode
+from rhizo.clinic.core.auth.security import Stage
+from rhizo.clinic.core.common import ConflictError, InvalidInputError
+from rhizo.clinic.core.deps import SessionDep
 from rhizo.clinic.web import session as web_session
 from rhizo.clinic.web.access import AccountUser, WebUser, check_csrf, read_form
 from rhizo.clinic.web.form_errors import Errors, validation_errors

@@ -26,7 +26,7 @@ from rhizo.clinic.analytics.durability import (
     record_view,
 )
 from rhizo.clinic.analytics.models import curve_read
-from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.core.deps import SessionDep
 from rhizo.clinic.web.access import AnalyticsReader
 from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.pages import render

@@ -21,9 +21,9 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rhizo.clinic.api import create_app
-from rhizo.clinic.common import NotFoundError
-from rhizo.clinic.config import Settings
-from rhizo.clinic.deps import API_PREFIX
+from rhizo.clinic.core.common import NotFoundError
+from rhizo.clinic.core.config import Settings
+from rhizo.clinic.core.deps import API_PREFIX
 from rhizo.clinic.web import (
     access,
     account,

@@ -1,6 +1,6 @@
 """The clinic's wall clock: stored in UTC, entered and shown in the clinic's time zone.
 
-The database keeps aware UTC timestamps (``rhizo.clinic.database``). People
+The database keeps aware UTC timestamps (``rhizo.clinic.core.database``). People
 read and type local times, so the pages convert at the edge: a
 ``datetime-local`` input (which carries no zone) is read in the clinic's zone
 (``RHIZO_CLINIC_TIMEZONE``, an IANA name, default ``UTC``), and a stored time is

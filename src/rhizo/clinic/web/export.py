@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.core.deps import SessionDep
+from rhizo.clinic.core.validation import DbId
 from rhizo.clinic.fhir import service as fhir_service
 from rhizo.clinic.fhir.views import FHIR_JSON
-from rhizo.clinic.validation import DbId
 from rhizo.clinic.web.access import PatientPageUser
 
 router = APIRouter(include_in_schema=False)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from rhizo.clinic.common import InvalidInputError
+from rhizo.clinic.core.common import InvalidInputError
 
 Errors = dict[str, str]
 

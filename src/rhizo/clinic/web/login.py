@@ -1,6 +1,6 @@
 """The login pages: password, then the one-time code of a user with a second factor; logout.
 
-Both steps run :mod:`rhizo.clinic.auth.login` (throttling, the bound on
+Both steps run :mod:`rhizo.clinic.core.auth.login` (throttling, the bound on
 concurrent password checks, audit) in a worker thread, never on the event loop,
 so a flood of logins cannot stall the other pages. A throttled attempt gets the
 form again with status 429, ``Retry-After`` and the wait in words. An admin
@@ -17,12 +17,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from rhizo.clinic.auth import login as login_service
-from rhizo.clinic.auth import service as auth_service
-from rhizo.clinic.auth.login import Login, LoginBusy, LoginThrottled, SecondFactorRequired
-from rhizo.clinic.auth.security import Stage
-from rhizo.clinic.auth.views import verification_slots
-from rhizo.clinic.deps import SessionDep, client_ip, request_id
+from rhizo.clinic.core.auth import login as login_service
+from rhizo.clinic.core.auth import service as auth_service
+from rhizo.clinic.core.auth.login import Login, LoginBusy, LoginThrottled, SecondFactorRequired
+from rhizo.clinic.core.auth.security import Stage
+from rhizo.clinic.core.auth.views import verification_slots
+from rhizo.clinic.core.deps import SessionDep, client_ip, request_id
 from rhizo.clinic.web import session as web_session
 from rhizo.clinic.web.access import AccountUser, CsrfRefused, check_csrf, read_form
 from rhizo.clinic.web.pages import render

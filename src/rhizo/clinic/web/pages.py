@@ -1,9 +1,9 @@
 """The server-rendered pages: login, patients, the patient page, the planner, the portal.
 
-Every page uses the API's roles (:mod:`rhizo.clinic.auth.permissions`) and its
+Every page uses the API's roles (:mod:`rhizo.clinic.core.auth.permissions`) and its
 audit trail: a page that shows a patient's data reads the patient through
 :func:`rhizo.clinic.patient.service.get`, which writes the audit ``read`` row;
-a failed login is audited by :func:`rhizo.clinic.auth.login.authenticate`.
+a failed login is audited by :func:`rhizo.clinic.core.auth.login.authenticate`.
 Every POST form carries a CSRF token checked here.
 """
 
@@ -20,14 +20,14 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from rhizo import DISCLAIMER
-from rhizo.clinic.auth.models import Role
-from rhizo.clinic.auth.permissions import Permission
-from rhizo.clinic.common import InvalidInputError
-from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.core.auth.models import Role
+from rhizo.clinic.core.auth.permissions import Permission
+from rhizo.clinic.core.common import InvalidInputError
+from rhizo.clinic.core.deps import SessionDep
+from rhizo.clinic.core.validation import DbId, QueryText
 from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.followup.models import FollowUpCreate, FollowUpSource
 from rhizo.clinic.patient import service as patient_service
-from rhizo.clinic.validation import DbId, QueryText
 from rhizo.clinic.web import session as web_session
 from rhizo.clinic.web.access import (
     AnyUser,

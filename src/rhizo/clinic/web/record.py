@@ -5,7 +5,7 @@ The page's audit row is written by :func:`rhizo.clinic.patient.service.get`
 rows, inside the same request.
 
 A stored row with an implausible date (outside the clinical window of
-:mod:`rhizo.clinic.validation`, or before the patient's birth: written before
+:mod:`rhizo.clinic.core.validation`, or before the patient's birth: written before
 the input checks, or straight into the database) is listed on the timeline
 with :data:`ODD_DATE_FLAG`, and left out of the pain plot, the baseline and the
 candidacy screening, whose date arithmetic it would break or mislead.
@@ -20,15 +20,16 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from rhizo.clinic import records
 from rhizo.clinic.block.models import DiagnosticBlock
 from rhizo.clinic.complication.models import Complication
 from rhizo.clinic.condition.models import CareTrial, Condition
+from rhizo.clinic.core.validation import before_birth, stored_date_problem
 from rhizo.clinic.followup.models import FollowUp, FollowUpSource
+from rhizo.clinic.patient import records
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Plan
+from rhizo.clinic.procedure import service as procedure_service
 from rhizo.clinic.procedure.models import Procedure, ProcedureStatus
-from rhizo.clinic.validation import before_birth, stored_date_problem
 from rhizo.pathway import candidacy
 from rhizo.pathway.followup import PainScore, relief_duration
 from rhizo.pathway.policies import Region
@@ -241,7 +242,7 @@ def load_record(
         trials=rows(session, CareTrial, pid, CareTrial.start_date),
         blocks=rows(session, DiagnosticBlock, pid, DiagnosticBlock.performed_on),
         plans=rows(session, Plan, pid, Plan.planned_date),
-        procedures=records.procedures_of_patient(session, pid),
+        procedures=procedure_service.procedures_of_patient(session, pid),
         followups=rows(session, FollowUp, pid, FollowUp.followed_on, FollowUp.id),
         complications=rows(session, Complication, pid, Complication.onset_date),
         zone=zone,

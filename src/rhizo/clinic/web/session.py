@@ -45,7 +45,7 @@ class WebSession:
     csrf: str
     #: The user's session epoch at login; logout or a password change moves it on.
     epoch: int
-    #: ``full`` or ``enrol`` (rhizo.clinic.auth.security.Stage).
+    #: ``full`` or ``enrol`` (rhizo.clinic.core.auth.security.Stage).
     stage: str
 
 

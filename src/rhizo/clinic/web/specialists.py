@@ -20,12 +20,12 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.core.deps import SessionDep
+from rhizo.clinic.core.validation import DbId
 from rhizo.clinic.specialist import outcomes
 from rhizo.clinic.specialist.outcome_cache import SnapshotCache
 from rhizo.clinic.specialist.outcomes import OutcomeSnapshot, OutcomeSummary, SpecialistOutcomes
 from rhizo.clinic.specialist.proportion import MIN_DENOMINATOR, Proportion
-from rhizo.clinic.validation import DbId
 from rhizo.clinic.web.access import SpecialistReader
 from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.pages import render

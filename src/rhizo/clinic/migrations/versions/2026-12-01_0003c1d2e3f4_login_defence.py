@@ -1,7 +1,7 @@
 """Users: login defence (throttling, lockout, TOTP second factor).
 
 ``login_throttle`` counts failed logins per account and per client address
-(rhizo.clinic.auth.throttle), in the database so that every worker process
+(rhizo.clinic.core.auth.throttle), in the database so that every worker process
 sees the same counts. ``users`` gains the TOTP second factor: the confirmed
 secret, the secret waiting for its first code, and the last accepted time step
 (a code is never accepted twice).

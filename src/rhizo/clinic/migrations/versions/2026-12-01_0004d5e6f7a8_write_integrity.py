@@ -24,7 +24,7 @@ down_revision: str | Sequence[str] | None = "0003c1d2e3f4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-#: The tables a PATCH edits (rhizo.clinic.database.VersionedMixin).
+#: The tables a PATCH edits (rhizo.clinic.core.database.VersionedMixin).
 VERSIONED = (
     "users",
     "patients",

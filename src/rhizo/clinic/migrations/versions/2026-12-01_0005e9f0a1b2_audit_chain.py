@@ -1,7 +1,7 @@
 """Audit trail: hash chain for tamper evidence and wider audited events.
 
 Adds ``seq`` (unique), ``prev_hash`` and ``row_hash`` to ``audit_event``
-(see :mod:`rhizo.clinic.audit.chain`), back-fills them for the rows already
+(see :mod:`rhizo.clinic.core.audit.chain`), back-fills them for the rows already
 there in ``id`` order with the same hash function the application uses, and
 widens the ``action`` check to the new events (``logout``, ``denied``,
 ``not_found``). The append-only triggers are dropped for the back-fill (the
@@ -23,8 +23,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from rhizo.clinic.audit.chain import GENESIS_HASH, row_hash
-from rhizo.clinic.database import JSONType, UTCDateTime
+from rhizo.clinic.core.audit.chain import GENESIS_HASH, row_hash
+from rhizo.clinic.core.database import JSONType, UTCDateTime
 
 revision: str = "0005e9f0a1b2"
 down_revision: str | Sequence[str] | None = "0004d5e6f7a8"

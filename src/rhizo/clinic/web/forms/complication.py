@@ -9,12 +9,12 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from rhizo.clinic.common import InvalidInputError
 from rhizo.clinic.complication import service as complication_service
 from rhizo.clinic.complication.models import ComplicationCreate, ComplicationType, Severity
-from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.core.common import InvalidInputError
+from rhizo.clinic.core.deps import SessionDep
+from rhizo.clinic.core.validation import DbId
 from rhizo.clinic.patient.models import Patient
-from rhizo.clinic.validation import DbId
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
 from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors

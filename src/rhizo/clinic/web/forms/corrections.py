@@ -21,15 +21,15 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from rhizo.clinic.auth.models import Actor
 from rhizo.clinic.block import service as block_service
-from rhizo.clinic.common import InvalidInputError
 from rhizo.clinic.complication import service as complication_service
 from rhizo.clinic.complication.models import Complication, ComplicationUpdate
-from rhizo.clinic.conflicts import VersionConflictError
-from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.core.common import InvalidInputError
+from rhizo.clinic.core.conflicts import VersionConflictError
+from rhizo.clinic.core.deps import SessionDep
+from rhizo.clinic.core.validation import DbId
 from rhizo.clinic.followup import service as followup_service
-from rhizo.clinic.validation import DbId
 from rhizo.clinic.web.access import ClinicalFormUser, PageNotFound, check_csrf, read_form
 from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors

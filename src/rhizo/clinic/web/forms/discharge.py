@@ -16,14 +16,14 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from rhizo.clinic.common import ConflictError, InvalidInputError
-from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.core.common import ConflictError, InvalidInputError
+from rhizo.clinic.core.deps import SessionDep
+from rhizo.clinic.core.validation import DbId
 from rhizo.clinic.discharge import service as discharge_service
 from rhizo.clinic.discharge.models import Discharge, DischargeCreate, Disposition
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Sedation
 from rhizo.clinic.procedure.models import Procedure
-from rhizo.clinic.validation import DbId
 from rhizo.clinic.web.access import ClinicalFormUser, PageNotFound, WebUser, check_csrf, read_form
 from rhizo.clinic.web.clinic_time import clinic_now, clinic_zone, form_value, from_form_value
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors

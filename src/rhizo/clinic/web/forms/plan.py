@@ -14,12 +14,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from rhizo.clinic.common import InvalidInputError, Side
-from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.core.common import InvalidInputError, Side
+from rhizo.clinic.core.deps import SessionDep
+from rhizo.clinic.core.validation import DbId
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan import service as plan_service
 from rhizo.clinic.plan.models import PlanCreate, Sedation
-from rhizo.clinic.validation import DbId
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
 from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors

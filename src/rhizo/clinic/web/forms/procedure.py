@@ -18,9 +18,10 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from rhizo.clinic.auth.permissions import Permission
-from rhizo.clinic.common import InvalidInputError, PermissionDeniedError, Region, Side
-from rhizo.clinic.deps import SessionDep
+from rhizo.clinic.core.auth.permissions import Permission
+from rhizo.clinic.core.common import InvalidInputError, PermissionDeniedError, Region, Side
+from rhizo.clinic.core.deps import SessionDep
+from rhizo.clinic.core.validation import DbId
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Plan, Sedation
 from rhizo.clinic.procedure import service as procedure_service
@@ -33,7 +34,6 @@ from rhizo.clinic.procedure.models import (
     Technique,
 )
 from rhizo.clinic.specialist.models import Specialist
-from rhizo.clinic.validation import DbId
 from rhizo.clinic.web.access import PageForbidden, ProcedureFormUser, WebUser, check_csrf, read_form
 from rhizo.clinic.web.clinic_time import clinic_now, clinic_zone, form_value, from_form_value
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors

@@ -1,0 +1,79 @@
+"""The permission matrix: one place says which role may do what (default deny).
+
+Routes declare the permission they need with :func:`rhizo.clinic.core.deps.require`;
+a role not listed for a permission is refused. The ``patient`` role gets its
+``OWN_*`` permissions only for the patient record linked to its user.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from rhizo.clinic.core.auth.models import Role
+
+
+class Permission(StrEnum):
+    """Something a route can require."""
+
+    SELF_READ = "self:read"
+    PATIENT_READ = "patient:read"
+    PATIENT_WRITE = "patient:write"
+    PATIENT_DELETE = "patient:delete"
+    CLINICAL_WRITE = "clinical:write"
+    PROCEDURE_WRITE = "procedure:write"
+    GATE_OVERRIDE = "gate:override"
+    OWN_RECORD_READ = "own:read"
+    OWN_DIARY_WRITE = "own:diary"
+    DEIDENTIFIED_READ = "deidentified:read"
+    SPECIALIST_READ = "specialist:read"
+    SPECIALIST_WRITE = "specialist:write"
+    ANALYTICS_READ = "analytics:read"
+    USER_MANAGE = "user:manage"
+    #: Link or unlink a patient-role login and a patient record (admin only).
+    PATIENT_LINK = "patient:link"
+    AUDIT_READ = "audit:read"
+
+
+_STAFF_READ = {
+    Permission.SELF_READ,
+    Permission.PATIENT_READ,
+    Permission.SPECIALIST_READ,
+    Permission.ANALYTICS_READ,
+}
+
+MATRIX: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.CLINICIAN: frozenset(
+        _STAFF_READ
+        | {
+            Permission.PATIENT_WRITE,
+            Permission.CLINICAL_WRITE,
+            Permission.PROCEDURE_WRITE,
+            Permission.GATE_OVERRIDE,
+        }
+    ),
+    Role.NURSE: frozenset(_STAFF_READ | {Permission.PATIENT_WRITE, Permission.CLINICAL_WRITE}),
+    Role.PATIENT: frozenset(
+        {Permission.SELF_READ, Permission.OWN_RECORD_READ, Permission.OWN_DIARY_WRITE}
+    ),
+    Role.RESEARCHER: frozenset(
+        {
+            Permission.SELF_READ,
+            Permission.DEIDENTIFIED_READ,
+            Permission.SPECIALIST_READ,
+            Permission.ANALYTICS_READ,
+        }
+    ),
+    Role.AUDITOR: frozenset({Permission.SELF_READ, Permission.AUDIT_READ}),
+}
+
+#: Staff permission -> the own-record permission that lets a patient do it to their record.
+OWN_RECORD_EQUIVALENT: dict[Permission, Permission] = {
+    Permission.PATIENT_READ: Permission.OWN_RECORD_READ,
+    Permission.CLINICAL_WRITE: Permission.OWN_DIARY_WRITE,
+}
+
+
+def allows(role: Role | None, permission: Permission) -> bool:
+    """Whether ``role`` holds ``permission`` outright (unknown roles hold nothing)."""
+    return role is not None and permission in MATRIX.get(role, frozenset())
