@@ -48,7 +48,8 @@ def test_the_potential_re_solve_threshold_is_converged(monkeypatch: pytest.Monke
     default = simulate(protocol)
     monkeypatch.setattr(engine, "SIGMA_RESOLVE_TOLERANCE", 0.01)
     tight = simulate(protocol)
-    assert tight.diagnostics["potential_solves"] > 2 * default.diagnostics["potential_solves"]
+    # At 1 % the potential is re-solved at nearly every one of the 14 BDF2 steps.
+    assert tight.diagnostics["potential_solves"] >= default.diagnostics["potential_solves"] + 4
     assert default.lesion.width_mm == pytest.approx(tight.lesion.width_mm, rel=0.005)
 
 
@@ -60,12 +61,17 @@ def test_time_steps_land_on_the_ramp_end_and_the_program_end() -> None:
         assert times[-1] == pytest.approx(ramp_s + duration_s)
         assert np.all(steps > 0)
         assert np.all(steps <= settings.max_time_step_s + 1e-12)
+        # Short steps where the solution is least smooth: the start and the ramp's end.
+        assert steps[0] <= settings.time_step_s * 1.1
         if ramp_s:
             assert np.isclose(times, ramp_s).any()  # the set point's kink is a step end
-            assert np.all(steps[times <= ramp_s + 1e-9] <= settings.time_step_s + 1e-12)
-    # Whole-second programs use step lengths of 1, 2, 3 and 4 s only (shared factorisations).
+            after = int(np.flatnonzero(np.isclose(times, ramp_s))[0]) + 1
+            assert steps[after] <= settings.hold_time_step_s + 1e-12
+        # BDF2 is zero-stable for step ratios below 1 + sqrt 2; the schedule stays at 2.
+        assert np.all(steps[1:] / steps[:-1] <= settings.time_step_growth + 1e-9)
+    # Whole-second programs share a few effective step lengths (heat factorisations).
     lengths = set()
     for duration_s in (30.0, 45.0, 60.0, 75.0, 90.0, 120.0, 150.0, 180.0):
         times = step_end_times(ramp_s=15.0, total_s=15.0 + duration_s, settings=settings)
         lengths |= set(np.round(np.diff(np.concatenate([[0.0], times])), 9))
-    assert lengths <= {1.0, 2.0, 3.0, 4.0}
+    assert lengths <= {1.0, 2.0, 4.0, 5.0, 8.0, 10.0}

@@ -97,7 +97,10 @@ def choose_squared_voltage(
     or arrays of one value per lesion (NumPy or CuPy, returns an array).
     """
     gain_positive = tip_gain_c_per_v2 > 0
-    wanted = np.maximum((reference_c - tip_base_c) / np.maximum(tip_gain_c_per_v2, 1e-300), 0.0)
+    # A shortfall within rounding of the prediction (1e-12 of the set point) is none.
+    shortfall = reference_c - tip_base_c
+    shortfall = shortfall * (shortfall > 1e-12 * np.abs(reference_c))
+    wanted = np.maximum(shortfall / np.maximum(tip_gain_c_per_v2, 1e-300), 0.0)
     tissue_resistance = 1.0 / unit_conductance_s
     total_resistance = tissue_resistance + settings.series_resistance_ohm
     scale = (total_resistance / tissue_resistance) ** 2

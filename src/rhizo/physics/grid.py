@@ -53,8 +53,9 @@ class GridSettings(BaseModel):
     #: 4 s) whole-second programs use step lengths of 1, 2, 3 and 4 s only, so a sweep
     #: of programs shares four heat factorisations. Convergence: docs/physics.md.
     time_step_s: float = Field(1.0, gt=0.0, le=60.0)
-    max_time_step_s: float = Field(4.0, gt=0.0, le=60.0)
-    time_step_growth: float = Field(2.0, ge=1.0, le=3.0)
+    hold_time_step_s: float = Field(5.0, gt=0.0, le=60.0)
+    max_time_step_s: float = Field(10.0, gt=0.0, le=60.0)
+    time_step_growth: float = Field(2.0, ge=1.0, le=2.0)
     #: Electric far boundary: "infinite" (Robin condition of a point source, the
     #: default: the tissue extends far beyond the grid) or "grounded" (V = 0).
     electric_far_boundary: Literal["infinite", "grounded"] = "infinite"
@@ -91,6 +92,7 @@ class GridSettings(BaseModel):
                 "radial_cell_mm": self.radial_cell_mm / factor,
                 "axial_cell_mm": self.axial_cell_mm / factor,
                 "time_step_s": self.time_step_s / factor,
+                "hold_time_step_s": self.hold_time_step_s / factor,
                 "max_time_step_s": self.max_time_step_s / factor,
             }
         )
@@ -105,28 +107,51 @@ class GridTooLargeError(ValueError):
     """The grid settings would give more cells than :data:`MAX_CELLS`."""
 
 
+def _geometric_steps(
+    length_s: float, first_s: float, growth: float, largest_s: float
+) -> list[float]:
+    """Step lengths from ``first_s`` growing by ``growth`` up to ``largest_s``, filling
+    ``length_s``: the last step is shortened to land on it."""
+    steps: list[float] = []
+    now, step = 0.0, first_s
+    tolerance = 1e-9 * max(length_s, 1.0)
+    while now < length_s - tolerance:
+        taken = min(step, length_s - now)
+        steps.append(taken)
+        now += taken
+        step = min(step * growth, largest_s)
+    return steps
+
+
 def step_end_times(*, ramp_s: float, total_s: float, settings: GridSettings) -> FloatArray:
     """End time (s) of every time step of a run: the ramp, then the hold.
 
-    The ramp is stepped at ``time_step_s``; the hold starts at it and grows
-    geometrically to ``max_time_step_s``. The last step of the ramp and of the run
-    is shortened to land exactly on ``ramp_s`` and ``total_s``. Lesions of a batch
-    with the same program share the same steps (and so the same heat matrices).
+    The engine's BDF2 steps are kept short where the solution is least smooth in
+    time: at the start (the power switches on) and where the set point's ramp
+    ends (its slope jumps). The ramp's steps grow from ``time_step_s`` by
+    ``time_step_growth`` and are scaled to end exactly on ``ramp_s``; the hold's
+    grow from ``hold_time_step_s`` (``time_step_s`` without a ramp) up to
+    ``max_time_step_s``, the last one shortened to land on ``total_s``.
     """
     dt = settings.time_step_s
+    growth = settings.time_step_growth
     dt_max = max(settings.max_time_step_s, dt)
-    times: list[float] = []
-    now = 0.0
-    tolerance = 1e-9 * max(total_s, 1.0)
     ramp_end = min(ramp_s, total_s)
-    while now < ramp_end - tolerance:
-        now = min(now + dt, ramp_end)
-        times.append(now)
-    step = dt
-    while now < total_s - tolerance:
-        now = min(now + step, total_s)
-        times.append(now)
-        step = min(step * settings.time_step_growth, dt_max)
+    times: list[float] = []
+    if ramp_end > 0:
+        # As many growing steps as fit the ramp best, scaled to fill it exactly.
+        steps = _geometric_steps(ramp_end, dt, growth, dt_max)
+        if len(steps) > 1 and steps[-1] < 0.5 * steps[-2]:
+            steps = steps[:-1]
+        scale = ramp_end / sum(steps)
+        times.extend(np.cumsum([step * scale for step in steps]).tolist())
+        times[-1] = ramp_end
+    hold_first = min(settings.hold_time_step_s, dt_max) if ramp_end > 0 else dt
+    start = times[-1] if times else 0.0
+    hold = _geometric_steps(total_s - start, hold_first, growth, dt_max)
+    times.extend((start + np.cumsum(hold)).tolist())
+    if hold:
+        times[-1] = total_s
     if not times:
         times.append(total_s)
     return np.asarray(times, dtype=np.float64)

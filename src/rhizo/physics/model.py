@@ -5,8 +5,8 @@ generator program) is built here and kept in a small least-recently-used cache,
 so a sweep, the web planner or a benchmark pays it once per cannula:
 
 - the grid, the cannula in it and the electric coefficients (fv);
-- the backward-Euler heat stepper and its sparse LU factorisation, one per time step
-  length (a run uses a handful: the ramp step, the growing hold steps, a last one);
+- the heat stepper and its factorisation, one per effective step length (BDF2's
+  step length and step ratio; a run uses about eight);
 - the factorised potential operator at the starting conductivity, the potential
   solver's preconditioner.
 
@@ -38,14 +38,16 @@ MODEL_FIELDS = ("gauge", "tip_length_mm", "tip_kind", "tissue", "metal", "metal_
 #: Cannula/tissue/grid combinations kept: each holds a few MB per step length (SuperLU
 #: factors, about 3 MB; plus a 3 MB block solver once a batch of 16 or more used it).
 CACHE_SIZE = 8
-#: Step lengths whose heat factorisations a model keeps (least recently used go).
-HEAT_CACHE_SIZE = 8
+#: Effective step lengths whose heat factorisations a model keeps (least recently used
+#: go): a 90 s BDF2 program uses 8 (the step lengths and ratios of its schedule), a
+#: sweep of durations a few more for its last steps; 3 MB each at the default grid.
+HEAT_CACHE_SIZE = 12
 
 
 def model_key(protocol: LesionProtocol) -> str:
     """What identifies a model: the cannula, the tissue and the grid's spatial settings."""
     spatial = protocol.grid.model_dump(
-        exclude={"time_step_s", "max_time_step_s", "time_step_growth"}
+        exclude={"time_step_s", "hold_time_step_s", "max_time_step_s", "time_step_growth"}
     )
     return repr((tuple((name, getattr(protocol, name)) for name in MODEL_FIELDS), spatial))
 
@@ -95,10 +97,10 @@ class LesionModel:
             if key not in self._heat_solvers:
                 if backend.name == "numpy":
                     all_free = stepper.free_index.size == self.grid.size
-                    self._heat_solvers[key] = solver(
-                        stepper.free_matrix,
-                        self.grid.shape if all_free else None,
-                        factor=stepper.factor,
+                    self._heat_solvers[key] = (
+                        solver(stepper.free_matrix, self.grid.shape)
+                        if all_free
+                        else solver(stepper.free_matrix, factor=stepper.factor)
                     )
                 else:
                     self._heat_solvers[key] = backend.factorise(stepper.free_matrix)

@@ -12,8 +12,11 @@ is what lets the generator controller predict the tip temperature.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 from numpy.typing import NDArray
+from scipy.sparse.linalg import SuperLU
 
 from rhizo.physics.blocksolve import symmetric_lu
 from rhizo.physics.fv import CannulaGeometry, assemble, thermal_conductances
@@ -64,13 +67,20 @@ class HeatStepper:
         self._coupling = free_rows[:, self._clamped_index].tocsr()
         #: The system matrix over the free cells (the batched engine factorises it per backend).
         self.free_matrix = free_rows[:, self._free].tocsc()
-        #: Its sparse LU factorisation (SuperLU, symmetric mode: the matrix is SPD).
-        self.factor = symmetric_lu(self.free_matrix)
         self._capacity_rate = capacity_rate.ravel()[self._free]
         self._fixed = (
             conductances.dirichlet * far_temperature_c
             + self.perfusion_w_per_k * arterial_temperature_c
         ).ravel()[self._free]
+
+    @cached_property
+    def factor(self) -> SuperLU:
+        """The free matrix's sparse LU factors (SuperLU, symmetric mode: it is SPD).
+
+        Built on first use: the engine solves the full grid's matrix with
+        :func:`rhizo.physics.blocksolve.solver` instead.
+        """
+        return symmetric_lu(self.free_matrix)
 
     def base_rhs(self, temperature_c: FloatArray) -> FloatArray:
         """Right-hand side (free cells) of a step with no heat source."""
