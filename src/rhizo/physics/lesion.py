@@ -56,24 +56,20 @@ def radius_profile(
     inside = (field >= threshold) | metal
     n_r = grid.shape[0]
     radii = np.zeros(grid.shape[1])
-    r_centres = grid.r_centres_m
     # The first cell outside, walking out from the axis (n_r if the run spans the row).
     first_out = np.where(~inside.all(axis=0), np.argmin(inside, axis=0), n_r)
-    has_tissue_lesion = (inside & ~metal).any(axis=0)
-    for j in np.flatnonzero(has_tissue_lesion):
-        edge = first_out[j]
-        if edge == 0:
-            continue
-        if edge >= n_r:
-            radii[j] = grid.r_faces_m[-1]
-            continue
-        below, above = field[edge - 1, j], field[edge, j]
-        if metal[edge - 1, j] or not np.isfinite(below) or below == above:
-            radii[j] = grid.r_faces_m[edge]
-            continue
-        # Scalar clip by min/max: np.clip on a scalar costs microseconds, per row.
-        fraction = min(max((below - threshold) / (below - above), 0.0), 1.0)
-        radii[j] = r_centres[edge - 1] + fraction * (r_centres[edge] - r_centres[edge - 1])
+    columns = np.flatnonzero((inside & ~metal).any(axis=0))
+    edge = first_out[columns]
+    radii[columns[edge >= n_r]] = grid.r_faces_m[-1]
+    interior = (edge > 0) & (edge < n_r)
+    j, edge = columns[interior], edge[interior]
+    below, above = field[edge - 1, j], field[edge, j]
+    r_centres = grid.r_centres_m
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fraction = np.clip((below - threshold) / (below - above), 0.0, 1.0)
+    interpolated = r_centres[edge - 1] + fraction * (r_centres[edge] - r_centres[edge - 1])
+    on_face = metal[edge - 1, j] | ~np.isfinite(below) | (below == above)
+    radii[j] = np.where(on_face, grid.r_faces_m[edge], interpolated)
     return radii
 
 
@@ -82,35 +78,38 @@ def _axial_extent(
 ) -> tuple[float, float] | None:
     """Most distal and most proximal z (m) of tissue inside the boundary, interpolated."""
     inside = (field >= threshold) & ~metal
-    if not inside.any():
+    rows = np.flatnonzero(inside.any(axis=1))
+    if rows.size == 0:
         return None
-    top, bottom = -np.inf, np.inf
-    for i in np.flatnonzero(inside.any(axis=1)):
-        rows = np.flatnonzero(inside[i])
-        j_top, j_bottom = rows[-1], rows[0]
-        top = max(top, _crossing(field[i], grid, j_top, j_top + 1, threshold, metal[i]))
-        bottom = min(bottom, _crossing(field[i], grid, j_bottom, j_bottom - 1, threshold, metal[i]))
+    n_z = inside.shape[1]
+    j_bottom = np.argmax(inside[rows], axis=1)
+    j_top = n_z - 1 - np.argmax(inside[rows, ::-1], axis=1)
+    values, row_metal = field[rows], metal[rows]
+    top = _crossings(values, grid, j_top, j_top + 1, threshold, row_metal).max()
+    bottom = _crossings(values, grid, j_bottom, j_bottom - 1, threshold, row_metal).min()
     return float(top), float(bottom)
 
 
-def _crossing(
+def _crossings(
     values: FloatArray,
     grid: AxisymmetricGrid,
-    j_in: int,
-    j_out: int,
+    j_in: NDArray[np.intp],
+    j_out: NDArray[np.intp],
     threshold: float,
     metal: BoolArray,
-) -> float:
-    """z where a column's field crosses the threshold between cell j_in and j_out."""
+) -> FloatArray:
+    """Per row of ``values``: z where the field crosses the threshold from j_in to j_out."""
     z = grid.z_centres_m
-    if j_out < 0 or j_out >= z.size or metal[j_out]:
-        # Bounded by the metal or the domain: the edge is the cell's face on that side.
-        return float(grid.z_faces_m[j_in + 1] if j_out > j_in else grid.z_faces_m[j_in])
-    below, above = values[j_in], values[j_out]
-    if below == above:
-        return float(z[j_in])
-    fraction = min(max(float((below - threshold) / (below - above)), 0.0), 1.0)
-    return float(z[j_in] + fraction * (z[j_out] - z[j_in]))
+    rows = np.arange(values.shape[0])
+    j_next = np.clip(j_out, 0, z.size - 1)
+    # Bounded by the metal or the domain: the edge is the cell's face on that side.
+    bounded = (j_out < 0) | (j_out >= z.size) | metal[rows, j_next]
+    face = np.where(j_out > j_in, grid.z_faces_m[j_in + 1], grid.z_faces_m[j_in])
+    below, above = values[rows, j_in], values[rows, j_next]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fraction = np.clip((below - threshold) / (below - above), 0.0, 1.0)
+    crossing = np.where(below == above, z[j_in], z[j_in] + fraction * (z[j_next] - z[j_in]))
+    return np.asarray(np.where(bounded, face, crossing), dtype=np.float64)
 
 
 def measure(
