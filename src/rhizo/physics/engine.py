@@ -207,9 +207,16 @@ class _Run:
         self.conductance = xp.ones(self.count)
         self.joule_per_v2 = xp.zeros(self.count)  # total Joule heat in the grid per V^2
         self.sigma_used = xp.ones(shape)
-        self.solved = np.zeros(self.count, dtype=bool)
-        self.solves = np.zeros(self.count, dtype=np.int64)
-        self.cg_iterations = 0
+        # Every run starts at uniform temperature: the model's cached potential there.
+        initial = self.model.initial_potential(self.backend)
+        self.potential[:] = initial.potential[0]
+        self.heat_per_v2[:] = initial.heat_per_v2[0]
+        self.conductance[:] = initial.conductance_s[0]
+        self.joule_per_v2[:] = initial.heat_per_v2[0].sum()
+        self.sigma_used[:] = a(self.model.sigma_start)
+        self.solved = np.ones(self.count, dtype=bool)
+        self.solves = np.ones(self.count, dtype=np.int64)  # the initial one counts
+        self.cg_iterations = initial.iterations
         self.limits = BatchLimits(
             max_power_w=a(np.asarray([g.max_power_w for g in self.generators])),
             max_voltage_v=a(np.asarray([g.max_voltage_v for g in self.generators])),

@@ -8,7 +8,7 @@ so a sweep, the web planner or a benchmark pays it once per cannula:
 - the heat stepper and its factorisation, one per effective step length (BDF2's
   step length and step ratio; a run uses about eight);
 - the factorised potential operator at the starting conductivity, the potential
-  solver's preconditioner.
+  solver's preconditioner, and the potential at that conductivity (every run's first).
 
 Cached objects are read-only once built; the cache is guarded by a lock.
 """
@@ -27,7 +27,7 @@ from rhizo.physics.backend import Backend
 from rhizo.physics.blocksolve import solver
 from rhizo.physics.fv import CannulaGeometry, ElectricCoefficients, assemble
 from rhizo.physics.grid import AxisymmetricGrid
-from rhizo.physics.potential import PotentialSolver
+from rhizo.physics.potential import PotentialSolution, PotentialSolver
 from rhizo.physics.protocol import LesionProtocol
 from rhizo.physics.thermal import HeatStepper
 
@@ -76,6 +76,7 @@ class LesionModel:
         self._heat: OrderedDict[float, HeatStepper] = OrderedDict()
         self._heat_solvers: OrderedDict[tuple[str, float], Callable[[Any], Any]] = OrderedDict()
         self._potential: dict[str, PotentialSolver] = {}
+        self._initial: dict[str, PotentialSolution] = {}
         self._adjoints: OrderedDict[tuple[str, float, bytes], Any] = OrderedDict()
 
     def heat(self, time_step_s: float) -> HeatStepper:
@@ -162,6 +163,21 @@ class LesionModel:
                     check_every=1 if backend.name == "numpy" else 2,
                 )
             return self._potential[backend.name]
+
+    def initial_potential(self, backend: Backend) -> PotentialSolution:
+        """The potential of one lesion at the starting sigma (uniform temperature).
+
+        Every run of this model starts from it, so it is solved once (from zero, one
+        preconditioned CG iteration: the preconditioner is exact there) and kept.
+        """
+        with self._lock:
+            found = self._initial.get(backend.name)
+        if found is None:
+            sigma = backend.asarray(self.sigma_start)[None]
+            found = self.potential(backend).solve(sigma, backend.xp.zeros_like(sigma))
+            with self._lock:
+                self._initial[backend.name] = found
+        return found
 
 
 def _heat_stepper(
