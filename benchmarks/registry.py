@@ -52,8 +52,6 @@ import httpx
 import sqlalchemy as sa
 from faker import Faker
 
-from rhizo.clinic.analytics.courses import load_courses
-from rhizo.clinic.analytics.durability import Grouping, analyse
 from rhizo.clinic.block.models import DiagnosticBlock
 from rhizo.clinic.complication.models import Complication
 from rhizo.clinic.condition.models import CareTrial, Condition
@@ -63,10 +61,11 @@ from rhizo.clinic.core.auth.security import hash_password
 from rhizo.clinic.core.database import create_db_engine, create_session_factory
 from rhizo.clinic.demo.durability import draw_relief_weeks
 from rhizo.clinic.followup.models import FollowUp
+from rhizo.clinic.outcomes.durability import Grouping, analyse
+from rhizo.clinic.outcomes.snapshot import compute_snapshot
 from rhizo.clinic.patient.models import Patient, search_key
 from rhizo.clinic.procedure.models import Lesion, Procedure
 from rhizo.clinic.specialist.models import Specialist
-from rhizo.clinic.specialist.outcomes import compute_snapshot
 
 try:
     from benchmarks import _live
@@ -410,12 +409,12 @@ def snapshot_cost(url: str, repeats: int = 3) -> dict[str, Any]:
     try:
         for _ in range(repeats):
             start = time.perf_counter()
-            snapshot = compute_snapshot(session=session, as_of=date.today())
+            snapshot = compute_snapshot(session=session, as_of=date.today(), zone=UTC)
             seconds.append(time.perf_counter() - start)
     finally:
         session.close()
         engine.dispose()
-    procedures = sum(counts.procedures for counts in snapshot.counts.values())
+    procedures = snapshot.procedures
     return {
         "procedures": procedures,
         "median_s": round(statistics.median(seconds), 3),
@@ -432,7 +431,7 @@ def courses_cost(url: str, repeats: int = 3) -> dict[str, Any]:
     try:
         for _ in range(repeats):
             start = time.perf_counter()
-            courses = load_courses(session, as_of=date.today())
+            courses = compute_snapshot(session=session, as_of=date.today(), zone=UTC)
             load_s.append(time.perf_counter() - start)
             start = time.perf_counter()
             analyse(courses, grouping=Grouping.PERFORMER, performer_names={})
@@ -441,7 +440,7 @@ def courses_cost(url: str, repeats: int = 3) -> dict[str, Any]:
         session.close()
         engine.dispose()
     return {
-        "courses": len(courses.courses),
+        "courses": len(courses.course_list()),
         "load_median_s": round(statistics.median(load_s), 3),
         "analyse_median_s": round(statistics.median(analyse_s), 3),
     }

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -22,24 +23,20 @@ from sqlalchemy.orm import Session
 from tests.clinic.conftest import TestClient
 from tests.clinic.factories import make_followup, make_patient, make_specialist, make_user
 
-from rhizo.clinic.analytics import service as analytics_service
-from rhizo.clinic.analytics.courses import (
-    RELIEF_THRESHOLD_PERCENT,
-    Courses,
-    course_of,
-    load_courses,
-)
-from rhizo.clinic.analytics.durability import PUBLISHED_SUCCESS, Grouping, analyse
 from rhizo.clinic.block.models import BlockAgent, BlockType, DiagnosticBlock
 from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
 from rhizo.clinic.core.auth.models import Role, User
 from rhizo.clinic.core.common import Region, Side
 from rhizo.clinic.demo.seed import seed
 from rhizo.clinic.followup.models import FollowUpSource
+from rhizo.clinic.outcomes import arrays
+from rhizo.clinic.outcomes import service as analytics_service
+from rhizo.clinic.outcomes.cache import SnapshotCache
+from rhizo.clinic.outcomes.durability import PUBLISHED_SUCCESS, Grouping, analyse
+from rhizo.clinic.outcomes.snapshot import OutcomeSnapshot, compute_snapshot
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Sedation
 from rhizo.clinic.procedure.models import Procedure, ProcedureStatus, Technique
-from rhizo.clinic.specialist.outcome_cache import SnapshotCache
 from rhizo.pathway.followup import PainScore, relief_duration
 
 D = date(2025, 1, 10)
@@ -159,8 +156,13 @@ def cohort(session: Session) -> dict[str, Any]:
     return {"ids": ids, "a": a, "b": b}
 
 
-def _by_procedure(courses: Courses) -> dict[int, tuple[int, bool, bool]]:
-    return {c.procedure_id: (c.days, c.ended, c.relieved) for c in courses.courses}
+def load_courses(session: Session, *, as_of: date) -> OutcomeSnapshot:
+    """The outcome snapshot (every course) as of ``as_of``, procedures on UTC days."""
+    return compute_snapshot(session=session, as_of=as_of, zone=UTC)
+
+
+def _by_procedure(courses: OutcomeSnapshot) -> dict[int, tuple[int, bool, bool]]:
+    return {c.procedure_id: (c.event_days, c.ended, c.relieved) for c in courses.course_list()}
 
 
 def test_courses_follow_the_hand_worked_definition(
@@ -189,17 +191,21 @@ def test_curve_is_the_product_limit_of_those_courses(
     report = analyse(courses, grouping=Grouping.NONE, performer_names={})
     assert report is not None
     curve = report.overall.curve
-    # Times 14 (event), 30 (censored), 60 (event), 100 (censored), 180 (event); n = 5.
+    # Times in calendar months after D = 10 January 2025 (whole months + the part month):
+    # day 14 = 24 Jan = 14/31 (event), the repeat's day 30 = 30/31 (censored), day 60 =
+    # 11 Mar = 2 + 1/31 (event), day 100 = 20 Apr = 3 + 10/30 (censored), day 180 = 9 Jul
+    # = 5 + 29/30 (event); n = 5.
+    t14, t60, t180 = 14 / 31, 2 + 1 / 31, 5 + 29 / 30
     s14 = 4 / 5
     s60 = s14 * (2 / 3)
     s180 = s60 * (0 / 1)
-    assert curve.at(13)[0] == 1.0
-    assert curve.at(14)[0] == pytest.approx(s14)
-    assert curve.at(59)[0] == pytest.approx(s14)
-    assert curve.at(60)[0] == pytest.approx(s60)
-    assert curve.at(180)[0] == pytest.approx(s180)
+    assert curve.at(t14 - 0.01)[0] == 1.0
+    assert curve.at(t14)[0] == pytest.approx(s14)
+    assert curve.at(t60 - 0.01)[0] == pytest.approx(s14)
+    assert curve.at(t60)[0] == pytest.approx(s60)
+    assert curve.at(t180)[0] == pytest.approx(s180)
     # S stays 8/15 = 0.533 after day 60, so the median is the first time S <= 0.5: day 180.
-    assert curve.median == 180
+    assert curve.median == pytest.approx(t180)
     assert report.overall.success_curve is not None
 
 
@@ -222,7 +228,7 @@ def test_grouping_splits_and_compares(session: Session, cohort: dict[str, Any]) 
 @pytest.fixture
 def analytics_app(app: FastAPI, session: Session) -> FastAPI:
     """The API with the course cache reading the test's own (rolled-back) session."""
-    app.state.courses_cache = SnapshotCache(
+    app.state.outcome_cache = SnapshotCache(
         lambda as_of: load_courses(session, as_of=as_of), max_age_s=0, background=False
     )
     return app
@@ -244,7 +250,7 @@ def test_api_reports_the_curve_and_audits_the_read(
     body = response.json()
     assert body["assessable"] == 5
     assert body["overall"]["courses"] == 5
-    assert body["overall"]["median_days"] == 180
+    assert body["overall"]["median_months"] == round(5 + 29 / 30, 2)  # day 180: 9 July
     assert [g["key"] for g in body["groups"]] == ["conventional", "cooled"]
     assert body["published"]["median_success_weeks"] == 17.0
     assert "not a medical device" in body["notice"]
@@ -292,7 +298,7 @@ def test_demo_cohort_recovers_the_durability_it_was_drawn_from(session: Session)
     its 95 % bands. A wrong course assignment or curve moves them out."""
     seed(session, patients=200, today=date(2026, 6, 1))
     courses = load_courses(session, as_of=date(2026, 6, 1))
-    assert len(courses.courses) >= 150
+    assert len(courses.course_list()) >= 150
     report = analyse(courses, grouping=Grouping.NONE, performer_names={})
     assert report is not None
     for days, published_percent, _ in PUBLISHED_SUCCESS[1:]:
@@ -328,7 +334,7 @@ def test_analysis_is_reused_until_the_courses_change(
 def test_course_of_follows_relief_duration(
     baseline: int, gaps: list[int], pains: list[int]
 ) -> None:
-    """The pass's plain-tuple course equals the pathway's relief_duration definition."""
+    """The registry pass's course (arrays) equals the pathway's relief_duration definition."""
     day = date(2025, 1, 1)
     on = day
     scores = []
@@ -339,10 +345,20 @@ def test_course_of_follows_relief_duration(
         baseline_nrs=baseline,
         procedure_date=day,
         scores=[PainScore(on=d, nrs=n) for d, n in scores],
-        threshold_percent=RELIEF_THRESHOLD_PERCENT,
+        threshold_percent=50.0,
     )
     if relief.onset is None:
         expected = ((scores[0][0] - day).days, True, False)
     else:
         expected = (relief.duration_days, not relief.censored, True)
-    assert course_of(baseline=baseline, day=day, scores=scores) == expected
+    rows = arrays.ScoreRows(
+        day=np.asarray([day.toordinal()]),
+        baseline=np.asarray([baseline]),
+        score_of=np.zeros(len(scores), dtype=np.int64),
+        score_day=np.asarray([d.toordinal() for d, _ in scores]),
+        nrs=np.asarray([n for _, n in scores]),
+    )
+    got = arrays.courses(rows)
+    assert (int(got.event_day[0]) - day.toordinal(), bool(got.ended[0]), bool(got.relieved[0])) == (
+        expected
+    )

@@ -28,12 +28,13 @@ from rhizo.clinic.core.auth.models import Actor, Role
 from rhizo.clinic.core.common import NotFoundError, Side
 from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.followup.models import FollowUpCreate, FollowUpSource
+from rhizo.clinic.outcomes import figures as outcomes
+from rhizo.clinic.outcomes.cache import SnapshotCache
+from rhizo.clinic.outcomes.proportion import MIN_DENOMINATOR, Proportion, wilson_interval
 from rhizo.clinic.procedure import service as procedure_service
 from rhizo.clinic.procedure.models import ProcedureCreate, ProcedureStatus
-from rhizo.clinic.specialist import outcomes
-from rhizo.clinic.specialist.outcome_cache import SnapshotCache
-from rhizo.clinic.specialist.proportion import MIN_DENOMINATOR, Proportion, wilson_interval
 from rhizo.pathway.facts import entry
+from rhizo.pathway.windows import window_for
 
 D = date(2025, 1, 10)  # the procedure day of the cohort
 AS_OF = date(2026, 1, 1)  # every window has closed by then, except patient 9's
@@ -200,57 +201,58 @@ def cohort(session: Session) -> Cohort:
             _block(session, actor, pid, baseline)
         return pid
 
-    # The 3-month checkpoint is day 91 (window 61-121); 6 months day 183 (153-213).
-    # P1, baseline 8: day 91 NRS 4 = exactly 50 % -> responder (inclusive);
-    # day 183 NRS 5 = 37.5 % -> not. Two complications on one procedure.
+    # Three calendar months after D (10 Jan 2025) is 10 April, day 90 (window 60-120);
+    # six months is 10 July, day 181 (window 151-211).
+    # P1, baseline 8: day 90 NRS 4 = exactly 50 % -> responder (inclusive);
+    # day 181 NRS 5 = 37.5 % -> not. Two complications on one procedure.
     p1 = patient(8)
     ids["p1"] = _procedure(session, actor, p1, a, D)
-    _score(session, actor, p1, 91, 4, ids["p1"], pgic=2)
-    _score(session, actor, p1, 183, 5, ids["p1"], pgic=4)
+    _score(session, actor, p1, 90, 4, ids["p1"], pgic=2)
+    _score(session, actor, p1, 181, 5, ids["p1"], pgic=4)
     _complication(session, actor, p1, ids["p1"], "neuritis", "mild")
     _complication(session, actor, p1, ids["p1"], "numbness", "mild")
-    # P2, baseline 6: day 60 and 122 NRS 0 lie just outside the 3-month window;
-    # day 121 NRS 5 (16.7 %) is inside -> assessable, not a responder.
-    # 6 months: day 213 NRS 3 (50 %) inside -> responder; day 214 NRS 6 outside.
+    # P2, baseline 6: day 59 and 121 NRS 0 lie just outside the 3-month window;
+    # day 120 NRS 5 (16.7 %) is inside -> assessable, not a responder.
+    # 6 months: day 211 NRS 3 (50 %) inside -> responder; day 212 NRS 6 outside.
     p2 = patient(6)
     ids["p2"] = _procedure(session, actor, p2, a, D)
-    _score(session, actor, p2, 60, 0, ids["p2"])
-    _score(session, actor, p2, 122, 0, ids["p2"])
-    _score(session, actor, p2, 121, 5, ids["p2"], pgic=3)
-    _score(session, actor, p2, 213, 3, ids["p2"], pgic=2)
-    _score(session, actor, p2, 214, 6, ids["p2"])
-    # P3, baseline 7: day 80 NRS 2 (11 days off) vs day 95 NRS 6 (4 days off):
-    # the nearest is day 95 -> 14 % -> not a responder.
-    # 6 months: day 171 NRS 3 and day 195 NRS 7, both 12 days off: the earlier
+    _score(session, actor, p2, 59, 0, ids["p2"])
+    _score(session, actor, p2, 121, 0, ids["p2"])
+    _score(session, actor, p2, 120, 5, ids["p2"], pgic=3)
+    _score(session, actor, p2, 211, 3, ids["p2"], pgic=2)
+    _score(session, actor, p2, 212, 6, ids["p2"])
+    # P3, baseline 7: day 79 NRS 2 (11 days off) vs day 94 NRS 6 (4 days off):
+    # the nearest is day 94 -> 14 % -> not a responder.
+    # 6 months: day 169 NRS 3 and day 193 NRS 7, both 12 days off: the earlier
     # wins -> 57 % -> responder. One moderate neuritis.
     p3 = patient(7)
     ids["p3"] = _procedure(session, actor, p3, a, D)
-    _score(session, actor, p3, 80, 2, ids["p3"], pgic=3)
-    _score(session, actor, p3, 95, 6, ids["p3"], pgic=1)
-    _score(session, actor, p3, 171, 3, ids["p3"])
-    _score(session, actor, p3, 195, 7, ids["p3"], pgic=6)
+    _score(session, actor, p3, 79, 2, ids["p3"], pgic=3)
+    _score(session, actor, p3, 94, 6, ids["p3"], pgic=1)
+    _score(session, actor, p3, 169, 3, ids["p3"])
+    _score(session, actor, p3, 193, 7, ids["p3"], pgic=6)
     _complication(session, actor, p3, ids["p3"], "neuritis", "moderate")
     # P4: no block, no earlier score -> no baseline, not assessable; its PGIC
     # still counts (PGIC needs no baseline).
     p4 = patient(None)
     ids["p4"] = _procedure(session, actor, p4, a, D)
-    _score(session, actor, p4, 91, 1, ids["p4"], pgic=1)
-    _score(session, actor, p4, 183, 1, ids["p4"])
+    _score(session, actor, p4, 90, 1, ids["p4"], pgic=1)
+    _score(session, actor, p4, 181, 1, ids["p4"])
     # P5: no block; baseline from the last score before the procedure (NRS 8,
-    # an unlinked diary entry 10 days before). Day 90 NRS 3 = 62.5 % -> responder.
+    # an unlinked diary entry 10 days before). Day 89 NRS 3 = 62.5 % -> responder.
     # No 6-month follow-up -> missing.
     p5 = patient(None)
     _score(session, actor, p5, -10, 8, None)
     ids["p5"] = _procedure(session, actor, p5, a, D)
-    _score(session, actor, p5, 90, 3, ids["p5"])
-    # P6, baseline 5: an unlinked diary score at day 91 (NRS 1, 80 %) counts ->
-    # responder. B repeats the procedure on day 150, so the unlinked day-183
+    _score(session, actor, p5, 89, 3, ids["p5"])
+    # P6, baseline 5: an unlinked diary score at day 90 (NRS 1, 80 %) counts ->
+    # responder. B repeats the procedure on day 150, so the unlinked day-181
     # score belongs to B's procedure, not A's -> A's 6 months missing.
     p6 = patient(5)
     ids["p6"] = _procedure(session, actor, p6, a, D)
-    _score(session, actor, p6, 91, 1, None)
+    _score(session, actor, p6, 90, 1, None)
     ids["p6b"] = _procedure(session, actor, p6, b, _on(150))
-    _score(session, actor, p6, 183, 1, None)
+    _score(session, actor, p6, 181, 1, None)
     # P8, baseline 0 (relief undefined) -> not assessable; done 2024-06-01, so
     # outside the last 12 months.
     p8 = patient(0)
@@ -261,10 +263,10 @@ def cohort(session: Session) -> Cohort:
     # An abandoned procedure of A's: not counted anywhere.
     p_abandoned = patient(9)
     _procedure(session, actor, p_abandoned, a, D, status=ProcedureStatus.ABANDONED)
-    # P10 (B), baseline 10: day 91 NRS 0 -> responder; B's only other patient.
+    # P10 (B), baseline 10: day 90 NRS 0 -> responder; B's only other patient.
     p10 = patient(10)
     ids["p10"] = _procedure(session, actor, p10, b, D)
-    _score(session, actor, p10, 91, 0, ids["p10"], pgic=1)
+    _score(session, actor, p10, 90, 0, ids["p10"], pgic=1)
     return Cohort(a, b, actor, ids)
 
 
@@ -280,9 +282,12 @@ def test_responder_definition_comes_from_the_knowledge_base() -> None:
         entry("outcomes", "follow-up-3-months")["months"],
         entry("outcomes", "follow-up-6-months")["months"],
     ]
-    # 3 and 6 mean months of 365.25 / 12 days, rounded: 91.3 -> 91, 182.6 -> 183.
-    assert [c.target_days for c in defs.checkpoints] == [91, 183]
-    assert [(c.first_day, c.last_day) for c in defs.checkpoints] == [(61, 121), (153, 213)]
+    # 3 and 6 calendar months after D (10 January 2025): 10 April and 10 July, +-30 days.
+    assert [c.window_days for c in defs.checkpoints] == [30, 30]
+    assert [window_for(D, c.months) for c in defs.checkpoints] == [
+        (_on(60), _on(120)),
+        (_on(151), _on(211)),
+    ]
     assert defs.pgic_improved_labels == ("very much improved", "much improved")
     assert "Cohen" in defs.responder_source
     assert "Farrar" in defs.pgic_source
@@ -290,7 +295,7 @@ def test_responder_definition_comes_from_the_knowledge_base() -> None:
 
 def test_specialist_counts_equal_the_hand_count(session: Session, cohort: Cohort) -> None:
     own = outcomes.specialist_summary(
-        session=session, specialist_id=cohort.specialist_a, as_of=AS_OF
+        session=session, specialist_id=cohort.specialist_a, as_of=AS_OF, zone=UTC
     )
     # Completed: P1 P2 P3 P4 P5 P6 P8 P9 = 8 (abandoned excluded); P8 is older than 12 months.
     assert own.procedures == 8
@@ -315,7 +320,7 @@ def test_specialist_counts_equal_the_hand_count(session: Session, cohort: Cohort
 
 
 def test_clinic_is_the_sum_of_the_specialists(session: Session, cohort: Cohort) -> None:
-    clinic = outcomes.clinic_summary(session=session, as_of=AS_OF)
+    clinic = outcomes.clinic_summary(session=session, as_of=AS_OF, zone=UTC)
     # B adds P6's repeat (day 150: no score in either window, both closed) and P10.
     assert clinic.procedures == 10
     _check_interval(clinic.at(3).responders, 4, 6)
@@ -330,22 +335,26 @@ def test_clinic_is_the_sum_of_the_specialists(session: Session, cohort: Cohort) 
 def test_as_of_hides_later_records(session: Session, cohort: Cohort) -> None:
     # As of day 100 only the 3-month scores up to day 100 exist; P9 is in the future.
     early = outcomes.specialist_summary(
-        session=session, specialist_id=cohort.specialist_a, as_of=_on(100)
+        session=session, specialist_id=cohort.specialist_a, as_of=_on(100), zone=UTC
     )
     assert early.procedures == 7
-    # P1 (91), P3 (80/95: 95 nearest), P5 (90), P6 (91) seen; P2's day-121 score not yet.
+    # P1 (90), P3 (79/94: 94 nearest), P5 (89), P6 (90) seen; P2's day-120 score not yet.
     _check_interval(early.at(3).responders, 3, 4)
-    assert early.at(3).pending == 1  # P2's window closes on day 121
+    assert early.at(3).pending == 1  # P2's window closes on day 120
 
 
 def test_page_figures_lesions_complications_and_audit(session: Session, cohort: Cohort) -> None:
     result = outcomes.specialist_outcomes(
-        session=session, actor=cohort.actor, specialist_id=cohort.specialist_a, as_of=AS_OF
+        session=session,
+        actor=cohort.actor,
+        specialist_id=cohort.specialist_a,
+        as_of=AS_OF,
+        zone=UTC,
     )
     assert result.own == outcomes.specialist_summary(
-        session=session, specialist_id=cohort.specialist_a, as_of=AS_OF
+        session=session, specialist_id=cohort.specialist_a, as_of=AS_OF, zone=UTC
     )
-    assert result.clinic == outcomes.clinic_summary(session=session, as_of=AS_OF)
+    assert result.clinic == outcomes.clinic_summary(session=session, as_of=AS_OF, zone=UTC)
     # 8 completed procedures x 2 performed lesions (the gated position is not performed).
     assert result.lesions_performed == 16
     assert [
@@ -369,7 +378,9 @@ def test_page_figures_lesions_complications_and_audit(session: Session, cohort: 
 
 
 def test_overview_lists_every_specialist(session: Session, cohort: Cohort) -> None:
-    overview = outcomes.specialists_overview(session=session, actor=cohort.actor, as_of=AS_OF)
+    overview = outcomes.specialists_overview(
+        session=session, actor=cohort.actor, as_of=AS_OF, zone=UTC
+    )
     by_id = {row.specialist.id: row.summary for row in overview.rows}
     assert by_id[cohort.specialist_a].procedures == 8
     assert by_id[cohort.specialist_b].procedures == 2
@@ -389,18 +400,19 @@ def test_overview_lists_every_specialist(session: Session, cohort: Cohort) -> No
 def test_unknown_specialist_is_404(session: Session, cohort: Cohort) -> None:
     with pytest.raises(NotFoundError):
         outcomes.specialist_outcomes(
-            session=session, actor=cohort.actor, specialist_id=999_999, as_of=AS_OF
+            session=session, actor=cohort.actor, specialist_id=999_999, as_of=AS_OF, zone=UTC
         )
 
 
 def test_stale_snapshot_is_a_mismatch(session: Session, cohort: Cohort) -> None:
-    snapshot = outcomes.compute_snapshot(session=session, as_of=AS_OF)
+    snapshot = outcomes.compute_snapshot(session=session, as_of=AS_OF, zone=UTC)
     with pytest.raises(ValueError, match="as of"):
         outcomes.specialist_outcomes(
             session=session,
             actor=cohort.actor,
             specialist_id=cohort.specialist_a,
             as_of=_on(100),
+            zone=UTC,
             snapshot=snapshot,
         )
 
@@ -408,17 +420,24 @@ def test_stale_snapshot_is_a_mismatch(session: Session, cohort: Cohort) -> None:
 # --- the cache ---------------------------------------------------------------------------
 
 
-def _fake_snapshot(as_of: date, n: int) -> outcomes.OutcomeSnapshot:
-    return outcomes.OutcomeSnapshot(
-        as_of=as_of, computed_at=datetime.now(UTC), counts={}, lesions={n: n}, complications={}
-    )
+@dataclass(frozen=True)
+class _Fake:
+    """A dated result standing in for a snapshot (the cache needs only ``as_of``)."""
+
+    as_of: date
+    computed_at: datetime
+    lesions: dict[int, int]
+
+
+def _fake_snapshot(as_of: date, n: int) -> _Fake:
+    return _Fake(as_of=as_of, computed_at=datetime.now(UTC), lesions={n: n})
 
 
 def test_cache_serves_fresh_then_refreshes_when_stale() -> None:
     now = [0.0]
     calls: list[date] = []
 
-    def compute(as_of: date) -> outcomes.OutcomeSnapshot:
+    def compute(as_of: date) -> _Fake:
         calls.append(as_of)
         return _fake_snapshot(as_of, len(calls))
 
@@ -442,7 +461,7 @@ def test_cache_returns_stale_while_refreshing_in_background() -> None:
     now = [0.0]
     calls: list[int] = []
 
-    def compute(as_of: date) -> outcomes.OutcomeSnapshot:
+    def compute(as_of: date) -> _Fake:
         calls.append(1)
         if len(calls) > 1:
             release.wait(5)
@@ -469,7 +488,7 @@ def test_cache_serves_yesterday_while_computing_today() -> None:
     computed: list[date] = []
     done = threading.Event()
 
-    def compute(as_of: date) -> outcomes.OutcomeSnapshot:
+    def compute(as_of: date) -> _Fake:
         computed.append(as_of)
         if len(computed) > 1:
             done.set()

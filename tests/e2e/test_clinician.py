@@ -7,7 +7,7 @@ lesion engine called directly.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 import sqlalchemy as sa
@@ -15,12 +15,13 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
 from rhizo import DISCLAIMER
-from rhizo.clinic.analytics.courses import load_courses
+from rhizo.clinic.chart.reader import load_record
 from rhizo.clinic.followup.models import FollowUp, FollowUpSource
+from rhizo.clinic.outcomes.snapshot import compute_snapshot
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.procedure.models import Lesion, Procedure, ProcedureStatus
 from rhizo.clinic.specialist.models import Specialist
-from rhizo.clinic.web.record import load_record, screen
+from rhizo.clinic.web.record import record_page, screen
 from rhizo.physics import CLINICAL_TISSUE, LesionProtocol, simulate
 from tests.e2e.conftest import Clinic, DemoPatient, log_in, screenshot
 from tests.e2e.plot import FOLLOW_UP_COLOUR, plotted_points
@@ -63,7 +64,7 @@ def _expected_verdict(clinic: Clinic, patient_id: int) -> str:
         with Session(engine) as session:
             patient = session.get(Patient, patient_id)
             assert patient is not None
-            result = screen(load_record(session, patient), date.today())
+            result = screen(record_page(load_record(session, patient.id)), date.today())
     finally:
         engine.dispose()
     assert not isinstance(result, str), result
@@ -198,15 +199,16 @@ def test_outcomes_page_draws_the_durability_curve(page: Page, clinic: Clinic) ->
     engine = clinic.engine()
     try:
         with Session(engine) as session:
-            courses = load_courses(session, as_of=date.today())
+            # The demo server's clinic zone is the default, UTC.
+            courses = compute_snapshot(session=session, as_of=date.today(), zone=UTC)
     finally:
         engine.dispose()
-    assert courses.courses
+    assert courses.course_list()
     log_in(page, "demo-researcher", clinic.passwords["demo-researcher"])
     page.get_by_role("link", name="Outcomes", exact=True).click()
     expect(page).to_have_url(f"{clinic.base_url}/analytics")
     expect(page.locator("#durability figure.plot svg")).to_be_visible()
-    expect(page.locator("#row-all td").nth(1)).to_have_text(str(len(courses.courses)))
+    expect(page.locator("#row-all td").nth(1)).to_have_text(str(len(courses.course_list())))
     page.get_by_label("Split by").select_option("technique")
     page.get_by_role("button", name="Show").click()
     expect(page).to_have_url(f"{clinic.base_url}/analytics?grouping=technique")

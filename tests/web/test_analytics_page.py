@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from rhizo import DISCLAIMER
-from rhizo.clinic.analytics.courses import load_courses
-from rhizo.clinic.analytics.durability import Grouping, analyse
+from rhizo.clinic.outcomes.durability import Grouping, analyse
+from rhizo.clinic.outcomes.snapshot import compute_snapshot
 
 AsRole = Callable[[str], TestClient]
 ROLES = ("admin", "clinician", "nurse", "researcher", "auditor", "patient")
@@ -39,14 +39,16 @@ def test_page_shows_the_curve_table_and_reference(as_role: AsRole, web_app: Fast
     session = web_app.state.session_factory()
     try:
         # The page's day is the clinic's today; the demo records all lie in the past.
-        courses = load_courses(session, as_of=date.today())
+        courses = compute_snapshot(
+            session=session, as_of=date.today(), zone=web_app.state.settings.clinic_zone
+        )
     finally:
         session.close()
     report = analyse(courses, grouping=Grouping.NONE, performer_names={})
     assert report is not None
     row = html.split('id="row-all"')[1].split("</tr>")[0]
     assert f"<td>{report.overall.courses}</td>" in row
-    six = round(100 * report.overall.curve.at(183)[0], 1)
+    six = round(100 * report.overall.curve.at(6)[0], 1)  # 6 calendar months
     assert f"{six} %" in row
 
 

@@ -16,9 +16,9 @@ from scipy.stats import binomtest
 from rhizo import DISCLAIMER
 from rhizo.clinic.core.audit.models import AuditAction, AuditEvent
 from rhizo.clinic.core.auth.models import Actor, Role
-from rhizo.clinic.specialist import outcomes
+from rhizo.clinic.outcomes import figures as outcomes
+from rhizo.clinic.outcomes.proportion import Proportion, wilson_interval
 from rhizo.clinic.specialist.models import Specialist
-from rhizo.clinic.specialist.proportion import Proportion, wilson_interval
 from rhizo.plots.specialist import RateBar, RateGroup, rates_svg
 
 ROLES = ("admin", "clinician", "nurse", "researcher", "auditor", "patient")
@@ -41,7 +41,11 @@ def _service_result(app: FastAPI, specialist_id: int) -> outcomes.SpecialistOutc
     try:
         actor = Actor(user_id=None, username="test-reference", role=Role.ADMIN)
         return outcomes.specialist_outcomes(
-            session=session, actor=actor, specialist_id=specialist_id, as_of=date.today()
+            session=session,
+            actor=actor,
+            specialist_id=specialist_id,
+            as_of=date.today(),
+            zone=app.state.settings.clinic_zone,
         )
     finally:
         session.close()

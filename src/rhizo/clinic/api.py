@@ -16,7 +16,6 @@ from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rhizo import DISCLAIMER, __version__
-from rhizo.clinic.analytics.views import router as analytics_router
 from rhizo.clinic.block.views import router as block_router
 from rhizo.clinic.complication.views import router as complication_router
 from rhizo.clinic.condition.views import router as condition_router
@@ -33,9 +32,11 @@ from rhizo.clinic.core.deps import API_PREFIX
 from rhizo.clinic.core.headers import SecurityHeadersMiddleware
 from rhizo.clinic.core.idempotency import dependency as idempotency
 from rhizo.clinic.core.proxy import ProxySettings, TrustedProxyMiddleware
+from rhizo.clinic.discharge.views import router as discharge_router
 from rhizo.clinic.fhir.views import router as fhir_router
 from rhizo.clinic.followup.views import router as followup_router
 from rhizo.clinic.medication.views import router as medication_router
+from rhizo.clinic.outcomes.views import router as analytics_router
 from rhizo.clinic.patient.account import router as account_router
 from rhizo.clinic.patient.views import router as patient_router
 from rhizo.clinic.plan.views import router as plan_router
@@ -81,6 +82,7 @@ def api_router() -> APIRouter:
         medication_router,
         plan_router,
         procedure_router,
+        discharge_router,
         followup_router,
         complication_router,
         fhir_router,

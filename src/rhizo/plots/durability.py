@@ -1,10 +1,11 @@
 """Durability of relief: Kaplan-Meier step curves with 95 % bands and a published reference.
 
-Plain values in (times in days, survival fractions), so the clinic layer hands
-over its curves without this module knowing about the registry. The x axis is
-in months (days / (365.25 / 12)); the y axis is the share of procedures still
-giving at least 50 % relief. Published figures are drawn as labelled diamonds,
-and the number still at risk at each tick is written under the axis.
+Plain values in (times in calendar months, survival fractions), so the clinic
+layer hands over its curves without this module knowing about the registry;
+the y axis is the share of procedures still giving at least 50 % relief.
+Published figures are drawn as labelled diamonds. The numbers still at risk
+written under the axis are the caller's (the rows of its table), never
+recounted here, so the plot and the table cannot disagree.
 """
 
 from __future__ import annotations
@@ -23,37 +24,30 @@ from matplotlib.transforms import blended_transform_factory
 
 from rhizo.plots.pain import figure_svg
 
-DAYS_PER_MONTH = 365.25 / 12
 COLOURS = ("#1f5f8b", "#e07a1f", "#2a9d3f", "#8e44ad", "#c0392b", "#7f8c8d")
 TICK_MONTHS = (0, 3, 6, 9, 12, 18, 24)
 
 
 @dataclass(frozen=True)
 class CurveSeries:
-    """One step curve: at ``times_days[i]`` the value becomes ``survival[i]``."""
+    """One step curve: at ``times_months[i]`` the value becomes ``survival[i]``."""
 
     label: str
-    times_days: Sequence[float]
+    times_months: Sequence[float]
     survival: Sequence[float]
     lower: Sequence[float]
     upper: Sequence[float]
-    #: At risk just before each time (for the table under the axis).
-    at_risk: Sequence[int]
+    #: (months, number still at risk) written under the axis: the caller's table rows.
+    at_risk: Sequence[tuple[float, int]]
 
 
 @dataclass(frozen=True)
 class PublishedPoint:
     """A published share still successful (%), at a time after the procedure."""
 
-    days: float
+    months: float
     percent: float
     label: str
-
-
-def _at_risk_at(series: CurveSeries, day: float) -> int:
-    times = np.asarray(series.times_days, dtype=float)
-    index = int(np.searchsorted(times, day, side="left"))
-    return int(series.at_risk[index]) if index < len(times) else 0
 
 
 def durability_figure(
@@ -82,13 +76,15 @@ def _durability_figure(
     figure = plt.figure(figsize=(8.0, height_in))
     bottom = (0.6 + table_in) / height_in
     axes = figure.add_axes((0.2, bottom, 0.76, 3.2 / height_in))
-    last_day = max(
-        [max(c.times_days) for c in curves if len(c.times_days)] + [p.days for p in published] + [1]
+    last_month = max(
+        [max(c.times_months) for c in curves if len(c.times_months)]
+        + [p.months for p in published]
+        + [1]
     )
-    span_months = max(12.0, min(36.0, float(np.ceil(last_day / DAYS_PER_MONTH / 3) * 3)))
+    span_months = max(12.0, min(36.0, float(np.ceil(last_month / 3) * 3)))
     for index, series in enumerate(curves):
         colour = COLOURS[index % len(COLOURS)]
-        months = np.asarray(series.times_days, dtype=float) / DAYS_PER_MONTH
+        months = np.asarray(series.times_months, dtype=float)
         # Extend the last step to the curve's last observation (it already is) and draw it.
         axes.step(
             months,
@@ -108,10 +104,10 @@ def _durability_figure(
             lw=0,
         )
     for point in published:
-        axes.plot(point.days / DAYS_PER_MONTH, point.percent, "D", color="black", ms=5)
+        axes.plot(point.months, point.percent, "D", color="black", ms=5)
         axes.annotate(
             f"{point.percent:g} % ({point.label})",
-            (point.days / DAYS_PER_MONTH, point.percent),
+            (point.months, point.percent),
             textcoords="offset points",
             xytext=(6, 4),
             fontsize=7.5,
@@ -139,11 +135,13 @@ def _durability_figure(
         figure.text(
             0.01, y, series.label[:30], fontsize=7.5, va="top", color=COLOURS[row % len(COLOURS)]
         )
-        for tick in ticks:
+        for tick_months, at_risk in series.at_risk:
+            if tick_months > span_months:
+                continue
             axes.text(
-                tick,
+                tick_months,
                 y,
-                str(_at_risk_at(series, tick * DAYS_PER_MONTH)),
+                str(at_risk),
                 transform=under,
                 ha="center",
                 va="top",

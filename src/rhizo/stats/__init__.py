@@ -9,7 +9,7 @@ intervals for the single proportion: comparison of seven methods", method 3)
 recommends it and tabulates worked examples (81/263 -> 0.2553-0.3662).
 
 Used for Monte Carlo capture probabilities (``rhizo.planning.montecarlo``) and
-registry outcome rates (``rhizo.clinic.specialist.proportion``); it sits below
+registry outcome rates (``rhizo.clinic.outcomes.proportion``); it sits below
 both layers so neither depends on the other for it.
 """
 

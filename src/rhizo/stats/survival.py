@@ -27,12 +27,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as scipy_stats
 
 from rhizo.stats import Z95
+
+#: Durations and event flags: sequences or NumPy arrays (the clinic passes arrays).
+Durations = Sequence[float] | NDArray[np.floating[Any]]
+Observed = Sequence[bool] | NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ def _counts_on(grid: NDArray[np.float64], values: NDArray[np.float64]) -> NDArra
 
 
 def _check(
-    durations: Sequence[float], observed: Sequence[bool]
+    durations: Durations, observed: Observed
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     time = np.asarray(durations, dtype=float)
     event = np.asarray(observed, dtype=bool)
@@ -109,9 +114,7 @@ def _check(
     return time, event
 
 
-def kaplan_meier(
-    durations: Sequence[float], observed: Sequence[bool], z: float = Z95
-) -> SurvivalCurve:
+def kaplan_meier(durations: Durations, observed: Observed, z: float = Z95) -> SurvivalCurve:
     """The Kaplan-Meier curve of ``durations`` (``observed`` False: censored there).
 
     The curve starts at time 0 with S = 1 and has a step at every distinct

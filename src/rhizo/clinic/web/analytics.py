@@ -2,20 +2,26 @@
 
 Who may open it: the roles holding ``analytics:read`` (admin, clinician,
 nurse, researcher); the figures are aggregates and name no patient. Each view
-is audited as a ``read`` of ``durability_analysis``. The courses come from
-the app's shared cache (:mod:`rhizo.clinic.analytics.service`); the page says
-the day they are as of.
+is audited as a ``read`` of ``durability_analysis``. The figures come from the
+app's one outcome snapshot (:func:`rhizo.clinic.outcomes.service.snapshot_cache`),
+the one the specialist pages read; the page says the day they are as of.
+
+The plot's at-risk row is the table's rows (:attr:`GroupCurve.points`), handed
+to the plot as numbers, and embedded in the page as JSON (``#durability-data``)
+for anyone checking the figure.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from rhizo.clinic.analytics import service
-from rhizo.clinic.analytics.durability import (
+from rhizo.clinic.core.deps import SessionDep
+from rhizo.clinic.outcomes import service
+from rhizo.clinic.outcomes.durability import (
     MIN_COURSES,
     PUBLISHED_MEDIAN_SUCCESS_WEEKS,
     PUBLISHED_SOURCE,
@@ -25,8 +31,7 @@ from rhizo.clinic.analytics.durability import (
     Grouping,
     record_view,
 )
-from rhizo.clinic.analytics.models import curve_read
-from rhizo.clinic.core.deps import SessionDep
+from rhizo.clinic.outcomes.models import CurveRead, curve_read
 from rhizo.clinic.web.access import AnalyticsReader
 from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.pages import render
@@ -46,11 +51,11 @@ def _series(group: GroupCurve) -> CurveSeries:
     curve = group.curve
     return CurveSeries(
         label=f"{group.label} (n={group.courses})",
-        times_days=curve.times.tolist(),
+        times_months=curve.times.tolist(),
         survival=curve.survival.tolist(),
         lower=curve.lower.tolist(),
         upper=curve.upper.tolist(),
-        at_risk=curve.at_risk.tolist(),
+        at_risk=[(point.months, point.at_risk) for point in group.points],
     )
 
 
@@ -59,10 +64,16 @@ def _plot(report: DurabilityReport) -> str:
     return durability_svg(
         [_series(g) for g in groups],
         published=[
-            PublishedPoint(days, percent, label) for days, percent, label in PUBLISHED_SUCCESS
+            PublishedPoint(months, percent, label) for months, percent, label in PUBLISHED_SUCCESS
         ],
         published_label="Streitberger 2011",
     )
+
+
+def _embedded(rows: list[CurveRead]) -> str:
+    """The plot's at-risk rows as JSON for the page (``</`` escaped inside a script)."""
+    data = {row.key: {str(p.months): p.at_risk for p in row.at_risk} for row in rows}
+    return json.dumps({"at_risk": data}, sort_keys=True).replace("</", "<\\/")
 
 
 @router.get("/analytics", response_class=HTMLResponse)
@@ -74,19 +85,20 @@ def analytics_page(
 ) -> Response:
     """Kaplan-Meier durability of relief, split as asked, with the published reference."""
     state = request.app.state
-    courses = service.courses_cache(state).get(clinic_today(request))
-    record_view(session=session, actor=user.actor, as_of=courses.as_of, grouping=grouping)
+    snapshot = service.snapshot_cache(state).get(clinic_today(request))
+    record_view(session=session, actor=user.actor, as_of=snapshot.as_of, grouping=grouping)
     names = service.performer_names(session)
-    report = service.analysis(state, courses, grouping, names)
+    report = service.analysis(state, snapshot, grouping, names)
+    rows = [curve_read(g) for g in (report.groups or (report.overall,))] if report else []
     context = {
         "report": report,
-        "courses": courses,
+        "snapshot": snapshot,
         "grouping": grouping,
         "groupings": GROUPING_LABELS,
-        "rows": [curve_read(g) for g in (report.groups or (report.overall,))] if report else [],
-        "overall": curve_read(report.overall) if report else None,
+        "rows": rows,
+        "plot_data": _embedded(rows),
         "plot_svg": service.derived(state).get(
-            courses, ("svg", grouping, tuple(sorted(names.items()))), lambda: _plot(report)
+            snapshot, ("svg", grouping, tuple(sorted(names.items()))), lambda: _plot(report)
         )
         if report
         else None,

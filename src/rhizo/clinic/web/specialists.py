@@ -5,54 +5,30 @@ Who may open them: the roles holding ``specialist:read`` (admin, clinician,
 nurse, researcher). The figures are aggregates over many patients and name
 none, so they are not one patient's record; patients and auditors are refused
 (docs/web.md, "Specialist page"). Each view is audited as a ``read`` of
-``specialist_outcomes`` by :mod:`rhizo.clinic.specialist.outcomes`.
+``specialist_outcomes`` by :mod:`rhizo.clinic.outcomes.figures`.
 
-The counts come from a shared :class:`SnapshotCache` (one pass over the
-registry, refreshed in the background every few minutes); the page says when
-they were computed.
+The figures come from the app's one outcome snapshot
+(:func:`rhizo.clinic.outcomes.service.snapshot_cache`, shared with the
+Outcomes page and the API, refreshed in the background every few minutes);
+the page says when they were computed.
 """
 
 from __future__ import annotations
-
-import threading
-from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from rhizo.clinic.core.deps import SessionDep
 from rhizo.clinic.core.validation import DbId
-from rhizo.clinic.specialist import outcomes
-from rhizo.clinic.specialist.outcome_cache import SnapshotCache
-from rhizo.clinic.specialist.outcomes import OutcomeSnapshot, OutcomeSummary, SpecialistOutcomes
-from rhizo.clinic.specialist.proportion import MIN_DENOMINATOR, Proportion
+from rhizo.clinic.outcomes import figures, service
+from rhizo.clinic.outcomes.figures import OutcomeSummary, SpecialistOutcomes
+from rhizo.clinic.outcomes.proportion import MIN_DENOMINATOR, Proportion
 from rhizo.clinic.web.access import SpecialistReader
-from rhizo.clinic.web.clinic_time import clinic_today
+from rhizo.clinic.web.clinic_time import clinic_today, clinic_zone
 from rhizo.clinic.web.pages import render
 from rhizo.plots.specialist import RateBar, RateGroup, rates_svg
 
 router = APIRouter(include_in_schema=False)
-_cache_lock = threading.Lock()
-
-
-def outcome_cache(request: Request) -> SnapshotCache[OutcomeSnapshot]:
-    """The app's snapshot cache (made on first use, computing with its own sessions)."""
-    state = request.app.state
-    with _cache_lock:
-        cache: SnapshotCache[OutcomeSnapshot] | None = getattr(state, "outcome_cache", None)
-        if cache is None:
-            factory = state.session_factory
-
-            def compute(as_of: date) -> OutcomeSnapshot:
-                session = factory()
-                try:
-                    return outcomes.compute_snapshot(session=session, as_of=as_of)
-                finally:
-                    session.close()
-
-            cache = SnapshotCache(compute)
-            state.outcome_cache = cache
-    return cache
 
 
 def _bar(label: str, proportion: Proportion) -> RateBar:
@@ -88,7 +64,7 @@ def _groups(name: str, own: OutcomeSummary, clinic: OutcomeSummary) -> tuple[Rat
 
 
 def outcome_svg(result: SpecialistOutcomes) -> str:
-    """The rates plot of the specialist page (cached on the numbers it shows)."""
+    """The rates plot of the specialist page."""
     name = result.specialist.display_name
     return rates_svg(
         _groups(name, result.own, result.clinic),
@@ -100,9 +76,14 @@ def outcome_svg(result: SpecialistOutcomes) -> str:
 @router.get("/specialists", response_class=HTMLResponse)
 def specialists_page(request: Request, user: SpecialistReader, session: SessionDep) -> Response:
     """Every specialist: volume and the responder rate at 6 months."""
-    snapshot = outcome_cache(request).get(clinic_today(request))
-    overview = outcomes.specialists_overview(
-        session=session, actor=user.actor, as_of=snapshot.as_of, snapshot=snapshot
+    cache = service.snapshot_cache(request.app.state)
+    snapshot = cache.get(clinic_today(request))
+    overview = figures.specialists_overview(
+        session=session,
+        actor=user.actor,
+        as_of=snapshot.as_of,
+        zone=clinic_zone(request),
+        snapshot=snapshot,
     )
     return render(
         request,
@@ -112,7 +93,7 @@ def specialists_page(request: Request, user: SpecialistReader, session: SessionD
             "defs": overview.definitions,
             "months": overview.definitions.checkpoints[-1].months,
             "min_n": MIN_DENOMINATOR,
-            "max_age_min": round(outcome_cache(request).max_age_s / 60),
+            "max_age_min": round(cache.max_age_s / 60),
         },
         user=user,
     )
@@ -123,12 +104,14 @@ def specialist_page(
     request: Request, user: SpecialistReader, session: SessionDep, specialist_id: DbId
 ) -> Response:
     """One specialist: qualifications, volume, rates with CIs beside the clinic, plot."""
-    snapshot = outcome_cache(request).get(clinic_today(request))
-    result = outcomes.specialist_outcomes(
+    cache = service.snapshot_cache(request.app.state)
+    snapshot = cache.get(clinic_today(request))
+    result = figures.specialist_outcomes(
         session=session,
         actor=user.actor,
         specialist_id=specialist_id,
         as_of=snapshot.as_of,  # yesterday's, for the seconds after midnight
+        zone=clinic_zone(request),
         snapshot=snapshot,
     )
     return render(
@@ -141,7 +124,7 @@ def specialist_page(
             "plot_svg": outcome_svg(result),
             "pairs": list(zip(result.own.checkpoints, result.clinic.checkpoints, strict=True)),
             "min_n": MIN_DENOMINATOR,
-            "max_age_min": round(outcome_cache(request).max_age_s / 60),
+            "max_age_min": round(cache.max_age_s / 60),
         },
         user=user,
     )

@@ -8,13 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
 from rhizo import DISCLAIMER
-from rhizo.clinic.analytics import service
-from rhizo.clinic.analytics.durability import Grouping, record_view
-from rhizo.clinic.analytics.models import DurabilityRead, report_read
 from rhizo.clinic.core.auth.models import Actor
 from rhizo.clinic.core.auth.permissions import Permission
 from rhizo.clinic.core.deps import SessionDep, SettingsDep, require
 from rhizo.clinic.core.openapi import declare
+from rhizo.clinic.outcomes import service
+from rhizo.clinic.outcomes.durability import Grouping, record_view
+from rhizo.clinic.outcomes.models import DurabilityRead, report_read
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
@@ -31,12 +31,16 @@ def get_durability(
         Grouping, Query(description="split the curves by region, technique or performer")
     ] = Grouping.NONE,
 ) -> DurabilityRead:
-    """Kaplan-Meier durability of >= 50 % relief after completed procedures (audited read)."""
+    """Kaplan-Meier durability of >= 50 % relief after completed procedures (audited read).
+
+    The figures come from the app's one outcome snapshot, the one the specialist
+    and Outcomes pages read; time is in calendar months after the procedure day.
+    """
     today = datetime.now(settings.clinic_zone).date()
-    courses = service.courses_cache(request.app.state).get(today)
-    record_view(session=session, actor=actor, as_of=courses.as_of, grouping=grouping)
+    snapshot = service.snapshot_cache(request.app.state).get(today)
+    record_view(session=session, actor=actor, as_of=snapshot.as_of, grouping=grouping)
     report = service.analysis(
-        request.app.state, courses, grouping, service.performer_names(session)
+        request.app.state, snapshot, grouping, service.performer_names(session)
     )
     if report is None:
         raise HTTPException(

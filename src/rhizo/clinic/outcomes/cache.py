@@ -1,15 +1,15 @@
-"""The latest outcome snapshot, shared by the specialist pages, refreshed in the background.
+"""The latest outcome snapshot, shared by the pages and the API, refreshed in the background.
 
-A snapshot is one pass over every completed procedure (2.6 s at 100,000
-patients on SQLite, 1.1 s on PostgreSQL; docs/performance.md), too slow for
-every page view and pointless to repeat: rates over years of procedures do not
-move between two page views. So the pages read the latest snapshot for today's
-date; once it is older than ``max_age_s`` the next request still gets it
-immediately while one background thread computes a fresh one
-(stale-while-revalidate); on a new day the previous day's snapshot is served,
-with its own date, until today's is ready. Only the first request after the
-process starts waits for a computation. The page shows the date its figures
-are as of and when they were computed.
+A snapshot is one pass over every completed procedure and its scores (seconds
+at 100,000 patients; docs/performance.md), too slow for every page view and
+pointless to repeat: rates over years of procedures do not move between two
+page views. So the pages read the latest snapshot for today's date; once it
+is older than ``max_age_s`` the next request still gets it immediately while
+one background thread computes a fresh one (stale-while-revalidate); on a new
+day the previous day's snapshot is served, with its own date, until today's
+is ready. Only the first request after the process starts waits for a
+computation. The page shows the date its figures are as of and when they
+were computed.
 
 Writes in other processes or in this one are seen at the next refresh, so a
 figure is at most ``max_age_s`` plus one computation old.
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Generic, Protocol, TypeVar
 
-_log = logging.getLogger("rhizo.clinic.specialist")
+_log = logging.getLogger("rhizo.clinic.outcomes")
 
 #: Default age after which a snapshot is recomputed in the background (seconds).
 MAX_AGE_S = 300.0
@@ -51,7 +51,7 @@ class SnapshotCache(Generic[S]):
     """Snapshots by as-of date (only the latest date is kept), thread-safe.
 
     Any result with an ``as_of`` date can be cached: the specialist outcome
-    snapshot and the durability analysis (``rhizo.clinic.analytics``) both are.
+    snapshot (:mod:`rhizo.clinic.outcomes.snapshot`) is one.
 
     ``compute(as_of)`` must open and close its own database session: it runs
     in a background thread for refreshes. ``background=False`` refreshes

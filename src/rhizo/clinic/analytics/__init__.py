@@ -1,1 +1,0 @@
-"""Outcome analytics over the whole registry: how long relief lasts after RF neurotomy."""

@@ -1,0 +1,1 @@
+"""Outcomes: the specialist figures and the durability curves, from one snapshot of the registry."""
