@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from rhizo.pathway.candidacy import Patient, Verdict, screen_candidacy
+from rhizo.pathway.candidacy import CandidacyInput, Verdict, screen_candidacy
 from rhizo.pathway.policies import POLICIES
 
 LUMBAR: dict[str, Any] = {
@@ -25,12 +25,12 @@ CERVICAL: dict[str, Any] = {**LUMBAR, "region": "cervical", "conservative_care_w
 
 
 def screen(base: dict[str, Any], policy: str, **changes: Any) -> Verdict:
-    patient = Patient.model_validate({**base, **changes})
+    patient = CandidacyInput.model_validate({**base, **changes})
     return screen_candidacy(patient, policy=policy).verdict
 
 
 def rules(base: dict[str, Any], policy: str, **changes: Any) -> dict[str, str]:
-    patient = Patient.model_validate({**base, **changes})
+    patient = CandidacyInput.model_validate({**base, **changes})
     return {r.rule: r.effect for r in screen_candidacy(patient, policy=policy).reasons}
 
 
@@ -172,7 +172,7 @@ def test_dual_block_session_limit() -> None:
         {"performed_on": "2025-03-01", "relief_percent": 80, "relief_duration_weeks": 30},
         {"performed_on": "2025-11-01", "relief_percent": 80, "relief_duration_weeks": 30},
     ]
-    patient = Patient.model_validate({**LUMBAR, "prior_rf": prior})
+    patient = CandidacyInput.model_validate({**LUMBAR, "prior_rf": prior})
     inside = screen_candidacy(patient, policy="dual-block-80", today=date(2026, 2, 28))
     outside = screen_candidacy(patient, policy="dual-block-80", today=date(2026, 3, 2))
     assert inside.verdict is Verdict.NOT_YET
@@ -202,7 +202,7 @@ def test_contraindication_wins_over_everything() -> None:
 
 def test_red_flags_need_work_up() -> None:
     screening = screen_candidacy(
-        Patient.model_validate({**LUMBAR, "red_flags": ["fever", "cancer_history"]})
+        CandidacyInput.model_validate({**LUMBAR, "red_flags": ["fever", "cancer_history"]})
     )
     assert screening.verdict is Verdict.NOT_YET
     reason = next(r for r in screening.reasons if r.rule == "screening:red-flag")
@@ -223,7 +223,7 @@ def test_spasticity_alone_is_another_operation() -> None:
 
 
 def test_every_reason_cites_a_source() -> None:
-    screening = screen_candidacy(Patient.model_validate({**LUMBAR, "pregnant": True}))
+    screening = screen_candidacy(CandidacyInput.model_validate({**LUMBAR, "pregnant": True}))
     for reason in screening.reasons:
         assert reason.rule
         assert reason.message
@@ -232,13 +232,13 @@ def test_every_reason_cites_a_source() -> None:
 
 def test_patient_model_rejects_bad_values() -> None:
     with pytest.raises(ValueError, match="less than or equal to 100"):
-        Patient.model_validate({**LUMBAR, "blocks": [{"relief_percent": 120}]})
+        CandidacyInput.model_validate({**LUMBAR, "blocks": [{"relief_percent": 120}]})
 
 
 def test_repeat_reason_rounds_what_it_shows() -> None:
     # 7 -> 5 on the NRS is 2/7 = 28.571...% relief: shown to one decimal, judged unrounded.
     prior = [{"relief_percent": 200 / 7, "relief_duration_weeks": 0}]
-    patient = Patient.model_validate({**CERVICAL, "prior_rf": prior, "blocks": []})
+    patient = CandidacyInput.model_validate({**CERVICAL, "prior_rf": prior, "blocks": []})
     result = screen_candidacy(patient, policy="cervical-2022")
     texts = [reason.message for reason in result.reasons if reason.rule == "repeat-response"]
     assert texts[0].startswith("Last RF gave 28.6 % relief for 0 weeks")

@@ -65,10 +65,10 @@ def test_responder_and_repeat_agree_on_every_day_of_the_year(year: int) -> None:
 def test_candidacy_repeat_counts_calendar_months_from_the_rf_day() -> None:
     # cervical-2022: > 30 % relief for >= 3 months (Hurley 2022 Table 22). From 1 Jan 2025,
     # 3 calendar months end on 1 Apr 2025: 90 days (12.9 weeks), which 13.0 weeks refused.
-    from rhizo.pathway.candidacy import Patient, Verdict, screen_candidacy
+    from rhizo.pathway.candidacy import CandidacyInput, Verdict, screen_candidacy
 
     def verdict(weeks: float) -> Verdict:
-        patient = Patient.model_validate(
+        patient = CandidacyInput.model_validate(
             {
                 "region": "cervical",
                 "pain_duration_weeks": 52,

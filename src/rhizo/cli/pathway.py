@@ -53,7 +53,7 @@ def screen(
     as_json: JsonFlag = False,
 ) -> None:
     """Screen a patient for medial-branch RF under a named policy."""
-    from rhizo.pathway.candidacy import Patient, screen_candidacy
+    from rhizo.pathway.candidacy import CandidacyInput, screen_candidacy
     from rhizo.pathway.policies import POLICIES
 
     if policy not in POLICIES:
@@ -62,7 +62,7 @@ def screen(
     if not isinstance(raw, dict):
         fail("PATIENT.yaml", str(patient_file), "a mapping of patient fields")
     try:
-        patient = Patient.model_validate(raw)
+        patient = CandidacyInput.model_validate(raw)
     except ValidationError as error:
         fail_from_validation(error, {})
     when = _parse_date("--today", today) if today else None

@@ -15,11 +15,11 @@ from rhizo.pathway.aftercare import (
 from rhizo.pathway.attribution import assign_scores
 from rhizo.pathway.baseline import BaselineNrs, BlockReading, baseline_for_procedure
 from rhizo.pathway.candidacy import (
-    Condition,
+    BlockRelief,
+    CandidacyCondition,
+    CandidacyInput,
     ConservativeCare,
-    DiagnosticBlock,
     PainPattern,
-    Patient,
     PriorTreatment,
     Reason,
     RedFlag,
@@ -64,7 +64,7 @@ from rhizo.pathway.outcomes import (
     score_odi,
     score_pgic,
 )
-from rhizo.pathway.policies import POLICIES, Policy, Region, get_policy
+from rhizo.pathway.policies import POLICIES, FacetRegion, Policy, get_policy
 from rhizo.pathway.premed import (
     DrugHold,
     PremedPlan,
@@ -88,13 +88,15 @@ __all__ = [
     "AftercarePlan",
     "BaselineNrs",
     "BlockReading",
+    "BlockRelief",
+    "CandidacyCondition",
+    "CandidacyInput",
     "Cited",
     "Comparison",
     "ComplicationRisk",
-    "Condition",
     "ConservativeCare",
-    "DiagnosticBlock",
     "DrugHold",
+    "FacetRegion",
     "FaqItem",
     "GateFinding",
     "GateVerdict",
@@ -107,14 +109,12 @@ __all__ = [
     "OdiScore",
     "PainPattern",
     "PainScore",
-    "Patient",
     "PgicScore",
     "Policy",
     "PremedPlan",
     "PriorTreatment",
     "Reason",
     "RedFlag",
-    "Region",
     "ReliefCourse",
     "ReliefDuration",
     "RepeatAssessment",

@@ -19,8 +19,8 @@ from rhizo.pathway.facts import Source, entries, entry
 from rhizo.pathway.policies import (
     POLICIES,
     WEEKS_PER_MONTH,
+    FacetRegion,
     Policy,
-    Region,
     Threshold,
     get_policy,
 )
@@ -60,8 +60,12 @@ class PainPattern(StrEnum):
     MIXED = "mixed"
 
 
-class Condition(StrEnum):
-    """Conditions the patient articles name; see ``knowledge/conditions.yaml``."""
+class CandidacyCondition(StrEnum):
+    """Conditions the patient articles name; see ``knowledge/conditions.yaml``.
+
+    What candidacy weighs, not a coded diagnosis (the clinic's ICD-10
+    ``Condition`` rows map onto it by code prefix).
+    """
 
     FACET_JOINT_SYNDROME = "facet_joint_syndrome"
     SPONDYLOSIS = "spondylosis"
@@ -93,8 +97,8 @@ class ConservativeCare(_Strict):
     weeks: float = Field(ge=0)
 
 
-class DiagnosticBlock(_Strict):
-    """A diagnostic block and the percentage of the index pain it relieved."""
+class BlockRelief(_Strict):
+    """A diagnostic block and the percentage of the index pain it relieved (candidacy input)."""
 
     kind: Literal["medial_branch", "intra_articular"] = "medial_branch"
     relief_percent: float = Field(ge=0, le=100)
@@ -109,17 +113,20 @@ class PriorTreatment(_Strict):
     relief_duration_weeks: float = Field(ge=0)
 
 
-class Patient(_Strict):
-    """The facts screening needs. Everything optional defaults to 'absent'."""
+class CandidacyInput(_Strict):
+    """The facts about one patient that screening needs (not a registry row).
 
-    region: Region
+    Everything optional defaults to 'absent'.
+    """
+
+    region: FacetRegion
     pain_duration_weeks: float = Field(ge=0)
     pain_pattern: PainPattern = PainPattern.AXIAL
-    conditions: list[Condition] = Field(default_factory=list)
+    conditions: list[CandidacyCondition] = Field(default_factory=list)
     conservative_care: list[ConservativeCare] = Field(default_factory=list)
     conservative_care_weeks: float | None = Field(default=None, ge=0)
     conservative_care_exception: str | None = None
-    blocks: list[DiagnosticBlock] = Field(default_factory=list)
+    blocks: list[BlockRelief] = Field(default_factory=list)
     prior_rf: list[PriorTreatment] = Field(default_factory=list)
     active_infection: bool = False
     bleeding_disorder: bool = False
@@ -173,7 +180,7 @@ def _knowledge_reason(file: str, rule_id: str, detail: str = "") -> Reason:
     return _reason(f"{file}:{rule_id}", message, item["source"], item["effect"])
 
 
-def _safety_reasons(patient: Patient) -> list[Reason]:
+def _safety_reasons(patient: CandidacyInput) -> list[Reason]:
     flags = {
         "active-infection": patient.active_infection,
         "bleeding-disorder": patient.bleeding_disorder,
@@ -194,7 +201,7 @@ def _safety_reasons(patient: Patient) -> list[Reason]:
     return reasons
 
 
-def _condition_reasons(patient: Patient) -> list[Reason]:
+def _condition_reasons(patient: CandidacyInput) -> list[Reason]:
     reasons = [_knowledge_reason("conditions", c.value) for c in patient.conditions]
     has_spinal_pain_condition = any(
         entry("conditions", c.value)["effect"] != "not_candidate" for c in patient.conditions
@@ -214,7 +221,7 @@ def passes(value: float, threshold: Threshold) -> bool:
     return meets(value, threshold)
 
 
-def _first_treatment_reasons(patient: Patient, policy: Policy) -> list[Reason]:
+def _first_treatment_reasons(patient: CandidacyInput, policy: Policy) -> list[Reason]:
     reasons: list[Reason] = []
     if policy.pain_duration is not None:
         ok = patient.pain_duration_weeks >= policy.pain_duration.min_weeks
@@ -248,7 +255,7 @@ def _percentages(values: list[float]) -> str:
     return ", ".join(f"{value:g} %" for value in values)
 
 
-def _block_reason(patient: Patient, policy: Policy) -> Reason:
+def _block_reason(patient: CandidacyInput, policy: Policy) -> Reason:
     rule = policy.diagnostic_blocks
     sign = ">=" if rule.inclusive else ">"
     wanted = f"{rule.count} medial branch block(s) each {sign} {rule.min_relief_percent:g} % relief"
@@ -276,7 +283,7 @@ def _block_reason(patient: Patient, policy: Policy) -> Reason:
     )
 
 
-def _repeat_reasons(patient: Patient, policy: Policy, today: date | None) -> list[Reason]:
+def _repeat_reasons(patient: CandidacyInput, policy: Policy, today: date | None) -> list[Reason]:
     rule = policy.repeat
     last = patient.prior_rf[-1]
     relief = Threshold(value=rule.min_relief_percent, inclusive=rule.inclusive)
@@ -324,7 +331,7 @@ def _repeat_reasons(patient: Patient, policy: Policy, today: date | None) -> lis
 
 
 def screen_candidacy(
-    patient: Patient, *, policy: str = "asra-2020", today: date | None = None
+    patient: CandidacyInput, *, policy: str = "asra-2020", today: date | None = None
 ) -> Screening:
     """Screen ``patient`` under the named policy (see :data:`POLICIES`).
 
@@ -367,11 +374,11 @@ def condition_evidence() -> list[dict[str, str]]:
 
 
 __all__ = [
-    "Condition",
+    "BlockRelief",
+    "CandidacyCondition",
+    "CandidacyInput",
     "ConservativeCare",
-    "DiagnosticBlock",
     "PainPattern",
-    "Patient",
     "PriorTreatment",
     "Reason",
     "RedFlag",

@@ -16,8 +16,13 @@ from pydantic import BaseModel, ConfigDict
 from rhizo.pathway.facts import Source, entries
 
 
-class Region(StrEnum):
-    """Spinal region of the painful facet joints."""
+class FacetRegion(StrEnum):
+    """Spinal region of the painful facet joints, as the candidacy policies cover them.
+
+    No sacral member: the facet policies stop at L5-S1 (lumbar); the clinic's
+    :class:`rhizo.clinic.core.common.Region` (a procedure's or diagnosis's
+    region, sacral included) maps onto it by value.
+    """
 
     CERVICAL = "cervical"
     THORACIC = "thoracic"
@@ -98,7 +103,7 @@ class Policy(BaseModel):
 
     id: str
     title: str
-    regions: tuple[Region, ...]
+    regions: tuple[FacetRegion, ...]
     source: Source
     pain_duration: DurationRule | None
     conservative_care: ConservativeCareRule

@@ -32,7 +32,7 @@ from rhizo.clinic.procedure import service as procedure_service
 from rhizo.clinic.procedure.models import Procedure, ProcedureStatus
 from rhizo.pathway import candidacy
 from rhizo.pathway.followup import PainScore, relief_duration
-from rhizo.pathway.policies import Region
+from rhizo.pathway.policies import FacetRegion
 from rhizo.plots.pain import PainPoint
 
 #: What the pages say beside a row whose date cannot be right.
@@ -250,23 +250,23 @@ def load_record(
     )
 
 
-_ICD_CONDITION: tuple[tuple[str, candidacy.Condition], ...] = (
-    ("M47", candidacy.Condition.SPONDYLOSIS),
-    ("M48.0", candidacy.Condition.SPINAL_STENOSIS),
-    ("M53.3", candidacy.Condition.SACROILIAC_JOINT_PAIN),
-    ("M46.1", candidacy.Condition.SACROILIAC_JOINT_PAIN),
+_ICD_CONDITION: tuple[tuple[str, candidacy.CandidacyCondition], ...] = (
+    ("M47", candidacy.CandidacyCondition.SPONDYLOSIS),
+    ("M48.0", candidacy.CandidacyCondition.SPINAL_STENOSIS),
+    ("M53.3", candidacy.CandidacyCondition.SACROILIAC_JOINT_PAIN),
+    ("M46.1", candidacy.CandidacyCondition.SACROILIAC_JOINT_PAIN),
 )
 
 
-def _region(record: PatientRecord) -> Region:
+def _region(record: PatientRecord) -> FacetRegion:
     for source in (*record.conditions, *record.procedures):
         value = getattr(source, "region", None)
-        if value is not None and value.value in Region.__members__.values():
-            return Region(value.value)
-    return Region.LUMBAR
+        if value is not None and value.value in FacetRegion.__members__.values():
+            return FacetRegion(value.value)
+    return FacetRegion.LUMBAR
 
 
-def screening_input(record: PatientRecord, today: date) -> candidacy.Patient:
+def screening_input(record: PatientRecord, today: date) -> candidacy.CandidacyInput:
     """The registry's facts in the pathway's candidacy terms (plausibly dated rows only)."""
     onsets = [
         c.onset_date
@@ -290,7 +290,7 @@ def screening_input(record: PatientRecord, today: date) -> candidacy.Patient:
         if record.flag(t.start_date) is None and record.flag(t.end_date) is None
     ]
     blocks = [
-        candidacy.DiagnosticBlock(
+        candidacy.BlockRelief(
             kind=b.block_type.value, relief_percent=b.relief_percent, performed_on=b.performed_on
         )
         for b in record.plausible(record.blocks, lambda b: b.performed_on)
@@ -313,7 +313,7 @@ def screening_input(record: PatientRecord, today: date) -> candidacy.Patient:
                     relief_duration_weeks=relief.confirmed_weeks,
                 )
             )
-    return candidacy.Patient(
+    return candidacy.CandidacyInput(
         region=_region(record),
         pain_duration_weeks=max(weeks, 0.0),
         conditions=conditions,
