@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from rhizo.clinic.chart.reader import load_record
 from rhizo.clinic.core.audit.models import AuditAction
 from rhizo.clinic.followup.models import FollowUp, FollowUpSource
 from rhizo.clinic.patient.models import Patient
-from rhizo.clinic.web.record import load_record
+from rhizo.clinic.web.record import record_page
 from rhizo.plots.pain import PainPoint
 from tests.web.test_forms_support import (
     REFUSED_ROLES,
@@ -124,7 +125,8 @@ def test_followup_is_recorded_audited_and_on_the_pain_plot(
         patient = session.get(Patient, pid)
         assert patient is not None
         # The points the patient page's pain plot is drawn from.
-        assert load_record(session, patient).pain_points() == [PainPoint(on=ON, nrs=4, diary=False)]
+        points = record_page(load_record(session, patient.id)).pain_points()
+        assert points == [PainPoint(on=ON, nrs=4, diary=False)]
     (row,) = audit_rows(web_app, "followup", pid, AuditAction.CREATE)
     assert row.entity_id == str(stored.id)
     page = client.get(response.headers["location"])

@@ -32,6 +32,7 @@ from rhizo.clinic.core.deps import API_PREFIX
 from rhizo.clinic.core.headers import SecurityHeadersMiddleware
 from rhizo.clinic.core.idempotency import dependency as idempotency
 from rhizo.clinic.core.proxy import ProxySettings, TrustedProxyMiddleware
+from rhizo.clinic.discharge.views import router as discharge_router
 from rhizo.clinic.fhir.views import router as fhir_router
 from rhizo.clinic.followup.views import router as followup_router
 from rhizo.clinic.medication.views import router as medication_router
@@ -81,6 +82,7 @@ def api_router() -> APIRouter:
         medication_router,
         plan_router,
         procedure_router,
+        discharge_router,
         followup_router,
         complication_router,
         fhir_router,

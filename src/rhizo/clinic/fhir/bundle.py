@@ -10,39 +10,22 @@ and discharge records (no R4 mapping has been settled for them yet).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from fhir.resources.R4B.bundle import Bundle
 
-from rhizo.clinic.block.models import DiagnosticBlock
-from rhizo.clinic.complication.models import Complication
+from rhizo.clinic.chart.record import PatientRecord
 from rhizo.clinic.condition.models import Condition, ConditionStatus
 from rhizo.clinic.fhir.conditions import adverse_event_resource, condition_resource
 from rhizo.clinic.fhir.people import patient_resource, practitioner_resource
 from rhizo.clinic.fhir.procedures import block_resources, lesion_resource, procedure_resource
 from rhizo.clinic.fhir.references import FhirJson, date_time, entry
 from rhizo.clinic.fhir.scores import followup_resources
-from rhizo.clinic.followup.models import FollowUp
-from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.procedure.models import Procedure
 from rhizo.clinic.specialist.models import Specialist
 
 #: Conditions a procedure may have been done for: those not resolved.
 _CURRENT = {ConditionStatus.ACTIVE, ConditionStatus.RECURRENCE}
-
-
-@dataclass(frozen=True)
-class RecordRows:
-    """The registry rows of one patient that the Bundle carries."""
-
-    patient: Patient
-    conditions: Sequence[Condition]
-    blocks: Sequence[DiagnosticBlock]
-    procedures: Sequence[Procedure]
-    followups: Sequence[FollowUp]
-    complications: Sequence[Complication]
-    performers: Sequence[Specialist]
 
 
 def _reasons(procedure: Procedure, conditions: Sequence[Condition]) -> list[int]:
@@ -54,25 +37,32 @@ def _reasons(procedure: Procedure, conditions: Sequence[Condition]) -> list[int]
     ]
 
 
-def build_bundle(rows: RecordRows, *, identifier_system: str, now: datetime) -> FhirJson:
-    """The patient's record as a validated FHIR R4 ``collection`` Bundle (JSON)."""
-    pid = rows.patient.id
+def build_bundle(
+    record: PatientRecord,
+    *,
+    performers: Sequence[Specialist],
+    identifier_system: str,
+    now: datetime,
+) -> FhirJson:
+    """The patient's record as a validated FHIR R4 ``collection`` Bundle (JSON);
+    ``performers``: the specialists who performed the record's procedures."""
+    pid = record.patient.id
     resources: list[FhirJson] = [
-        patient_resource(rows.patient, identifier_system=identifier_system),
-        *(practitioner_resource(s) for s in rows.performers),
-        *(condition_resource(c, patient_id=pid) for c in rows.conditions),
+        patient_resource(record.patient, identifier_system=identifier_system),
+        *(practitioner_resource(s) for s in performers),
+        *(condition_resource(c, patient_id=pid) for c in record.conditions),
     ]
-    for block in rows.blocks:
+    for block in record.blocks:
         resources.extend(block_resources(block, patient_id=pid))
-    for procedure in rows.procedures:
-        reasons = _reasons(procedure, rows.conditions)
+    for procedure in record.procedures:
+        reasons = _reasons(procedure, record.conditions)
         resources.append(procedure_resource(procedure, patient_id=pid, condition_ids=reasons))
         resources.extend(
             lesion_resource(les, procedure, patient_id=pid) for les in procedure.lesions
         )
-    for followup in rows.followups:
+    for followup in record.followups:
         resources.extend(followup_resources(followup, patient_id=pid))
-    resources.extend(adverse_event_resource(c, patient_id=pid) for c in rows.complications)
+    resources.extend(adverse_event_resource(c, patient_id=pid) for c in record.complications)
     bundle: FhirJson = {
         "resourceType": "Bundle",
         "type": "collection",

@@ -136,18 +136,6 @@ def create_for_patient(
     return row
 
 
-def rows_of_patient(
-    session: Session,
-    model: type[M],
-    patient_id: int,
-    *order_by: InstrumentedAttribute[Any] | sa.UnaryExpression[Any],
-) -> list[M]:
-    """Every row of one kind in a patient's record, in ``order_by`` (not audited: the
-    caller audits the page or export that shows them)."""
-    owner = model.patient_id  # type: ignore[attr-defined]
-    return list(session.scalars(sa.select(model).where(owner == patient_id).order_by(*order_by)))
-
-
 def read_for_patient(
     *, session: Session, actor: Actor, model: type[M], entity: str, patient_id: int, row_id: int
 ) -> M:

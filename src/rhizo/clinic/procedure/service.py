@@ -151,8 +151,24 @@ def _overrides(lesions: Sequence[LesionCreate]) -> int:
     return sum(1 for lesion in lesions if lesion.override_reason is not None)
 
 
+def _audit_lesion(
+    session: Session, actor: Actor, patient_id: int, lesion: Lesion, given: LesionCreate
+) -> None:
+    """The ``create`` audit row of one lesion (flushed, so it has its id)."""
+    audit.record(
+        session=session,
+        actor=actor,
+        action=AuditAction.CREATE,
+        entity_type=LESION_ENTITY,
+        entity_id=lesion.id,
+        patient_id=patient_id,
+        details={"procedure_id": lesion.procedure_id, "overrides": _overrides([given])},
+    )
+
+
 def create(*, session: Session, actor: Actor, patient_id: int, data: ProcedureCreate) -> Procedure:
-    """Record a procedure with its lesions, all or nothing."""
+    """Record a procedure with its lesions, all or nothing: one audit row for the
+    procedure and one for each lesion, in the same transaction."""
     with transactions.transaction(session):
         patient = records.get_patient(session, patient_id)
         records.check_after_birth(patient, {"performed_at": data.performed_at})
@@ -181,6 +197,8 @@ def create(*, session: Session, actor: Actor, patient_id: int, data: ProcedureCr
             patient_id=patient_id,
             details={"lesions": len(data.lesions), "overrides": _overrides(data.lesions)},
         )
+        for lesion, given in zip(procedure.lesions, data.lesions, strict=True):
+            _audit_lesion(session, actor, patient_id, lesion, given)
     return procedure
 
 
@@ -281,26 +299,5 @@ def add_lesion(
         lesion = _lesion_row(data, verdict, len(procedure.lesions) + 1, actor)
         procedure.lesions.append(lesion)
         session.flush()
-        audit.record(
-            session=session,
-            actor=actor,
-            action=AuditAction.CREATE,
-            entity_type=LESION_ENTITY,
-            entity_id=lesion.id,
-            patient_id=patient_id,
-            details={"procedure_id": procedure_id, "overrides": _overrides([data])},
-        )
+        _audit_lesion(session, actor, patient_id, lesion, data)
     return lesion
-
-
-def procedures_of_patient(session: Session, patient_id: int) -> list[Procedure]:
-    """A patient's procedures with their lesions loaded, oldest first (not audited: the
-    caller audits the page or export that shows them)."""
-    return list(
-        session.scalars(
-            sa.select(Procedure)
-            .options(selectinload(Procedure.lesions))
-            .where(Procedure.patient_id == patient_id)
-            .order_by(Procedure.performed_at, Procedure.id)
-        )
-    )

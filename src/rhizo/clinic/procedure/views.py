@@ -1,4 +1,5 @@
-"""Routes for procedures, their lesions (gated), discharge, and a dry-run gate check."""
+"""Routes for procedures, their lesions (gated), and a dry-run gate check (the discharge
+after a procedure: :mod:`rhizo.clinic.discharge.views`)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ from rhizo.clinic.core.auth.permissions import Permission
 from rhizo.clinic.core.common import Page
 from rhizo.clinic.core.deps import Limit, Offset, SessionDep, require
 from rhizo.clinic.core.validation import DbId
-from rhizo.clinic.discharge import service as discharge_service
-from rhizo.clinic.discharge.models import DischargeCreate, DischargeRead
-from rhizo.clinic.patient.access import ClinicalWriter, PatientReader, ProcedureWriter
+from rhizo.clinic.patient.access import PatientReader, ProcedureWriter
 from rhizo.clinic.procedure import service
 from rhizo.clinic.procedure.models import (
     GateCheckRead,
@@ -124,43 +123,6 @@ def add_lesion(
             patient_id=patient_id,
             procedure_id=procedure_id,
             data=data,
-        )
-    )
-
-
-@router.post(
-    BASE + "/{procedure_id}/discharge",
-    response_model=DischargeRead,
-    status_code=status.HTTP_201_CREATED,
-    tags=["discharge"],
-)
-def create_discharge(
-    actor: ClinicalWriter,
-    session: SessionDep,
-    patient_id: DbId,
-    procedure_id: DbId,
-    data: DischargeCreate,
-) -> DischargeRead:
-    """Record the discharge after a procedure (one per procedure)."""
-    return DischargeRead.model_validate(
-        discharge_service.create(
-            session=session,
-            actor=actor,
-            patient_id=patient_id,
-            procedure_id=procedure_id,
-            data=data,
-        )
-    )
-
-
-@router.get(BASE + "/{procedure_id}/discharge", response_model=DischargeRead, tags=["discharge"])
-def get_discharge(
-    actor: PatientReader, session: SessionDep, patient_id: DbId, procedure_id: DbId
-) -> DischargeRead:
-    """The discharge of a procedure."""
-    return DischargeRead.model_validate(
-        discharge_service.get(
-            session=session, actor=actor, patient_id=patient_id, procedure_id=procedure_id
         )
     )
 

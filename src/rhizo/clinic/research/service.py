@@ -1,30 +1,29 @@
-"""Export de-identified cases; every exported patient leaves an audit row."""
+"""Export de-identified cases; every exported patient leaves an audit row.
+
+The rows come from the one reader of a patient's whole record
+(:func:`rhizo.clinic.chart.reader.load_records`: one page of patients in a
+fixed number of queries). A procedure's day is the clinic's calendar day
+(:func:`rhizo.pathway.clinic_day.procedure_day`), as on the patient page.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections import defaultdict
-from collections.abc import Sequence
-from datetime import date, datetime
-from typing import TypeVar
+from datetime import date, tzinfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from rhizo.clinic.block.models import DiagnosticBlock
-from rhizo.clinic.complication.models import Complication
-from rhizo.clinic.condition.models import Condition
+from rhizo.clinic.chart.reader import load_records
+from rhizo.clinic.chart.record import PatientRecord
 from rhizo.clinic.core import transactions
 from rhizo.clinic.core.audit import service as audit
 from rhizo.clinic.core.audit.models import AuditAction
 from rhizo.clinic.core.auth.models import Actor
-from rhizo.clinic.followup.models import FollowUp
 from rhizo.clinic.patient.models import Patient
-from rhizo.clinic.procedure.models import Lesion, Procedure
 from rhizo.clinic.research.models import DeidCase, DeidEvent
-
-T = TypeVar("T")
+from rhizo.pathway.clinic_day import procedure_day
 
 ENTITY = "deidentified_case"
 AGE_POOL = 90
@@ -38,15 +37,63 @@ def research_id(patient_id: int, pseudonym_key: str) -> str:
     return digest.hexdigest()[:20]
 
 
-def _day(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
+def _events(record: PatientRecord, zone: tzinfo) -> list[tuple[date, str, dict[str, object]]]:
+    """The record's dated events, undated: (day, kind, values) with no names or ids."""
+    raw: list[tuple[date, str, dict[str, object]]] = [
+        (
+            b.performed_on,
+            "block",
+            {"type": b.block_type.value, "levels": b.levels, "relief_percent": b.relief_percent},
+        )
+        for b in record.blocks
+    ]
+    raw += [
+        (
+            procedure_day(p.performed_at, zone),
+            "procedure",
+            {
+                "technique": p.technique.value,
+                "region": p.region.value,
+                "levels": p.levels,
+                "status": p.status.value,
+                "lesions": sum(1 for lesion in p.lesions if lesion.performed),
+            },
+        )
+        for p in record.procedures
+    ]
+    raw += [
+        (f.followed_on, "followup", {"nrs": f.nrs, "odi": f.odi, "pgic": f.pgic})
+        for f in record.followups
+    ]
+    raw += [
+        (c.onset_date, "complication", {"type": c.type.value, "severity": c.severity.value})
+        for c in record.complications
+    ]
+    return raw
 
 
-def _by_patient(rows: Sequence[T]) -> dict[int, list[T]]:
-    grouped: dict[int, list[T]] = defaultdict(list)
-    for row in rows:
-        grouped[row.patient_id].append(row)  # type: ignore[attr-defined]
-    return grouped
+def deidentified_case(
+    record: PatientRecord, *, pseudonym_key: str, today: date, zone: tzinfo
+) -> DeidCase:
+    """One patient's record, de-identified: events as day offsets from the first
+    procedure's clinic day (or from the first event when there was none)."""
+    patient = record.patient
+    raw = _events(record, zone)
+    procedure_days = [procedure_day(p.performed_at, zone) for p in record.procedures]
+    anchor = min(procedure_days or [d for d, _, _ in raw] or [today])
+    age = today.year - patient.birth_date.year
+    return DeidCase(
+        research_id=research_id(patient.id, pseudonym_key),
+        birth_year=None if age >= AGE_POOL else patient.birth_date.year,
+        age_90_or_over=age >= AGE_POOL,
+        sex=patient.sex.value,
+        synthetic=patient.synthetic,
+        conditions=sorted({c.icd10_code for c in record.conditions}),
+        events=[
+            DeidEvent(day=(d - anchor).days, kind=k, values=v)
+            for d, k, v in sorted(raw, key=lambda e: (e[0], e[1]))
+        ],
+    )
 
 
 def export(
@@ -57,98 +104,25 @@ def export(
     limit: int,
     offset: int,
     today: date,
+    zone: tzinfo,
 ) -> tuple[list[DeidCase], int]:
-    """A page of de-identified cases, in a stable order."""
+    """A page of de-identified cases, in a stable order (``zone``: the clinic's, whose
+    calendar day a procedure counts from)."""
     with transactions.transaction(session):
         patients, total = transactions.page(
             session, sa.select(Patient).order_by(Patient.id), limit=limit, offset=offset
         )
-        ids = [p.id for p in patients]
-        conditions = _by_patient(
-            session.scalars(sa.select(Condition).where(Condition.patient_id.in_(ids))).all()
-        )
-        blocks = _by_patient(
-            session.scalars(
-                sa.select(DiagnosticBlock).where(DiagnosticBlock.patient_id.in_(ids))
-            ).all()
-        )
-        procedures = _by_patient(
-            session.scalars(sa.select(Procedure).where(Procedure.patient_id.in_(ids))).all()
-        )
-        followups = _by_patient(
-            session.scalars(sa.select(FollowUp).where(FollowUp.patient_id.in_(ids))).all()
-        )
-        complications = _by_patient(
-            session.scalars(sa.select(Complication).where(Complication.patient_id.in_(ids))).all()
-        )
-        lesion_counts = dict(
-            session.execute(
-                sa.select(Lesion.procedure_id, sa.func.count())
-                .join(Procedure, Procedure.id == Lesion.procedure_id)
-                .where(Procedure.patient_id.in_(ids), Lesion.performed.is_(True))
-                .group_by(Lesion.procedure_id)
-            ).all()
-        )
         cases = []
-        for patient in patients:
-            raw: list[tuple[date, str, dict[str, object]]] = []
-            raw += [
-                (
-                    b.performed_on,
-                    "block",
-                    {
-                        "type": b.block_type.value,
-                        "levels": b.levels,
-                        "relief_percent": b.relief_percent,
-                    },
-                )
-                for b in blocks[patient.id]
-            ]
-            raw += [
-                (
-                    _day(p.performed_at),
-                    "procedure",
-                    {
-                        "technique": p.technique.value,
-                        "region": p.region.value,
-                        "levels": p.levels,
-                        "status": p.status.value,
-                        "lesions": lesion_counts.get(p.id, 0),
-                    },
-                )
-                for p in procedures[patient.id]
-            ]
-            raw += [
-                (f.followed_on, "followup", {"nrs": f.nrs, "odi": f.odi, "pgic": f.pgic})
-                for f in followups[patient.id]
-            ]
-            raw += [
-                (c.onset_date, "complication", {"type": c.type.value, "severity": c.severity.value})
-                for c in complications[patient.id]
-            ]
-            procedure_days = [_day(p.performed_at) for p in procedures[patient.id]]
-            anchor = min(procedure_days or [d for d, _, _ in raw] or [today])
-            age = today.year - patient.birth_date.year
+        for record in load_records(session, [p.id for p in patients]):
             cases.append(
-                DeidCase(
-                    research_id=research_id(patient.id, pseudonym_key),
-                    birth_year=None if age >= AGE_POOL else patient.birth_date.year,
-                    age_90_or_over=age >= AGE_POOL,
-                    sex=patient.sex.value,
-                    synthetic=patient.synthetic,
-                    conditions=sorted({c.icd10_code for c in conditions[patient.id]}),
-                    events=[
-                        DeidEvent(day=(d - anchor).days, kind=k, values=v)
-                        for d, k, v in sorted(raw, key=lambda e: (e[0], e[1]))
-                    ],
-                )
+                deidentified_case(record, pseudonym_key=pseudonym_key, today=today, zone=zone)
             )
             audit.record(
                 session=session,
                 actor=actor,
                 action=AuditAction.EXPORT,
                 entity_type=ENTITY,
-                entity_id=patient.id,
-                patient_id=patient.id,
+                entity_id=record.patient.id,
+                patient_id=record.patient.id,
             )
     return cases, total

@@ -35,5 +35,6 @@ def list_cases(
         limit=limit,
         offset=offset,
         today=utcnow().date(),
+        zone=settings.clinic_zone,
     )
     return Page[DeidCase](items=cases, total=total, limit=limit, offset=offset)

@@ -1,8 +1,8 @@
 """The server-rendered pages: login, patients, the patient page, the planner, the portal.
 
 Every page uses the API's roles (:mod:`rhizo.clinic.core.auth.permissions`) and its
-audit trail: a page that shows a patient's data reads the patient through
-:func:`rhizo.clinic.patient.service.get`, which writes the audit ``read`` row;
+audit trail: a page that shows a patient's data reads the whole record through
+:func:`rhizo.clinic.chart.reader.read_record`, which writes the audit ``read`` row;
 a failed login is audited by :func:`rhizo.clinic.core.auth.login.authenticate`.
 Every POST form carries a CSRF token checked here.
 """
@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from rhizo import DISCLAIMER
+from rhizo.clinic.chart.reader import read_record
 from rhizo.clinic.core.auth.models import Role
 from rhizo.clinic.core.auth.permissions import Permission
 from rhizo.clinic.core.common import InvalidInputError
@@ -42,7 +43,7 @@ from rhizo.clinic.web.access import (
 )
 from rhizo.clinic.web.clinic_time import clinic_time_filter, clinic_today, clinic_zone
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
-from rhizo.clinic.web.record import load_record, screen
+from rhizo.clinic.web.record import RecordPage, record_page, screen
 from rhizo.pathway.aftercare import plan_aftercare
 from rhizo.pathway.education import faq, procedure_steps
 from rhizo.pathway.techniques import compare_techniques
@@ -130,7 +131,7 @@ def patients_page(
     )
 
 
-def _pain_svg(record: Any) -> str:
+def _pain_svg(record: RecordPage) -> str:
     figure = pain_figure(
         record.pain_points(), record.procedure_dates(), baseline_nrs=record.baseline_nrs
     )
@@ -142,9 +143,13 @@ def patient_page(
     request: Request, user: PatientPageUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """One patient: timeline, pain trajectory plot, candidacy verdict (read audited)."""
-    patient = patient_service.get(session=session, actor=user.actor, patient_id=patient_id)
     today = clinic_today(request)
-    record = load_record(session, patient, zone=clinic_zone(request), today=today)
+    record = record_page(
+        read_record(session=session, actor=user.actor, patient_id=patient_id),
+        zone=clinic_zone(request),
+        today=today,
+    )
+    patient = record.patient
     return render(
         request,
         "patient.html",
@@ -168,9 +173,13 @@ def patient_page(
 def _portal_context(request: Request, user: WebUser, session: Session) -> dict[str, Any]:
     if user.patient_id is None:  # a patient login not linked to a record
         raise PageForbidden
-    patient = patient_service.get(session=session, actor=user.actor, patient_id=user.patient_id)
     today = clinic_today(request)
-    record = load_record(session, patient, zone=clinic_zone(request), today=today)
+    record = record_page(
+        read_record(session=session, actor=user.actor, patient_id=user.patient_id),
+        zone=clinic_zone(request),
+        today=today,
+    )
+    patient = record.patient
     plans = record.plausible(record.plans, lambda p: p.planned_date)  # no aftercare for 9999
     upcoming = [p for p in plans if p.planned_date >= today]
     plan = upcoming[0] if upcoming else (plans[-1] if plans else None)

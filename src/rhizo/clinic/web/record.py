@@ -1,14 +1,23 @@
-"""Read a patient's whole record for the pages: timeline, pain series, candidacy.
+"""What the patient page and the portal show of a record: timeline, pain series, candidacy.
 
-The page's audit row is written by :func:`rhizo.clinic.patient.service.get`
-(one ``read`` per page view); the rows here are read without further audit
-rows, inside the same request.
+The rows are one :class:`rhizo.clinic.chart.record.PatientRecord`, read by the
+one reader of a patient's whole record
+(:func:`rhizo.clinic.chart.reader.read_record`, one audited ``read`` per page
+view); nothing here queries the database.
 
 A stored row with an implausible date (outside the clinical window of
 :mod:`rhizo.clinic.core.validation`, or before the patient's birth: written before
 the input checks, or straight into the database) is listed on the timeline
 with :data:`ODD_DATE_FLAG`, and left out of the pain plot, the baseline and the
 candidacy screening, whose date arithmetic it would break or mislead.
+
+The clinical quantities are the pathway's one definition of each: a
+procedure's day is the clinic's calendar day
+(:func:`rhizo.pathway.clinic_day.procedure_day`), its baseline NRS
+:func:`rhizo.pathway.baseline.baseline_for_procedure`, the scores that count
+in its course :func:`rhizo.pathway.attribution.assign_scores`, and the
+duration of relief :func:`rhizo.pathway.followup.relief_duration` (on
+:func:`rhizo.pathway.course.course_of`).
 """
 
 from __future__ import annotations
@@ -18,19 +27,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import TypeVar
 
-from sqlalchemy.orm import Session
-
-from rhizo.clinic.block.models import DiagnosticBlock
-from rhizo.clinic.complication.models import Complication
-from rhizo.clinic.condition.models import CareTrial, Condition
+from rhizo.clinic.chart.record import PatientRecord
 from rhizo.clinic.core.validation import before_birth, stored_date_problem
 from rhizo.clinic.followup.models import FollowUp, FollowUpSource
-from rhizo.clinic.patient import records
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Plan
-from rhizo.clinic.procedure import service as procedure_service
 from rhizo.clinic.procedure.models import Procedure, ProcedureStatus
 from rhizo.pathway import candidacy
+from rhizo.pathway.attribution import assign_scores
+from rhizo.pathway.baseline import BaselineNrs, BlockReading, baseline_for_procedure
+from rhizo.pathway.clinic_day import procedure_day
 from rhizo.pathway.followup import PainScore, relief_duration
 from rhizo.pathway.policies import FacetRegion
 from rhizo.plots.pain import PainPoint
@@ -53,6 +59,8 @@ class TimelineItem:
     actions: tuple[tuple[str, str, str], ...] = ()
     #: :data:`ODD_DATE_FLAG` when the stored date is implausible, else None.
     flag: str | None = None
+    #: The row shown, ``<kind>-<id>`` (the item's ``data-row`` on the page).
+    row: str = ""
 
 
 def _remove(patient_id: int, kind: str, entry_id: int) -> tuple[str, str, str]:
@@ -68,30 +76,34 @@ def _resolve(patient_id: int, complication_id: int) -> tuple[str, str, str]:
     return (f"resolve-complications-{complication_id}", "resolve", href)
 
 
-@dataclass
-class PatientRecord:
-    """Everything the patient page shows."""
+@dataclass(frozen=True)
+class RecordPage:
+    """A patient's record as the patient page and the portal show it."""
 
-    patient: Patient
-    conditions: Sequence[Condition]
-    trials: Sequence[CareTrial]
-    blocks: Sequence[DiagnosticBlock]
-    plans: Sequence[Plan]
-    procedures: Sequence[Procedure]
-    followups: Sequence[FollowUp]
-    complications: Sequence[Complication]
+    record: PatientRecord
     #: The clinic's zone: a procedure's calendar day is the day where the clinic is.
     zone: tzinfo = UTC
     #: The clinic's today, which the plausible window of stored dates reaches from.
     today: date = field(default_factory=date.today)
 
+    @property
+    def patient(self) -> Patient:
+        """The patient."""
+        return self.record.patient
+
+    @property
+    def plans(self) -> Sequence[Plan]:
+        """The patient's plans, oldest first."""
+        return self.record.plans
+
+    @property
+    def procedures(self) -> Sequence[Procedure]:
+        """The patient's procedures (any status), oldest first."""
+        return self.record.procedures
+
     def day_of(self, moment: datetime) -> date:
-        """The clinic's calendar day of a stored (UTC) time (its UTC day at the calendar's
-        ends, where the zone's day does not exist)."""
-        try:
-            return moment.astimezone(self.zone).date()
-        except OverflowError:  # 9999-12-31T23:00Z east of UTC, 0001-01-01T00:00Z west
-            return moment.date()
+        """The clinic's calendar day of a stored time (:func:`procedure_day`)."""
+        return procedure_day(moment, self.zone)
 
     def flag(self, value: date | datetime | None) -> str | None:
         """:data:`ODD_DATE_FLAG` for a stored date outside the clinical window or before
@@ -108,26 +120,48 @@ class PatientRecord:
         """The rows whose date (``when(row)``) is not flagged: what plots and rules use."""
         return [row for row in rows if self.flag(when(row)) is None]
 
-    @property
-    def baseline_nrs(self) -> int | None:
-        """The pre-procedure pain: the last block's baseline NRS, else the first score."""
-        for block in reversed(self.plausible(self.blocks, lambda b: b.performed_on)):
-            if block.baseline_nrs is not None:
-                return block.baseline_nrs
-        scores = self.scores()
-        return scores[0].nrs if scores else None
-
     def scores(self) -> list[FollowUp]:
         """The follow-ups with plausible dates, oldest first."""
-        return self.plausible(self.followups, lambda f: f.followed_on)
+        return self.plausible(self.record.followups, lambda f: f.followed_on)
 
     def completed(self) -> list[Procedure]:
         """The completed procedures with plausible dates, oldest first."""
         return [
             p
-            for p in self.plausible(self.procedures, lambda p: p.performed_at)
+            for p in self.plausible(self.record.procedures, lambda p: p.performed_at)
             if p.status is ProcedureStatus.COMPLETED
         ]
+
+    def baseline_for(self, day: date) -> BaselineNrs | None:
+        """The baseline NRS of a procedure on ``day`` from the plausibly dated scores and
+        blocks (:func:`rhizo.pathway.baseline.baseline_for_procedure`)."""
+        blocks = self.plausible(self.record.blocks, lambda b: b.performed_on)
+        return baseline_for_procedure(
+            day=day,
+            scores=[(f.followed_on, f.nrs) for f in self.scores()],
+            blocks=[
+                BlockReading(
+                    performed_on=b.performed_on,
+                    baseline_nrs=b.baseline_nrs,
+                    relief_percent=b.relief_percent,
+                )
+                for b in blocks
+            ],
+        )
+
+    @property
+    def baseline(self) -> BaselineNrs | None:
+        """The baseline the pain plot's responder threshold is drawn from: that of the
+        latest completed procedure, else that of a procedure done today."""
+        completed = self.completed()
+        day = self.day_of(completed[-1].performed_at) if completed else self.today
+        return self.baseline_for(day)
+
+    @property
+    def baseline_nrs(self) -> int | None:
+        """:attr:`baseline`'s NRS (None when there is none)."""
+        baseline = self.baseline
+        return None if baseline is None else baseline.nrs
 
     def pain_points(self) -> list[PainPoint]:
         """Every plausibly dated NRS score, diary entries marked."""
@@ -137,13 +171,16 @@ class PatientRecord:
         ]
 
     def procedure_dates(self) -> list[date]:
-        """Dates of completed procedures (plausibly dated)."""
+        """Days of completed procedures (plausibly dated)."""
         return [self.day_of(p.performed_at) for p in self.completed()]
 
     def timeline(self) -> list[TimelineItem]:
-        """Conditions, blocks, plans, procedures (each lesion), follow-ups, complications."""
+        """Conditions, blocks, plans, procedures (each lesion, the discharge), follow-ups,
+        complications; newest first."""
+        record = self.record
+        pid = self.patient.id
         items: list[TimelineItem] = []
-        for c in self.conditions:
+        for c in record.conditions:
             if c.onset_date is not None:
                 items.append(
                     TimelineItem(
@@ -151,29 +188,32 @@ class PatientRecord:
                         "condition",
                         f"{c.icd10_code} {c.description}",
                         flag=self.flag(c.onset_date),
+                        row=f"condition-{c.id}",
                     )
                 )
-        for b in self.blocks:
+        for b in record.blocks:
             items.append(
                 TimelineItem(
                     b.performed_on,
                     "block",
                     f"{b.block_type.value.replace('_', ' ')} block {', '.join(b.levels)} "
                     f"({b.side.value}, {b.agent.value}): {b.relief_percent} % relief",
-                    actions=(_remove(self.patient.id, "blocks", b.id),),
+                    actions=(_remove(pid, "blocks", b.id),),
                     flag=self.flag(b.performed_on),
+                    row=f"block-{b.id}",
                 )
             )
-        for plan in self.plans:
+        for plan in record.plans:
             items.append(
                 TimelineItem(
                     plan.planned_date,
                     "plan",
                     f"plan {plan.procedure} {', '.join(plan.levels)} ({plan.status.value})",
                     flag=self.flag(plan.planned_date),
+                    row=f"plan-{plan.id}",
                 )
             )
-        for p in self.procedures:
+        for p in record.procedures:
             lesions = [
                 f"#{les.ordinal} {les.target_nerve} {les.side.value}: "
                 + ("performed" if les.performed else "not performed")
@@ -186,6 +226,13 @@ class PatientRecord:
                 )
                 for les in p.lesions
             ]
+            discharge = record.discharge_of(p.id)
+            if discharge is not None:
+                lesions.append(
+                    f"discharged {discharge.disposition.value}"
+                    + (f", NRS {discharge.nrs}" if discharge.nrs is not None else "")
+                    + (", new deficit" if discharge.new_deficit else "")
+                )
             items.append(
                 TimelineItem(
                     self.day_of(p.performed_at),
@@ -194,9 +241,10 @@ class PatientRecord:
                     f"({p.side.value}, {p.status.value})",
                     lesions,
                     flag=self.flag(p.performed_at),
+                    row=f"procedure-{p.id}",
                 )
             )
-        for f in self.followups:
+        for f in record.followups:
             extra = "".join(
                 [
                     f", ODI {f.odi} %" if f.odi is not None else "",
@@ -208,11 +256,12 @@ class PatientRecord:
                     f.followed_on,
                     "follow-up",
                     f"NRS {f.nrs}{extra} ({f.source.value})",
-                    actions=(_remove(self.patient.id, "followups", f.id),),
+                    actions=(_remove(pid, "followups", f.id),),
                     flag=self.flag(f.followed_on),
+                    row=f"followup-{f.id}",
                 )
             )
-        for comp in self.complications:
+        for comp in record.complications:
             items.append(
                 TimelineItem(
                     comp.onset_date,
@@ -220,34 +269,22 @@ class PatientRecord:
                     f"{comp.type.value.replace('_', ' ')} ({comp.severity.value})"
                     + (f", resolved {comp.resolved_on.isoformat()}" if comp.resolved_on else ""),
                     actions=(
-                        *(() if comp.resolved_on else (_resolve(self.patient.id, comp.id),)),
-                        _remove(self.patient.id, "complications", comp.id),
+                        *(() if comp.resolved_on else (_resolve(pid, comp.id),)),
+                        _remove(pid, "complications", comp.id),
                     ),
                     flag=self.flag(comp.onset_date) or self.flag(comp.resolved_on),
+                    row=f"complication-{comp.id}",
                 )
             )
         return sorted(items, key=lambda item: item.on, reverse=True)
 
 
-def load_record(
-    session: Session, patient: Patient, *, zone: tzinfo = UTC, today: date | None = None
-) -> PatientRecord:
-    """Every row of the patient's record, oldest first; days of timestamps in ``zone``;
-    stored dates judged plausible or not from ``today`` (the server's day by default)."""
-    pid = patient.id
-    rows = records.rows_of_patient
-    return PatientRecord(
-        patient=patient,
-        conditions=rows(session, Condition, pid, Condition.id),
-        trials=rows(session, CareTrial, pid, CareTrial.start_date),
-        blocks=rows(session, DiagnosticBlock, pid, DiagnosticBlock.performed_on),
-        plans=rows(session, Plan, pid, Plan.planned_date),
-        procedures=procedure_service.procedures_of_patient(session, pid),
-        followups=rows(session, FollowUp, pid, FollowUp.followed_on, FollowUp.id),
-        complications=rows(session, Complication, pid, Complication.onset_date),
-        zone=zone,
-        today=today or date.today(),
-    )
+def record_page(
+    record: PatientRecord, *, zone: tzinfo = UTC, today: date | None = None
+) -> RecordPage:
+    """The page's view of ``record``: days of timestamps in ``zone``; stored dates judged
+    plausible or not from ``today`` (the server's day by default)."""
+    return RecordPage(record=record, zone=zone, today=today or date.today())
 
 
 _ICD_CONDITION: tuple[tuple[str, candidacy.CandidacyCondition], ...] = (
@@ -258,20 +295,46 @@ _ICD_CONDITION: tuple[tuple[str, candidacy.CandidacyCondition], ...] = (
 )
 
 
-def _region(record: PatientRecord) -> FacetRegion:
-    for source in (*record.conditions, *record.procedures):
+def _region(page: RecordPage) -> FacetRegion:
+    for source in (*page.record.conditions, *page.record.procedures):
         value = getattr(source, "region", None)
         if value is not None and value.value in FacetRegion.__members__.values():
             return FacetRegion(value.value)
     return FacetRegion.LUMBAR
 
 
-def screening_input(record: PatientRecord, today: date) -> candidacy.CandidacyInput:
+def _prior_rf(page: RecordPage) -> list[candidacy.PriorTreatment]:
+    """Each completed procedure's relief: its own baseline, the scores of its course."""
+    completed = page.completed()
+    days = [(p.id, page.day_of(p.performed_at)) for p in completed]
+    courses = assign_scores(days, [(f.followed_on, f.nrs, f.procedure_id) for f in page.scores()])
+    prior: list[candidacy.PriorTreatment] = []
+    for procedure_id, day in days:
+        baseline = page.baseline_for(day)
+        if baseline is None or baseline.nrs == 0:  # not assessable: no relief can be shown
+            continue
+        relief = relief_duration(
+            baseline_nrs=baseline.nrs,
+            procedure_date=day,
+            scores=[PainScore(on=on, nrs=nrs) for on, nrs in courses[procedure_id]],
+        )
+        prior.append(
+            candidacy.PriorTreatment(
+                performed_on=day,
+                relief_percent=relief.peak_relief_percent or 0.0,
+                relief_duration_weeks=relief.confirmed_weeks,
+            )
+        )
+    return prior
+
+
+def screening_input(page: RecordPage, today: date) -> candidacy.CandidacyInput:
     """The registry's facts in the pathway's candidacy terms (plausibly dated rows only)."""
+    record = page.record
     onsets = [
         c.onset_date
         for c in record.conditions
-        if c.onset_date is not None and record.flag(c.onset_date) is None
+        if c.onset_date is not None and page.flag(c.onset_date) is None
     ]
     weeks = (today - min(onsets)).days / 7 if onsets else 0.0
     conditions = sorted(
@@ -286,46 +349,28 @@ def screening_input(record: PatientRecord, today: date) -> candidacy.CandidacyIn
         candidacy.ConservativeCare(
             kind=t.modality.value, weeks=((t.end_date or today) - t.start_date).days / 7
         )
-        for t in record.trials
-        if record.flag(t.start_date) is None and record.flag(t.end_date) is None
+        for t in record.care_trials
+        if page.flag(t.start_date) is None and page.flag(t.end_date) is None
     ]
     blocks = [
         candidacy.BlockRelief(
             kind=b.block_type.value, relief_percent=b.relief_percent, performed_on=b.performed_on
         )
-        for b in record.plausible(record.blocks, lambda b: b.performed_on)
+        for b in page.plausible(record.blocks, lambda b: b.performed_on)
     ]
-    prior: list[candidacy.PriorTreatment] = []
-    baseline = record.baseline_nrs
-    if baseline:
-        for proc in record.completed():
-            when = record.day_of(proc.performed_at)
-            scores = [
-                PainScore(on=f.followed_on, nrs=f.nrs)
-                for f in record.scores()
-                if f.followed_on > when
-            ]
-            relief = relief_duration(baseline_nrs=baseline, procedure_date=when, scores=scores)
-            prior.append(
-                candidacy.PriorTreatment(
-                    performed_on=when,
-                    relief_percent=relief.peak_relief_percent or 0.0,
-                    relief_duration_weeks=relief.confirmed_weeks,
-                )
-            )
     return candidacy.CandidacyInput(
-        region=_region(record),
+        region=_region(page),
         pain_duration_weeks=max(weeks, 0.0),
         conditions=conditions,
         conservative_care=care,
         blocks=blocks,
-        prior_rf=prior,
+        prior_rf=_prior_rf(page),
     )
 
 
-def screen(record: PatientRecord, today: date) -> candidacy.Screening | str:
+def screen(page: RecordPage, today: date) -> candidacy.Screening | str:
     """The candidacy screening, or why it could not run."""
     try:
-        return candidacy.screen_candidacy(screening_input(record, today), today=today)
+        return candidacy.screen_candidacy(screening_input(page, today), today=today)
     except ValueError as error:
         return str(error)
