@@ -87,3 +87,15 @@ def test_none_when_nothing_qualifies() -> None:
 def test_bad_nrs_is_named() -> None:
     with pytest.raises(ValueError, match="score nrs 11 is not an integer NRS 0-10"):
         baseline_for_procedure(day=DAY, scores=[(date(2024, 5, 1), 11)], blocks=[])
+
+
+def test_a_procedure_at_the_calendars_start_looks_back_to_it() -> None:
+    """A typo year (1 January of year 1): the window starts at the calendar's first day."""
+    first = date.min
+    result = baseline_for_procedure(
+        day=date(1, 1, 20), scores=[(first, 6)], blocks=[block("0001-01-05", 8)]
+    )
+    assert result == BaselineNrs(nrs=6, source="score", measured_on=first)
+    assert baseline_for_procedure(day=first, scores=[], blocks=[block("0001-01-01", 8)]) == (
+        BaselineNrs(nrs=8, source="block", measured_on=first)
+    )

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
 from rhizo.pathway.policies import Threshold, get_policy
@@ -81,7 +81,9 @@ def baseline_for_procedure(
         raise ValueError(f"window_days {window_days!r} must be >= 0")
     block_list = list(blocks)
     block_days = {block.performed_on for block in block_list}
-    first = day - timedelta(days=window_days)
+    # Clamped at the calendar's start: a procedure dated 1 January of year 1 (a typo
+    # year) has no earlier day to look back to, not an error.
+    first = date.fromordinal(max(day.toordinal() - window_days, date.min.toordinal()))
     chosen: Score | None = None
     for on, nrs in scores:
         check_nrs(nrs, field="score nrs")
