@@ -150,7 +150,7 @@ def test_every_row_in_order_in_a_fixed_number_of_queries(session: Session, engin
     assert counts == [QUERIES] * 3  # the lesions were read with their procedures
     assert [r.patient.id for r in records] == [large.id, small.id]
 
-    kinds = {
+    kinds: dict[str, tuple[Any, Any]] = {
         "conditions": (Condition, lambda r: r.id),
         "care_trials": (CareTrial, lambda r: (r.start_date, r.id)),
         "blocks": (DiagnosticBlock, lambda r: (r.performed_on, r.id)),

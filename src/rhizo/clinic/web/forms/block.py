@@ -7,13 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from rhizo.clinic.block import service as block_service
 from rhizo.clinic.block.models import BlockAgent, BlockCreate, BlockType
 from rhizo.clinic.core.common import InvalidInputError, Side
 from rhizo.clinic.core.deps import SessionDep
 from rhizo.clinic.core.validation import DbId
-from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
 from rhizo.clinic.web.clinic_time import clinic_today
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
@@ -47,11 +47,13 @@ FIELDS = (
 def _page(
     request: Request,
     user: WebUser,
-    patient: Patient,
+    session: Session,
+    patient_id: int,
     values: Values,
     errors: Errors,
     status_code: int = 200,
 ) -> Response:
+    patient = read_patient(session, user, patient_id)
     ctx: dict[str, Any] = {
         "p": patient,
         "values": values,
@@ -68,12 +70,11 @@ def block_form(
     request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """The empty block form."""
-    patient = read_patient(session, user, patient_id)
     values = dict.fromkeys(FIELDS, "")
     values.update(
         performed_on=clinic_today(request).isoformat(), block_type=BlockType.MEDIAL_BRANCH.value
     )
-    return _page(request, user, patient, values, {})
+    return _page(request, user, session, patient_id, values, {})
 
 
 @router.post("/patients/{patient_id}/blocks/new", response_class=HTMLResponse)
@@ -83,7 +84,6 @@ async def block_submit(
     """Validate through :class:`BlockCreate` and record through the block service."""
     form = await read_form(request)
     check_csrf(user, form)
-    patient = read_patient(session, user, patient_id)
     values = values_of(form, FIELDS)
     raw: dict[str, Any] = given(values)
     if "levels" in raw:
@@ -91,9 +91,9 @@ async def block_submit(
     try:
         data = BlockCreate.model_validate(raw)
     except ValidationError as error:
-        return _page(request, user, patient, values, validation_errors(error), 422)
+        return _page(request, user, session, patient_id, values, validation_errors(error), 422)
     try:
         block_service.create(session=session, actor=user.actor, patient_id=patient_id, data=data)
     except InvalidInputError as error:
-        return _page(request, user, patient, values, problem_errors(error), 422)
+        return _page(request, user, session, patient_id, values, problem_errors(error), 422)
     return saved_redirect(patient_id, "block")

@@ -2,26 +2,31 @@
 
 A form page is a GET that renders the empty form and a POST that checks the
 CSRF token, validates the typed values through the domain's pydantic
-``*Create`` model, and calls the domain service (which writes the record and
-its audit row in one transaction). Invalid input re-renders the form with
-HTTP 422, each message next to its field and every typed value kept; success
-redirects (303) to the patient page with ``?saved=<form>`` shown as ``#flash``.
+``*Create`` model, and calls the domain service, which writes the rows and one
+audit row for each row it creates, changes or removes, in one transaction (a
+failure writes nothing). The patient is read (an audited ``read``) only to
+show a page: the empty form, or the form again with its errors. Invalid input
+re-renders the form with HTTP 422, each message next to its field and every
+typed value kept; success redirects (303) to the patient page with
+``?saved=<form>`` shown as ``#flash``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import tzinfo
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from rhizo.clinic.chart.reader import read_record
+from rhizo.clinic.chart.record import PatientRecord
 from rhizo.clinic.patient import service as patient_service
 from rhizo.clinic.patient.models import Patient
-from rhizo.clinic.procedure.models import Procedure
 from rhizo.clinic.web.access import WebUser
 from rhizo.clinic.web.form_errors import Errors as Errors
+from rhizo.pathway.clinic_day import procedure_day
 
 #: Longest value kept from one form field (the models' own limits are shorter,
 #: except notes); a longer value is cut before validation so a pasted megabyte
@@ -32,27 +37,32 @@ Values = dict[str, str]
 
 
 def read_patient(session: Session, user: WebUser, patient_id: int) -> Patient:
-    """The patient the form is about, read through the service (writes the audit ``read``)."""
+    """The patient the form is about, read through the service (writes the audit ``read``).
+
+    A form reads the patient only to show a page (the empty form, or the form
+    again with its errors): a save that succeeds writes its rows and their audit
+    rows, nothing else.
+    """
     return patient_service.get(session=session, actor=user.actor, patient_id=patient_id)
 
 
-def procedure_options(session: Session, patient_id: int) -> list[tuple[str, str]]:
-    """The patient's procedures as ``(id, "date levels side")`` choices, oldest first.
+def read_chart(session: Session, user: WebUser, patient_id: int) -> PatientRecord:
+    """The whole record of the patient the form is about, for a form that picks among its
+    rows: the one reader (:func:`rhizo.clinic.chart.reader.read_record`, one audited
+    ``read``), shown on a page only, as :func:`read_patient`."""
+    return read_record(session=session, actor=user.actor, patient_id=patient_id)
 
-    Read after :func:`read_patient` in the same request, which audited the view.
-    """
-    rows = session.scalars(
-        sa.select(Procedure)
-        .where(Procedure.patient_id == patient_id)
-        .order_by(Procedure.performed_at, Procedure.id)
-    ).all()
+
+def procedure_options(record: PatientRecord, zone: tzinfo) -> list[tuple[str, str]]:
+    """The record's procedures as ``(id, "day levels side")`` choices, oldest first (the
+    day is the clinic's, in ``zone``: :func:`rhizo.pathway.clinic_day.procedure_day`)."""
     return [
         (
             str(row.id),
-            f"{row.performed_at.date().isoformat()} {', '.join(row.levels)} "
+            f"{procedure_day(row.performed_at, zone).isoformat()} {', '.join(row.levels)} "
             f"{row.side.value} ({row.status.value})",
         )
-        for row in rows
+        for row in record.procedures
     ]
 
 

@@ -14,9 +14,8 @@ from rhizo.clinic.complication.models import ComplicationCreate, ComplicationTyp
 from rhizo.clinic.core.common import InvalidInputError
 from rhizo.clinic.core.deps import SessionDep
 from rhizo.clinic.core.validation import DbId
-from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
-from rhizo.clinic.web.clinic_time import clinic_today
+from rhizo.clinic.web.clinic_time import clinic_today, clinic_zone
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.forms.common import (
     Errors,
@@ -24,7 +23,7 @@ from rhizo.clinic.web.forms.common import (
     choices,
     given,
     procedure_options,
-    read_patient,
+    read_chart,
     saved_redirect,
     values_of,
 )
@@ -39,18 +38,20 @@ def _page(
     request: Request,
     user: WebUser,
     session: Session,
-    patient: Patient,
+    patient_id: int,
     values: Values,
     errors: Errors,
     status_code: int = 200,
 ) -> Response:
+    record = read_chart(session, user, patient_id)
+    patient = record.patient
     ctx: dict[str, Any] = {
         "p": patient,
         "values": values,
         "errors": errors,
         "types": choices(ComplicationType),
         "severities": choices(Severity),
-        "procedures": procedure_options(session, patient.id),
+        "procedures": procedure_options(record, clinic_zone(request)),
     }
     return render(request, "forms/complication.html", ctx, user=user, status_code=status_code)
 
@@ -60,10 +61,9 @@ def complication_form(
     request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """The empty complication form."""
-    patient = read_patient(session, user, patient_id)
     values = dict.fromkeys(FIELDS, "")
     values["onset_date"] = clinic_today(request).isoformat()
-    return _page(request, user, session, patient, values, {})
+    return _page(request, user, session, patient_id, values, {})
 
 
 @router.post("/patients/{patient_id}/complications/new", response_class=HTMLResponse)
@@ -73,7 +73,6 @@ async def complication_submit(
     """Validate through :class:`ComplicationCreate` and record through its service."""
     form = await read_form(request)
     check_csrf(user, form)
-    patient = read_patient(session, user, patient_id)
     values = values_of(form, FIELDS)
     raw: dict[str, Any] = given(values)
     try:
@@ -81,11 +80,11 @@ async def complication_submit(
         data = ComplicationCreate.model_validate(raw)
     except ValidationError as error:
         errors = validation_errors(error, model_field="resolved_on")
-        return _page(request, user, session, patient, values, errors, 422)
+        return _page(request, user, session, patient_id, values, errors, 422)
     try:
         complication_service.create(
             session=session, actor=user.actor, patient_id=patient_id, data=data
         )
     except InvalidInputError as error:
-        return _page(request, user, session, patient, values, problem_errors(error), 422)
+        return _page(request, user, session, patient_id, values, problem_errors(error), 422)
     return saved_redirect(patient_id, "complication")

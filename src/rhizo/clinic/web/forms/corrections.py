@@ -139,7 +139,6 @@ async def remove_submit(
     removable = _kind(kind)
     form = await read_form(request)
     check_csrf(user, form)
-    read_patient(session, user, patient_id)
     removable.delete(session, user.actor, patient_id, entry_id)
     return saved_redirect(patient_id, f"removed-{kind}")
 
@@ -196,18 +195,30 @@ async def resolve_submit(
     patient_id: DbId,
     complication_id: DbId,
 ) -> Response:
-    """Validate through :class:`ComplicationUpdate`, write through the service."""
+    """Validate through :class:`ComplicationUpdate`, write through the service (the
+    patient and the complication are read only to show the form again)."""
     form = await read_form(request)
     check_csrf(user, form)
-    patient = read_patient(session, user, patient_id)
-    complication = complication_service.get(
-        session=session, actor=user.actor, patient_id=patient_id, complication_id=complication_id
-    )
     values = values_of(form, ("resolved_on", "notes", "version"))
+
+    def again(errors: dict[str, str], status_code: int, *, stored_version: bool) -> Response:
+        # The record as it is now (its summary; its version when the form's is stale),
+        # the person's typed values kept: they check and save again.
+        patient = read_patient(session, user, patient_id)
+        complication = complication_service.get(
+            session=session,
+            actor=user.actor,
+            patient_id=patient_id,
+            complication_id=complication_id,
+        )
+        if stored_version:
+            values["version"] = str(complication.version)
+        return _resolve_page(request, user, patient, complication, values, errors, status_code)
+
     raw = given(values)
     if "resolved_on" not in raw:
         errors = {"resolved_on": "required: enter the day it resolved"}
-        return _resolve_page(request, user, patient, complication, values, errors, 422)
+        return again(errors, 422, stored_version=False)
     try:
         data = ComplicationUpdate.model_validate(raw)
         complication_service.update(
@@ -219,18 +230,12 @@ async def resolve_submit(
         )
     except ValidationError as error:
         errors = validation_errors(error)
-        if errors.pop("version", None) is not None:  # a page without its version
+        stale = errors.pop("version", None) is not None  # a page without its version
+        if stale:
             errors["form"] = STALE_FORM
-            values["version"] = str(complication.version)
-        return _resolve_page(request, user, patient, complication, values, errors, 422)
+        return again(errors, 422, stored_version=stale)
     except InvalidInputError as error:
-        errors = problem_errors(error)
-        return _resolve_page(request, user, patient, complication, values, errors, 422)
+        return again(problem_errors(error), 422, stored_version=False)
     except VersionConflictError as error:
-        # The page is shown again with the record as it is now (its summary and
-        # version), the person's typed values kept: they check and save again.
-        values["version"] = str(complication.version)
-        return _resolve_page(
-            request, user, patient, complication, values, {"form": str(error)}, 409
-        )
+        return again({"form": str(error)}, 409, stored_version=True)
     return saved_redirect(patient_id, "resolved")

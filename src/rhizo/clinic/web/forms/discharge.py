@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
@@ -20,8 +19,7 @@ from rhizo.clinic.core.common import ConflictError, InvalidInputError
 from rhizo.clinic.core.deps import SessionDep
 from rhizo.clinic.core.validation import DbId
 from rhizo.clinic.discharge import service as discharge_service
-from rhizo.clinic.discharge.models import Discharge, DischargeCreate, Disposition
-from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.discharge.models import DischargeCreate, Disposition
 from rhizo.clinic.plan.models import Sedation
 from rhizo.clinic.procedure.models import Procedure
 from rhizo.clinic.web.access import ClinicalFormUser, PageNotFound, WebUser, check_csrf, read_form
@@ -32,12 +30,13 @@ from rhizo.clinic.web.forms.common import (
     Values,
     choices,
     given,
-    read_patient,
+    read_chart,
     saved_redirect,
     values_of,
 )
 from rhizo.clinic.web.pages import render
 from rhizo.pathway.aftercare import discharge_criteria, plan_aftercare
+from rhizo.pathway.clinic_day import procedure_day
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,36 +45,36 @@ CHECKBOXES = ("escort_present", "instructions_given", "new_deficit")
 _FIRST_DAY = "first 24 hours"
 
 
-def _procedure(session: Session, procedure_id: int) -> Procedure:
+def _owner(session: Session, procedure_id: int) -> int:
+    """The id of the patient whose procedure this is (the page 404s for no procedure)."""
     procedure = session.get(Procedure, procedure_id)
     if procedure is None:
         raise PageNotFound
-    return procedure
+    return procedure.patient_id
 
 
 def _page(
     request: Request,
     user: WebUser,
     session: Session,
-    patient: Patient,
-    procedure: Procedure,
+    patient_id: int,
+    procedure_id: int,
     values: Values,
     errors: Errors,
     status_code: int = 200,
 ) -> Response:
-    existing: Discharge | None = None
-    if session.scalar(sa.select(Discharge.id).where(Discharge.procedure_id == procedure.id)):
-        existing = discharge_service.get(
-            session=session, actor=user.actor, patient_id=patient.id, procedure_id=procedure.id
-        )
+    record = read_chart(session, user, patient_id)
+    procedure = next((p for p in record.procedures if p.id == procedure_id), None)
+    if procedure is None:  # removed since the owner was looked up
+        raise PageNotFound
     aftercare = plan_aftercare(
-        procedure_date=procedure.performed_at.date(),
+        procedure_date=procedure_day(procedure.performed_at, clinic_zone(request)),
         sedation=procedure.sedation is not Sedation.NONE,
     )
     ctx: dict[str, Any] = {
-        "p": patient,
+        "p": record.patient,
         "procedure": procedure,
-        "existing": existing,
+        "existing": record.discharge_of(procedure.id),
         "values": values,
         "errors": errors,
         "dispositions": choices(Disposition),
@@ -91,14 +90,13 @@ def discharge_form(
     request: Request, user: ClinicalFormUser, session: SessionDep, procedure_id: DbId
 ) -> Response:
     """The discharge form (or the discharge already recorded)."""
-    procedure = _procedure(session, procedure_id)
-    patient = read_patient(session, user, procedure.patient_id)
+    patient_id = _owner(session, procedure_id)
     values = dict.fromkeys((*FIELDS, *CHECKBOXES), "")
     values.update(
         discharged_at=form_value(clinic_now(request), clinic_zone(request)),
         disposition=Disposition.HOME.value,
     )
-    return _page(request, user, session, patient, procedure, values, {})
+    return _page(request, user, session, patient_id, procedure_id, values, {})
 
 
 @router.post("/procedures/{procedure_id}/discharge", response_class=HTMLResponse)
@@ -108,30 +106,30 @@ async def discharge_submit(
     """Validate through :class:`DischargeCreate` and record through the discharge service."""
     form = await read_form(request)
     check_csrf(user, form)
-    procedure = _procedure(session, procedure_id)
-    patient = read_patient(session, user, procedure.patient_id)
+    patient_id = _owner(session, procedure_id)
     values = values_of(form, FIELDS) | {name: "1" if name in form else "" for name in CHECKBOXES}
     raw: dict[str, Any] = given(values, FIELDS)
     if "discharged_at" in raw:
         raw["discharged_at"] = from_form_value(raw["discharged_at"], clinic_zone(request))
     raw.update({name: bool(values[name]) for name in CHECKBOXES})
+
+    def again(errors: Errors, status_code: int) -> Response:
+        return _page(request, user, session, patient_id, procedure_id, values, errors, status_code)
+
     try:
         data = DischargeCreate.model_validate(raw)
     except ValidationError as error:
-        errors = validation_errors(error)
-        return _page(request, user, session, patient, procedure, values, errors, 422)
+        return again(validation_errors(error), 422)
     try:
         discharge_service.create(
             session=session,
             actor=user.actor,
-            patient_id=patient.id,
-            procedure_id=procedure.id,
+            patient_id=patient_id,
+            procedure_id=procedure_id,
             data=data,
         )
     except InvalidInputError as error:
-        errors = problem_errors(error)
-        return _page(request, user, session, patient, procedure, values, errors, 422)
+        return again(problem_errors(error), 422)
     except ConflictError as error:
-        errors = {"form": str(error)}
-        return _page(request, user, session, patient, procedure, values, errors, 409)
-    return saved_redirect(patient.id, "discharge")
+        return again({"form": str(error)}, 409)
+    return saved_redirect(patient_id, "discharge")

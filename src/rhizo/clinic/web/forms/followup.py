@@ -14,16 +14,15 @@ from rhizo.clinic.core.deps import SessionDep
 from rhizo.clinic.core.validation import DbId
 from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.followup.models import PGIC, FollowUpCreate, FollowUpSource
-from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
-from rhizo.clinic.web.clinic_time import clinic_today
+from rhizo.clinic.web.clinic_time import clinic_today, clinic_zone
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.forms.common import (
     Errors,
     Values,
     given,
     procedure_options,
-    read_patient,
+    read_chart,
     saved_redirect,
     values_of,
 )
@@ -40,11 +39,13 @@ def _page(
     request: Request,
     user: WebUser,
     session: Session,
-    patient: Patient,
+    patient_id: int,
     values: Values,
     errors: Errors,
     status_code: int = 200,
 ) -> Response:
+    record = read_chart(session, user, patient_id)
+    patient = record.patient
     ctx: dict[str, Any] = {
         "p": patient,
         "values": values,
@@ -52,7 +53,7 @@ def _page(
         "nrs_scale": [(str(n), str(n)) for n in range(11)],
         "pgic_scale": [(str(int(g)), f"{int(g)} {g.name.lower().replace('_', ' ')}") for g in PGIC],
         "sources": [(s.value, s.value) for s in STAFF_SOURCES],
-        "procedures": procedure_options(session, patient.id),
+        "procedures": procedure_options(record, clinic_zone(request)),
     }
     return render(request, "forms/followup.html", ctx, user=user, status_code=status_code)
 
@@ -62,10 +63,9 @@ def followup_form(
     request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """The empty follow-up form."""
-    patient = read_patient(session, user, patient_id)
     values = dict.fromkeys(FIELDS, "")
     values.update(followed_on=clinic_today(request).isoformat(), source=FollowUpSource.CLINIC.value)
-    return _page(request, user, session, patient, values, {})
+    return _page(request, user, session, patient_id, values, {})
 
 
 @router.post("/patients/{patient_id}/followups/new", response_class=HTMLResponse)
@@ -75,7 +75,6 @@ async def followup_submit(
     """Validate through :class:`FollowUpCreate` and record through the follow-up service."""
     form = await read_form(request)
     check_csrf(user, form)
-    patient = read_patient(session, user, patient_id)
     values = values_of(form, FIELDS)
     raw: dict[str, Any] = given(values)
     errors: Errors = {}
@@ -85,11 +84,11 @@ async def followup_submit(
         data = FollowUpCreate.model_validate(raw)
     except ValidationError as error:
         errors = validation_errors(error) | errors
-        return _page(request, user, session, patient, values, errors, 422)
+        return _page(request, user, session, patient_id, values, errors, 422)
     if errors:
-        return _page(request, user, session, patient, values, errors, 422)
+        return _page(request, user, session, patient_id, values, errors, 422)
     try:
         followup_service.create(session=session, actor=user.actor, patient_id=patient_id, data=data)
     except InvalidInputError as error:
-        return _page(request, user, session, patient, values, problem_errors(error), 422)
+        return _page(request, user, session, patient_id, values, problem_errors(error), 422)
     return saved_redirect(patient_id, "followup")

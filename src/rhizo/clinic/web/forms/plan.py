@@ -13,11 +13,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from rhizo.clinic.core.common import InvalidInputError, Side
 from rhizo.clinic.core.deps import SessionDep
 from rhizo.clinic.core.validation import DbId
-from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan import service as plan_service
 from rhizo.clinic.plan.models import PlanCreate, Sedation
 from rhizo.clinic.web.access import ClinicalFormUser, WebUser, check_csrf, read_form
@@ -45,12 +45,14 @@ CHECKBOXES = ("diabetes", "implanted_device")
 def _page(
     request: Request,
     user: WebUser,
-    patient: Patient,
+    session: Session,
+    patient_id: int,
     values: Values,
     risks: list[str],
     errors: Errors,
     status_code: int = 200,
 ) -> Response:
+    patient = read_patient(session, user, patient_id)
     ctx: dict[str, Any] = {
         "p": patient,
         "values": values,
@@ -69,10 +71,9 @@ def plan_form(
     request: Request, user: ClinicalFormUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """The empty plan form."""
-    patient = read_patient(session, user, patient_id)
     values = dict.fromkeys((*FIELDS, *CHECKBOXES), "")
     values.update(procedure="lumbar-facet-rf", sedation=Sedation.NONE.value)
-    return _page(request, user, patient, values, [], {})
+    return _page(request, user, session, patient_id, values, [], {})
 
 
 @router.post("/patients/{patient_id}/plans/new", response_class=HTMLResponse)
@@ -82,7 +83,6 @@ async def plan_submit(
     """Validate through :class:`PlanCreate`; the plan service computes the holds."""
     form = await read_form(request)
     check_csrf(user, form)
-    patient = read_patient(session, user, patient_id)
     # Several ticked risk factors share one name; _form keeps only the last.
     risks = [str(v)[:64] for v in (await request.form()).getlist("risk_factors")][:10]
     values = values_of(form, FIELDS) | {name: "1" if name in form else "" for name in CHECKBOXES}
@@ -97,12 +97,14 @@ async def plan_submit(
     try:
         data = PlanCreate.model_validate(raw)
     except ValidationError as error:
-        return _page(request, user, patient, values, risks, validation_errors(error), 422)
+        return _page(
+            request, user, session, patient_id, values, risks, validation_errors(error), 422
+        )
     if data.planned_date < clinic_today(request):
         errors = {"planned_date": f"{data.planned_date.isoformat()} has passed; plan a future day"}
-        return _page(request, user, patient, values, risks, errors, 422)
+        return _page(request, user, session, patient_id, values, risks, errors, 422)
     try:
         plan_service.create(session=session, actor=user.actor, patient_id=patient_id, data=data)
     except InvalidInputError as error:
-        return _page(request, user, patient, values, risks, problem_errors(error), 422)
+        return _page(request, user, session, patient_id, values, risks, problem_errors(error), 422)
     return saved_redirect(patient_id, "plan")

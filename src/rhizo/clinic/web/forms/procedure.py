@@ -10,6 +10,7 @@ and "add lesion row" fetches one row from ``/procedures/row``.
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,17 +19,16 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from rhizo.clinic.chart.record import PatientRecord
 from rhizo.clinic.core.auth.permissions import Permission
 from rhizo.clinic.core.common import InvalidInputError, PermissionDeniedError, Region, Side
 from rhizo.clinic.core.deps import SessionDep
 from rhizo.clinic.core.validation import DbId
-from rhizo.clinic.patient.models import Patient
-from rhizo.clinic.plan.models import Plan, Sedation
+from rhizo.clinic.plan.models import Sedation
 from rhizo.clinic.procedure import service as procedure_service
 from rhizo.clinic.procedure.models import (
     LesionSide,
     Placement,
-    Procedure,
     ProcedureCreate,
     ProcedureStatus,
     Technique,
@@ -41,7 +41,7 @@ from rhizo.clinic.web.forms.common import (
     Errors,
     Values,
     given,
-    read_patient,
+    read_chart,
     saved_redirect,
     split_levels,
     values_of,
@@ -55,6 +55,7 @@ from rhizo.clinic.web.forms.lesions import (
     row_values,
 )
 from rhizo.clinic.web.pages import render
+from rhizo.pathway.clinic_day import procedure_day
 from rhizo.pathway.gates import MotorResponse, SensoryResponse
 
 router = APIRouter(include_in_schema=False)
@@ -80,27 +81,23 @@ def _choices(enum: Any) -> list[tuple[str, str]]:
     return [(member.value, member.value.replace("_", " ")) for member in enum]
 
 
-def _options(session: Session, patient_id: int) -> dict[str, Any]:
+def _options(session: Session, record: PatientRecord, zone: tzinfo) -> dict[str, Any]:
     specialists = session.scalars(
         sa.select(Specialist).where(Specialist.active.is_(True)).order_by(Specialist.display_name)
-    ).all()
-    plans = session.scalars(
-        sa.select(Plan).where(Plan.patient_id == patient_id).order_by(Plan.planned_date)
-    ).all()
-    procedures = session.scalars(
-        sa.select(Procedure)
-        .where(Procedure.patient_id == patient_id)
-        .order_by(Procedure.performed_at)
     ).all()
     options: dict[str, Any] = {
         "specialists": [(str(s.id), s.display_name) for s in specialists],
         "plans": [
             (str(p.id), f"{p.planned_date.isoformat()} {p.procedure} {', '.join(p.levels)}")
-            for p in plans
+            for p in record.plans
         ],
         "previous": [
-            (str(p.id), f"{p.performed_at.date().isoformat()} {', '.join(p.levels)} {p.side.value}")
-            for p in procedures
+            (
+                str(p.id),
+                f"{procedure_day(p.performed_at, zone).isoformat()} {', '.join(p.levels)} "
+                f"{p.side.value}",
+            )
+            for p in record.procedures
         ],
         "techniques": _choices(Technique),
         "regions": _choices(Region),
@@ -124,12 +121,14 @@ def _page(
     request: Request,
     user: WebUser,
     session: Session,
-    patient: Patient,
+    patient_id: int,
     values: Values,
     rows: list[Values],
     errors: Errors,
     status_code: int = 200,
 ) -> Response:
+    record = read_chart(session, user, patient_id)
+    patient = record.patient
     ctx: dict[str, Any] = {
         "p": patient,
         "pid": patient.id,
@@ -140,7 +139,7 @@ def _page(
         "max_rows": MAX_ROWS,
         "may_override": user.can(Permission.GATE_OVERRIDE),
     }
-    ctx.update(_options(session, patient.id))
+    ctx.update(_options(session, record, clinic_zone(request)))
     return render(request, "forms/procedure.html", ctx, user=user, status_code=status_code)
 
 
@@ -154,7 +153,6 @@ def procedure_form(
     request: Request, user: ProcedureFormUser, session: SessionDep, patient_id: DbId
 ) -> Response:
     """The empty procedure form with one lesion row."""
-    patient = read_patient(session, user, patient_id)
     values = dict.fromkeys(FIELDS, "")
     values.update(
         performer_id=_own_specialist(session, user),
@@ -164,7 +162,7 @@ def procedure_form(
         sedation=Sedation.NONE.value,
         status=ProcedureStatus.COMPLETED.value,
     )
-    return _page(request, user, session, patient, values, [new_row()], {})
+    return _page(request, user, session, patient_id, values, [new_row()], {})
 
 
 def _rows(form: dict[str, str]) -> list[Values]:
@@ -193,12 +191,11 @@ async def procedure_submit(
     """Add or remove a row, or record the procedure and every lesion (all or nothing)."""
     form = await read_form(request)
     check_csrf(user, form)
-    patient = read_patient(session, user, patient_id)
     values = values_of(form, FIELDS)
     rows = _rows(form)
     edited = _edit_rows(form.get("action", ""), rows)
     if edited is not None:
-        return _page(request, user, session, patient, values, edited, {})
+        return _page(request, user, session, patient_id, values, edited, {})
     rows = [row for row in rows if not is_blank(row)]
     raw: dict[str, Any] = given(values)
     if "levels" in raw:
@@ -210,13 +207,13 @@ async def procedure_submit(
         data = ProcedureCreate.model_validate(raw)
     except ValidationError as error:
         errors = validation_errors(error, model_field="performed_at")
-        return _page(request, user, session, patient, values, rows, errors, 422)
+        return _page(request, user, session, patient_id, values, rows, errors, 422)
     try:
         procedure_service.create(
             session=session, actor=user.actor, patient_id=patient_id, data=data
         )
     except InvalidInputError as error:
-        return _page(request, user, session, patient, values, rows, problem_errors(error), 422)
+        return _page(request, user, session, patient_id, values, rows, problem_errors(error), 422)
     except PermissionDeniedError:
         raise PageForbidden from None
     return saved_redirect(patient_id, "procedure")
