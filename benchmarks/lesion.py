@@ -11,7 +11,11 @@ own. Per case:
   that cached setup (what a sweep, the planner or the web page pays per lesion);
 - the work (cells, steps, potential solves, CG iterations);
 - the width against the same lesion on a 4x refined grid (cells and time steps / 4),
-  the accuracy reference, and the peak tissue temperature on both.
+  the accuracy reference, and the peak tissue temperature on both;
+- the width against a converged reference: the 4x refined grid with the potential
+  re-solved at 1 % sigma drift (not the default's 10 %) and its CG run to a residual
+  of 1e-8 and an energy decrease of 1e-10, so the coupling's lag and the CG
+  tolerance, which the plain 4x reference shares with the default, are tested too.
 
 On a shared machine wall time is noisy: compare the CPU column and ratios within one run.
 """
@@ -45,6 +49,9 @@ for _ in range(runs):
     cpus.append(time.process_time() - cpu)
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 reference = simulate(protocol.model_copy(update={{"grid": GridSettings().refined(4)}}))
+from rhizo.physics import engine, potential
+engine.SIGMA_RESOLVE_TOLERANCE, potential.CG_RTOL, potential.CG_ENERGY_RTOL = 0.01, 1e-8, 1e-10
+converged = simulate(protocol.model_copy(update={{"grid": GridSettings().refined(4)}}))
 d = result.diagnostics
 print(json.dumps({{
     "gauge": gauge, "tip_length_mm": tip, "runs": runs,
@@ -53,6 +60,8 @@ print(json.dumps({{
     "potential_solves": d["potential_solves"], "cg_iterations": d["potential_cg_iterations"],
     "width_mm": result.lesion.width_mm, "reference_width_mm": reference.lesion.width_mm,
     "width_error_percent": 100 * (result.lesion.width_mm / reference.lesion.width_mm - 1),
+    "converged_width_mm": converged.lesion.width_mm,
+    "converged_error_percent": 100 * (result.lesion.width_mm / converged.lesion.width_mm - 1),
     "width_50c_error_percent": 100 * (
         result.boundaries["isotherm_50c"].width_mm
         / reference.boundaries["isotherm_50c"].width_mm - 1
@@ -79,6 +88,8 @@ COLUMNS = [
     ("width mm", "width_mm", "{:>8.3f}"),
     ("4x mm", "reference_width_mm", "{:>7.3f}"),
     ("err %", "width_error_percent", "{:>+6.2f}"),
+    ("conv mm", "converged_width_mm", "{:>7.3f}"),
+    ("errc %", "converged_error_percent", "{:>+6.2f}"),
     ("err50 %", "width_50c_error_percent", "{:>+7.2f}"),
     ("peak C", "peak_tissue_c", "{:>6.1f}"),
     ("4x peak", "reference_peak_tissue_c", "{:>7.1f}"),
@@ -120,9 +131,11 @@ def main() -> None:
         print(" ".join(_cell(key, spec, row) for _, key, spec in COLUMNS))
     worst_cpu = max(row["warm_cpu_s"] for row in rows)
     worst_error = max(abs(row["width_error_percent"]) for row in rows)
+    worst_converged = max(abs(row["converged_error_percent"]) for row in rows)
     print(
         f"slowest warm lesion {worst_cpu * 1e3:.1f} ms CPU (target <= 30 ms); "
-        f"largest width error vs 4x refined {worst_error:.2f} % (target <= 1 %)"
+        f"largest width error vs 4x refined {worst_error:.2f} % (target <= 1 %), "
+        f"vs the converged reference {worst_converged:.2f} %"
     )
     args.out.parent.mkdir(exist_ok=True)
     args.out.write_text(
