@@ -21,6 +21,7 @@ sorted by procedure row, then date, then id (the layout of
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 from numpy.typing import NDArray
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from rhizo.clinic.block.models import DiagnosticBlock
 from rhizo.clinic.complication.models import Complication
@@ -71,6 +72,16 @@ class RegistryRows:
         return int(self.procedure_id.size)
 
 
+def _raw(column: InstrumentedAttribute[date]) -> sa.ColumnElement[Any]:
+    """A date column without SQLAlchemy's per-row conversion (ISO text on SQLite)."""
+    return sa.type_coerce(column, sa.String())
+
+
+def _date(value: object) -> date:
+    # PostgreSQL's driver hands back a date, SQLite's the ISO text.
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
 def _ints(values: list[int]) -> Ints:
     return np.asarray(values, dtype=np.int64)
 
@@ -93,11 +104,11 @@ def read_rows(session: Session, *, as_of: date, zone: tzinfo) -> RegistryRows:
         .where(*completed_by(as_of, zone))
         .order_by(Procedure.patient_id, Procedure.performed_at, Procedure.id)
     ).all()
-    followups = session.execute(
+    followups_raw = session.execute(
         sa.select(
             FollowUp.patient_id,
             FollowUp.procedure_id,
-            FollowUp.followed_on,
+            _raw(FollowUp.followed_on),
             FollowUp.nrs,
             FollowUp.pgic,
         )
@@ -107,13 +118,15 @@ def read_rows(session: Session, *, as_of: date, zone: tzinfo) -> RegistryRows:
     blocks = session.execute(
         sa.select(
             DiagnosticBlock.patient_id,
-            DiagnosticBlock.performed_on,
+            _raw(DiagnosticBlock.performed_on),
             DiagnosticBlock.baseline_nrs,
             DiagnosticBlock.relief_percent,
         )
         .where(DiagnosticBlock.patient_id.in_(_patients(as_of, zone)))
         .order_by(DiagnosticBlock.patient_id, DiagnosticBlock.id)
     ).all()
+    # Dates as the driver returns them (ISO text on SQLite), read once here.
+    followups = [(p, linked, _date(on), nrs, pgic) for p, linked, on, nrs, pgic in followups_raw]
     complicated_ids: set[int] = set(
         session.scalars(
             sa.select(sa.func.coalesce(Complication.procedure_id, -1))
@@ -131,13 +144,20 @@ def read_rows(session: Session, *, as_of: date, zone: tzinfo) -> RegistryRows:
     scores_of: dict[int, list[Score]] = defaultdict(list)
     for patient, _, followed_on, nrs, _ in followups:
         scores_of[patient].append((followed_on, nrs))
+    score_days = {patient: [on for on, _ in scores] for patient, scores in scores_of.items()}
     blocks_of: dict[int, list[BlockReading]] = defaultdict(list)
     for patient, performed_on, block_nrs, relief_percent in blocks:
-        blocks_of[patient].append(BlockReading(performed_on, block_nrs, relief_percent))
+        blocks_of[patient].append(BlockReading(_date(performed_on), block_nrs, relief_percent))
     baseline = []
     for row, on in zip(procedures, days, strict=True):
+        patient = row[1]
+        # Only the scores dated before the day can be a baseline: the rest are not passed
+        # (the rule itself, window and all, is the pathway's).
+        before = bisect.bisect_left(score_days.get(patient, ()), on)
         chosen = baseline_for_procedure(
-            day=on, scores=scores_of.get(row[1], ()), blocks=blocks_of.get(row[1], ())
+            day=on,
+            scores=scores_of[patient][:before] if before else (),
+            blocks=blocks_of.get(patient, ()),
         )
         baseline.append(-1 if chosen is None else chosen.nrs)
 
