@@ -1,4 +1,9 @@
-"""Captured length against hand-computed cases on synthetic lesions (exact answers known)."""
+"""Captured length against hand-computed cases on synthetic lesions (exact answers known).
+
+These cases fix the cannula's depth by hand (``tip_stop="planned"``): they check the
+capture geometry alone. The tip-depth contact model has its own hand cases
+(tests/planning/test_tipdepth.py).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ import math
 import numpy as np
 import pytest
 
-from rhizo.planning import CannulaPlacement, LesionProfile, Nerve, planned_captured_length_mm
+from rhizo.planning import CannulaPlacement as _Placement
+from rhizo.planning import LesionProfile, Nerve, planned_captured_length_mm
 from rhizo.planning.capture import longest_inside_run_m
 
 TIP_MM = 10.0
@@ -24,6 +30,11 @@ def straight_nerve(diameter_mm: float = 1.0, length_mm: float = 30.0) -> Nerve:
         course_angle_sd_deg=0.0,
         length_mm=length_mm,
     )
+
+
+def CannulaPlacement(**fields: float) -> _Placement:
+    """A placement at the depth given (no contact: geometry only)."""
+    return _Placement(tip_stop="planned", **fields)
 
 
 CYLINDER = LesionProfile.cylinder(radius_mm=3.0, tip_length_mm=TIP_MM)

@@ -201,14 +201,56 @@ SOURCES: dict[str, PlannerSource] = {
         "by Tran 2022 (no radius was published); the L5 dorsal ramus in its groove is "
         "taken as straight.",
     ),
-    "assumed_min_length": PlannerSource(
+    "block_length": PlannerSource(
+        "Conduction block over a length of nerve: block needs about three consecutive "
+        "nodes of Ranvier inactivated (Franz DN, Perry RS. Mechanisms for differential "
+        "block among single myelinated and non-myelinated axons by procaine. J Physiol "
+        "1974;236:193-210; and Raymond SA et al. on the 'critical length' of nerve exposed "
+        "to local anaesthetic: citations recalled, details not verified); "
+        "internodal length of small myelinated (A-delta) fibres about 0.2-1 mm",
+        "the three-node rule and the internodal lengths are recalled, not read in the "
+        "papers; read-secondary: 'the local anesthetic must exert its effects over the "
+        "distance between several nodes of Ranvier' (alpfmedical.info, Differential "
+        "Blockade) and 'the critical length of the smaller nerve fiber contains a larger "
+        "number of Ranvier nodes' (AccessAnesthesiology, Hadzic, ch. 3)",
+        "read-secondary",
+        "minimum coagulated length 3 mm = three internodes of the longest (1 mm) A-delta "
+        "internode, the shortest stretch that holds three consecutive nodes wherever the "
+        "nodes fall. It is a criterion for conduction block; a coagulated axon "
+        "degenerates anyway, and the length that delays regeneration (relief duration, "
+        "Loh 2015) is unknown: the expected coagulated length is reported beside the "
+        "probability for that reason. Configurable (min_length_mm).",
+    ),
+    "loh2015": PlannerSource(
+        "Loh 2015, retrospective comparison of lumbar RF needle-placement techniques "
+        "(PMC4605254; authors and journal not verified here)",
+        "as summarised in the project's capture audit (section 1)",
+        "read-secondary",
+        "retrospective: parallel ('advanced Australian') vs earlier perpendicular technique, "
+        "median relief 4 vs 1.5 months (P = 0.022): the direction the planner's "
+        "parallel > perpendicular facts must show (not a number it is tuned to).",
+    ),
+    "assumed_groove_depth": PlannerSource(
         "assumption",
         "-",
         "assumption",
-        "no source was found for the length of nerve that must be coagulated across its "
-        "whole cross-section to stop conduction or delay regeneration; 2 mm is a "
-        "placeholder (a few internodes of small myelinated fibres, an unverified recall) "
-        "and is configurable.",
+        "depth of the nerve below the bone around it at the RF target: 0 mm (lying on the "
+        "bone) for the lumbar medial branches at the neck of the superior articular process "
+        "(they hug the bone there: bogduk_l5; the mamillo-accessory ligament, bogduk1981, "
+        "covers them further posteriorly, past the target of lau2004) and for the cervical "
+        "nerves; 0.75 mm (half its diameter) for the L5 dorsal ramus in the groove between "
+        "the sacral ala and the S1 superior articular process (bogduk_l5). No measured "
+        "depth was found.",
+    ),
+    "tew2015": PlannerSource(
+        "Analysis of radiofrequency lesions in egg whites in vitro produced by application "
+        "of the Tew electrode. Pain Res Manag 2015;20(6):316-20 (PubMed 26357684)",
+        "abstract (the project's published_lesions.csv, row tew2015_radial)",
+        "read",
+        "internal lesion radius 1.06 +/- 0.16 mm beyond the metal at 90 C / 120 s: the "
+        "spread of repeated lesions at one setting, 11.3 % of the radius from the axis of "
+        "a 22 G-sized electrode; the planner's lesion radius is scaled per sample by a "
+        "log-normal factor of that coefficient of variation (a floor: one medium).",
     ),
     "assumed_placement_error": PlannerSource(
         "assumption",
@@ -242,6 +284,9 @@ class Nerve:
     curvature_per_mm: float = 0.0
     length_mm: float = 24.0
     sources: tuple[str, ...] = ()
+    #: How far the bone beside the nerve rises above the nerve's floor (mm): 0 = the
+    #: nerve lies on flat bone; > 0 = it lies in a groove a cannula cannot enter.
+    groove_depth_mm: float = 0.0
 
     @property
     def radius_m(self) -> float:
@@ -310,6 +355,7 @@ def _lumbar_medial_branch(origin: str) -> Nerve:
             "cohen2011",
             "assumed_diameter",
             "assumed_curvature",
+            "assumed_groove_depth",
             *variability,
         ),
     )
@@ -330,7 +376,9 @@ _L5_DORSAL_RAMUS = Nerve(
         "assumed_ramus_diameter",
         "assumed_curvature",
         "assumed_variability",
+        "assumed_groove_depth",
     ),
+    groove_depth_mm=0.75,
 )
 
 _THIRD_OCCIPITAL = Nerve(

@@ -18,10 +18,21 @@ several lesions the margin is the largest of theirs (a disc inside any one
 lesion is inside their union; a disc that straddles two is not counted, which
 is conservative).
 
-The captured length is the longest contiguous stretch of nerve with margin >= 0,
-integrated exactly for a margin linear between the centreline points. The nerve
-is captured when that length reaches ``min_length_mm`` (default
-:data:`MIN_CAPTURED_LENGTH_MM`, an assumption: source ``assumed_min_length``).
+The captured (coagulated) length is the longest contiguous stretch of nerve with
+margin >= 0 -- its whole cross-section coagulated -- integrated exactly for a
+margin linear between the centreline points.
+
+Capture criterion: the nerve is captured when that length reaches
+``min_length_mm``, default :data:`MIN_CAPTURED_LENGTH_MM` = 3 mm, from the
+physiology of conduction block (source ``block_length``, read-secondary with
+recalled numbers): block needs about three consecutive nodes of Ranvier, and a
+stretch of length L holds at least floor(L / l) nodes wherever they fall, so
+three internodes of the longest small-myelinated (A-delta) internode, l = 1 mm,
+guarantee it. Both criteria -- length AND whole cross-section -- are needed:
+a partly coagulated cross-section counts for nothing however long.
+
+Per-sample lesion size: ``radius_scale`` (n,) multiplies R(z) in each sample
+(:func:`rhizo.planning.lesions.radius_scales`).
 """
 
 from __future__ import annotations
@@ -33,8 +44,11 @@ from rhizo.planning.lesions import LesionProfile
 
 FloatArray = NDArray[np.float64]
 
-#: Default minimum captured length (mm). ASSUMPTION, see SOURCES["assumed_min_length"].
-MIN_CAPTURED_LENGTH_MM = 2.0
+#: A-delta internode (longest, mm) and nodes to block: SOURCES["block_length"].
+A_DELTA_INTERNODE_MM = 1.0
+NODES_FOR_BLOCK = 3
+#: Default minimum coagulated length (mm): three internodes of the longest A-delta one.
+MIN_CAPTURED_LENGTH_MM = NODES_FOR_BLOCK * A_DELTA_INTERNODE_MM
 
 
 def margins_m(
@@ -43,11 +57,13 @@ def margins_m(
     tips_m: FloatArray,
     directions: FloatArray,
     nerve_radius_m: FloatArray,
+    radius_scale: FloatArray | None = None,
 ) -> FloatArray:
-    """``R(z) - r - a`` (metres) at every centreline point for every pose, shape (n, m).
+    """``s R(z) - r - a`` (metres) at every centreline point for every pose, shape (n, m).
 
     ``centreline_m`` (m, 3); ``tips_m`` (lesions, n, 3); ``directions`` (n, 3);
-    ``nerve_radius_m`` (n,). The largest margin over the lesions is returned.
+    ``nerve_radius_m`` (n,); ``radius_scale`` (n,) the lesion-size factor s
+    (default 1). The largest margin over the lesions is returned.
     """
     points_sq = np.einsum("mk,mk->m", centreline_m, centreline_m)
     points_along = directions @ centreline_m.T  # (n, m): P . u
@@ -61,7 +77,10 @@ def margins_m(
             + np.einsum("nk,nk->n", tips, tips)[:, None]
         )
         r = np.sqrt(np.clip(distance_sq - z * z, 0.0, None))
-        margin = profile.radius_at(z) - r - nerve_radius_m[:, None]
+        radius = profile.radius_at(z)
+        if radius_scale is not None:
+            radius = radius * radius_scale[:, None]
+        margin = radius - r - nerve_radius_m[:, None]
         best = np.maximum(best, margin)
     return best
 
@@ -94,8 +113,9 @@ def captured_length_m(
     tips_m: FloatArray,
     directions: FloatArray,
     nerve_radius_m: FloatArray,
+    radius_scale: FloatArray | None = None,
 ) -> FloatArray:
     """Captured length (m) for each pose: longest stretch of whole nerve inside the lesion."""
     spacing = float(np.linalg.norm(centreline_m[1] - centreline_m[0]))
-    margin = margins_m(profile, centreline_m, tips_m, directions, nerve_radius_m)
+    margin = margins_m(profile, centreline_m, tips_m, directions, nerve_radius_m, radius_scale)
     return longest_inside_run_m(margin, spacing)

@@ -6,6 +6,12 @@ the cannula setting only, so it is simulated once). The nerve is captured when
 the length reaches the minimum; the probability is the captured fraction with
 a Wilson score 95 % interval (Wilson 1927, JASA 22:209-12), which stays inside
 [0, 1] and behaves at 0 and N successes.
+
+Each sample also draws the lesion's size: R(z) is scaled by a log-normal factor
+of coefficient of variation ``radius_cv`` (default
+:data:`rhizo.planning.lesions.LESION_RADIUS_CV`, Tew 2015). The expected
+coagulated length (mean over samples) and its 5-95 % band are reported beside the
+probability: the criterion is binary, the length is not.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import numpy as np
 
 from rhizo.planning.anatomy import Nerve
 from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM, captured_length_m
-from rhizo.planning.lesions import LesionProfile
+from rhizo.planning.lesions import LESION_RADIUS_CV, LesionProfile, radius_scales
 from rhizo.planning.placement import CannulaPlacement, PlacementError, planned_pose, sample_poses
 from rhizo.stats import wilson_interval
 
@@ -37,6 +43,11 @@ class CaptureEstimate:
     ci95: tuple[float, float]
     samples: int
     min_length_mm: float
+    #: 5th and 95th percentiles of the coagulated length over the samples (mm).
+    captured_length_band_mm: tuple[float, float] = (0.0, 0.0)
+    #: The lesion's tissue, boundary and its definition (LesionProfile.describe()).
+    lesion: tuple[tuple[str, str], ...] = ()
+    radius_cv: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form (mm, probability in [0, 1])."""
@@ -44,10 +55,13 @@ class CaptureEstimate:
             "name": self.nerve,
             "captured_length_mm": round(self.planned_captured_length_mm, 3),
             "mean_captured_length_mm": round(self.mean_captured_length_mm, 3),
+            "captured_length_band_mm": [round(v, 3) for v in self.captured_length_band_mm],
             "capture_probability": self.capture_probability,
             "ci95": [self.ci95[0], self.ci95[1]],
             "samples": self.samples,
             "min_captured_length_mm": self.min_length_mm,
+            "lesion_radius_cv": self.radius_cv,
+            **dict(self.lesion),
         }
 
 
@@ -56,7 +70,9 @@ def planned_captured_length_mm(
 ) -> float:
     """Captured length (mm) at the plan: no error, nominal anatomy."""
     tip_mm = profile.tip_length_m * 1e3
-    pose = planned_pose(placement, nerve, tip_length_mm=tip_mm)
+    pose = planned_pose(
+        placement, nerve, tip_length_mm=tip_mm, cannula_radius_mm=profile.cannula_radius_m * 1e3
+    )
     centreline = nerve.centreline_m(CENTRELINE_SPACING_MM)
     length = captured_length_m(profile, centreline, pose.tips, pose.directions, pose.nerve_radius_m)
     return float(length[0]) * 1e3
@@ -71,18 +87,30 @@ def sample_captured_lengths_mm(
     samples: int,
     rng: np.random.Generator,
     spacing_mm: float = CENTRELINE_SPACING_MM,
+    radius_cv: float = 0.0,
 ) -> np.ndarray:
-    """Captured length (mm) of ``samples`` random poses, vectorised in batches."""
+    """Captured length (mm) of ``samples`` random poses, vectorised in batches.
+
+    ``radius_cv`` > 0 scales the lesion per sample (drawn after each batch's poses).
+    """
     tip_mm = profile.tip_length_m * 1e3
+    cannula_mm = profile.cannula_radius_m * 1e3
     centreline = nerve.centreline_m(spacing_mm)
     lengths = np.empty(samples)
     for start in range(0, samples, CHUNK):
         count = min(CHUNK, samples - start)
         poses = sample_poses(
-            placement, nerve, tip_length_mm=tip_mm, errors=errors, samples=count, rng=rng
+            placement,
+            nerve,
+            tip_length_mm=tip_mm,
+            errors=errors,
+            samples=count,
+            rng=rng,
+            cannula_radius_mm=cannula_mm,
         )
+        scale = radius_scales(radius_cv, count, rng) if radius_cv > 0 else None
         lengths[start : start + count] = captured_length_m(
-            profile, centreline, poses.tips, poses.directions, poses.nerve_radius_m
+            profile, centreline, poses.tips, poses.directions, poses.nerve_radius_m, scale
         )
     return lengths * 1e3
 
@@ -97,13 +125,17 @@ def estimate_capture(
     seed: int | None = 0,
     min_length_mm: float = MIN_CAPTURED_LENGTH_MM,
     spacing_mm: float = CENTRELINE_SPACING_MM,
+    radius_cv: float = LESION_RADIUS_CV,
 ) -> CaptureEstimate:
     """Captured length at the plan and P(captured length >= ``min_length_mm``).
 
     ``spacing_mm`` is the distance between centreline points; the margin is
     integrated exactly between them, so a coarser spacing (0.2 mm) only blurs
-    steps in the lesion profile.
+    steps in the lesion profile. ``radius_cv`` is the lesion-size spread (0: the
+    profile as given in every sample).
     """
+    if not (np.isfinite(min_length_mm) and min_length_mm > 0):
+        raise ValueError(f"min_length_mm {min_length_mm!r}: allowed a finite length > 0 mm")
     rng = np.random.default_rng(seed)
     lengths = sample_captured_lengths_mm(
         profile,
@@ -113,8 +145,10 @@ def estimate_capture(
         samples=samples,
         rng=rng,
         spacing_mm=spacing_mm,
+        radius_cv=radius_cv,
     )
     captured = int(np.count_nonzero(lengths >= min_length_mm))
+    low, high = np.percentile(lengths, [5.0, 95.0])
     return CaptureEstimate(
         nerve=nerve.name,
         planned_captured_length_mm=planned_captured_length_mm(profile, nerve, placement),
@@ -123,6 +157,9 @@ def estimate_capture(
         ci95=wilson_interval(captured, samples),
         samples=samples,
         min_length_mm=min_length_mm,
+        captured_length_band_mm=(float(low), float(high)),
+        lesion=tuple(profile.describe().items()),
+        radius_cv=radius_cv,
     )
 
 
@@ -137,6 +174,7 @@ def sweep(
     samples: int = 2000,
     seed: int | None = 0,
     min_length_mm: float = MIN_CAPTURED_LENGTH_MM,
+    radius_cv: float = LESION_RADIUS_CV,
 ) -> list[CaptureEstimate]:
     """Capture estimates with one placement field (``offset_mm``, ``angle_deg``...) varied."""
     return [
@@ -149,6 +187,7 @@ def sweep(
             seed=seed,
             min_length_mm=min_length_mm,
             spacing_mm=0.2,
+            radius_cv=radius_cv,
         )
         for value in values
     ]

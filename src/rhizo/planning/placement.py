@@ -13,8 +13,12 @@ degrees at this edge, metres and radians inside:
   the nerve coordinate of the active tip's midpoint projected on the nerve
   (0 = centred on the target point);
 - ``offset_mm`` is the perpendicular distance across the nerve (in the bone
-  plane); ``height_mm`` how far the distal end sits above the nerve axis
-  (default 0: cannula and nerve both on the bone);
+  plane). The depth: with ``tip_stop="contact"`` (the default) the cannula is
+  lowered until its metal meets the bone or the nerve
+  (:mod:`rhizo.planning.tipdepth`; metal and nerve never overlap), so a
+  perpendicular tip beside the nerve lands on bone and one over it rides on it;
+  with ``tip_stop="planned"`` the distal end sits ``height_mm`` above the nerve
+  axis as given (synthetic geometry tests);
 - extra lesions (``lesion_count`` > 1) repeat the placement shifted by
   ``lesion_spacing_mm`` across the nerve towards -y (for a positive offset,
   towards and past the nerve), so two lesions straddle the nerve.
@@ -30,12 +34,17 @@ second relative to the first).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from rhizo.planning.anatomy import Nerve
+from rhizo.planning.tipdepth import contact_lift_m
+
+#: Nerve points for the contact test are this far apart (mm).
+CONTACT_SPACING_MM = 0.1
 
 FloatArray = NDArray[np.float64]
 
@@ -47,7 +56,12 @@ class CannulaPlacement(BaseModel):
 
     angle_deg: float = Field(0.0, ge=0.0, le=90.0, description="0 = parallel to the nerve")
     offset_mm: float = Field(1.0, ge=0.0, le=20.0, description="across the nerve, bone plane")
-    height_mm: float = Field(0.0, ge=-20.0, le=20.0, description="distal end above the nerve")
+    height_mm: float = Field(
+        0.0, ge=-20.0, le=20.0, description="distal end above the nerve (tip_stop='planned')"
+    )
+    tip_stop: Literal["contact", "planned"] = Field(
+        "contact", description="'contact': lowered until the metal meets bone or nerve"
+    )
     along_nerve_mm: float = Field(0.0, ge=-20.0, le=20.0, description="tip midpoint on nerve")
     lesion_count: int = Field(1, ge=1, le=4)
     lesion_spacing_mm: float = Field(2.0, ge=0.0, le=10.0)
@@ -99,8 +113,14 @@ def sample_poses(
     samples: int,
     rng: np.random.Generator,
     anatomy_varies: bool = True,
+    cannula_radius_mm: float = 0.0,
 ) -> Poses:
-    """Draw ``samples`` poses: the plan plus placement error and anatomical variation."""
+    """Draw ``samples`` poses: the plan plus placement error and anatomical variation.
+
+    With ``placement.tip_stop == "contact"`` each lesion's cannula (outer radius
+    ``cannula_radius_mm``) is then lowered onto the bone or the nerve, whichever
+    it meets first (the sampled height error is overridden by the contact).
+    """
     n = samples
     normal = rng.standard_normal((7, n))
     angle = np.radians(placement.angle_deg + errors.angle_sd_deg * normal[0])
@@ -133,10 +153,29 @@ def sample_poses(
         x_rot = cos_t * tip_x - sin_t * y
         y_rot = sin_t * tip_x + cos_t * y - nerve_shift
         tips[k] = np.column_stack([x_rot, y_rot, tip_z]) * 1e-3
-    return Poses(tips=tips, directions=directions, nerve_radius_m=diameter * 0.5e-3)
+    nerve_radius_m = diameter * 0.5e-3
+    if placement.tip_stop == "contact":
+        centreline = nerve.centreline_m(CONTACT_SPACING_MM)
+        for k in range(placement.lesion_count):
+            tips[k, :, 2] += contact_lift_m(
+                tips[k],
+                directions,
+                tip_length_m=tip_length_mm * 1e-3,
+                cannula_radius_m=cannula_radius_mm * 1e-3,
+                centreline_m=centreline,
+                nerve_radius_m=nerve_radius_m,
+                groove_depth_m=nerve.groove_depth_mm * 1e-3,
+            )
+    return Poses(tips=tips, directions=directions, nerve_radius_m=nerve_radius_m)
 
 
-def planned_pose(placement: CannulaPlacement, nerve: Nerve, *, tip_length_mm: float) -> Poses:
+def planned_pose(
+    placement: CannulaPlacement,
+    nerve: Nerve,
+    *,
+    tip_length_mm: float,
+    cannula_radius_mm: float = 0.0,
+) -> Poses:
     """The planned pose alone (one sample, no error, nominal anatomy)."""
     return sample_poses(
         placement,
@@ -146,4 +185,5 @@ def planned_pose(placement: CannulaPlacement, nerve: Nerve, *, tip_length_mm: fl
         samples=1,
         rng=np.random.default_rng(0),
         anatomy_varies=False,
+        cannula_radius_mm=cannula_radius_mm,
     )
