@@ -70,7 +70,7 @@ def geometry_axes(
 ) -> None:
     """Draw the bone-plane view, side view and cross-section of the planned placement."""
     tip_mm = profile.tip_length_m * 1e3
-    pose = planned_pose(placement, nerve, tip_length_mm=tip_mm)
+    pose = planned_pose(placement, nerve, tip_length_mm=tip_mm, cannula_radius_mm=cannula_radius_mm)
     centreline = nerve.centreline_m(CENTRELINE_SPACING_MM)
     margin = margins_m(profile, centreline, pose.tips, pose.directions, pose.nerve_radius_m)[0]
     u = pose.directions[0]
