@@ -93,18 +93,27 @@ class BandedCholeskySolver:
     def __init__(self, matrix: Any, shape: tuple[int, int]) -> None:
         n_r, n_z = shape
         self.shape = shape
-        # order[k]: the C-order cell (i n_z + j) that is unknown k of the banded system.
+        csr = sp.csr_matrix(matrix)
+        main = csr.diagonal(0).reshape(n_r, n_z)
+        axial = np.zeros((n_r, n_z))
+        axial.ravel()[:-1] = csr.diagonal(1)  # (i, j) -> (i, j + 1); last column unused
+        radial = csr.diagonal(n_z).reshape(n_r - 1, n_z)  # (i, j) -> (i + 1, j)
+        five_point = np.abs(main).sum() + 2 * (np.abs(axial[:, :-1]).sum() + np.abs(radial).sum())
+        if not np.isclose(abs(csr).sum(), five_point, rtol=1e-12, atol=0.0) or np.any(axial[:, -1]):
+            raise ValueError(f"matrix is not a five-point matrix on a {shape} grid")
+        # Upper band storage: band[b - d, k] = A[k - d, k]. Numbered radially first
+        # (unknown j n_r + i), radial neighbours are 1 apart and axial ones n_r.
         self.radial_first = n_r <= n_z
-        cells = np.arange(n_r * n_z).reshape(n_r, n_z)
-        order = cells.T.ravel() if self.radial_first else cells.ravel()
-        bandwidth = n_r if self.radial_first else n_z
-        permuted = sp.csr_matrix(matrix)[order][:, order].todia()
-        band = np.zeros((bandwidth + 1, order.size))
-        for offset, values in zip(permuted.offsets, permuted.data, strict=True):
-            if 0 <= offset <= bandwidth:
-                band[bandwidth - offset, offset:] = values[offset:]
-            elif offset > bandwidth and np.any(values):
-                raise ValueError(f"matrix is not a five-point matrix on a {shape} grid")
+        if self.radial_first:
+            band = np.zeros((n_r + 1, n_r * n_z))
+            band[n_r] = main.T.ravel()
+            band[n_r - 1].reshape(n_z, n_r)[:, 1:] = radial.T
+            band[0].reshape(n_z, n_r)[1:, :] = axial[:, :-1].T
+        else:
+            band = np.zeros((n_z + 1, n_r * n_z))
+            band[n_z] = main.ravel()
+            band[n_z - 1].reshape(n_r, n_z)[:, 1:] = axial[:, :-1]
+            band[0].reshape(n_r, n_z)[1:, :] = radial
         self.factor = cholesky_banded(band, lower=False, check_finite=False)
 
     def solve(self, rhs: Any) -> FloatArray:
