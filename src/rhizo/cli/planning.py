@@ -9,7 +9,6 @@ line naming the option, the value and what is allowed (exit code 2).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,7 +16,18 @@ import typer
 from pydantic import ValidationError
 
 from rhizo import DISCLAIMER
-from rhizo.cli._errors import InputError, fail, fail_from_validation
+from rhizo.cli._errors import fail, fail_from_validation
+from rhizo.cli.planning_checks import (
+    check_angle,
+    check_min_length,
+    check_offset,
+    check_plot_path,
+    check_samples,
+    check_seed,
+    emit_json,
+    field_bounds,
+    finite_in,
+)
 
 if TYPE_CHECKING:
     from rhizo.physics import LesionProtocol
@@ -30,7 +40,6 @@ _PROTOCOL_OPTIONS = {
     "duration_s": "--time-s",
 }
 _PLACEMENT_OPTIONS = {"angle_deg": "--angle-deg", "offset_mm": "--offset-mm"}
-_MAX_SAMPLES = 1_000_000
 
 JointOption = Annotated[str, typer.Option("--joint", help="Facet joint, e.g. L4-L5 or C2-C3.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -48,7 +57,7 @@ MinLengthOption = Annotated[
 ]
 
 
-def _joint(name: str) -> Joint:
+def resolve_joint(name: str) -> Joint:
     from rhizo.planning import JOINTS, get_joint
 
     try:
@@ -57,20 +66,30 @@ def _joint(name: str) -> Joint:
         fail("--joint", name, f"one of: {', '.join(JOINTS)}")
 
 
-def _check_common(samples: int, offset_mm: float, min_length_mm: float) -> None:
-    if not 1 <= samples <= _MAX_SAMPLES:
-        fail("--samples", samples, f"an integer from 1 to {_MAX_SAMPLES}")
-    if offset_mm < 0:
-        fail("--offset-mm", offset_mm, "a distance >= 0 mm")
-    if min_length_mm <= 0:
-        fail("--min-length-mm", min_length_mm, "a length > 0 mm")
+def check_common(
+    target: Joint, samples: int, seed: int, offset_mm: float, min_length_mm: float
+) -> None:
+    check_samples(samples)
+    check_seed(seed)
+    check_offset(offset_mm)
+    check_min_length(min_length_mm, min(nerve.length_mm for nerve in target.nerves))
 
 
-def _protocol(gauge: int, tip_mm: float, temp_c: float, time_s: float) -> LesionProtocol:
+def protocol_from_options(
+    gauge: int, tip_mm: float, temp_c: float, time_s: float
+) -> LesionProtocol:
     from rhizo.physics import CLINICAL_TISSUE, GAUGE_OUTER_DIAMETER_MM, LesionProtocol
 
     if gauge not in GAUGE_OUTER_DIAMETER_MM:
         fail("--gauge", gauge, f"one of: {', '.join(map(str, GAUGE_OUTER_DIAMETER_MM))}")
+    for field, value in (
+        ("tip_length_mm", tip_mm),
+        ("set_temperature_c", temp_c),
+        ("duration_s", time_s),
+    ):
+        low, high = field_bounds(LesionProtocol, field)
+        option = _PROTOCOL_OPTIONS[field]
+        finite_in(option, value, low, high, f"a number from {low:g} to {high:g}")
     try:
         return LesionProtocol(
             tissue=CLINICAL_TISSUE,
@@ -83,22 +102,18 @@ def _protocol(gauge: int, tip_mm: float, temp_c: float, time_s: float) -> Lesion
         fail_from_validation(error, _PROTOCOL_OPTIONS)
 
 
-def _placement(angle_deg: float, offset_mm: float) -> CannulaPlacement:
+def placement_from_options(angle_deg: float, offset_mm: float) -> CannulaPlacement:
     from rhizo.planning import CannulaPlacement
 
-    if not 0.0 <= angle_deg <= 90.0:
-        fail("--angle-deg", angle_deg, "an angle from 0 (parallel) to 90 (perpendicular) degrees")
+    check_angle(angle_deg)
+    check_offset(offset_mm)
     try:
         return CannulaPlacement(angle_deg=angle_deg, offset_mm=offset_mm)
     except ValidationError as error:
         fail_from_validation(error, _PLACEMENT_OPTIONS)
 
 
-def _emit_json(payload: dict[str, Any]) -> None:
-    typer.echo(json.dumps({**payload, "disclaimer": DISCLAIMER}, indent=2))
-
-
-def _tissue_report() -> dict[str, Any]:
+def tissue_report() -> dict[str, Any]:
     """Which tissue the planner's lesions are computed in, and what their edge means."""
     from rhizo.physics import CLINICAL_TISSUE, LesionProtocol
 
@@ -111,14 +126,14 @@ def _tissue_report() -> dict[str, Any]:
     }
 
 
-def _tissue_line(tissue: dict[str, Any]) -> str:
+def tissue_line(tissue: dict[str, Any]) -> str:
     return (
         f"lesions computed in {tissue['name']} from {tissue['initial_temperature_c']:g} C; "
         f"edge: {tissue['lesion_boundary_definition']} ({tissue['damage_model']})"
     )
 
 
-def _assumptions() -> list[str]:
+def planner_assumptions() -> list[str]:
     from rhizo.planning import SOURCES
 
     return [
@@ -150,12 +165,13 @@ def capture(
     """Will this placement coagulate the joint's nerves, and how likely? (decision support)"""
     from rhizo.planning import estimate_capture, lesion_for
 
-    target = _joint(joint)
+    target = resolve_joint(joint)
     if side.lower() not in ("left", "right"):
         fail("--side", side, "left or right")
-    _check_common(samples, offset_mm, min_length_mm)
-    placement = _placement(angle_deg, offset_mm)
-    protocol = _protocol(gauge, tip_mm, temp_c, time_s)
+    check_common(target, samples, seed, offset_mm, min_length_mm)
+    check_plot_path("--plot", plot)
+    placement = placement_from_options(angle_deg, offset_mm)
+    protocol = protocol_from_options(gauge, tip_mm, temp_c, time_s)
     profile = lesion_for(protocol)
     estimates = [
         estimate_capture(
@@ -180,19 +196,19 @@ def capture(
             "seed": seed,
             "min_captured_length_mm": min_length_mm,
         },
-        "tissue": _tissue_report(),
+        "tissue": tissue_report(),
         "lesion": dimensions.model_dump() if dimensions else None,
         "lesion_source": {"source": profile.source, "provenance": profile.provenance},
         "nerves": [
             {**estimate.to_dict(), "landmark": nerve.landmark, "diameter_mm": nerve.diameter_mm}
             for estimate, nerve in zip(estimates, target.nerves, strict=True)
         ],
-        "assumptions": _assumptions(),
+        "assumptions": planner_assumptions(),
     }
     if plot is not None:
         payload["plot"] = str(plot)
     if as_json:
-        _emit_json(payload)
+        emit_json(payload)
         return
     _print_capture(payload)
 
@@ -209,8 +225,6 @@ def _save_capture_plot(
     from rhizo.planning.montecarlo import sweep
     from rhizo.plots.capture import capture_figure
 
-    if path.parent and not path.parent.exists():
-        fail("--plot", str(path), "a file in an existing folder")
     nerve = target.nerves[0]
     offsets = [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0]
     angles = [0.0, 15.0, 30.0, 45.0, 60.0, 75.0, 90.0]
@@ -278,7 +292,7 @@ def _print_capture(payload: dict[str, Any]) -> None:
             f"lesion (Omega >= 1): width {lesion['width_mm']:.1f} mm, "
             f"length {lesion['length_mm']:.1f} mm, {payload['lesion_source']['provenance']}"
         )
-    console.print(_tissue_line(payload["tissue"]))
+    console.print(tissue_line(payload["tissue"]))
     console.print(
         f"captured = at least {inputs['min_captured_length_mm']:g} mm of nerve wholly inside the "
         f"lesion; {inputs['samples']} samples of anatomy and placement error (assumptions: "
@@ -289,141 +303,11 @@ def _print_capture(payload: dict[str, Any]) -> None:
     console.print(DISCLAIMER, style="italic")
 
 
-def recommend(
-    joint: JointOption,
-    offset_mm: OffsetOption = 1.0,
-    samples: SamplesOption = 1000,
-    seed: SeedOption = 0,
-    min_length_mm: MinLengthOption = 2.0,
-    top: Annotated[int, typer.Option("--top", help="Rows to show in the table.")] = 15,
-    backend: Annotated[
-        str,
-        typer.Option(
-            "--backend",
-            help="How to simulate the lesions: 'single' (one at a time), 'numpy' (batched "
-            "on the CPU) or 'cupy' (batched on a CUDA GPU; pip install 'rhizo[gpu]').",
-        ),
-    ] = "single",
-    as_json: JsonFlag = False,
-) -> None:
-    """Rank cannula settings for a joint by the probability of capturing its nerves."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from rhizo.planning.recommend import candidate_grid, rank_candidates
-
-    target = _joint(joint)
-    _check_common(samples, offset_mm, min_length_mm)
-    if top < 1:
-        fail("--top", top, "an integer >= 1")
-    if backend not in ("single", "numpy", "cupy"):
-        fail("--backend", backend, "single, numpy or cupy")
-    candidates = candidate_grid()
-    if backend != "single":
-        _prefetch(candidates, backend)
-    with Progress(
-        TextColumn("ranking settings"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("rank", total=len(candidates))
-        ranked = rank_candidates(
-            target,
-            candidates,
-            offset_mm=offset_mm,
-            samples=samples,
-            seed=seed,
-            min_length_mm=min_length_mm,
-            progress=lambda done, _total: progress.update(task, completed=done),
-        )
-    if as_json:
-        _emit_json(
-            {
-                "inputs": {
-                    "joint": target.name,
-                    "offset_mm": offset_mm,
-                    "samples": samples,
-                    "seed": seed,
-                    "min_captured_length_mm": min_length_mm,
-                },
-                "tissue": _tissue_report(),
-                "nerves": [nerve.name for nerve in target.nerves],
-                "ranking": [entry.to_dict() for entry in ranked],
-                "assumptions": _assumptions(),
-            }
-        )
-        return
-    _print_ranking(target, ranked[:top], len(ranked), samples)
-
-
-def _prefetch(candidates: list[Any], backend: str) -> None:
-    """Simulate the candidates' distinct lesions as one batched sweep, with progress."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from rhizo.planning.lesions import prefetch_lesions
-
-    protocols = [candidate.setting.protocol() for candidate in candidates]
-    with Progress(
-        TextColumn(f"simulating lesions ({backend})"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("lesions", total=None)
-        try:
-            prefetch_lesions(
-                protocols,
-                backend=backend,
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
-            )
-        except RuntimeError as error:  # no CuPy or no GPU: say so, exit 2
-            raise InputError(f"--backend: {error}") from None
-
-
-def _print_ranking(target: Joint, ranked: list[Any], total: int, samples: int) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    if not console.is_terminal:  # pipes and files: do not squeeze the 11 columns into 80
-        console.width = 140
-    nerves = " + ".join(nerve.name for nerve in target.nerves)
-    table = Table(title=f"Settings for {target.name} ({nerves}), best {len(ranked)} of {total}")
-    for column in (
-        "#", "gauge", "tip mm", "temp C", "time s", "technique", "P(joint)", "95 % CI",
-        "width mm", "coagulated mm3", "total time s",
-    ):  # fmt: skip
-        table.add_column(column, justify="right" if column != "technique" else "left")
-    for index, entry in enumerate(ranked, start=1):
-        setting = entry.candidate.setting
-        low, high = entry.joint_ci95
-        table.add_row(
-            str(index),
-            str(setting.gauge),
-            f"{setting.tip_length_mm:g}",
-            f"{setting.set_temperature_c:g}",
-            f"{setting.duration_s:g}",
-            entry.candidate.technique,
-            f"{entry.joint_probability:.3f}",
-            f"{low:.2f}-{high:.2f}",
-            f"{entry.lesion_width_mm:.1f}",
-            f"{entry.coagulated_volume_mm3:.0f}",
-            f"{entry.lesion_time_s:g}",
-        )
-    console.print(table)
-    console.print(
-        f"P(joint) = every nerve captured ({samples} samples per nerve); the trade-off is the "
-        "coagulated volume and time. Assumptions: docs/planning.md."
-    )
-    console.print(_tissue_line(_tissue_report()))
-    console.print(DISCLAIMER, style="italic")
-
-
 def register(app: typer.Typer) -> None:
-    """Add ``capture`` and ``recommend`` to the main app."""
+    """Add ``capture``, ``recommend`` and ``next-lesion`` to the main app."""
+    from rhizo.cli.planning_next import next_lesion
+    from rhizo.cli.planning_recommend import recommend
+
     app.command("capture")(capture)
     app.command("recommend")(recommend)
+    app.command("next-lesion")(next_lesion)

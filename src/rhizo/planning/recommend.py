@@ -1,4 +1,4 @@
-"""Rank candidate cannula settings for a joint by the probability of capturing its nerves.
+"""Rank candidate cannula settings for a joint: capture probability under safety constraints.
 
 A candidate is a cannula setting (gauge, active tip, set temperature, time at
 temperature) plus a technique (angle to the nerve, one or two lesions per
@@ -12,12 +12,24 @@ lesioned through separate placements, taken as independent, so the joint's
 probability is the product of the nerves'. Its interval multiplies the nerves'
 Wilson bounds (a conservative envelope, not an exact interval).
 
+Safety (:mod:`rhizo.planning.safety`): a candidate is *excluded* when its set
+temperature lies outside the region's evidence-supported range or when its
+lesion reaches a structure at risk (ventral ramus; in the neck also the
+vertebral artery) in more than :data:`~rhizo.planning.safety.MAX_REACH_PROBABILITY`
+of simulated placements. Safe candidates rank first, by
+
+1. joint capture probability (higher first),
+2. expected coagulated length of nerve (the smallest nerve's mean captured
+   length, longer first: the clinical reason for long tips laid parallel is
+   more nerve in the lesion, Bogduk 1987, Lau 2004),
+3. union lesion volume (smaller first; overlapping lesions counted once,
+   :mod:`rhizo.planning.union`), then total time.
+
 The default grid spans what guidelines and bench studies discuss: gauges 16-22
 (Cohen 2020 recommends "large", preferably >= 18 G), 5 and 10 mm tips (MacVicar
-2013 used 16 G with 5 or 10 mm tips), 80 and 90 C (Lord 1996: 80 C), 90 and
-120 s (Cohen 2020: >= 1.5 min in practice, preferably >= 2 min in trials).
-The trade-off shown with each candidate is its coagulated volume (tissue
-destroyed besides the nerve) and time.
+2013 used 16 G with 5 or 10 mm tips), 80 and 85 C (inside the lumbar
+evidence range 60-85 C; the neck's range stops at 80 C), 90 and 120 s (Cohen
+2020: >= 1.5 min in practice, preferably >= 2 min in trials).
 """
 
 from __future__ import annotations
@@ -26,18 +38,27 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from rhizo.physics import CLINICAL_TISSUE, LesionProtocol
-from rhizo.planning.anatomy import Joint
+from rhizo.planning.anatomy import Joint, Nerve
 from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM
 from rhizo.planning.lesions import LesionProfile, lesion_for
 from rhizo.planning.montecarlo import CaptureEstimate, estimate_capture
-from rhizo.planning.placement import CannulaPlacement, PlacementError
+from rhizo.planning.placement import CannulaPlacement, PlacementError, planned_pose
+from rhizo.planning.safety import (
+    MAX_REACH_PROBABILITY,
+    TEMPERATURE_RANGES_C,
+    StructureRisk,
+    structure_risks,
+)
+from rhizo.planning.union import PlacedLesion, union_volume_mm3
 
 ProgressCallback = Callable[[int, int], None]
 
 DEFAULT_GAUGES: tuple[int, ...] = (16, 18, 20, 22)
 DEFAULT_TIPS_MM: tuple[float, ...] = (5.0, 10.0)
-DEFAULT_TEMPERATURES_C: tuple[float, ...] = (80.0, 90.0)
+DEFAULT_TEMPERATURES_C: tuple[float, ...] = (80.0, 85.0)
 DEFAULT_TIMES_S: tuple[float, ...] = (90.0, 120.0)
 DEFAULT_ANGLES_DEG: tuple[float, ...] = (0.0, 45.0)
 DEFAULT_LESION_COUNTS: tuple[int, ...] = (1, 2)
@@ -82,19 +103,37 @@ class Candidate:
 
 @dataclass(frozen=True)
 class RankedCandidate:
-    """A candidate with its per-nerve estimates and the joint-level probability."""
+    """A candidate with its per-nerve estimates, safety and the joint-level probability."""
 
     candidate: Candidate
     nerves: tuple[CaptureEstimate, ...]
     joint_probability: float
     joint_ci95: tuple[float, float]
     lesion_width_mm: float
-    coagulated_volume_mm3: float
+    union_volume_mm3: float
     lesion_time_s: float
+    risks: tuple[StructureRisk, ...] = ()
+    excluded_because: tuple[str, ...] = ()
+
+    @property
+    def safe(self) -> bool:
+        """Whether no safety constraint excludes the candidate."""
+        return not self.excluded_because
+
+    @property
+    def expected_coagulated_length_mm(self) -> float:
+        """The smallest mean captured length over the joint's nerves (mm)."""
+        return min(estimate.mean_captured_length_mm for estimate in self.nerves)
+
+    @property
+    def safety_margin_mm(self) -> float:
+        """The smallest planned clearance to any structure at risk (mm; inf if none)."""
+        return min((risk.planned_clearance_mm for risk in self.risks), default=float("inf"))
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
+        """JSON-ready form (no NaN or infinity)."""
         setting = self.candidate.setting
+        margin = self.safety_margin_mm
         return {
             "gauge": setting.gauge,
             "tip_mm": setting.tip_length_mm,
@@ -105,9 +144,14 @@ class RankedCandidate:
             "technique": self.candidate.technique,
             "joint_capture_probability": self.joint_probability,
             "joint_ci95": list(self.joint_ci95),
+            "expected_coagulated_length_mm": round(self.expected_coagulated_length_mm, 3),
             "lesion_width_mm": round(self.lesion_width_mm, 3),
-            "coagulated_volume_mm3": round(self.coagulated_volume_mm3, 1),
+            "union_volume_mm3": round(self.union_volume_mm3, 1),
             "lesion_time_s": self.lesion_time_s,
+            "safe": self.safe,
+            "excluded_because": list(self.excluded_because),
+            "safety_margin_mm": round(margin, 3) if np.isfinite(margin) else None,
+            "structures": [risk.to_dict() for risk in self.risks],
             "nerves": [estimate.to_dict() for estimate in self.nerves],
         }
 
@@ -130,6 +174,66 @@ def candidate_grid(
     ]
 
 
+def placed_lesions(
+    profile: LesionProfile, nerve: Nerve, placement: CannulaPlacement
+) -> list[PlacedLesion]:
+    """The planned lesions of one nerve's placement, in the nerve frame (no error)."""
+    pose = planned_pose(placement, nerve, tip_length_mm=profile.tip_length_m * 1e3)
+    direction = tuple(float(v) for v in pose.directions[0])
+    return [
+        PlacedLesion(profile, tuple(float(v) for v in tips[0]), direction)  # type: ignore[arg-type]
+        for tips in pose.tips
+    ]
+
+
+def safety_exclusions(
+    joint: Joint, setting: Setting, risks: Sequence[StructureRisk]
+) -> tuple[str, ...]:
+    """Why a candidate is excluded (empty when safe): temperature range, structures reached."""
+    reasons: list[str] = []
+    allowed = TEMPERATURE_RANGES_C[joint.region]
+    if not allowed.allows(setting.set_temperature_c):
+        reasons.append(
+            f"{setting.set_temperature_c:g} C outside the {joint.region} evidence range "
+            f"{allowed.low_c:g}-{allowed.high_c:g} C"
+        )
+    for risk in risks:
+        if risk.reach_probability > MAX_REACH_PROBABILITY:
+            reasons.append(
+                f"lesion reaches the {risk.name} in {risk.reach_probability:.1%} of placements "
+                f"(limit {MAX_REACH_PROBABILITY:.0%})"
+            )
+    return tuple(reasons)
+
+
+def _worst_risks(per_nerve: Sequence[Sequence[StructureRisk]]) -> tuple[StructureRisk, ...]:
+    """Per structure, the nerve placement closest to it (smallest clearance, largest reach)."""
+    worst: dict[str, StructureRisk] = {}
+    for risks in per_nerve:
+        for risk in risks:
+            seen = worst.get(risk.name)
+            if seen is None:
+                worst[risk.name] = risk
+            else:
+                worst[risk.name] = StructureRisk(
+                    risk.name,
+                    min(seen.planned_clearance_mm, risk.planned_clearance_mm),
+                    max(seen.reach_probability, risk.reach_probability),
+                )
+    return tuple(worst.values())
+
+
+def rank_key(entry: RankedCandidate) -> tuple[bool, float, float, float, float]:
+    """Sort key: safe first, then capture, coagulated length, union volume, time."""
+    return (
+        not entry.safe,
+        -entry.joint_probability,
+        -round(entry.expected_coagulated_length_mm, 6),
+        entry.union_volume_mm3,
+        entry.lesion_time_s,
+    )
+
+
 def rank_candidates(
     joint: Joint,
     candidates: Sequence[Candidate],
@@ -142,13 +246,13 @@ def rank_candidates(
     progress: ProgressCallback | None = None,
     lesion_source: Callable[[LesionProtocol], LesionProfile] = lesion_for,
 ) -> list[RankedCandidate]:
-    """Evaluate every candidate and sort by joint capture probability (best first).
+    """Evaluate every candidate and sort by :func:`rank_key` (best first).
 
-    Ties are broken by the smaller coagulated volume, then the shorter time.
     ``progress(done, total)`` is called after each candidate.
     """
     ranked: list[RankedCandidate] = []
     total = len(candidates)
+    error_model = errors or PlacementError()
     for done, candidate in enumerate(candidates, start=1):
         profile = lesion_source(candidate.setting.protocol())
         placement = CannulaPlacement(
@@ -161,13 +265,27 @@ def rank_candidates(
                 profile,
                 nerve,
                 placement,
-                errors=errors,
+                errors=error_model,
                 samples=samples,
                 seed=seed,
                 min_length_mm=min_length_mm,
                 spacing_mm=RANKING_SPACING_MM,
             )
             for nerve in joint.nerves
+        )
+        risks = _worst_risks(
+            [
+                structure_risks(
+                    profile,
+                    joint,
+                    nerve,
+                    placement,
+                    errors=error_model,
+                    samples=samples,
+                    seed=seed,
+                )
+                for nerve in joint.nerves
+            ]
         )
         probability, low, high = 1.0, 1.0, 1.0
         for estimate in estimates:
@@ -176,7 +294,11 @@ def rank_candidates(
             high *= estimate.ci95[1]
         dimensions = profile.dimensions
         width = dimensions.width_mm if dimensions else 2e3 * float(profile.radius_m.max())
-        volume = dimensions.volume_mm3 if dimensions else 0.0
+        # Each nerve's lesions overlap one another, never another nerve's (other level).
+        volume = sum(
+            union_volume_mm3(placed_lesions(profile, nerve, placement)).volume_mm3
+            for nerve in joint.nerves
+        )
         lesions = candidate.lesion_count * len(joint.nerves)
         ranked.append(
             RankedCandidate(
@@ -185,11 +307,13 @@ def rank_candidates(
                 joint_probability=probability,
                 joint_ci95=(low, high),
                 lesion_width_mm=width,
-                coagulated_volume_mm3=volume * lesions,
+                union_volume_mm3=volume,
                 lesion_time_s=candidate.setting.duration_s * lesions,
+                risks=risks,
+                excluded_because=safety_exclusions(joint, candidate.setting, risks),
             )
         )
         if progress is not None:
             progress(done, total)
-    ranked.sort(key=lambda r: (-r.joint_probability, r.coagulated_volume_mm3, r.lesion_time_s))
+    ranked.sort(key=rank_key)
     return ranked

@@ -1,0 +1,238 @@
+"""``rhizo recommend``: cannula settings for a joint ranked under safety constraints.
+
+Safe candidates (temperature in the region's evidence range, structures at risk
+spared: :mod:`rhizo.planning.safety`) rank first by joint capture probability,
+then expected coagulated length, then union lesion volume; excluded ones follow
+with the reason. ``--plot PATH`` writes the trade-off figure
+(:mod:`rhizo.plots.recommend`); its folder is checked before anything runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from rhizo import DISCLAIMER
+from rhizo.cli._errors import InputError, fail
+from rhizo.cli.planning import (
+    JointOption,
+    JsonFlag,
+    MinLengthOption,
+    OffsetOption,
+    SamplesOption,
+    SeedOption,
+    check_common,
+    planner_assumptions,
+    resolve_joint,
+    tissue_line,
+    tissue_report,
+)
+from rhizo.cli.planning_checks import check_plot_path, emit_json
+
+
+def recommend(
+    joint: JointOption,
+    offset_mm: OffsetOption = 1.0,
+    samples: SamplesOption = 1000,
+    seed: SeedOption = 0,
+    min_length_mm: MinLengthOption = 2.0,
+    top: Annotated[int, typer.Option("--top", help="Rows to show in the table.")] = 15,
+    backend: Annotated[
+        str,
+        typer.Option(
+            "--backend",
+            help="How to simulate the lesions: 'single' (one at a time), 'numpy' (batched "
+            "on the CPU) or 'cupy' (batched on a CUDA GPU; pip install 'rhizo[gpu]').",
+        ),
+    ] = "single",
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Save the trade-off figure (PNG, SVG or PDF)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Rank cannula settings for a joint: capture probability under safety constraints."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from rhizo.planning.recommend import candidate_grid, rank_candidates
+
+    target = resolve_joint(joint)
+    check_common(target, samples, seed, offset_mm, min_length_mm)
+    if not 1 <= top <= 10_000:
+        fail("--top", top, "an integer from 1 to 10000")
+    if backend not in ("single", "numpy", "cupy"):
+        fail("--backend", backend, "single, numpy or cupy")
+    check_plot_path("--plot", plot)
+    candidates = candidate_grid()
+    if backend != "single":
+        _prefetch(candidates, backend)
+    with Progress(
+        TextColumn("ranking settings"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("rank", total=len(candidates))
+        ranked = rank_candidates(
+            target,
+            candidates,
+            offset_mm=offset_mm,
+            samples=samples,
+            seed=seed,
+            min_length_mm=min_length_mm,
+            progress=lambda done, _total: progress.update(task, completed=done),
+        )
+    if plot is not None:
+        _save_plot(plot, target.name, ranked)
+    if as_json:
+        emit_json(
+            {
+                "inputs": {
+                    "joint": target.name,
+                    "region": target.region,
+                    "offset_mm": offset_mm,
+                    "samples": samples,
+                    "seed": seed,
+                    "min_captured_length_mm": min_length_mm,
+                },
+                "tissue": tissue_report(),
+                "nerves": [nerve.name for nerve in target.nerves],
+                "safety": _safety_report(target.region),
+                "ranking": [entry.to_dict() for entry in ranked],
+                "assumptions": planner_assumptions(),
+                **({"plot": str(plot)} if plot is not None else {}),
+            }
+        )
+        return
+    _print_ranking(target, ranked, top, samples, plot)
+
+
+def _safety_report(region: str) -> dict[str, Any]:
+    """The constraints applied, with their sources and evidence levels."""
+    from rhizo.planning.safety import (
+        MAX_REACH_PROBABILITY,
+        SAFETY_SOURCES,
+        STRUCTURES,
+        TEMPERATURE_RANGES_C,
+    )
+
+    allowed = TEMPERATURE_RANGES_C[region]
+    keys = sorted(
+        {key for structure in STRUCTURES[region] for key in structure.sources}
+        | set(allowed.sources)
+        | {"assumed_reach_probability"}
+    )
+    return {
+        "temperature_range_c": [allowed.low_c, allowed.high_c],
+        "max_reach_probability": MAX_REACH_PROBABILITY,
+        "structures": [
+            {"name": s.name, "position_mm": list(s.position_mm), "sources": list(s.sources)}
+            for s in STRUCTURES[region]
+        ],
+        "sources": {
+            key: {
+                "citation": SAFETY_SOURCES[key].citation,
+                "evidence": SAFETY_SOURCES[key].evidence,
+                "note": SAFETY_SOURCES[key].note,
+            }
+            for key in keys
+        },
+    }
+
+
+def _save_plot(path: Path, joint_name: str, ranked: list[Any]) -> None:
+    from rhizo.plots.recommend import tradeoff_figure
+
+    figure = tradeoff_figure(
+        ranked, title=f"{joint_name}: capture against lesion volume and safety margin"
+    )
+    figure.savefig(path, dpi=110)
+
+
+def _prefetch(candidates: list[Any], backend: str) -> None:
+    """Simulate the candidates' distinct lesions as one batched sweep, with progress."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from rhizo.planning.lesions import prefetch_lesions
+
+    protocols = [candidate.setting.protocol() for candidate in candidates]
+    with Progress(
+        TextColumn(f"simulating lesions ({backend})"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("lesions", total=None)
+        try:
+            prefetch_lesions(
+                protocols,
+                backend=backend,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        except RuntimeError as error:  # no CuPy or no GPU: say so, exit 2
+            raise InputError(f"--backend: {error}") from None
+
+
+def _print_ranking(
+    target: Any, ranked: list[Any], top: int, samples: int, plot: Path | None
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if not console.is_terminal:  # pipes and files: do not squeeze the columns into 80
+        console.width = 160
+    safe = [entry for entry in ranked if entry.safe]
+    excluded = [entry for entry in ranked if not entry.safe]
+    nerves = " + ".join(nerve.name for nerve in target.nerves)
+    shown = safe[:top]
+    table = Table(
+        title=f"Safe settings for {target.name} ({nerves}), best {len(shown)} of {len(safe)} "
+        f"safe ({len(excluded)} excluded)"
+    )
+    for column in (
+        "#", "gauge", "tip mm", "temp C", "time s", "technique", "P(joint)", "95 % CI",
+        "coag. length mm", "union mm3", "margin mm", "total time s",
+    ):  # fmt: skip
+        table.add_column(column, justify="right" if column != "technique" else "left")
+    for index, entry in enumerate(shown, start=1):
+        setting = entry.candidate.setting
+        low, high = entry.joint_ci95
+        margin = entry.safety_margin_mm
+        table.add_row(
+            str(index),
+            str(setting.gauge),
+            f"{setting.tip_length_mm:g}",
+            f"{setting.set_temperature_c:g}",
+            f"{setting.duration_s:g}",
+            entry.candidate.technique,
+            f"{entry.joint_probability:.3f}",
+            f"{low:.2f}-{high:.2f}",
+            f"{entry.expected_coagulated_length_mm:.1f}",
+            f"{entry.union_volume_mm3:.0f}",
+            f"{margin:.1f}" if margin != float("inf") else "-",
+            f"{entry.lesion_time_s:g}",
+        )
+    console.print(table)
+    reasons: dict[str, int] = {}
+    for entry in excluded:
+        for reason in entry.excluded_because:
+            kind = reason.split(" in ")[0] if "reaches" in reason else reason
+            reasons[kind] = reasons.get(kind, 0) + 1
+    for reason, count in sorted(reasons.items()):
+        console.print(f"excluded: {count} x {reason}")
+    console.print(
+        f"P(joint) = every nerve captured ({samples} samples per nerve); ties go to the longer "
+        "coagulated length, then the smaller union volume (overlap counted once). Safety "
+        "constraints and their sources: --json 'safety', docs/planning.md."
+    )
+    console.print(tissue_line(tissue_report()))
+    if plot is not None:
+        console.print(f"plot: {plot}")
+    console.print(DISCLAIMER, style="italic")
