@@ -43,8 +43,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from rhizo.planning.anatomy import Nerve
 from rhizo.planning.tipdepth import contact_lift_m
 
-#: Nerve points for the contact test are this far apart (mm).
-CONTACT_SPACING_MM = 0.1
+#: Nerve points for the contact test are this far apart (mm): the metal may press into
+#: the nerve between two points by at most s^2 / (8 (r_c + a)) < 0.01 mm.
+CONTACT_SPACING_MM = 0.25
 
 FloatArray = NDArray[np.float64]
 
