@@ -1,43 +1,27 @@
-"""Published qualitative facts with the real lesion engine, no tuning (few simulations)."""
+"""The planner on the real lesion engine: tissue reported, ranking, batched lesions."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from rhizo.physics import LesionProtocol
-from rhizo.planning import CannulaPlacement, LesionProfile, estimate_capture, get_joint, lesion_for
-from rhizo.planning.lesions import clear_cache, prefetch_lesions
+from rhizo.physics import CLINICAL_TISSUE, LesionProtocol, get_tissue
+from rhizo.planning import CannulaPlacement, estimate_capture, get_joint, lesion_for
+from rhizo.planning.lesions import clear_cache, planner_protocol, prefetch_lesions
 from rhizo.planning.recommend import candidate_grid, rank_candidates
 
 NERVE = get_joint("L4-L5").nerves[1]
-SAMPLES = 4000
 
 
-def _lesion(gauge: int) -> LesionProfile:
-    return lesion_for(
-        LesionProtocol(gauge=gauge, tip_length_mm=10, set_temperature_c=80, duration_s=90)
+def test_the_clinical_lesion_names_its_tissue_and_edge() -> None:
+    # The published facts themselves: tests/planning/test_published_facts.py.
+    profile = lesion_for(
+        planner_protocol(gauge=18, tip_length_mm=10, set_temperature_c=80, duration_s=90)
     )
-
-
-def test_parallel_captures_more_nerve_than_perpendicular() -> None:
-    # Bogduk 1987; Lau 2004: electrodes parallel to the nerve.
-    profile = lesion_for(LesionProtocol(gauge=18, tip_length_mm=10))
-    parallel = estimate_capture(profile, NERVE, CannulaPlacement(angle_deg=0), samples=SAMPLES)
-    perpendicular = estimate_capture(
-        profile, NERVE, CannulaPlacement(angle_deg=90), samples=SAMPLES
-    )
-    assert parallel.planned_captured_length_mm > 2 * perpendicular.planned_captured_length_mm
-    assert parallel.ci95[0] > perpendicular.ci95[1]
-
-
-@pytest.mark.parametrize("large", [16, 18])
-def test_a_larger_cannula_captures_more(large: int) -> None:
-    # Cohen 2020: "large" needles, preferably >= 18 G.
-    small = estimate_capture(_lesion(22), NERVE, CannulaPlacement(), samples=SAMPLES)
-    big = estimate_capture(_lesion(large), NERVE, CannulaPlacement(), samples=SAMPLES)
-    assert big.planned_captured_length_mm > small.planned_captured_length_mm
-    assert big.ci95[0] > small.ci95[1]
+    assert profile.tissue == CLINICAL_TISSUE
+    assert profile.boundary_definition == get_tissue(CLINICAL_TISSUE).lesion_boundary_definition
+    estimate = estimate_capture(profile, NERVE, CannulaPlacement(), samples=500)
+    assert estimate.to_dict()["tissue"] == CLINICAL_TISSUE
 
 
 def test_ranking_prefers_large_parallel_settings() -> None:
