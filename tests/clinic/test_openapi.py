@@ -13,6 +13,7 @@ import pytest
 from fastapi import APIRouter, Body, Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
 from tests.clinic.conftest import TEST_SECRET, TestClient
 
 from rhizo.clinic.api import create_app
@@ -37,6 +38,9 @@ RAISED: dict[type[Exception], Exception] = {
     AuditImmutableError: AuditImmutableError("audit_event is append-only"),
     InvalidInputError: InvalidInputError(
         [FieldProblem("done_on", "2099-01-01", "after_today", "in the future")]
+    ),
+    IntegrityError: IntegrityError(
+        "INSERT INTO users", {}, Exception("UNIQUE constraint failed: users.username")
     ),
 }
 

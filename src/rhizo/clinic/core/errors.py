@@ -1,9 +1,15 @@
-"""HTTP mapping of errors: one table from exception to status and body, used twice.
+"""HTTP mapping of errors: one table from exception to status and body, for the API and
+the pages alike.
 
 :data:`ERROR_RESPONSES` says, for each error status the API sends, the body's
 model and what it means; :data:`EXCEPTION_STATUS` says which status each
-exception becomes. :func:`install` registers the handlers from these tables
-and :mod:`rhizo.clinic.core.openapi` documents every operation's error responses
+exception becomes. :func:`answer` turns any exception into one
+:class:`ErrorAnswer` (the table's 4xx, else the server's 503 for a busy
+database or 500); :func:`error_response` sends it as JSON, or, on a page route,
+as the HTML error page of the :class:`PageErrors` the web app registers
+(``app.state.page_errors``: the core imports no page code). :func:`install`
+registers that one handler for every exception of the table, and
+:mod:`rhizo.clinic.core.openapi` documents every operation's error responses
 from the same tables, so the handlers and the OpenAPI cannot drift apart.
 
 Bodies: ``{"detail": "<what>"}`` (:class:`ErrorMessage`) for 400, 401, 403,
@@ -14,15 +20,18 @@ given and the rule it broke.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.types import Scope
 
 from rhizo.clinic.core.audit.guard import AuditImmutableError
 from rhizo.clinic.core.body_limit import MAX_BODY_BYTES
@@ -32,7 +41,16 @@ from rhizo.clinic.core.common import (
     NotFoundError,
     PermissionDeniedError,
 )
+from rhizo.clinic.core.conflicts import integrity_message
 from rhizo.clinic.core.validation import json_safe
+
+INTERNAL_ERROR = (
+    "internal error: the request was not completed and nothing was saved; "
+    "the administrator can find it in the server log by its request id"
+)
+BUSY = "the database is busy; nothing was saved, send the request again in a moment"
+RETRY_AFTER_S = 1
+_log = logging.getLogger("rhizo.clinic.server")
 
 
 class ErrorMessage(BaseModel):
@@ -179,6 +197,11 @@ def _rule_problems(error: Exception) -> Any:
     return [_safe(problem.as_dict()) for problem in error.problems]
 
 
+def _integrity(error: Exception) -> Any:
+    assert isinstance(error, IntegrityError)  # noqa: S101 - the table pairs them
+    return integrity_message(error)
+
+
 #: Exception -> (status, its body's ``detail``). HTTPException keeps FastAPI's handler
 #: (``{"detail": ...}`` with its headers), which :class:`ErrorMessage` describes.
 EXCEPTION_STATUS: dict[type[Exception], tuple[int, Callable[[Exception], Any]]] = {
@@ -188,26 +211,112 @@ EXCEPTION_STATUS: dict[type[Exception], tuple[int, Callable[[Exception], Any]]] 
     ConflictError: (status.HTTP_409_CONFLICT, str),
     PermissionDeniedError: (status.HTTP_403_FORBIDDEN, str),
     AuditImmutableError: (status.HTTP_409_CONFLICT, str),
+    # A constraint clash that escaped a service's transaction: 409 in words, never SQL.
+    IntegrityError: (status.HTTP_409_CONFLICT, _integrity),
 }
+
+
+def _entry(error: BaseException) -> tuple[int, Callable[[Exception], Any]] | None:
+    for cls in type(error).__mro__:
+        entry = EXCEPTION_STATUS.get(cls)
+        if entry is not None:
+            return entry
+    return None
 
 
 def exception_status(error: BaseException) -> int | None:
     """The status :data:`EXCEPTION_STATUS` gives ``error`` (nearest class first), else None."""
-    for cls in type(error).__mro__:
-        entry = EXCEPTION_STATUS.get(cls)
-        if entry is not None:
-            return entry[0]
-    return None
+    entry = _entry(error)
+    return entry[0] if entry is not None else None
 
 
-def _handler(status_code: int, detail: Callable[[Exception], Any]) -> Any:
-    def handle(request: Request, error: Exception) -> JSONResponse:
-        return JSONResponse({"detail": detail(error)}, status_code=status_code)
+def is_busy(error: OperationalError) -> bool:
+    """SQLite's "database is locked" / "database is busy" after the busy timeout."""
+    text = str(error.orig).lower() if error.orig is not None else str(error).lower()
+    return "database is locked" in text or "database is busy" in text
 
-    return handle
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """What one error becomes: its status, the JSON ``detail``, the same in words (for a
+    page) and the headers to send."""
+
+    status: int
+    detail: Any
+    message: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def _in_words(detail: Any) -> str:
+    if isinstance(detail, list):
+        return "; ".join(
+            f"{item.get('field', 'value')}: {item.get('message', 'invalid value')}"
+            if isinstance(item, dict)
+            else str(item)
+            for item in detail
+        )
+    return str(detail)
+
+
+def answer(error: BaseException) -> ErrorAnswer:
+    """The one answer to ``error``: :data:`EXCEPTION_STATUS` (nearest class first); else a
+    database busy past the timeout is 503 with ``Retry-After`` (the request did nothing
+    and may be sent again); anything else is 500, naming nothing of the error."""
+    entry = _entry(error)
+    if entry is not None and isinstance(error, Exception):
+        status_code, detail_of = entry
+        detail = detail_of(error)
+        return ErrorAnswer(status_code, detail, _in_words(detail))
+    if isinstance(error, OperationalError) and is_busy(error):
+        return ErrorAnswer(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            BUSY,
+            BUSY,
+            {"Retry-After": str(RETRY_AFTER_S)},
+        )
+    return ErrorAnswer(status.HTTP_500_INTERNAL_SERVER_ERROR, INTERNAL_ERROR, INTERNAL_ERROR)
+
+
+class PageErrors(Protocol):
+    """The web app's error pages (registered as ``app.state.page_errors``)."""
+
+    def is_page(self, scope: Scope) -> bool:
+        """Whether the request was routed to a page (by its route, not its headers)."""
+
+    def render(self, request: Request, error: BaseException, answer: ErrorAnswer) -> Response:
+        """The HTML error page for ``answer``."""
+
+
+def json_response(answer: ErrorAnswer, *, request_id: str | None = None) -> JSONResponse:
+    """``{"detail": ...}`` (and the request id of a 500 the guard answered)."""
+    body: dict[str, Any] = {"detail": answer.detail}
+    if request_id is not None:
+        body["request_id"] = request_id
+    return JSONResponse(body, status_code=answer.status, headers=dict(answer.headers))
+
+
+def error_response(
+    request: Request, error: BaseException, *, request_id: str | None = None
+) -> Response:
+    """The response to ``error``: the HTML error page on a page route, else JSON."""
+    result = answer(error)
+    pages: PageErrors | None = getattr(request.app.state, "page_errors", None)
+    if pages is not None and pages.is_page(request.scope):
+        return pages.render(request, error, result)
+    return json_response(result, request_id=request_id)
+
+
+def _handle(request: Request, error: Exception) -> Response:
+    if isinstance(error, OperationalError):
+        if is_busy(error):
+            _log.warning("database busy past the timeout: %s %s", request.method, request.url.path)
+        else:
+            _log.error("database error in %s %s", request.method, request.url.path, exc_info=error)
+    return error_response(request, error)
 
 
 def install(app: FastAPI) -> None:
-    """Register a handler for each exception of :data:`EXCEPTION_STATUS` on ``app``."""
-    for exception, (status_code, detail) in EXCEPTION_STATUS.items():
-        app.add_exception_handler(exception, _handler(status_code, detail))
+    """Register the one handler for each exception of :data:`EXCEPTION_STATUS` and for a
+    database error (503 when busy, else 500) on ``app``."""
+    for exception in (*EXCEPTION_STATUS, OperationalError):
+        app.add_exception_handler(exception, _handle)

@@ -5,8 +5,10 @@ with 500 and then re-raises it; uvicorn, seeing an exception after the
 response, closes the keep-alive connection, so the client's next request on
 it fails too (seen as "connection reset" after each "database is locked").
 :class:`ServerErrorGuard` sits inside it: it logs the exception with the
-request id, answers 500 in JSON (no traceback, no SQL) when nothing has been
-sent yet, and does not re-raise. The database side needs nothing more: the
+request id, answers 500 (no traceback, no SQL) when nothing has been sent yet,
+and does not re-raise: JSON with the request id, or on a page route the HTML
+error page (:func:`rhizo.clinic.core.errors.error_response`, the one answer for
+the API and the pages). The database side needs nothing more: the
 request's session is closed by its dependency, and SQLAlchemy's pool rolls a
 returned connection back (and discards it when even that fails).
 
@@ -15,38 +17,25 @@ A SQLite write lock still held after the busy timeout
 not 500: the request did nothing and may simply be sent again. A constraint
 clash that escapes a service's transaction is 409 in words
 (:func:`rhizo.clinic.core.conflicts.integrity_message`), never the database's text.
+Both are rows of the one table in :mod:`rhizo.clinic.core.errors`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 
-from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rhizo.clinic.core.conflicts import integrity_message
+from rhizo.clinic.core.errors import answer, error_response, json_response
 
 _log = logging.getLogger("rhizo.clinic.server")
 
-INTERNAL_ERROR = (
-    "internal error: the request was not completed and nothing was saved; "
-    "the administrator can find it in the server log by its request id"
-)
-BUSY = "the database is busy; nothing was saved, send the request again in a moment"
-RETRY_AFTER_S = 1
-
-
-def is_busy(error: OperationalError) -> bool:
-    """SQLite's "database is locked" / "database is busy" after the busy timeout."""
-    text = str(error.orig).lower() if error.orig is not None else str(error).lower()
-    return "database is locked" in text or "database is busy" in text
-
 
 class ServerErrorGuard:
-    """Answer an unhandled exception with a JSON 500 and keep the connection open."""
+    """Answer an unhandled exception with a 500 and keep the connection open."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -65,51 +54,28 @@ class ServerErrorGuard:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
+        except Exception as error:
             rid = scope.get("state", {}).get("request_id")
             _log.exception(
                 "unhandled error in %s %s (request %s)", scope.get("method"), scope.get("path"), rid
             )
             if started:
                 raise
-            body = json.dumps({"detail": INTERNAL_ERROR, "request_id": rid}).encode()
-            headers = [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ]
+            response = _answer_unhandled(scope, error, rid)
             if rid:
-                headers.append((b"x-request-id", str(rid).encode()))
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": status.HTTP_500_INTERNAL_SERVER_ERROR,
-                    "headers": headers,
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+                response.headers["x-request-id"] = str(rid)
+            await response(scope, receive, send)
+
+
+def _answer_unhandled(scope: Scope, error: Exception, rid: str | None) -> Response:
+    """The 500 (JSON with the request id, or the page); JSON when the page fails too."""
+    try:
+        return error_response(Request(scope), error, request_id=rid)
+    except Exception:  # the error page itself failed: never a second traceback
+        _log.exception("the error page failed (request %s)", rid)
+        return json_response(answer(error), request_id=rid)
 
 
 def install(app: FastAPI) -> None:
-    """The guard middleware and the busy-database handler."""
-
-    @app.exception_handler(OperationalError)
-    def _operational(request: Request, error: OperationalError) -> JSONResponse:
-        if is_busy(error):
-            _log.warning("database busy past the timeout: %s %s", request.method, request.url.path)
-            return JSONResponse(
-                {"detail": BUSY},
-                status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-                headers={"Retry-After": str(RETRY_AFTER_S)},
-            )
-        _log.error("database error in %s %s", request.method, request.url.path, exc_info=error)
-        return JSONResponse(
-            {"detail": INTERNAL_ERROR}, status_code=status.HTTP_500_INTERNAL_SERVER_ERROR
-        )
-
-    @app.exception_handler(IntegrityError)
-    def _integrity(request: Request, error: IntegrityError) -> JSONResponse:
-        return JSONResponse(
-            {"detail": integrity_message(error)}, status_code=status.HTTP_409_CONFLICT
-        )
-
+    """The guard middleware (the table's handlers: :func:`rhizo.clinic.core.errors.install`)."""
     app.add_middleware(ServerErrorGuard)

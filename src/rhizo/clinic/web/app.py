@@ -1,29 +1,35 @@
 """The clinic web application: the REST API of :func:`rhizo.clinic.api.create_app` plus pages.
 
-:func:`create_web_app` adds the page routers, the static files and HTML
-error pages (403, 404, 500) that name no record, query or stack trace.
-Requests under ``/api/`` keep the API's JSON errors.
+:func:`create_web_app` adds the page routers, the static files and the HTML
+error pages. Every service error has one answer
+(:func:`rhizo.clinic.core.errors.answer`: the status and the message in words);
+:class:`PageErrorPages` shows it as a page when the request was routed to a page
+(by the route: the page routers are registered here), while the REST routes keep
+their JSON problem details. A 404 and a 500 page name no record, query or stack
+trace; every error page shows the request id, the way back and the start page.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute
+from starlette.types import Scope
 
 from rhizo.clinic.api import create_app
-from rhizo.clinic.core.common import NotFoundError
 from rhizo.clinic.core.config import Settings
 from rhizo.clinic.core.deps import API_PREFIX
+from rhizo.clinic.core.errors import ErrorAnswer
 from rhizo.clinic.web import (
     access,
     account,
@@ -37,7 +43,6 @@ from rhizo.clinic.web import (
 )
 
 STATIC_DIR = Path(__file__).with_name("static")
-_log = logging.getLogger("rhizo.web")
 
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
 
@@ -45,7 +50,10 @@ _TITLES = {
     400: "Bad request",
     403: "Not allowed",
     404: "Not found",
+    409: "Not saved: a conflict",
+    422: "Not saved: a value was refused",
     500: "Something went wrong",
+    503: "Busy: try again",
 }
 _MESSAGES = {
     403: "Your role may not open this page, or the form had expired. Go back and try again.",
@@ -54,18 +62,41 @@ _MESSAGES = {
 }
 
 
-def error_page(request: Request, status_code: int, message: str | None = None) -> Response:
-    """A plain error page: status and a fixed sentence (or ``message``), no stored data."""
-    return pages.render(
+def _back(request: Request) -> str | None:
+    """The page the user came from (this site's own Referer path only), else None."""
+    referer = request.headers.get("referer")
+    if not referer:
+        return None
+    parts = urlsplit(referer)
+    if parts.netloc and parts.netloc != request.url.netloc:
+        return None
+    path = parts.path or "/"
+    return path + (f"?{parts.query}" if parts.query else "") if path.startswith("/") else None
+
+
+def error_page(
+    request: Request,
+    status_code: int,
+    message: str | None = None,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The error page: the status, a sentence in words (``message``, or a fixed one that
+    names no stored data), the request id, the way back and the start page."""
+    response = pages.render(
         request,
         "error.html",
         {
             "status": status_code,
             "title": _TITLES.get(status_code, "Error"),
             "message": message or _MESSAGES.get(status_code, "The request could not be completed."),
+            "request_id": getattr(request.state, "request_id", None),
+            "back": _back(request),
         },
         status_code=status_code,
     )
+    response.headers.update(dict(headers or {}))
+    return response
 
 
 def _bad_address_message(error: RequestValidationError) -> str:
@@ -80,12 +111,59 @@ def _bad_address_message(error: RequestValidationError) -> str:
     return "The address has an invalid value: " + "; ".join(parts) + "."
 
 
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIX) or request.url.path in (
-        "/docs",
-        "/redoc",
-        "/openapi.json",
-    )
+def _is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIX) or path in ("/docs", "/redoc", "/openapi.json")
+
+
+class PageErrorPages:
+    """The web app's :class:`rhizo.clinic.core.errors.PageErrors`: which routes are pages,
+    and the page that shows an error's one answer."""
+
+    def __init__(self) -> None:
+        self._route_ids: set[int] = set()
+
+    def add_routes(self, routes: Iterable[BaseRoute]) -> None:
+        """Count ``routes`` (as mounted on the app) as page routes."""
+        self._route_ids.update(id(route) for route in routes)
+
+    def is_page(self, scope: Scope) -> bool:
+        """A request routed to a page route; one that matched no route (an unknown
+        address) is a page unless its path is the API's."""
+        route = scope.get("route")
+        if route is not None:
+            return id(route) in self._route_ids
+        return not _is_api_path(str(scope.get("path", "")))
+
+    def render(self, request: Request, error: BaseException, answer: ErrorAnswer) -> Response:
+        """The error page for ``answer``. A bad value in the address is the page's own
+        case: a path id that names no record is 404, a bad query value 400 in words."""
+        if isinstance(error, RequestValidationError):
+            if any(item.get("loc", ("",))[0] == "path" for item in error.errors()):
+                return error_page(request, 404)  # /patients/abc names no record
+            return error_page(request, 400, _bad_address_message(error))
+        fixed = answer.status in (404, 500)  # these name no record and no internals
+        return error_page(
+            request, answer.status, None if fixed else answer.message, headers=answer.headers
+        )
+
+
+def page_errors(app: FastAPI) -> PageErrorPages:
+    """The app's page-error registry (made on first use)."""
+    registry: PageErrorPages | None = getattr(app.state, "page_errors", None)
+    if registry is None:
+        registry = PageErrorPages()
+        app.state.page_errors = registry
+    return registry
+
+
+def include_page_router(app: FastAPI, router: APIRouter) -> None:
+    """Include ``router`` on ``app`` as pages: its errors render as HTML error pages."""
+    before = {id(route) for route in app.router.routes}
+    app.include_router(router)
+    added = [route for route in app.router.routes if id(route) not in before]
+    # The route a request is matched to (scope["route"]) is the router's own route object,
+    # reached through the inclusion.
+    page_errors(app).add_routes(context.route for context in iter_route_contexts(added))
 
 
 async def _call(handler: Handler, request: Request, error: Any) -> Response:
@@ -96,8 +174,10 @@ async def _call(handler: Handler, request: Request, error: Any) -> Response:
 
 
 def install_error_pages(app: FastAPI) -> None:
-    """HTML for page requests; the API's own handlers for ``/api/``."""
-    api_not_found: Handler | None = app.exception_handlers.get(NotFoundError)
+    """The page-only exceptions (login, second factor, forbidden, CSRF, not found) and the
+    HTTP errors of page routes; service errors need nothing here: the core's one handler
+    asks :class:`PageErrorPages` (``app.state.page_errors``)."""
+    registry = page_errors(app)
     api_http: Handler | None = app.exception_handlers.get(StarletteHTTPException)
 
     @app.exception_handler(access.LoginRequired)
@@ -120,26 +200,10 @@ def install_error_pages(app: FastAPI) -> None:
     def _missing(request: Request, error: access.PageNotFound) -> Response:
         return error_page(request, 404)
 
-    api_validation: Handler | None = app.exception_handlers.get(RequestValidationError)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, error: RequestValidationError) -> Response:
-        # Pages read forms themselves; what reaches here is a path or query value.
-        if _is_api(request) and api_validation is not None:
-            return await _call(api_validation, request, error)
-        if any(item.get("loc", ("",))[0] == "path" for item in error.errors()):
-            return error_page(request, 404)  # /patients/abc names no record
-        return error_page(request, 400, _bad_address_message(error))
-
-    @app.exception_handler(NotFoundError)
-    async def _not_found(request: Request, error: NotFoundError) -> Response:
-        if _is_api(request) and api_not_found is not None:
-            return await _call(api_not_found, request, error)
-        return error_page(request, 404)
-
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:
-        if _is_api(request) or error.status_code not in (403, 404, 405):
+        page = registry.is_page(request.scope)
+        if not page or error.status_code not in (403, 404, 405):
             if api_http is not None:
                 return await _call(api_http, request, error)
             from fastapi.exception_handlers import http_exception_handler
@@ -147,23 +211,21 @@ def install_error_pages(app: FastAPI) -> None:
             return await http_exception_handler(request, error)
         return error_page(request, 404 if error.status_code == 405 else error.status_code)
 
-    @app.exception_handler(Exception)
-    def _server_error(request: Request, error: Exception) -> Response:
-        _log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-        return error_page(request, 500)
-
 
 def add_pages(app: FastAPI, *, synthetic: bool = False) -> FastAPI:
     """Mount the pages and static files on an app made by :func:`create_app`."""
     app.state.synthetic = synthetic
-    app.include_router(login.router)
-    app.include_router(account.router)
-    app.include_router(pages.router)
-    app.include_router(planner.router)
-    app.include_router(specialists.router)
-    app.include_router(forms.router)
-    app.include_router(export.router)
-    app.include_router(analytics.router)
+    for router in (
+        login.router,
+        account.router,
+        pages.router,
+        planner.router,
+        specialists.router,
+        forms.router,
+        export.router,
+        analytics.router,
+    ):
+        include_page_router(app, router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_pages(app)
     return app
