@@ -48,7 +48,14 @@ def test_second_lesion_along_the_nerve_gains_the_hand_computed_length(
     0.75 x 0.2 = 0.15 mm (margin +1.5 mm inside, -0.5 mm outside): lengths within 0.31 mm,
     gains (the same two ends) within 0.05 mm."""
     answer = next_lesion(
-        ROD, FIXED, _first(), across_mm=(0.0,), along_mm=(along_mm,), errors=EXACT, samples=20
+        ROD,
+        FIXED,
+        _first(),
+        across_mm=(0.0,),
+        along_mm=(along_mm,),
+        errors=EXACT,
+        samples=20,
+        radius_cv=0.0,
     )
     assert answer.first_mean_captured_length_mm == pytest.approx(10.0, abs=0.31)
     option = answer.options[0]
@@ -68,6 +75,7 @@ def test_across_the_nerve_the_pair_captures_when_either_rod_holds_the_whole_nerv
         errors=EXACT,
         samples=10,
         min_length_mm=3.0,
+        radius_cv=0.0,
     )
     assert answer.first_probability == 0.0
     gains = {o.delta_across_mm: o.gain_probability for o in answer.options}

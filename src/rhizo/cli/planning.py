@@ -28,6 +28,7 @@ from rhizo.cli.planning_checks import (
     field_bounds,
     finite_in,
 )
+from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM
 
 if TYPE_CHECKING:
     from rhizo.physics import LesionProtocol
@@ -52,7 +53,8 @@ MinLengthOption = Annotated[
     float,
     typer.Option(
         "--min-length-mm",
-        help="Captured length that counts as capture (mm; default 2, an assumption).",
+        help="Coagulated length of whole nerve that counts as capture (mm; default: three "
+        "A-delta internodes, docs/planning.md).",
     ),
 ]
 
@@ -78,7 +80,8 @@ def check_common(
 def protocol_from_options(
     gauge: int, tip_mm: float, temp_c: float, time_s: float
 ) -> LesionProtocol:
-    from rhizo.physics import CLINICAL_TISSUE, GAUGE_OUTER_DIAMETER_MM, LesionProtocol
+    from rhizo.physics import GAUGE_OUTER_DIAMETER_MM, LesionProtocol
+    from rhizo.planning.lesions import planner_protocol
 
     if gauge not in GAUGE_OUTER_DIAMETER_MM:
         fail("--gauge", gauge, f"one of: {', '.join(map(str, GAUGE_OUTER_DIAMETER_MM))}")
@@ -91,12 +94,8 @@ def protocol_from_options(
         option = _PROTOCOL_OPTIONS[field]
         finite_in(option, value, low, high, f"a number from {low:g} to {high:g}")
     try:
-        return LesionProtocol(
-            tissue=CLINICAL_TISSUE,
-            gauge=gauge,
-            tip_length_mm=tip_mm,
-            set_temperature_c=temp_c,
-            duration_s=time_s,
+        return planner_protocol(
+            gauge=gauge, tip_length_mm=tip_mm, set_temperature_c=temp_c, duration_s=time_s
         )
     except ValidationError as error:
         fail_from_validation(error, _PROTOCOL_OPTIONS)
@@ -156,7 +155,7 @@ def capture(
     offset_mm: OffsetOption = 1.0,
     samples: SamplesOption = 10_000,
     seed: SeedOption = 0,
-    min_length_mm: MinLengthOption = 2.0,
+    min_length_mm: MinLengthOption = MIN_CAPTURED_LENGTH_MM,
     as_json: JsonFlag = False,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Save a PNG of the lesion and nerve.")

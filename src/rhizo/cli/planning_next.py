@@ -30,6 +30,7 @@ from rhizo.cli.planning import (
     tissue_report,
 )
 from rhizo.cli.planning_checks import MAX_ALONG_MM, emit_json, finite_in
+from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM
 
 
 def next_lesion(
@@ -56,7 +57,7 @@ def next_lesion(
     ] = "shared",
     samples: SamplesOption = 2000,
     seed: SeedOption = 0,
-    min_length_mm: MinLengthOption = 2.0,
+    min_length_mm: MinLengthOption = MIN_CAPTURED_LENGTH_MM,
     top: Annotated[int, typer.Option("--top", help="Positions to show per nerve.")] = 5,
     as_json: JsonFlag = False,
 ) -> None:

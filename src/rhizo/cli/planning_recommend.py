@@ -1,6 +1,8 @@
 """``rhizo recommend``: cannula settings for a joint ranked under safety constraints.
 
-Safe candidates (temperature in the region's evidence range, structures at risk
+Lesions come from :func:`rhizo.planning.profile_store.stored_lesion_for` (kept
+on disk between runs, keyed by the protocol and the physics source). Safe
+candidates (temperature in the region's evidence range, structures at risk
 spared: :mod:`rhizo.planning.safety`) rank first by joint capture probability,
 then expected coagulated length, then union lesion volume; excluded ones follow
 with the reason. ``--plot PATH`` writes the trade-off figure
@@ -30,6 +32,7 @@ from rhizo.cli.planning import (
     tissue_report,
 )
 from rhizo.cli.planning_checks import check_plot_path, emit_json
+from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM
 
 
 def recommend(
@@ -37,7 +40,7 @@ def recommend(
     offset_mm: OffsetOption = 1.0,
     samples: SamplesOption = 1000,
     seed: SeedOption = 0,
-    min_length_mm: MinLengthOption = 2.0,
+    min_length_mm: MinLengthOption = MIN_CAPTURED_LENGTH_MM,
     top: Annotated[int, typer.Option("--top", help="Rows to show in the table.")] = 15,
     backend: Annotated[
         str,
@@ -57,6 +60,7 @@ def recommend(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from rhizo.planning.profile_store import stored_lesion_for
     from rhizo.planning.recommend import candidate_grid, rank_candidates
 
     target = resolve_joint(joint)
@@ -85,6 +89,7 @@ def recommend(
             seed=seed,
             min_length_mm=min_length_mm,
             progress=lambda done, _total: progress.update(task, completed=done),
+            lesion_source=stored_lesion_for,
         )
     if plot is not None:
         _save_plot(plot, target.name, ranked)

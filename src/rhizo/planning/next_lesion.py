@@ -32,7 +32,7 @@ import numpy as np
 
 from rhizo.planning.anatomy import Nerve
 from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM, longest_inside_run_m, margins_m
-from rhizo.planning.lesions import LesionProfile
+from rhizo.planning.lesions import LESION_RADIUS_CV, LesionProfile, radius_scales
 from rhizo.planning.montecarlo import CHUNK
 from rhizo.planning.placement import CannulaPlacement, PlacementError, Poses, sample_poses
 from rhizo.stats import wilson_interval
@@ -164,13 +164,20 @@ def _poses(
     placement: CannulaPlacement,
     nerve: Nerve,
     tip_mm: float,
+    cannula_mm: float,
     errors: PlacementError,
     count: int,
     rng: np.random.Generator,
     index: int | None = None,
 ) -> Poses:
     poses = sample_poses(
-        placement, nerve, tip_length_mm=tip_mm, errors=errors, samples=count, rng=rng
+        placement,
+        nerve,
+        tip_length_mm=tip_mm,
+        errors=errors,
+        samples=count,
+        rng=rng,
+        cannula_radius_mm=cannula_mm,
     )
     if index is None:
         return poses
@@ -189,10 +196,13 @@ def next_lesion(
     samples: int = 2000,
     seed: int = 0,
     min_length_mm: float = MIN_CAPTURED_LENGTH_MM,
+    radius_cv: float = LESION_RADIUS_CV,
 ) -> NextLesionAnswer:
     """Try a second lesion at every grid position; the gains over the first lesion alone.
 
-    ``first`` must hold a single lesion. Options are sorted by the pair's capture
+    ``first`` must hold a single lesion; ``radius_cv`` is the lesion-size spread
+    (:data:`rhizo.planning.lesions.LESION_RADIUS_CV`; one factor per sample for both
+    passes). Options are sorted by the pair's capture
     probability, then its mean captured length (higher first).
     """
     if first.lesion_count != 1:
@@ -201,6 +211,7 @@ def next_lesion(
         raise ValueError(f"next_lesion: error_mode {error_mode!r}; allowed: shared, independent")
     error_model = errors or PlacementError()
     tip_mm = profile.tip_length_m * 1e3
+    cannula_mm = profile.cannula_radius_m * 1e3
     centreline = nerve.centreline_m(SPACING_MM)
     spacing_m = SPACING_MM * 1e-3
     grid = [(dy, dx) for dy in across_mm for dx in along_mm if _representable(first, dy, dx)]
@@ -208,15 +219,29 @@ def next_lesion(
         raise ValueError("next_lesion: no second position inside the placement bounds")
     seconds = [second_placement(first, dy, dx) for dy, dx in grid]
     chunks = [(start, min(CHUNK, samples - start)) for start in range(0, samples, CHUNK)]
-    children = np.random.SeedSequence(seed).spawn(2 * len(chunks))
+    children = np.random.SeedSequence(seed).spawn(3 * len(chunks))
     first_lengths = np.empty(samples)
     pair_lengths = np.empty((len(grid), samples))
     for number, (start, count) in enumerate(chunks):
-        anatomy_seed, error_seed = children[2 * number], children[2 * number + 1]
+        anatomy_seed, error_seed, size_seed = children[3 * number : 3 * number + 3]
         poses = _poses(
-            first, nerve, tip_mm, error_model, count, np.random.default_rng(anatomy_seed)
+            first,
+            nerve,
+            tip_mm,
+            cannula_mm,
+            error_model,
+            count,
+            np.random.default_rng(anatomy_seed),
         )
-        margin = margins_m(profile, centreline, poses.tips, poses.directions, poses.nerve_radius_m)
+        # one lesion-size factor per sample, shared by both passes (the same tissue)
+        scale = (
+            radius_scales(radius_cv, count, np.random.default_rng(size_seed))
+            if radius_cv > 0
+            else None
+        )
+        margin = margins_m(
+            profile, centreline, poses.tips, poses.directions, poses.nerve_radius_m, scale
+        )
         first_lengths[start : start + count] = longest_inside_run_m(margin, spacing_m)
         for row, (placement, index) in enumerate(seconds):
             rng: np.random.Generator = (
@@ -224,10 +249,17 @@ def next_lesion(
                 if error_mode == "shared"
                 else _IndependentPlacement(anatomy_seed, error_seed)
             )
-            other = _poses(placement, nerve, tip_mm, error_model, count, rng, index)
+            other = _poses(placement, nerve, tip_mm, cannula_mm, error_model, count, rng, index)
             pair = np.maximum(
                 margin,
-                margins_m(profile, centreline, other.tips, other.directions, other.nerve_radius_m),
+                margins_m(
+                    profile,
+                    centreline,
+                    other.tips,
+                    other.directions,
+                    other.nerve_radius_m,
+                    scale,
+                ),
             )
             pair_lengths[row, start : start + count] = longest_inside_run_m(pair, spacing_m)
     first_lengths *= 1e3

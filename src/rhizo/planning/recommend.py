@@ -40,16 +40,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rhizo.physics import CLINICAL_TISSUE, LesionProtocol
+from rhizo.physics import LesionProtocol
 from rhizo.planning.anatomy import Joint, Nerve
 from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM
-from rhizo.planning.lesions import LesionProfile, lesion_for
+from rhizo.planning.lesions import LesionProfile, lesion_for, planner_protocol
 from rhizo.planning.montecarlo import CaptureEstimate, estimate_capture
-from rhizo.planning.placement import CannulaPlacement, PlacementError, planned_pose
+from rhizo.planning.placement import CannulaPlacement, PlacementError, Poses, planned_pose
 from rhizo.planning.safety import (
     MAX_REACH_PROBABILITY,
     TEMPERATURE_RANGES_C,
     StructureRisk,
+    risk_poses,
     structure_risks,
 )
 from rhizo.planning.union import PlacedLesion, union_volume_mm3
@@ -77,8 +78,7 @@ class Setting:
 
     def protocol(self) -> LesionProtocol:
         """The lesion engine's protocol for this setting."""
-        return LesionProtocol(
-            tissue=CLINICAL_TISSUE,
+        return planner_protocol(
             gauge=self.gauge,
             tip_length_mm=self.tip_length_mm,
             set_temperature_c=self.set_temperature_c,
@@ -178,7 +178,12 @@ def placed_lesions(
     profile: LesionProfile, nerve: Nerve, placement: CannulaPlacement
 ) -> list[PlacedLesion]:
     """The planned lesions of one nerve's placement, in the nerve frame (no error)."""
-    pose = planned_pose(placement, nerve, tip_length_mm=profile.tip_length_m * 1e3)
+    pose = planned_pose(
+        placement,
+        nerve,
+        tip_length_mm=profile.tip_length_m * 1e3,
+        cannula_radius_mm=profile.cannula_radius_m * 1e3,
+    )
     direction = tuple(float(v) for v in pose.directions[0])
     return [
         PlacedLesion(profile, tuple(float(v) for v in tips[0]), direction)  # type: ignore[arg-type]
@@ -223,6 +228,34 @@ def _worst_risks(per_nerve: Sequence[Sequence[StructureRisk]]) -> tuple[Structur
     return tuple(worst.values())
 
 
+def _shared_poses(
+    cache: dict[tuple[str, str, float, float], tuple[Poses, Poses]],
+    placement: CannulaPlacement,
+    nerve: Nerve,
+    profile: LesionProfile,
+    errors: PlacementError,
+    samples: int,
+    seed: int | None,
+) -> tuple[Poses, Poses]:
+    """The safety check's poses, drawn once per placement, nerve and tip length."""
+    tip_mm = profile.tip_length_m * 1e3
+    cannula_mm = profile.cannula_radius_m * 1e3
+    key = (placement.model_dump_json(), nerve.name, tip_mm, cannula_mm)
+    found = cache.get(key)
+    if found is None:
+        found = risk_poses(
+            placement,
+            nerve,
+            tip_length_mm=tip_mm,
+            cannula_radius_mm=cannula_mm,
+            errors=errors,
+            samples=samples,
+            seed=seed,
+        )
+        cache[key] = found
+    return found
+
+
 def rank_key(entry: RankedCandidate) -> tuple[bool, float, float, float, float]:
     """Sort key: safe first, then capture, coagulated length, union volume, time."""
     return (
@@ -253,6 +286,7 @@ def rank_candidates(
     ranked: list[RankedCandidate] = []
     total = len(candidates)
     error_model = errors or PlacementError()
+    pose_cache: dict[tuple[str, str, float, float], tuple[Poses, Poses]] = {}
     for done, candidate in enumerate(candidates, start=1):
         profile = lesion_source(candidate.setting.protocol())
         placement = CannulaPlacement(
@@ -283,6 +317,9 @@ def rank_candidates(
                     errors=error_model,
                     samples=samples,
                     seed=seed,
+                    poses=_shared_poses(
+                        pose_cache, placement, nerve, profile, error_model, samples, seed
+                    ),
                 )
                 for nerve in joint.nerves
             ]

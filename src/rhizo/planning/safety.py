@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from rhizo.planning.anatomy import Joint, Nerve, PlannerSource
 from rhizo.planning.lesions import LesionProfile
-from rhizo.planning.placement import CannulaPlacement, PlacementError, sample_poses
+from rhizo.planning.placement import CannulaPlacement, PlacementError, Poses, sample_poses
 
 FloatArray = NDArray[np.float64]
 
@@ -213,6 +213,39 @@ def inside_any(
     return inside
 
 
+def risk_poses(
+    placement: CannulaPlacement,
+    nerve: Nerve,
+    *,
+    tip_length_mm: float,
+    cannula_radius_mm: float,
+    errors: PlacementError,
+    samples: int,
+    seed: int | None,
+) -> tuple[Poses, Poses]:
+    """The planned pose and ``samples`` poses under error (they depend on no lesion's size)."""
+    planned = sample_poses(
+        placement,
+        nerve,
+        tip_length_mm=tip_length_mm,
+        errors=PlacementError.none(),
+        samples=1,
+        rng=np.random.default_rng(0),
+        anatomy_varies=False,
+        cannula_radius_mm=cannula_radius_mm,
+    )
+    poses = sample_poses(
+        placement,
+        nerve,
+        tip_length_mm=tip_length_mm,
+        errors=errors,
+        samples=samples,
+        rng=np.random.default_rng(seed),
+        cannula_radius_mm=cannula_radius_mm,
+    )
+    return planned, poses
+
+
 def structure_risks(
     profile: LesionProfile,
     joint: Joint,
@@ -222,36 +255,32 @@ def structure_risks(
     errors: PlacementError,
     samples: int,
     seed: int | None,
+    poses: tuple[Poses, Poses] | None = None,
 ) -> tuple[StructureRisk, ...]:
-    """Clearance at the plan and reach probability for each structure of the joint's region."""
-    tip_mm = profile.tip_length_m * 1e3
-    planned = sample_poses(
+    """Clearance at the plan and reach probability for each structure of the joint's region.
+
+    ``poses`` (from :func:`risk_poses` with the same arguments) skips the sampling:
+    candidates that differ only in the lesion share them.
+    """
+    planned, sampled = poses or risk_poses(
         placement,
         nerve,
-        tip_length_mm=tip_mm,
-        errors=PlacementError.none(),
-        samples=1,
-        rng=np.random.default_rng(0),
-        anatomy_varies=False,
-    )
-    poses = sample_poses(
-        placement,
-        nerve,
-        tip_length_mm=tip_mm,
+        tip_length_mm=profile.tip_length_m * 1e3,
+        cannula_radius_mm=profile.cannula_radius_m * 1e3,
         errors=errors,
         samples=samples,
-        rng=np.random.default_rng(seed),
+        seed=seed,
     )
     risks = []
     for structure in STRUCTURES[joint.region]:
         point = np.asarray(structure.position_mm, dtype=np.float64) * 1e-3
         at_plan = float(clearance_m(profile, point, planned.tips, planned.directions)[0])
-        reached = inside_any(profile, point, poses.tips, poses.directions)
+        reached = inside_any(profile, point, sampled.tips, sampled.directions)
         risks.append(
             StructureRisk(
                 name=structure.name,
                 planned_clearance_mm=at_plan * 1e3,
-                reach_probability=float(np.count_nonzero(reached)) / samples,
+                reach_probability=float(np.count_nonzero(reached)) / sampled.count,
             )
         )
     return tuple(risks)
