@@ -46,11 +46,16 @@ from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.record import RecordPage, record_page, screen
 from rhizo.pathway.aftercare import plan_aftercare
 from rhizo.pathway.education import faq, procedure_steps
+from rhizo.pathway.relief import RESPONDER_THRESHOLD
 from rhizo.pathway.techniques import compare_techniques
+from rhizo.pathway.windows import WINDOW_DAYS
 from rhizo.plots.pain import figure_svg, pain_figure
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 TEMPLATES.env.filters["clinic_time"] = clinic_time_filter
+#: The responder threshold and review window, from their one definition in rhizo.pathway.
+TEMPLATES.env.globals["responder_percent"] = f"{RESPONDER_THRESHOLD.value:g}"
+TEMPLATES.env.globals["review_window_days"] = WINDOW_DAYS
 PAGE_SIZE = 25
 
 router = APIRouter(include_in_schema=False)
