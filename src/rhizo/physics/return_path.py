@@ -32,7 +32,7 @@ and should consistently read between 300 and 700 ohms" (step 8 of an
 patient plate on the thigh for lumbar and the upper arm for cervical procedures; LOCAL
 PROTOCOL: read in source, one site's expected range, not a measured series). It
 replaces a recalled 150-500 ohm. With the 100 ohm estimate the engine's clinical
-cannulae in living muscle display 164-271 ohm (16 G / 10 mm to 22 G / 5 mm, start and
+cannulae in living muscle display 163-271 ohm (16 G / 10 mm to 22 G / 5 mm, start and
 end of an 80 C / 90 s lesion), below that range: the test comparing them is an
 expected failure with these figures (tests/physics/test_impedance.py); the return
 path is not tuned to close the gap (closing it would take about 240 ohm).
