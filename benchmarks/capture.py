@@ -1,17 +1,30 @@
-"""Benchmark: 10,000 Monte Carlo placements for one cannula setting.
+"""Benchmark: 10,000 Monte Carlo placements for one setting, and ``rhizo recommend`` end to end.
 
 Times ``estimate_capture`` for the L3 medial branch at L4-L5 with an 18 G,
 10 mm, 80 C, 90 s lesion, parallel, 1 mm offset: once with the lesion already
 simulated (cache warm: the Monte Carlo alone) and once including the lesion
-simulation (cache cleared). Prints a table and writes
+simulation (cache cleared).
+
+Then ``rhizo recommend --joint L4-L5 --json`` (128 candidates, 1,000 samples per
+nerve) runs as a child process on one core (``OMP/OPENBLAS/MKL_NUM_THREADS=1``)
+with a fresh ``RHIZO_CACHE_DIR``: once cold (no lesion table, no stored lesion:
+32 engine runs) and ``RECOMMEND_REPEATS`` times warm (the 32 lesions read back
+from the planner's lesion store, :mod:`rhizo.planning.profile_store`). The
+child's CPU time (user + system, ``RUSAGE_CHILDREN``) is the figure: wall time
+on a shared machine measures the neighbours. Prints a table and writes
 benchmarks/results/capture.json. Run: ``.venv/bin/python benchmarks/capture.py``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
+import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,6 +35,59 @@ from rhizo.planning.lesions import clear_cache
 SAMPLES = 10_000
 REPEATS = 5
 RESULTS = Path(__file__).parent / "results" / "capture.json"
+RECOMMEND_REPEATS = 3
+RECOMMEND = [
+    sys.executable,
+    "-c",
+    "import sys; from rhizo.cli import main; sys.exit(main(sys.argv[1:]))",
+    *("recommend", "--joint", "L4-L5", "--json"),
+]
+
+
+def _child_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_recommend() -> dict[str, object]:
+    """CPU and wall seconds of ``rhizo recommend`` cold and warm, one thread."""
+    with tempfile.TemporaryDirectory(prefix="rhizo-bench-") as cache:
+        env = {
+            **os.environ,
+            "RHIZO_CACHE_DIR": cache,
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+        runs: list[dict[str, float | str]] = []
+        best = ""
+        for repeat in range(1 + RECOMMEND_REPEATS):
+            cpu, wall = _child_cpu_s(), time.perf_counter()
+            done = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+                RECOMMEND, env=env, capture_output=True, text=True, check=True
+            )
+            runs.append(
+                {
+                    "case": "cold" if repeat == 0 else "warm",
+                    "cpu_s": _child_cpu_s() - cpu,
+                    "wall_s": time.perf_counter() - wall,
+                }
+            )
+            top = json.loads(done.stdout)["ranking"][0]
+            best = (
+                f"{top['gauge']} G, {top['tip_mm']:g} mm, {top['temp_c']:g} C, "
+                f"{top['time_s']:g} s, {top['technique']}"
+            )
+    warm = [run for run in runs if run["case"] == "warm"]
+    return {
+        "command": "rhizo recommend --joint L4-L5 --json",
+        "cold_cpu_s": runs[0]["cpu_s"],
+        "cold_wall_s": runs[0]["wall_s"],
+        "warm_cpu_median_s": statistics.median(float(run["cpu_s"]) for run in warm),
+        "warm_wall_median_s": statistics.median(float(run["wall_s"]) for run in warm),
+        "recommended": best,
+        "runs": runs,
+    }
 
 
 def main() -> None:
@@ -54,6 +120,18 @@ def main() -> None:
     print(f"{'Monte Carlo + one simulation':<34}{rows['with_simulation_s']:>10.3f}")
     print(f"{'per placement (us)':<34}{rows['per_sample_us']:>10.1f}")
     print(f"capture probability {probability:.3f} (target < 0.5 s excluded)")
+    recommend = time_recommend()
+    print(f"\n{recommend['command']}, one thread, child CPU (wall)")
+    print(f"{'case':<34}{'CPU s':>10}{'wall s':>10}")
+    print(
+        f"{'cold (32 engine runs)':<34}"
+        f"{recommend['cold_cpu_s']:>10.2f}{recommend['cold_wall_s']:>10.2f}"
+    )
+    print(
+        f"{f'warm, median of {RECOMMEND_REPEATS}':<34}"
+        f"{recommend['warm_cpu_median_s']:>10.2f}{recommend['warm_wall_median_s']:>10.2f}"
+    )
+    print(f"recommended: {recommend['recommended']} (target < 2 s CPU)")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(
@@ -69,6 +147,7 @@ def main() -> None:
                 "python": platform.python_version(),
                 "machine": platform.machine(),
                 **rows,
+                "recommend": recommend,
                 "runs_excluded_s": excluded,
                 "runs_included_s": included,
             },

@@ -168,3 +168,27 @@ def test_union_volume_counts_the_overlap_of_two_passes_once() -> None:
         expected += 2 * single - lens * length
     assert one.union_volume_mm3 == pytest.approx(len(joint.nerves) * single, rel=1e-3)
     assert two.union_volume_mm3 == pytest.approx(expected, rel=1e-3)
+
+
+def test_screening_then_refining_keeps_the_full_numbers_of_the_best() -> None:
+    joint = get_joint("L4-L5")
+    candidates = candidate_grid(
+        gauges=(16, 20, 22), tips_mm=(5.0, 10.0), temperatures_c=(80.0,), times_s=(90.0,)
+    )
+    full = rank_candidates(joint, candidates, samples=400, seed=1, lesion_source=_sized_lesions)
+    screened = rank_candidates(
+        joint,
+        candidates,
+        samples=400,
+        seed=1,
+        lesion_source=_sized_lesions,
+        screen_samples=100,
+        refine_top=6,
+    )
+    assert len(screened) == len(full)
+    refined = [entry for entry in screened if entry.nerves[0].samples == 400]
+    assert len(refined) == 6
+    by_candidate = {entry.candidate: entry for entry in full}
+    for entry in refined:  # same seed, same samples: identical to the unscreened run
+        assert entry.joint_probability == by_candidate[entry.candidate].joint_probability
+    assert screened[0].candidate == full[0].candidate

@@ -5,7 +5,9 @@ on disk between runs, keyed by the protocol and the physics source). Safe
 candidates (temperature in the region's evidence range, structures at risk
 spared: :mod:`rhizo.planning.safety`) rank first by joint capture probability,
 then expected coagulated length, then union lesion volume; excluded ones follow
-with the reason. ``--plot PATH`` writes the trade-off figure
+with the reason. With 400 samples or more, every candidate is screened with a
+quarter of them and the best :data:`REFINE_TOP` are evaluated again in full
+(:func:`rhizo.planning.recommend.rank_candidates`). ``--plot PATH`` writes the trade-off figure
 (:mod:`rhizo.plots.recommend`); its folder is checked before anything runs.
 """
 
@@ -33,6 +35,9 @@ from rhizo.cli.planning import (
 )
 from rhizo.cli.planning_checks import check_plot_path, emit_json
 from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM
+
+#: Candidates re-evaluated with the full sample count after the screen.
+REFINE_TOP = 24
 
 
 def recommend(
@@ -71,6 +76,8 @@ def recommend(
         fail("--backend", backend, "single, numpy or cupy")
     check_plot_path("--plot", plot)
     candidates = candidate_grid()
+    # Screen every candidate with a quarter of the samples, then re-run the best 24 in full.
+    screen = samples // 4 if samples >= 400 else None
     if backend != "single":
         _prefetch(candidates, backend)
     with Progress(
@@ -80,7 +87,7 @@ def recommend(
         console=Console(stderr=True),
         transient=True,
     ) as progress:
-        task = progress.add_task("rank", total=len(candidates))
+        task = progress.add_task("rank", total=None)
         ranked = rank_candidates(
             target,
             candidates,
@@ -88,8 +95,10 @@ def recommend(
             samples=samples,
             seed=seed,
             min_length_mm=min_length_mm,
-            progress=lambda done, _total: progress.update(task, completed=done),
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
             lesion_source=stored_lesion_for,
+            screen_samples=screen,
+            refine_top=REFINE_TOP,
         )
     if plot is not None:
         _save_plot(plot, target.name, ranked)
@@ -103,6 +112,8 @@ def recommend(
                     "samples": samples,
                     "seed": seed,
                     "min_captured_length_mm": min_length_mm,
+                    "screen_samples": screen,
+                    "refined_top": REFINE_TOP if screen else None,
                 },
                 "tissue": tissue_report(),
                 "nerves": [nerve.name for nerve in target.nerves],

@@ -229,7 +229,7 @@ def _worst_risks(per_nerve: Sequence[Sequence[StructureRisk]]) -> tuple[Structur
 
 
 def _shared_poses(
-    cache: dict[tuple[str, str, float, float], tuple[Poses, Poses]],
+    cache: dict[tuple[str, str, float, float, int], tuple[Poses, Poses]],
     placement: CannulaPlacement,
     nerve: Nerve,
     profile: LesionProfile,
@@ -240,7 +240,7 @@ def _shared_poses(
     """The safety check's poses, drawn once per placement, nerve and tip length."""
     tip_mm = profile.tip_length_m * 1e3
     cannula_mm = profile.cannula_radius_m * 1e3
-    key = (placement.model_dump_json(), nerve.name, tip_mm, cannula_mm)
+    key = (placement.model_dump_json(), nerve.name, tip_mm, cannula_mm, samples)
     found = cache.get(key)
     if found is None:
         found = risk_poses(
@@ -278,79 +278,123 @@ def rank_candidates(
     min_length_mm: float = MIN_CAPTURED_LENGTH_MM,
     progress: ProgressCallback | None = None,
     lesion_source: Callable[[LesionProtocol], LesionProfile] = lesion_for,
+    screen_samples: int | None = None,
+    refine_top: int = 24,
 ) -> list[RankedCandidate]:
     """Evaluate every candidate and sort by :func:`rank_key` (best first).
 
-    ``progress(done, total)`` is called after each candidate.
+    With ``screen_samples`` (< ``samples``) every candidate is first evaluated
+    with that many samples, and the ``refine_top`` best of that screen are
+    evaluated again with ``samples`` (the same seed: their numbers equal an
+    unscreened run's); the rest keep their screening estimate, and every
+    estimate says how many samples it used. ``progress(done, total)`` is called
+    after each evaluation.
     """
-    ranked: list[RankedCandidate] = []
-    total = len(candidates)
     error_model = errors or PlacementError()
-    pose_cache: dict[tuple[str, str, float, float], tuple[Poses, Poses]] = {}
-    for done, candidate in enumerate(candidates, start=1):
-        profile = lesion_source(candidate.setting.protocol())
-        placement = CannulaPlacement(
-            angle_deg=candidate.angle_deg,
+    pose_cache: dict[tuple[str, str, float, float, int], tuple[Poses, Poses]] = {}
+    screening = screen_samples is not None and screen_samples < samples
+    first_samples = screen_samples if screen_samples is not None and screening else samples
+    total = len(candidates) + (min(refine_top, len(candidates)) if screening else 0)
+    done = 0
+
+    def evaluate(candidate: Candidate, count: int) -> RankedCandidate:
+        nonlocal done
+        entry = _evaluate(
+            joint,
+            candidate,
             offset_mm=offset_mm,
-            lesion_count=candidate.lesion_count,
+            samples=count,
+            seed=seed,
+            errors=error_model,
+            min_length_mm=min_length_mm,
+            lesion_source=lesion_source,
+            pose_cache=pose_cache,
         )
-        estimates = tuple(
-            estimate_capture(
+        done += 1
+        if progress is not None:
+            progress(done, total)
+        return entry
+
+    ranked = [evaluate(candidate, first_samples) for candidate in candidates]
+    if screening:
+        ranked.sort(key=rank_key)
+        refined = [evaluate(entry.candidate, samples) for entry in ranked[:refine_top]]
+        ranked = refined + ranked[refine_top:]
+    ranked.sort(key=rank_key)
+    return ranked
+
+
+def _evaluate(
+    joint: Joint,
+    candidate: Candidate,
+    *,
+    offset_mm: float,
+    samples: int,
+    seed: int | None,
+    errors: PlacementError,
+    min_length_mm: float,
+    lesion_source: Callable[[LesionProtocol], LesionProfile],
+    pose_cache: dict[tuple[str, str, float, float, int], tuple[Poses, Poses]],
+) -> RankedCandidate:
+    """One candidate's estimates, safety and union volume."""
+    error_model = errors
+    profile = lesion_source(candidate.setting.protocol())
+    placement = CannulaPlacement(
+        angle_deg=candidate.angle_deg,
+        offset_mm=offset_mm,
+        lesion_count=candidate.lesion_count,
+    )
+    estimates = tuple(
+        estimate_capture(
+            profile,
+            nerve,
+            placement,
+            errors=error_model,
+            samples=samples,
+            seed=seed,
+            min_length_mm=min_length_mm,
+            spacing_mm=RANKING_SPACING_MM,
+        )
+        for nerve in joint.nerves
+    )
+    risks = _worst_risks(
+        [
+            structure_risks(
                 profile,
+                joint,
                 nerve,
                 placement,
                 errors=error_model,
                 samples=samples,
                 seed=seed,
-                min_length_mm=min_length_mm,
-                spacing_mm=RANKING_SPACING_MM,
+                poses=_shared_poses(
+                    pose_cache, placement, nerve, profile, error_model, samples, seed
+                ),
             )
             for nerve in joint.nerves
-        )
-        risks = _worst_risks(
-            [
-                structure_risks(
-                    profile,
-                    joint,
-                    nerve,
-                    placement,
-                    errors=error_model,
-                    samples=samples,
-                    seed=seed,
-                    poses=_shared_poses(
-                        pose_cache, placement, nerve, profile, error_model, samples, seed
-                    ),
-                )
-                for nerve in joint.nerves
-            ]
-        )
-        probability, low, high = 1.0, 1.0, 1.0
-        for estimate in estimates:
-            probability *= estimate.capture_probability
-            low *= estimate.ci95[0]
-            high *= estimate.ci95[1]
-        dimensions = profile.dimensions
-        width = dimensions.width_mm if dimensions else 2e3 * float(profile.radius_m.max())
-        # Each nerve's lesions overlap one another, never another nerve's (other level).
-        volume = sum(
-            union_volume_mm3(placed_lesions(profile, nerve, placement)).volume_mm3
-            for nerve in joint.nerves
-        )
-        lesions = candidate.lesion_count * len(joint.nerves)
-        ranked.append(
-            RankedCandidate(
-                candidate=candidate,
-                nerves=estimates,
-                joint_probability=probability,
-                joint_ci95=(low, high),
-                lesion_width_mm=width,
-                union_volume_mm3=volume,
-                lesion_time_s=candidate.setting.duration_s * lesions,
-                risks=risks,
-                excluded_because=safety_exclusions(joint, candidate.setting, risks),
-            )
-        )
-        if progress is not None:
-            progress(done, total)
-    ranked.sort(key=rank_key)
-    return ranked
+        ]
+    )
+    probability, low, high = 1.0, 1.0, 1.0
+    for estimate in estimates:
+        probability *= estimate.capture_probability
+        low *= estimate.ci95[0]
+        high *= estimate.ci95[1]
+    dimensions = profile.dimensions
+    width = dimensions.width_mm if dimensions else 2e3 * float(profile.radius_m.max())
+    # Each nerve's lesions overlap one another, never another nerve's (other level).
+    volume = sum(
+        union_volume_mm3(placed_lesions(profile, nerve, placement)).volume_mm3
+        for nerve in joint.nerves
+    )
+    lesions = candidate.lesion_count * len(joint.nerves)
+    return RankedCandidate(
+        candidate=candidate,
+        nerves=estimates,
+        joint_probability=probability,
+        joint_ci95=(low, high),
+        lesion_width_mm=width,
+        union_volume_mm3=volume,
+        lesion_time_s=candidate.setting.duration_s * lesions,
+        risks=risks,
+        excluded_because=safety_exclusions(joint, candidate.setting, risks),
+    )
