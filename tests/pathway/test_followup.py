@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from rhizo.pathway.dates import add_months
+from rhizo.pathway.dates import months_after
 from rhizo.pathway.followup import (
     PainScore,
     follow_up_schedule,
@@ -27,8 +27,8 @@ from rhizo.pathway.followup import (
         (date(2024, 3, 15), 0, date(2024, 3, 15)),
     ],
 )
-def test_add_months(start: date, months: int, expected: date) -> None:
-    assert add_months(start, months) == expected
+def test_months_after(start: date, months: int, expected: date) -> None:
+    assert months_after(start, months) == expected
 
 
 def test_schedule_across_month_end() -> None:

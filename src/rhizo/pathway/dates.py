@@ -42,7 +42,3 @@ def whole_months_between(start: date, end: date) -> int:
     while guess > 0 and months_after(start, guess) > end:
         guess -= 1
     return guess
-
-
-#: Former name of :func:`months_after`, kept for the clinic callers until they move.
-add_months = months_after
