@@ -45,6 +45,14 @@ CG_ENERGY_RTOL = 1e-6
 CG_MAX_ITERATIONS = 500
 #: Residuals are checked (a device-to-host sync on a GPU) every this many iterations.
 CG_CHECK_EVERY = 2
+#: On the CPU a batch's potentials are solved this many lesions at a time. Every
+#: lesion's CG is independent (its own stopping rule), so the split changes nothing
+#: but speed: 16 lesions' (16, 60, 102) work arrays (0.8 MB) stay in a core's cache,
+#: 64 do not, and 16 columns still take the block preconditioner
+#: (:data:`rhizo.physics.blocksolve.BLOCK_MIN_COLUMNS`). One re-solve of 64 lesions
+#: took 84-101 ms in chunks of 16 against 121-155 ms at once (3 interleaved rounds,
+#: CPU clock, loaded 2-core machine); 8 or 32 at a time were slower than 16.
+CPU_CHUNK_LESIONS = 16
 
 
 @dataclass(frozen=True)
@@ -89,8 +97,15 @@ class PotentialSolver:
         sigma_start: Any,
         start_solve: Callable[[Any], Any],
         check_every: int = CG_CHECK_EVERY,
+        chunk_lesions: int | None = None,
     ) -> None:
         self.xp = xp
+        #: Lesions per CG run (None: all at once; the default on NumPy is CPU_CHUNK_LESIONS).
+        self.chunk_lesions = (
+            chunk_lesions
+            if chunk_lesions is not None
+            else (CPU_CHUNK_LESIONS if getattr(xp, "__name__", "") == "numpy" else None)
+        )
         self.coefficients = coefficients
         self.metal = metal  # 1.0 in metal cells, 0.0 in tissue
         self.sigma_start = sigma_start
@@ -98,7 +113,27 @@ class PotentialSolver:
         self.check_every = check_every
 
     def solve(self, sigma: Any, start: Any) -> PotentialSolution:
-        """Potentials for sigma of shape (k, n_r, n_z), starting from ``start``."""
+        """Potentials for sigma of shape (k, n_r, n_z), starting from ``start``.
+
+        On the CPU the lesions are solved :attr:`chunk_lesions` at a time (results
+        equal: each lesion's CG is its own); ``iterations`` is the most any took.
+        """
+        count, chunk = sigma.shape[0], self.chunk_lesions
+        if chunk is None or count <= chunk:
+            return self._solve(sigma, start)
+        parts = [
+            self._solve(sigma[first : first + chunk], start[first : first + chunk])
+            for first in range(0, count, chunk)
+        ]
+        xp = self.xp
+        return PotentialSolution(
+            potential=xp.concatenate([p.potential for p in parts]),
+            heat_per_v2=xp.concatenate([p.heat_per_v2 for p in parts]),
+            conductance_s=xp.concatenate([p.conductance_s for p in parts]),
+            iterations=max(p.iterations for p in parts),
+        )
+
+    def _solve(self, sigma: Any, start: Any) -> PotentialSolution:
         xp = self.xp
         far, electrode = self.coefficients.evaluate(sigma)
         diagonal = operator_diagonal(far, electrode, self.metal)
