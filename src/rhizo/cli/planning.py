@@ -46,6 +46,10 @@ JointOption = Annotated[str, typer.Option("--joint", help="Facet joint, e.g. L4-
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 SamplesOption = Annotated[int, typer.Option("--samples", help="Monte Carlo samples per nerve.")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (reproducible runs).")]
+GaugeOption = Annotated[int, typer.Option("--gauge", help="16, 18, 20 or 22.")]
+TipOption = Annotated[float, typer.Option("--tip-mm", help="Active tip length (mm).")]
+TempOption = Annotated[float, typer.Option("--temp-c", help="Set temperature (C).")]
+TimeOption = Annotated[float, typer.Option("--time-s", help="Time at temperature (s).")]
 OffsetOption = Annotated[
     float, typer.Option("--offset-mm", help="Planned offset across the nerve (mm, >= 0).")
 ]
@@ -145,10 +149,10 @@ def planner_assumptions() -> list[str]:
 def capture(
     joint: JointOption,
     side: Annotated[str, typer.Option("--side", help="left or right (mirror images).")] = "left",
-    gauge: Annotated[int, typer.Option("--gauge", help="16, 18, 20 or 22.")] = 18,
-    tip_mm: Annotated[float, typer.Option("--tip-mm", help="Active tip length (mm).")] = 10.0,
-    temp_c: Annotated[float, typer.Option("--temp-c", help="Set temperature (C).")] = 80.0,
-    time_s: Annotated[float, typer.Option("--time-s", help="Time at temperature (s).")] = 90.0,
+    gauge: GaugeOption = 18,
+    tip_mm: TipOption = 10.0,
+    temp_c: TempOption = 80.0,
+    time_s: TimeOption = 90.0,
     angle_deg: Annotated[
         float, typer.Option("--angle-deg", help="Angle cannula-nerve, 0 (parallel) to 90.")
     ] = 0.0,

@@ -16,12 +16,16 @@ import typer
 from rhizo import DISCLAIMER
 from rhizo.cli._errors import fail
 from rhizo.cli.planning import (
+    GaugeOption,
     JointOption,
     JsonFlag,
     MinLengthOption,
     OffsetOption,
     SamplesOption,
     SeedOption,
+    TempOption,
+    TimeOption,
+    TipOption,
     check_common,
     placement_from_options,
     protocol_from_options,
@@ -35,10 +39,10 @@ from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM
 
 def next_lesion(
     joint: JointOption,
-    gauge: Annotated[int, typer.Option("--gauge", help="16, 18, 20 or 22.")] = 18,
-    tip_mm: Annotated[float, typer.Option("--tip-mm", help="Active tip length (mm).")] = 10.0,
-    temp_c: Annotated[float, typer.Option("--temp-c", help="Set temperature (C).")] = 80.0,
-    time_s: Annotated[float, typer.Option("--time-s", help="Time at temperature (s).")] = 90.0,
+    gauge: GaugeOption = 18,
+    tip_mm: TipOption = 10.0,
+    temp_c: TempOption = 80.0,
+    time_s: TimeOption = 90.0,
     angle_deg: Annotated[
         float, typer.Option("--angle-deg", help="First lesion: angle cannula-nerve, 0 to 90.")
     ] = 0.0,

@@ -31,7 +31,13 @@ from numpy.typing import NDArray
 
 from rhizo.planning.anatomy import Joint, Nerve, PlannerSource
 from rhizo.planning.lesions import LesionProfile
-from rhizo.planning.placement import CannulaPlacement, PlacementError, Poses, sample_poses
+from rhizo.planning.placement import (
+    CannulaPlacement,
+    PlacementError,
+    Poses,
+    planned_pose,
+    sample_poses,
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -224,15 +230,8 @@ def risk_poses(
     seed: int | None,
 ) -> tuple[Poses, Poses]:
     """The planned pose and ``samples`` poses under error (they depend on no lesion's size)."""
-    planned = sample_poses(
-        placement,
-        nerve,
-        tip_length_mm=tip_length_mm,
-        errors=PlacementError.none(),
-        samples=1,
-        rng=np.random.default_rng(0),
-        anatomy_varies=False,
-        cannula_radius_mm=cannula_radius_mm,
+    planned = planned_pose(
+        placement, nerve, tip_length_mm=tip_length_mm, cannula_radius_mm=cannula_radius_mm
     )
     poses = sample_poses(
         placement,
