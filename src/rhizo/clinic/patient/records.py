@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from rhizo.clinic.core.audit import service as audit
 from rhizo.clinic.core.audit.models import AuditAction
@@ -163,12 +164,14 @@ def list_for_patient(
     order_by: Sequence[InstrumentedAttribute[Any] | sa.UnaryExpression[Any]],
     limit: int,
     offset: int,
+    options: Sequence[ORMOption] = (),
 ) -> tuple[Sequence[M], int]:
-    """A page of a patient's rows of one kind; the read is audited."""
+    """A page of a patient's rows of one kind (``options``: eager loads); the read is audited."""
     with transaction(session):
         get_patient(session, patient_id)
         statement = (
             sa.select(model)
+            .options(*options)
             .where(model.patient_id == patient_id)  # type: ignore[attr-defined]
             .order_by(*order_by)
         )

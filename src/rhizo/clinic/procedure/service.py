@@ -233,24 +233,17 @@ def get_all(
     *, session: Session, actor: Actor, patient_id: int, limit: int, offset: int
 ) -> tuple[Sequence[Procedure], int]:
     """A page of a patient's procedures with lesions, newest first (audited read)."""
-    statement = (
-        sa.select(Procedure)
-        .options(selectinload(Procedure.lesions))
-        .where(Procedure.patient_id == patient_id)
-        .order_by(Procedure.performed_at.desc(), Procedure.id.desc())
+    return records.list_for_patient(
+        session=session,
+        actor=actor,
+        model=Procedure,
+        entity=ENTITY,
+        patient_id=patient_id,
+        order_by=(Procedure.performed_at.desc(), Procedure.id.desc()),
+        limit=limit,
+        offset=offset,
+        options=(selectinload(Procedure.lesions),),
     )
-    with transactions.transaction(session):
-        records.get_patient(session, patient_id)
-        rows, total = transactions.page(session, statement, limit=limit, offset=offset)
-        audit.record(
-            session=session,
-            actor=actor,
-            action=AuditAction.READ,
-            entity_type=ENTITY,
-            patient_id=patient_id,
-            details={"list": True, "count": len(rows)},
-        )
-    return rows, total
 
 
 def update(
