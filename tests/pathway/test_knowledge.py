@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rhizo.pathway.facts import _read_yaml, entries, knowledge_files, references
+from rhizo.pathway.facts import EVIDENCE_LABELS, _read_yaml, entries, knowledge_files, references
 
 FACT_FILES = [name for name in knowledge_files() if name != "references"]
 
@@ -23,11 +23,9 @@ def test_every_entry_has_a_complete_source(name: str) -> None:
         assert isinstance(source, dict), f"{name}:{raw['id']} lacks a source"
         assert source.get("ref") in references(), f"{name}:{raw['id']} cites an unknown reference"
         assert str(source.get("section", "")).strip(), f"{name}:{raw['id']} lacks a section"
-        assert source.get("evidence") in {"primary", "secondary", "recalled"}
-        assert isinstance(source.get("verified"), bool), f"{name}:{raw['id']} lacks verified"
-        # A recalled fact can never count as verified.
-        if source["evidence"] == "recalled":
-            assert source["verified"] is False, f"{name}:{raw['id']} recalled but verified"
+        assert source.get("evidence") in EVIDENCE_LABELS, f"{name}:{raw['id']} level"
+        # One label says what was read: no separate flag can contradict it.
+        assert "verified" not in source, f"{name}:{raw['id']} carries a second label"
     # Resolving must work too (author, year, title filled in).
     for item in entries(name):
         assert item["source"].author

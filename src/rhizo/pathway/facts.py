@@ -3,10 +3,23 @@
 Every clinical number rhizo shows lives in ``pathway/knowledge/*.yaml``. Each
 file holds a list of ``entries``; each entry has an ``id`` and a ``source``
 naming a reference (author, year, title), the table or section the fact was
-read in, how it was read (``primary`` source, ``secondary`` source such as a
-summary table or clinic page, or ``recalled``) and whether it was ``verified``,
-that is read in the named source. A recalled fact is never verified; rhizo
-shows it marked as such rather than presenting it as established. Keeping the facts in
+read in, and its evidence level, which says what was actually read:
+
+``primary``
+    the primary text itself was read (the guideline's table, the study's paper);
+``secondary``
+    a reputable summary of it was read (UpToDate, a society news item, a
+    journal-club abstract), not the primary text;
+``patient_information``
+    only a lay patient-information page says it (a clinic or hospital page);
+``local_protocol``
+    one clinic's own practice, which no guideline sets; a clinic may edit it;
+``recalled``
+    from memory, not verified in any source read.
+
+A fact is *verified* (confirmed in a clinical source) only at the first two
+levels; rhizo shows the level beside every fact rather than presenting a lay
+page, a local habit or a recollection as established. Keeping the facts in
 data, not code, lets a clinic audit or replace them without touching logic.
 """
 
@@ -19,7 +32,19 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-Evidence = Literal["primary", "secondary", "recalled"]
+Evidence = Literal["primary", "secondary", "patient_information", "local_protocol", "recalled"]
+
+#: The levels in the order the docs count them, each with the words shown beside a fact.
+EVIDENCE_LABELS: dict[str, str] = {
+    "primary": "primary text read",
+    "secondary": "secondary source",
+    "patient_information": "patient-information page only",
+    "local_protocol": "local protocol",
+    "recalled": "recalled, NOT verified in a source",
+}
+
+#: The levels that count as confirmed in a clinical source.
+VERIFIED_LEVELS = frozenset({"primary", "secondary"})
 
 KNOWLEDGE_PACKAGE = "rhizo.pathway"
 KNOWLEDGE_FOLDER = "knowledge"
@@ -47,15 +72,22 @@ class Source(BaseModel):
     title: str
     section: str
     evidence: Evidence
-    verified: bool
+
+    @property
+    def verified(self) -> bool:
+        """Whether the fact was confirmed in a clinical source (primary or secondary)."""
+        return self.evidence in VERIFIED_LEVELS
+
+    @property
+    def evidence_label(self) -> str:
+        """The evidence level in words, as shown beside the fact."""
+        return EVIDENCE_LABELS[self.evidence]
 
     def cite(self) -> str:
-        """One line: ``Author Year, Title, Section`` (marked when not verified)."""
+        """One line: ``Author Year, Title, Section [level]`` (the level in words)."""
         text = f"{self.author} {self.year}, {self.title}, {self.section}"
-        if not self.verified:
-            text += " [recalled, NOT verified in a source]"
-        elif self.evidence == "secondary":
-            text += " [secondary source]"
+        if self.evidence != "primary":
+            text += f" [{self.evidence_label}]"
         return text
 
 
@@ -91,7 +123,6 @@ def resolve_source(raw: dict[str, Any]) -> Source:
         title=reference.title,
         section=str(raw["section"]),
         evidence=raw["evidence"],
-        verified=bool(raw["verified"]),
     )
 
 
