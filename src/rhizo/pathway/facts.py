@@ -30,7 +30,7 @@ from importlib import resources
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Evidence = Literal["primary", "secondary", "patient_information", "local_protocol", "recalled"]
 
@@ -51,7 +51,12 @@ KNOWLEDGE_FOLDER = "knowledge"
 
 
 class Reference(BaseModel):
-    """A publication (or web page) that facts are read from."""
+    """A publication (or web page) that facts are read from.
+
+    ``venue`` says where it appeared and, for a summary, which summary was read.
+    ``pmcid``, ``pmid`` and ``url`` are optional identifiers; ``url`` is the page
+    on which the title, venue and year were checked (``None``: not checked).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -60,6 +65,9 @@ class Reference(BaseModel):
     year: int
     title: str
     venue: str
+    pmcid: str | None = Field(default=None, pattern=r"^PMC[0-9]+$")
+    pmid: str | None = Field(default=None, pattern=r"^[0-9]+$")
+    url: str | None = Field(default=None, pattern=r"^https?://")
 
 
 class Source(BaseModel):
