@@ -43,8 +43,9 @@ class PainScore(BaseModel):
 
 
 class ScheduledReview(BaseModel):
-    """One planned review."""
+    """One planned review; ``id`` is its entry in ``knowledge/outcomes.yaml``."""
 
+    id: str
     due: date
     label: str
     source: str
@@ -95,7 +96,11 @@ def follow_up_schedule(procedure_date: date) -> list[ScheduledReview]:
             continue
         due = months_after(procedure_date, int(item["months"]))
         due += timedelta(weeks=int(item.get("weeks", 0)))
-        visits.append(ScheduledReview(due=due, label=item["label"], source=item["source"].cite()))
+        visits.append(
+            ScheduledReview(
+                id=item["id"], due=due, label=item["label"], source=item["source"].cite()
+            )
+        )
     return sorted(visits, key=lambda visit: visit.due)
 
 
