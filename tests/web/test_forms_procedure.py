@@ -397,7 +397,9 @@ def test_gate_fragment_uses_the_rules_own_thresholds(as_role: AsRole, web_app: F
     assert 'data-rule="motor-test-voltage"' not in html_at
     assert 'data-rule="motor-test-voltage"' in html_below
     assert 'data-rule="sensory-threshold"' in html_at  # advisory, not blocking
-    assert "gate-ok" in html_below  # the voltage rule reports, it does not block
+    # Audit W4: a motor test below the floor does not reassure; it blocks as a missing one.
+    assert "gate-ok" in html_at
+    assert "gate-blocked" in html_below
     short = passing_lesion() | {"duration_s": f"{MIN_DURATION_S - 1:g}"}
     assert 'data-rule="lesion-duration"' in _gate(client, pid, csrf, short)
     assert 'data-rule="lesion-duration"' not in _gate(client, pid, csrf, passing_lesion())

@@ -2,10 +2,23 @@
 
 A gate never decides for the clinician. It lists findings, each citing its
 rule; ``blocking`` findings (limb motor response, radicular sensation, no
-motor test, no local anaesthetic) mean the lesion should not proceed until
-resolved. Parameter deviations (cannula size, time, temperature, placement)
-are reported but do not block, because they change efficacy, not the safety
-of the neighbouring nerve root.
+motor test, a motor test that did not go high enough, no local anaesthetic)
+mean the lesion should not proceed until resolved. Parameter deviations
+(cannula size, time, temperature, placement) are reported but do not block,
+because they change efficacy, not the safety of the neighbouring nerve root.
+
+An insufficient motor test must not reassure (audit W4): a negative 2 Hz
+test (no limb twitch, with or without a multifidus twitch) counts only when
+it reached the floor
+
+    floor_v = max(value_v, sensory_multiple * sensory_threshold_v)
+
+(knowledge ``gates/motor-test-voltage``: 2 V and 2 x the sensory threshold;
+common teaching, evidence ``recalled``: no guideline number was found).
+Below the floor, or with no voltage recorded, the finding is blocking, as a
+missing test is: "repeat the motor test up to ``floor_v`` V". Exactly at the
+floor passes. :func:`evaluate_lesion` is the one function the procedure
+service (API and web form) and ``rhizo gate`` call.
 """
 
 from __future__ import annotations
@@ -15,7 +28,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from rhizo.pathway.facts import entry
+from rhizo.pathway.facts import Evidence, entry
 
 _KNOWLEDGE = "gates"
 
@@ -63,6 +76,7 @@ class GateFinding(BaseModel):
     source: str
     blocking: bool
     verified: bool = True
+    evidence: Evidence
 
 
 class GateVerdict(BaseModel):
@@ -72,14 +86,15 @@ class GateVerdict(BaseModel):
     findings: list[GateFinding]
 
 
-def _finding(rule_id: str) -> GateFinding:
+def _finding(rule_id: str, floor_v: float) -> GateFinding:
     rule: dict[str, Any] = entry(_KNOWLEDGE, rule_id)
     return GateFinding(
         rule=rule_id,
-        message=rule["message"],
+        message=str(rule["message"]).format(floor_v=floor_v),
         source=rule["source"].cite(),
         blocking=bool(rule["blocking"]),
         verified=rule["source"].verified,
+        evidence=rule["source"].evidence,
     )
 
 
@@ -87,23 +102,36 @@ def _threshold(rule_id: str, key: str) -> float:
     return float(entry(_KNOWLEDGE, rule_id)[key])
 
 
+def motor_floor_v(sensory_threshold_v: float | None) -> float:
+    """The voltage a negative 2 Hz motor test must reach, in volts.
+
+    ``max(value_v, sensory_multiple * sensory_threshold_v)`` (knowledge
+    ``gates/motor-test-voltage``); ``value_v`` alone when no sensory threshold
+    was recorded. 0.3 V sensory gives 2.0 V; 1.5 V sensory gives 3.0 V.
+    """
+    floor_v = _threshold("motor-test-voltage", "value_v")
+    if sensory_threshold_v is not None:
+        multiple = _threshold("motor-test-voltage", "sensory_multiple")
+        floor_v = max(floor_v, multiple * sensory_threshold_v)
+    return floor_v
+
+
 def _motor_findings(check: LesionCheck) -> list[str]:
     if check.motor_response is None:
         return ["motor-test-missing"]
+    if check.motor_response is MotorResponse.LIMB:
+        # A limb twitch at any voltage is the no-go result; the voltage cannot soften it.
+        return ["motor-limb-contraction"]
     rules = {
-        MotorResponse.LIMB: ["motor-limb-contraction"],
         MotorResponse.MULTIFIDUS: ["motor-multifidus"],
         MotorResponse.NONE: ["motor-no-twitch"],
     }[check.motor_response]
-    voltage = check.motor_test_voltage_v
-    # A "no limb twitch" result only reassures if the test went high enough.
-    if voltage is not None and check.motor_response is not MotorResponse.LIMB:
-        floor = _threshold("motor-test-voltage", "value_v")
-        if check.sensory_threshold_v is not None:
-            multiple = _threshold("motor-test-voltage", "sensory_multiple")
-            floor = max(floor, multiple * check.sensory_threshold_v)
-        if voltage < floor:
-            rules.append("motor-test-voltage")
+    # No limb twitch reassures only if the test went high enough (audit W4).
+    voltage_v = check.motor_test_voltage_v
+    if voltage_v is None:
+        rules.append("motor-test-voltage-missing")
+    elif voltage_v < motor_floor_v(check.sensory_threshold_v):
+        rules.append("motor-test-voltage")
     return rules
 
 
@@ -151,5 +179,6 @@ def evaluate_lesion(check: LesionCheck) -> GateVerdict:
     if not check.local_anaesthetic_given:
         rule_ids.append("local-anaesthetic")
     rule_ids.extend(_parameter_findings(check))
-    findings = [_finding(rule_id) for rule_id in rule_ids]
+    floor_v = round(motor_floor_v(check.sensory_threshold_v), 2)
+    findings = [_finding(rule_id, floor_v) for rule_id in rule_ids]
     return GateVerdict(proceed=not any(f.blocking for f in findings), findings=findings)

@@ -48,6 +48,7 @@ GATE_RULE_FIELDS: dict[str, str] = {
     "motor-limb-contraction": "motor_response",
     "motor-test-missing": "motor_response",
     "motor-test-voltage": "motor_test_voltage_v",
+    "motor-test-voltage-missing": "motor_test_voltage_v",
     "sensory-radicular": "sensory_response",
     "sensory-threshold": "sensory_threshold_v",
     "local-anaesthetic": "local_anaesthetic_given",
