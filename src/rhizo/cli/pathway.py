@@ -45,18 +45,22 @@ def _parse_date(option: str, value: str) -> date:
 def screen(
     patient_file: Annotated[Path, typer.Argument(metavar="PATIENT.yaml", help="Patient facts.")],
     policy: Annotated[
-        str, typer.Option(help="asra-2020 | dual-block-80 | cervical-2022")
-    ] = "asra-2020",
+        str | None,
+        typer.Option(
+            help="asra-2020 | dual-block-80 | cervical-2022 (default: the guideline of the "
+            "patient's region: lumbar asra-2020, cervical cervical-2022, thoracic none)"
+        ),
+    ] = None,
     today: Annotated[
         str | None, typer.Option(help="Date for 12-month session limits (YYYY-MM-DD).")
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Screen a patient for medial-branch RF under a named policy."""
-    from rhizo.pathway.candidacy import CandidacyInput, screen_candidacy
+    """Screen a patient for medial-branch RF under the guideline of their region."""
+    from rhizo.pathway.candidacy import CandidacyInput, ScreeningInputError, screen_candidacy
     from rhizo.pathway.policies import POLICIES
 
-    if policy not in POLICIES:
+    if policy is not None and policy not in POLICIES:
         fail("--policy", policy, f"one of: {', '.join(POLICIES)}")
     raw = _read_structured("PATIENT.yaml", patient_file)
     if not isinstance(raw, dict):
@@ -68,15 +72,23 @@ def screen(
     when = _parse_date("--today", today) if today else None
     try:
         result = screen_candidacy(patient, policy=policy, today=when)
-    except ValueError as error:
-        fail("--policy", policy, str(error))
+    except ScreeningInputError as error:
+        option = "--policy" if error.field == "policy" else error.field
+        fail(option, error.value, error.allowed)
     if as_json:
         _emit_json(_dump(result))
         return
-    chosen = POLICIES[policy]
-    typer.echo(f"policy: {chosen.id} ({chosen.title})")
-    if not chosen.verified:
-        typer.echo("  note: some thresholds of this policy are recalled, not verified in a source")
+    if result.policy is None:
+        typer.echo(f"policy: none (no guideline policy covers the {result.region.value} region)")
+    else:
+        chosen = POLICIES[result.policy]
+        region = result.region.value
+        how = f", the guideline for the {region} region" if result.policy_from_region else ""
+        typer.echo(f"policy: {chosen.id} ({chosen.title}{how})")
+        if not chosen.verified:
+            typer.echo(
+                "  note: some thresholds of this policy are recalled, not verified in a source"
+            )
     typer.echo(f"verdict: {result.verdict.value}")
     for reason in result.reasons:
         typer.echo(f"- [{reason.effect}] {reason.message}")
@@ -97,10 +109,26 @@ def premed(
         list[str] | None,
         typer.Option("--risk-factor", help="Patient factor raising bleeding risk (repeatable)."),
     ] = None,
+    aspirin_indication: Annotated[
+        str | None,
+        typer.Option(help="Why aspirin is taken: primary | secondary (prevention)."),
+    ] = None,
+    egfr: Annotated[
+        str | None, typer.Option(metavar="ML_PER_MIN", help="eGFR, mL/min/1.73 m2 (0-250).")
+    ] = None,
+    inr: Annotated[str | None, typer.Option(help="Latest INR (0.5-20).")] = None,
+    stent_months: Annotated[
+        str | None, typer.Option(metavar="N", help="Months since a coronary stent (0-600).")
+    ] = None,
+    dual_antiplatelet: Annotated[
+        bool, typer.Option(help="The patient is on dual antiplatelet therapy.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Pre-procedure plan: bleeding-risk category, drug holds and preparation."""
+    from rhizo.cli._premed_inputs import parse_indication, parse_number
     from rhizo.pathway.premed import RiskFactor, known_drugs, plan_premedication, procedures
+    from rhizo.pathway.premed_inputs import PremedInputError
 
     known_procedures = procedures()
     if procedure not in known_procedures:
@@ -117,21 +145,36 @@ def premed(
             factors.append(RiskFactor(factor))
         except ValueError:
             fail("--risk-factor", factor, f"one of: {', '.join(f.value for f in RiskFactor)}")
-    plan = plan_premedication(
-        procedure=procedure,
-        procedure_date=on,
-        drugs=drugs,
-        sedation=sedation,
-        diabetes=diabetes,
-        implanted_device=implanted_device,
-        risk_factors=factors,
-    )
+    indication = parse_indication(aspirin_indication)
+    egfr_value = parse_number("--egfr", egfr)
+    inr_value = parse_number("--inr", inr)
+    stent_value = parse_number("--stent-months", stent_months)
+    try:
+        plan = plan_premedication(
+            procedure=procedure,
+            procedure_date=on,
+            drugs=drugs,
+            sedation=sedation,
+            diabetes=diabetes,
+            implanted_device=implanted_device,
+            risk_factors=factors,
+            aspirin_indication=indication,
+            egfr_ml_per_min=egfr_value,
+            inr=inr_value,
+            stent_months=stent_value,
+            dual_antiplatelet=dual_antiplatelet,
+        )
+    except PremedInputError as error:
+        fail("--risk-factor", error.value, error.allowed)
     if as_json:
         _emit_json(_dump(plan))
         return
     typer.echo(f"{plan.procedure_label} on {plan.procedure_date.isoformat()}")
     typer.echo(f"bleeding-risk category: {plan.risk_category.value}")
     typer.echo(f"  source: {plan.risk_source}")
+    for warning in plan.warnings:
+        typer.echo(f"! {warning.topic}: {warning.text}")
+        typer.echo(f"    source: {warning.source}")
     for hold in plan.holds:
         when = f", last dose {hold.last_dose_date.isoformat()}" if hold.last_dose_date else ""
         restart = (
@@ -140,6 +183,8 @@ def premed(
         typer.echo(f"- {hold.drug}: hold {hold.hold}{when}{restart}")
         typer.echo(f"    {hold.note}")
         typer.echo(f"    source: {hold.source}")
+        for extra in hold.input_sources:
+            typer.echo(f"    source: {extra}")
     for instruction in plan.instructions:
         typer.echo(f"* {instruction.topic}: {instruction.text}")
         typer.echo(f"    source: {instruction.source}")
@@ -268,7 +313,7 @@ def score_nrs_command(
     relief = "n/a" if result.percent_relief is None else f"{result.percent_relief:g} %"
     typer.echo(f"NRS (LOINC {result.loinc}): {result.baseline} -> {result.now}")
     typer.echo(f"change: {result.change_points} points, relief {relief}")
-    typer.echo(f"clinically important (>= 2 points or >= 30 %): {result.clinically_important}")
+    typer.echo(f"clinically important (>= 30 % of baseline): {result.clinically_important}")
     typer.echo(f"IMMPACT band: {result.immpact_band or 'n/a'}")
     for source in result.sources:
         typer.echo(f"  source: {source}")

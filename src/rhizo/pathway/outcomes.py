@@ -89,15 +89,33 @@ def immpact_band(relief_percent: float) -> ImmpactBand:
     return "below_minimal"
 
 
+def nrs_change_is_important(*, baseline: int, now: int) -> bool:
+    """Farrar 2001: a fall of at least 30 % of the baseline NRS is clinically important.
+
+    ``100 * (baseline - now) / baseline >= mcid_percent`` (knowledge
+    ``outcomes/nrs-mcid``, 30 %). The percent criterion decides alone: Farrar
+    found it consistent across baselines while "higher baseline scores required
+    larger raw changes", so the average 2-point figure is not applied by
+    itself. Worked boundaries: 10 -> 7 (30 %) important, 10 -> 8 (2 points,
+    20 %) not; 4 -> 2 (2 points, 50 %) important; 7 -> 5 (2 points, 28.6 %)
+    not. A baseline of 0 cannot improve: never important.
+    """
+    rule = _fact("nrs-mcid")
+    if rule["rule"] != "percent":
+        raise ValueError(f"outcomes/nrs-mcid rule {rule['rule']!r} is not 'percent'")
+    relief = percent_relief(baseline, now)
+    return relief is not None and relief >= float(rule["mcid_percent"])
+
+
 def score_nrs(*, baseline: int, now: int) -> NrsChange:
-    """Score a change in NRS pain (integers 0-10; ``ValueError`` otherwise)."""
+    """Score a change in NRS pain (integers 0-10; ``ValueError`` otherwise).
+
+    ``clinically_important`` is :func:`nrs_change_is_important` (percent rule).
+    """
     checked = _Nrs(baseline=baseline, now=now)
-    mcid = _fact("nrs-mcid")
     change = checked.baseline - checked.now
     relief = percent_relief(checked.baseline, checked.now)
-    important = change >= mcid["mcid_points"] or (
-        relief is not None and relief >= mcid["mcid_percent"]
-    )
+    important = nrs_change_is_important(baseline=checked.baseline, now=checked.now)
     return NrsChange(
         baseline=checked.baseline,
         now=checked.now,
