@@ -1,9 +1,25 @@
-"""Candidacy for medial-branch RF neurotomy under a named policy.
+"""Candidacy for medial-branch RF neurotomy under the guideline of the patient's region.
 
 From a patient's facts to one verdict: ``candidate``, ``not_yet`` (what is
 missing), ``not_candidate`` or ``contraindicated``, with every reason citing
 its rule. The worst reason decides the verdict, so a contraindication is never
 hidden behind a positive block.
+
+Without a named policy the region's guideline applies
+(:func:`rhizo.pathway.policies.policy_for_region`: lumbar Cohen 2020, cervical
+Hurley 2022); a region no guideline covers (thoracic) gets ``no_guideline``:
+the clinician decides, and it is never screened under another region's
+guideline. The exceptions a guideline itself allows ("may be less in certain
+circumstances", "lower cut-offs considered") are clinician-documented
+:class:`Override` s with a reason, shown in the verdict as a ``note`` with the
+guideline's sentence; a rule the guideline does not let be lowered (a
+contraindication, the cervical cut-off) cannot be overridden
+(:class:`ScreeningInputError`).
+
+A repeat RF needs the pain to have come back (``pain_returned``) and the last
+RF's relief to have lasted the policy's months, counted in calendar months
+from the RF's day (:func:`rhizo.pathway.dates.relief_lasted`, the responder
+check's rule).
 """
 
 from __future__ import annotations
@@ -12,28 +28,50 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from rhizo.pathway.dates import months_after
-from rhizo.pathway.facts import Source, entries, entry
+from rhizo.pathway.dates import months_after, relief_lasted
+from rhizo.pathway.facts import Evidence, Source, entries, entry
 from rhizo.pathway.policies import (
     POLICIES,
+    REGION_DEFAULTS,
     WEEKS_PER_MONTH,
+    BlockRule,
+    DurationRule,
     FacetRegion,
     Policy,
     Threshold,
     get_policy,
+    policies_covering,
 )
 from rhizo.pathway.relief import meets
 
 
 class Verdict(StrEnum):
-    """The screening outcome, from best to worst."""
+    """The screening outcome, from best to worst; ``no_guideline`` stands apart.
+
+    ``no_guideline``: no guideline policy covers the patient's region (thoracic):
+    the clinician decides (a contraindication still wins).
+    """
 
     CANDIDATE = "candidate"
     NOT_YET = "not_yet"
     NOT_CANDIDATE = "not_candidate"
     CONTRAINDICATED = "contraindicated"
+    NO_GUIDELINE = "no_guideline"
+
+
+class ScreeningInputError(ValueError):
+    """Facts or a policy the screen refuses: names the field, the value and what is allowed.
+
+    The CLI prints it as one line (exit 2); the API answers 422.
+    """
+
+    def __init__(self, *, field: str, value: object, allowed: str) -> None:
+        super().__init__(f"{field}: {value!r} is not allowed; {allowed}")
+        self.field = field
+        self.value = value
+        self.allowed = allowed
 
 
 Effect = Literal["supports", "note", "not_yet", "not_candidate", "contraindicated"]
@@ -113,6 +151,53 @@ class PriorTreatment(_Strict):
     relief_duration_weeks: float = Field(ge=0)
 
 
+class OverrideRule(StrEnum):
+    """The rules a guideline lets a clinician lower "in certain circumstances".
+
+    ``conservative_care`` and ``pain_duration``: Cohen 2020 Table 11 and Hurley
+    2022 Table 22, "preferably 3 months, but may be less"; ``block_cutoff``:
+    Cohen 2020 Table 11, "lower cut-offs considered in certain circumstances".
+    Whether the chosen policy allows each is in ``policies.yaml``
+    (``override_allowed``).
+    """
+
+    CONSERVATIVE_CARE = "conservative_care"
+    PAIN_DURATION = "pain_duration"
+    BLOCK_CUTOFF = "block_cutoff"
+
+
+_OVERRIDABLE = ", ".join(rule.value for rule in OverrideRule)
+
+
+class Override(_Strict):
+    """A clinician's documented exception to one rule: which rule and why (required)."""
+
+    rule: OverrideRule
+    reason: str
+
+    @field_validator("rule", mode="before")
+    @classmethod
+    def _known_rule(cls, value: object) -> object:
+        if value not in {rule.value for rule in OverrideRule} and not isinstance(
+            value, OverrideRule
+        ):
+            raise ValueError(
+                f"only a rule a guideline allows to be lowered can be overridden ({_OVERRIDABLE});"
+                " contraindications, precautions and red flags cannot"
+            )
+        return value
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_given(cls, value: str) -> str:
+        text = value.strip()
+        if not text:
+            raise ValueError(
+                "an override needs the clinician's reason (e.g. incapacitating pain), not empty"
+            )
+        return text
+
+
 class CandidacyInput(_Strict):
     """The facts about one patient that screening needs (not a registry row).
 
@@ -125,9 +210,11 @@ class CandidacyInput(_Strict):
     conditions: list[CandidacyCondition] = Field(default_factory=list)
     conservative_care: list[ConservativeCare] = Field(default_factory=list)
     conservative_care_weeks: float | None = Field(default=None, ge=0)
-    conservative_care_exception: str | None = None
+    overrides: list[Override] = Field(default_factory=list)
     blocks: list[BlockRelief] = Field(default_factory=list)
     prior_rf: list[PriorTreatment] = Field(default_factory=list)
+    #: Has the pain come back since the last RF? Only asked for a repeat (None: not known).
+    pain_returned: StrictBool | None = None
     active_infection: bool = False
     bleeding_disorder: bool = False
     anticoagulant_without_plan: bool = False
@@ -136,6 +223,31 @@ class CandidacyInput(_Strict):
     allergy_contrast: bool = False
     implanted_electrical_device: bool = False
     red_flags: list[RedFlag] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _exception_is_an_override(cls, data: Any) -> Any:
+        """The older ``conservative_care_exception: TEXT`` is a conservative-care override."""
+        if isinstance(data, dict) and "conservative_care_exception" in data:
+            data = dict(data)
+            text = data.pop("conservative_care_exception")
+            if text is not None:
+                override = {"rule": "conservative_care", "reason": text}
+                data["overrides"] = [*(data.get("overrides") or []), override]
+        return data
+
+    @field_validator("overrides")
+    @classmethod
+    def _one_override_per_rule(cls, value: list[Override]) -> list[Override]:
+        rules = [override.rule for override in value]
+        repeated = sorted({rule.value for rule in rules if rules.count(rule) > 1})
+        if repeated:
+            raise ValueError(f"one override per rule; {', '.join(repeated)} is given twice")
+        return value
+
+    def override_for(self, rule: OverrideRule) -> Override | None:
+        """The clinician's override of ``rule``, if one is documented."""
+        return next((o for o in self.overrides if o.rule is rule), None)
 
     def total_conservative_care_weeks(self) -> float:
         """The stated total, else the longest single therapy.
@@ -155,12 +267,18 @@ class Reason(BaseModel):
     source: str
     effect: Effect
     verified: bool
+    evidence: Evidence
 
 
 class Screening(BaseModel):
-    """The verdict under one policy, with every reason."""
+    """The verdict under one policy (``None``: no guideline covers the region), with reasons.
 
-    policy: str
+    ``policy_from_region``: the policy was the region's default, not named.
+    """
+
+    policy: str | None
+    region: FacetRegion
+    policy_from_region: bool
     verdict: Verdict
     reasons: list[Reason]
     repeat_treatment: bool
@@ -168,7 +286,12 @@ class Screening(BaseModel):
 
 def _reason(rule: str, message: str, source: Source, effect: Effect) -> Reason:
     return Reason(
-        rule=rule, message=message, source=source.cite(), effect=effect, verified=source.verified
+        rule=rule,
+        message=message,
+        source=source.cite(),
+        effect=effect,
+        verified=source.verified,
+        evidence=source.evidence,
     )
 
 
@@ -221,32 +344,88 @@ def passes(value: float, threshold: Threshold) -> bool:
     return meets(value, threshold)
 
 
+def _override_text(override: Override, basis: str | None) -> str:
+    """The words every used override adds: the clinician's reason and the guideline's."""
+    allowed = f" Allowed by {basis}." if basis else ""
+    return f" Override by clinician: {override.reason}.{allowed}"
+
+
+def _check_overrides(patient: CandidacyInput, policy: Policy) -> None:
+    """Refuse an override of a rule this policy does not let a clinician lower."""
+    rules: dict[OverrideRule, DurationRule | BlockRule | None] = {
+        OverrideRule.CONSERVATIVE_CARE: policy.conservative_care,
+        OverrideRule.PAIN_DURATION: policy.pain_duration,
+        OverrideRule.BLOCK_CUTOFF: policy.diagnostic_blocks,
+    }
+    allowed = [rule.value for rule, found in rules.items() if found and found.override_allowed]
+    for override in patient.overrides:
+        found = rules[override.rule]
+        if found is None or not found.override_allowed:
+            raise ScreeningInputError(
+                field="overrides",
+                value=override.rule.value,
+                allowed=(
+                    f"the {policy.id} policy does not let a clinician lower this rule "
+                    f"(its source allows no exception); it allows overrides of: "
+                    f"{', '.join(allowed) or 'none'}"
+                ),
+            )
+
+
+def _duration_reason(
+    *,
+    rule_id: str,
+    what: str,
+    weeks: float,
+    rule: DurationRule,
+    override: Override | None,
+    via: str = "",
+) -> Reason:
+    """One duration rule (pain, conservative care): met, overridden, or not yet."""
+    message = f"{what} for {weeks:g} weeks; the policy asks for {rule.describe()}."
+    if rule.note:
+        message += f" {rule.note}"
+    if weeks >= rule.min_weeks:
+        if override is not None:
+            message += f" (An override was documented but is not needed: {override.reason}.)"
+        return _reason(rule_id, message, rule.source, "supports")
+    if override is not None and rule.override_allowed:
+        message += via + _override_text(override, rule.override_basis)
+        return _reason(rule_id, message, rule.source, "note")
+    return _reason(rule_id, message, rule.source, "not_yet")
+
+
 def _first_treatment_reasons(patient: CandidacyInput, policy: Policy) -> list[Reason]:
     reasons: list[Reason] = []
+    care_override = patient.override_for(OverrideRule.CONSERVATIVE_CARE)
     if policy.pain_duration is not None:
-        ok = patient.pain_duration_weeks >= policy.pain_duration.min_weeks
+        # The guideline's exception to its 3 months is one row (failure of conservative
+        # treatment, Cohen 2020 Table 11 / Hurley 2022 Table 22): an accepted conservative-
+        # care exception (e.g. incapacitating pain) lowers the pain duration too (audit c12).
+        own = patient.override_for(OverrideRule.PAIN_DURATION)
+        override, via = own, ""
+        if own is None and care_override is not None:
+            override = care_override
+            via = " The documented conservative-care exception also covers the pain duration."
         reasons.append(
-            _reason(
-                "pain-duration",
-                f"Pain for {patient.pain_duration_weeks:g} weeks; the policy asks for "
-                f"{policy.pain_duration.describe()}.",
-                policy.pain_duration.source,
-                "supports" if ok else "not_yet",
+            _duration_reason(
+                rule_id="pain-duration",
+                what="Pain",
+                weeks=patient.pain_duration_weeks,
+                rule=policy.pain_duration,
+                override=override,
+                via=via,
             )
         )
-    care = policy.conservative_care
-    tried = patient.total_conservative_care_weeks()
-    message = f"Conservative care for {tried:g} weeks; the policy asks for {care.describe()}."
-    if tried >= care.min_weeks:
-        effect: Effect = "supports"
-    elif care.exceptions_allowed and patient.conservative_care_exception:
-        effect = "note"
-        message += (
-            f" Shorter trial accepted as an exception: {patient.conservative_care_exception}."
+    reasons.append(
+        _duration_reason(
+            rule_id="conservative-care",
+            what="Conservative care",
+            weeks=patient.total_conservative_care_weeks(),
+            rule=policy.conservative_care,
+            override=care_override,
         )
-    else:
-        effect = "not_yet"
-    reasons.append(_reason("conservative-care", message, care.source, effect))
+    )
     reasons.append(_block_reason(patient, policy))
     return reasons
 
@@ -265,16 +444,21 @@ def _block_reason(patient: CandidacyInput, policy: Policy) -> Reason:
     threshold = Threshold(value=rule.min_relief_percent, inclusive=rule.inclusive)
     positive = sum(passes(relief, threshold) for relief in reliefs)
     negative = len(reliefs) - positive
+    override = patient.override_for(OverrideRule.BLOCK_CUTOFF)
     if positive >= rule.count:
-        return _reason("diagnostic-blocks", f"Has {wanted}.", rule.source, "supports")
+        message = f"Has {wanted}."
+        if override is not None:
+            message += f" (An override was documented but is not needed: {override.reason}.)"
+        return _reason("diagnostic-blocks", message, rule.source, "supports")
     if negative:
-        return _reason(
-            "diagnostic-blocks",
+        message = (
             f"A medial branch block gave too little relief ({_percentages(reliefs)});"
-            f" the policy needs {wanted}.",
-            rule.source,
-            "not_candidate",
+            f" the policy needs {wanted}."
         )
+        if override is not None and rule.override_allowed and len(reliefs) >= rule.count:
+            message += _override_text(override, rule.override_basis)
+            return _reason("diagnostic-blocks", message, rule.source, "note")
+        return _reason("diagnostic-blocks", message, rule.source, "not_candidate")
     return _reason(
         "diagnostic-blocks",
         f"{positive} of {rule.count} positive block(s) so far; the policy needs {wanted}.",
@@ -283,25 +467,54 @@ def _block_reason(patient: CandidacyInput, policy: Policy) -> Reason:
     )
 
 
+def _last_treatment(patient: CandidacyInput) -> PriorTreatment:
+    """The most recent prior RF: by its day when every day is known, else the last listed."""
+    if all(t.performed_on is not None for t in patient.prior_rf):
+        return max(patient.prior_rf, key=lambda t: t.performed_on or date.min)
+    return patient.prior_rf[-1]
+
+
+def _pain_returned_reason(patient: CandidacyInput) -> Reason:
+    item: dict[str, Any] = entry("screening", "pain-returned")
+    if patient.pain_returned is None:
+        return _reason("pain-returned", item["message"], item["source"], "not_yet")
+    if not patient.pain_returned:
+        return _reason("pain-returned", item["message_ongoing"], item["source"], "not_yet")
+    return _reason("pain-returned", item["message_returned"], item["source"], "supports")
+
+
+def _relief_long_enough(last: PriorTreatment, months: float) -> tuple[bool, str]:
+    """Whether the last RF's relief lasted ``months``, and what was asked, in words.
+
+    Calendar months from the RF's day (:func:`relief_lasted`, the responder
+    check's rule); without the day, months * 52 / 12 weeks (3 months = 13.0
+    weeks = 91 days), said so in the words.
+    """
+    if last.performed_on is not None and float(months).is_integer():
+        relieved_until = last.performed_on + timedelta(days=round(last.relief_duration_weeks * 7))
+        whole = int(months)
+        until = months_after(last.performed_on, whole)
+        return (
+            relief_lasted(last.performed_on, relieved_until, whole),
+            f"{whole} calendar months (to {until.isoformat()})",
+        )
+    weeks = months * WEEKS_PER_MONTH
+    return (
+        last.relief_duration_weeks >= weeks,
+        f"{months:g} months, counted as {weeks:.1f} weeks ({round(weeks * 7)} days) because "
+        "the day of the last RF is not known",
+    )
+
+
 def _repeat_reasons(patient: CandidacyInput, policy: Policy, today: date | None) -> list[Reason]:
     rule = policy.repeat
-    last = patient.prior_rf[-1]
+    last = _last_treatment(patient)
     relief = Threshold(value=rule.min_relief_percent, inclusive=rule.inclusive)
-    need_weeks = rule.min_duration_months * WEEKS_PER_MONTH
     sign = ">=" if rule.inclusive else ">"
-    if last.performed_on is not None and float(rule.min_duration_months).is_integer():
-        # Calendar months from the RF day (rhizo.pathway.dates, as the responder check);
-        # weeks * 52 / 12 only when the RF's day is unknown.
-        relieved_until = last.performed_on + timedelta(days=round(last.relief_duration_weeks * 7))
-        months = int(rule.min_duration_months)
-        until = months_after(last.performed_on, months)
-        long_enough = relieved_until >= until
-        needed = f"{months} calendar months (to {until.isoformat()})"
-    else:
-        long_enough = last.relief_duration_weeks >= need_weeks
-        needed = f"{rule.min_duration_months:g} months ({need_weeks:.1f} weeks)"
+    long_enough, needed = _relief_long_enough(last, rule.min_duration_months)
     ok = passes(last.relief_percent, relief) and long_enough
     reasons = [
+        _pain_returned_reason(patient),
         _reason(
             "repeat-response",
             f"Last RF gave {round(last.relief_percent, 1):g} % relief for "
@@ -311,8 +524,18 @@ def _repeat_reasons(patient: CandidacyInput, policy: Policy, today: date | None)
             + ("; no repeat diagnostic block is needed." if not rule.repeat_block_needed else "."),
             rule.source,
             "supports" if ok else "not_candidate",
-        )
+        ),
     ]
+    for override in patient.overrides:
+        reasons.append(
+            _reason(
+                f"override-{override.rule.value.replace('_', '-')}",
+                f"Override by clinician not used: {override.reason}. A repeat RF is judged on "
+                "the last RF's relief, not on the first-treatment rules.",
+                rule.source,
+                "note",
+            )
+        )
     limit = policy.max_sessions_per_12_months
     if limit is not None and today is not None:
         window_start = today - timedelta(days=365)
@@ -330,21 +553,69 @@ def _repeat_reasons(patient: CandidacyInput, policy: Policy, today: date | None)
     return reasons
 
 
-def screen_candidacy(
-    patient: CandidacyInput, *, policy: str = "asra-2020", today: date | None = None
-) -> Screening:
-    """Screen ``patient`` under the named policy (see :data:`POLICIES`).
-
-    ``today`` is only used for the per-12-month session limit of policies that have one.
-    Raises ``ValueError`` if the policy does not cover the patient's region.
-    """
-    chosen = get_policy(policy)
-    if patient.region not in chosen.regions:
-        covering = [p.id for p in POLICIES.values() if patient.region in p.regions]
-        raise ValueError(
-            f"policy {policy!r} does not cover the {patient.region.value} region; "
-            f"use one of: {', '.join(covering) or 'none'}"
+def _no_guideline(patient: CandidacyInput) -> Screening:
+    """A region no guideline covers: the safety reasons, and the clinician decides."""
+    default = REGION_DEFAULTS[patient.region]
+    reasons = [*_safety_reasons(patient), *_condition_reasons(patient)]
+    reasons.append(
+        _reason("region-policy", default.message or "", default.source, "note"),
+    )
+    for override in patient.overrides:
+        reasons.append(
+            _reason(
+                f"override-{override.rule.value.replace('_', '-')}",
+                f"Override by clinician recorded: {override.reason} (no guideline policy "
+                "applies to this region).",
+                default.source,
+                "note",
+            )
         )
+    contraindicated = any(r.effect == "contraindicated" for r in reasons)
+    return Screening(
+        policy=None,
+        region=patient.region,
+        policy_from_region=True,
+        verdict=Verdict.CONTRAINDICATED if contraindicated else Verdict.NO_GUIDELINE,
+        reasons=reasons,
+        repeat_treatment=bool(patient.prior_rf),
+    )
+
+
+def screen_candidacy(
+    patient: CandidacyInput, *, policy: str | None = None, today: date | None = None
+) -> Screening:
+    """Screen ``patient`` under the named policy, or the region's guideline when ``None``.
+
+    The region's guideline is :data:`rhizo.pathway.policies.REGION_DEFAULTS`
+    (``knowledge/regions.yaml``); a region with none (thoracic) is screened
+    ``no_guideline``. ``today`` is only used for the per-12-month session limit
+    of policies that have one. Raises :class:`ScreeningInputError` for an
+    unknown policy, a policy that does not cover the patient's region (naming
+    those that do), or an override the policy does not allow.
+    """
+    if policy is None:
+        default = REGION_DEFAULTS[patient.region].policy
+        if default is None:
+            return _no_guideline(patient)
+        chosen = get_policy(default)
+    elif policy not in POLICIES:
+        raise ScreeningInputError(
+            field="policy", value=policy, allowed=f"one of: {', '.join(POLICIES)}"
+        )
+    else:
+        chosen = POLICIES[policy]
+    if patient.region not in chosen.regions:
+        covering = policies_covering(patient.region)
+        raise ScreeningInputError(
+            field="policy",
+            value=policy,
+            allowed=(
+                f"{chosen.id} does not cover the {patient.region.value} region; "
+                f"use one of: {', '.join(covering) or 'none'} (or name none: the region's "
+                "guideline applies)"
+            ),
+        )
+    _check_overrides(patient, chosen)
     repeat = bool(patient.prior_rf)
     reasons = [*_safety_reasons(patient), *_condition_reasons(patient)]
     if repeat:
@@ -354,6 +625,8 @@ def screen_candidacy(
     worst = max((_SEVERITY[r.effect] for r in reasons), default=0)
     return Screening(
         policy=chosen.id,
+        region=patient.region,
+        policy_from_region=policy is None,
         verdict=_VERDICT_BY_SEVERITY[worst],
         reasons=reasons,
         repeat_treatment=repeat,
@@ -378,11 +651,14 @@ __all__ = [
     "CandidacyCondition",
     "CandidacyInput",
     "ConservativeCare",
+    "Override",
+    "OverrideRule",
     "PainPattern",
     "PriorTreatment",
     "Reason",
     "RedFlag",
     "Screening",
+    "ScreeningInputError",
     "Verdict",
     "condition_evidence",
     "screen_candidacy",

@@ -42,3 +42,16 @@ def whole_months_between(start: date, end: date) -> int:
     while guess > 0 and months_after(start, guess) > end:
         guess -= 1
     return guess
+
+
+def relief_lasted(start: date, until: date, months: int) -> bool:
+    """Relief from ``start`` through ``until`` lasted at least ``months`` calendar months.
+
+    True when ``until >= months_after(start, months)``: relief from 30 November
+    through 28 February (29 in a leap year) lasted 3 months; through 27 February
+    it did not. The one calendar rule for "relief for N months", shared by the
+    repeat-treatment check (:mod:`rhizo.pathway.candidacy`) and the responder
+    check's "at N months" (:func:`months_after`). ``ValueError`` for a
+    non-integer ``months`` (from :func:`months_after`).
+    """
+    return until >= months_after(start, months)

@@ -3,7 +3,10 @@
 Guidelines and payers disagree on the number of blocks, the relief cut-off and
 the repeat criterion, so each is a named object built from
 ``knowledge/policies.yaml`` with a source on every threshold, never a hidden
-constant.
+constant. Which policy a region gets when none is named is
+``knowledge/regions.yaml`` (:func:`policy_for_region`): lumbar -> ``asra-2020``
+(Cohen 2020), cervical -> ``cervical-2022`` (Hurley 2022), thoracic -> none (no
+guideline covers it; the clinician decides).
 """
 
 from __future__ import annotations
@@ -48,10 +51,18 @@ WEEKS_PER_MONTH = 52 / 12
 
 
 class DurationRule(_Rule):
-    """A minimum duration, in months or in weeks, as the source states it."""
+    """A minimum duration, in months or in weeks, as the source states it.
+
+    ``override_allowed``: the source itself lets a clinician go below it "in
+    certain circumstances"; ``override_basis`` quotes the sentence that does.
+    ``note``: what else the source says about it (a contradiction, a preference).
+    """
 
     min_months: float | None = None
     min_weeks_stated: float | None = None
+    override_allowed: bool = False
+    override_basis: str | None = None
+    note: str | None = None
 
     @property
     def min_weeks(self) -> float:
@@ -70,15 +81,19 @@ class DurationRule(_Rule):
 class ConservativeCareRule(DurationRule):
     """Minimum trial of conservative care; some guidelines allow shorter trials."""
 
-    exceptions_allowed: bool
-
 
 class BlockRule(_Rule):
-    """How many diagnostic medial branch blocks, each with how much relief."""
+    """How many diagnostic medial branch blocks, each with how much relief.
+
+    ``override_allowed``: the source considers lower cut-offs in certain
+    circumstances (``override_basis`` quotes it).
+    """
 
     count: int
     min_relief_percent: float
     inclusive: bool
+    override_allowed: bool = False
+    override_basis: str | None = None
 
 
 class RepeatRule(_Rule):
@@ -152,3 +167,50 @@ def get_policy(name: str) -> Policy:
         return POLICIES[name]
     except KeyError:
         raise KeyError(f"unknown policy {name!r}; choose one of: {', '.join(POLICIES)}") from None
+
+
+class RegionDefault(BaseModel):
+    """The policy a region gets when none is named (``None``: no guideline covers it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    region: FacetRegion
+    policy: str | None
+    message: str | None
+    source: Source
+
+
+def _load_regions() -> dict[FacetRegion, RegionDefault]:
+    defaults: dict[FacetRegion, RegionDefault] = {}
+    for raw in entries("regions"):
+        region = FacetRegion(raw["id"])
+        default = RegionDefault(
+            region=region,
+            policy=raw.get("policy"),
+            message=raw.get("message"),
+            source=raw["source"],
+        )
+        if default.policy is not None and region not in get_policy(default.policy).regions:
+            raise ValueError(f"regions.yaml: {default.policy} does not cover {region.value}")
+        if default.policy is None and not default.message:
+            raise ValueError(f"regions.yaml: {region.value} has no policy and no message")
+        defaults[region] = default
+    missing = set(FacetRegion) - set(defaults)
+    if missing:
+        raise ValueError(f"regions.yaml lacks {sorted(r.value for r in missing)}")
+    return defaults
+
+
+#: Region -> its default policy (``knowledge/regions.yaml``), one map for CLI, web and API.
+REGION_DEFAULTS: dict[FacetRegion, RegionDefault] = _load_regions()
+
+
+def policy_for_region(region: FacetRegion) -> Policy | None:
+    """The guideline policy covering ``region``, or ``None`` when no guideline covers it."""
+    name = REGION_DEFAULTS[region].policy
+    return None if name is None else get_policy(name)
+
+
+def policies_covering(region: FacetRegion) -> list[str]:
+    """The ids of every policy that covers ``region`` (for error messages)."""
+    return [policy.id for policy in POLICIES.values() if region in policy.regions]
