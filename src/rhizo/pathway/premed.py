@@ -5,6 +5,11 @@ Drug holds follow Narouze 2018 by procedure risk category. ``hold_days`` (or
 so the last dose date is the procedure date minus ``hold_days``; hour-based
 holds round up to whole days because the plan is given as dates. Every hold
 reminds the patient that the prescriber decides.
+
+Some holds depend on the patient (aspirin indication, eGFR, INR, a coronary
+stent): :mod:`rhizo.pathway.premed_inputs` defines those inputs and their
+rules. Patient factors raise the category one step by rhizo's conservative
+local rule (the guideline says they "may increase risk"); the plan says so.
 """
 
 from __future__ import annotations
@@ -16,9 +21,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rhizo.pathway.facts import Source, entries, entry
+from rhizo.pathway.facts import Evidence, Source, entries, entry
+from rhizo.pathway.premed_inputs import (
+    STENT_WARNING,
+    AspirinIndication,
+    PremedInputs,
+    adjust_rule,
+    severe_kidney_disease,
+    severe_kidney_egfr_below,
+    source_of,
+)
 
-HoldDecision = Literal["yes", "no", "individualise"]
+#: ``needs_input``: the answer depends on a patient input that was not given.
+HoldDecision = Literal["yes", "no", "individualise", "needs_input"]
 
 
 class RiskCategory(StrEnum):
@@ -55,15 +70,21 @@ class DrugHold(BaseModel):
     note: str
     source: str
     verified: bool
+    evidence: Evidence
+    #: Sources of the patient-input rules that changed this hold (INR cut-off, ...).
+    input_sources: list[str] = Field(default_factory=list)
+    #: With an INR entered for a vitamin K antagonist: whether it is normal.
+    inr_normal: bool | None = None
 
 
 class Instruction(BaseModel):
-    """One preparation step, with its source."""
+    """One preparation step (or a warning), with its source."""
 
     topic: str
     text: str
     source: str
     verified: bool
+    evidence: Evidence
 
 
 class PremedPlan(BaseModel):
@@ -76,6 +97,8 @@ class PremedPlan(BaseModel):
     base_risk_category: RiskCategory
     risk_source: str
     risk_factors: list[RiskFactor]
+    inputs: PremedInputs = Field(default_factory=PremedInputs)
+    warnings: list[Instruction] = Field(default_factory=list)
     holds: list[DrugHold]
     instructions: list[Instruction]
 
@@ -92,6 +115,7 @@ class PremedRequest(BaseModel):
     diabetes: bool = False
     implanted_device: bool = False
     risk_factors: list[RiskFactor] = Field(default_factory=list)
+    inputs: PremedInputs = Field(default_factory=PremedInputs)
 
 
 PRESCRIBER_REMINDER = "The prescriber decides: do not stop or restart this drug without them."
@@ -120,7 +144,12 @@ def _find_drug(name: str) -> dict[str, Any]:
 
 
 def risk_category(procedure: str, risk_factors: list[RiskFactor] | None = None) -> RiskCategory:
-    """The procedure's category, raised one step when any patient risk factor is present."""
+    """The procedure's category, raised one step when any patient risk factor is present.
+
+    The raise is rhizo's conservative local rule (``premed_inputs.yaml``
+    ``category-raise``, local protocol): the guideline's footnote says these
+    factors "may increase risk", not that they must raise the category.
+    """
     try:
         base = RiskCategory(entry("procedures", procedure)["risk_category"])
     except (KeyError, TypeError):
@@ -132,10 +161,24 @@ def risk_category(procedure: str, risk_factors: list[RiskFactor] | None = None) 
     return _ORDER[min(_ORDER.index(base) + 1, len(_ORDER) - 1)]
 
 
-def drug_hold(name: str, *, category: RiskCategory, procedure_date: date) -> DrugHold:
-    """The hold for one drug before a procedure of ``category`` on ``procedure_date``."""
+def drug_hold(
+    name: str,
+    *,
+    category: RiskCategory,
+    procedure_date: date,
+    inputs: PremedInputs | None = None,
+    severe_kidney: bool = False,
+) -> DrugHold:
+    """The hold for one drug before a procedure of ``category`` on ``procedure_date``.
+
+    ``inputs`` (aspirin indication, eGFR, INR, stent) and ``severe_kidney``
+    adjust the rule as :func:`rhizo.pathway.premed_inputs.adjust_rule` says.
+    """
     item = _find_drug(name)
-    rule: dict[str, Any] = item[category.value]
+    adjusted = adjust_rule(
+        item, item[category.value], inputs or PremedInputs(), severe_kidney=severe_kidney
+    )
+    rule = adjusted.rule
     source: Source = item["source"]
     hold: HoldDecision = rule["hold"]
     hold_days: int | None = rule.get("hold_days")
@@ -151,12 +194,12 @@ def drug_hold(name: str, *, category: RiskCategory, procedure_date: date) -> Dru
     restart = (
         None if hold == "no" else rule.get("restart_after_hours", item.get("restart_after_hours"))
     )
-    notes = [rule.get("note", "")]
+    notes = [rule.get("note", ""), *adjusted.notes]
     if hold_hours is not None and hold != "no":
         notes.append(f"Last dose at least {hold_hours} h before the procedure start.")
     if item.get("restart_note") and hold != "no":
         notes.append(f"Restart window {item['restart_note']}.")
-    if hold == "individualise" and hold_days is not None:
+    if hold in ("individualise", "needs_input") and hold_days is not None:
         notes.append(f"If held: last dose on {last_dose}.")
         last_dose = None
     notes.append(PRESCRIBER_REMINDER)
@@ -171,7 +214,66 @@ def drug_hold(name: str, *, category: RiskCategory, procedure_date: date) -> Dru
         note=" ".join(n for n in notes if n),
         source=source.cite(),
         verified=source.verified,
+        evidence=source.evidence,
+        input_sources=[extra.cite() for extra in adjusted.sources],
+        inr_normal=adjusted.inr_normal,
     )
+
+
+def _instruction(topic: str, text: str, source: Source) -> Instruction:
+    return Instruction(
+        topic=topic,
+        text=text,
+        source=source.cite(),
+        verified=source.verified,
+        evidence=source.evidence,
+    )
+
+
+def _warnings(
+    *, base: RiskCategory, category: RiskCategory, request: PremedRequest, derived_kidney: bool
+) -> list[Instruction]:
+    """What the clinician must know about how the answer was reached."""
+    found = []
+    egfr = request.inputs.egfr_ml_per_min
+    if derived_kidney and egfr is not None:
+        found.append(
+            _instruction(
+                "severe kidney disease",
+                f"eGFR {egfr:g} is below {severe_kidney_egfr_below():g} mL/min/1.73 m2: "
+                "severe kidney disease (KDIGO G4-G5) counts as a patient risk factor.",
+                source_of("severe-kidney-disease"),
+            )
+        )
+    if request.risk_factors:
+        raised = (
+            f"raised from {base.value} to {category.value}"
+            if category is not base
+            else f"kept at {category.value} (already the highest)"
+        )
+        text = (
+            f"Bleeding-risk category {raised} by rhizo's conservative local rule: one step "
+            'for any patient factor. The guideline says these factors "may increase risk"; '
+            "the clinician may judge otherwise."
+        )
+        if RiskFactor.OLDER_AGE in request.risk_factors:
+            text += " Older age: the guideline sets no age threshold; the clinician decides."
+        found.append(_instruction("risk category", text, source_of("category-raise")))
+    inputs = request.inputs
+    if inputs.stent_months is not None or inputs.dual_antiplatelet:
+        given = []
+        if inputs.stent_months is not None:
+            given.append(f"coronary stent {inputs.stent_months:g} months ago")
+        if inputs.dual_antiplatelet:
+            given.append("dual antiplatelet therapy")
+        found.append(
+            _instruction(
+                "antiplatelets",
+                f"{STENT_WARNING} ({'; '.join(given)})",
+                source_of("recent-coronary-stent"),
+            )
+        )
+    return found
 
 
 def _instructions(request: PremedRequest) -> list[Instruction]:
@@ -181,19 +283,11 @@ def _instructions(request: PremedRequest) -> list[Instruction]:
         "diabetes": request.diabetes,
         "implanted_device": request.implanted_device,
     }
-    chosen = []
-    for item in entries("preparation"):
-        if conditions.get(item.get("applies_when"), False):
-            source: Source = item["source"]
-            chosen.append(
-                Instruction(
-                    topic=item["topic"],
-                    text=item["text"],
-                    source=source.cite(),
-                    verified=source.verified,
-                )
-            )
-    return chosen
+    return [
+        _instruction(item["topic"], item["text"], item["source"])
+        for item in entries("preparation")
+        if conditions.get(item.get("applies_when"), False)
+    ]
 
 
 def plan_premedication(
@@ -205,8 +299,20 @@ def plan_premedication(
     diabetes: bool = False,
     implanted_device: bool = False,
     risk_factors: list[RiskFactor] | None = None,
+    aspirin_indication: AspirinIndication | None = None,
+    egfr_ml_per_min: float | None = None,
+    inr: float | None = None,
+    stent_months: float | None = None,
+    dual_antiplatelet: bool = False,
 ) -> PremedPlan:
-    """Build the pre-procedure plan. Raises ``KeyError`` for an unknown procedure or drug."""
+    """Build the pre-procedure plan.
+
+    Raises ``KeyError`` for an unknown procedure or drug, ``ValidationError``
+    for an input out of range and
+    :class:`~rhizo.pathway.premed_inputs.PremedInputError` when the
+    ``severe_kidney_disease`` factor contradicts the eGFR. An eGFR below 30
+    adds that factor (one definition of severe kidney disease).
+    """
     request = PremedRequest(
         procedure=procedure,
         procedure_date=procedure_date,
@@ -214,8 +320,24 @@ def plan_premedication(
         sedation=sedation,
         diabetes=diabetes,
         implanted_device=implanted_device,
-        risk_factors=risk_factors or [],
+        risk_factors=list(dict.fromkeys(risk_factors or [])),
+        inputs=PremedInputs(
+            aspirin_indication=aspirin_indication,
+            egfr_ml_per_min=egfr_ml_per_min,
+            inr=inr,
+            stent_months=stent_months,
+            dual_antiplatelet=dual_antiplatelet,
+        ),
     )
+    given = RiskFactor.SEVERE_KIDNEY_DISEASE in request.risk_factors
+    severe = severe_kidney_disease(
+        egfr_ml_per_min=request.inputs.egfr_ml_per_min, factor_given=given
+    )
+    derived = severe and not given
+    if derived:
+        request = request.model_copy(
+            update={"risk_factors": [*request.risk_factors, RiskFactor.SEVERE_KIDNEY_DISEASE]}
+        )
     base = risk_category(procedure)
     category = risk_category(procedure, request.risk_factors)
     procedure_entry = entry("procedures", procedure)
@@ -227,8 +349,16 @@ def plan_premedication(
         base_risk_category=base,
         risk_source=procedure_entry["source"].cite(),
         risk_factors=request.risk_factors,
+        inputs=request.inputs,
+        warnings=_warnings(base=base, category=category, request=request, derived_kidney=derived),
         holds=[
-            drug_hold(name, category=category, procedure_date=procedure_date)
+            drug_hold(
+                name,
+                category=category,
+                procedure_date=procedure_date,
+                inputs=request.inputs,
+                severe_kidney=severe,
+            )
             for name in request.drugs
         ],
         instructions=_instructions(request),
