@@ -38,7 +38,8 @@ from rhizo.pathway.attribution import assign_scores
 from rhizo.pathway.baseline import BaselineNrs, BlockReading, baseline_for_procedure
 from rhizo.pathway.clinic_day import procedure_day
 from rhizo.pathway.followup import PainScore, relief_duration
-from rhizo.pathway.policies import FacetRegion
+from rhizo.pathway.policies import FacetRegion, Threshold, policy_for_region
+from rhizo.pathway.relief import in_relief
 from rhizo.plots.pain import PainPoint
 
 #: What the pages say beside a row whose date cannot be right.
@@ -328,6 +329,30 @@ def _prior_rf(page: RecordPage) -> list[candidacy.PriorTreatment]:
     return prior
 
 
+def _pain_returned(page: RecordPage, region: FacetRegion) -> bool | None:
+    """Has the pain come back since the last completed RF? ``None`` when not known.
+
+    Known from the latest score of the last RF's course: the pain has returned when
+    that score no longer shows the region policy's repeat relief (``relief.in_relief``
+    against the procedure's baseline); no score after the RF, no baseline, or no
+    guideline policy for the region: not known (the screen then asks to confirm it).
+    """
+    policy = policy_for_region(region)
+    completed = page.completed()
+    if policy is None or not completed:
+        return None
+    days = [(p.id, page.day_of(p.performed_at)) for p in completed]
+    courses = assign_scores(days, [(f.followed_on, f.nrs, f.procedure_id) for f in page.scores()])
+    last_id, last_day = max(days, key=lambda item: item[1])
+    baseline = page.baseline_for(last_day)
+    after = sorted(score for score in courses[last_id] if score[0] > last_day)
+    if baseline is None or baseline.nrs == 0 or not after:
+        return None
+    rule = policy.repeat
+    threshold = Threshold(value=rule.min_relief_percent, inclusive=rule.inclusive)
+    return not in_relief(baseline.nrs, after[-1][1], threshold)
+
+
 def screening_input(page: RecordPage, today: date) -> candidacy.CandidacyInput:
     """The registry's facts in the pathway's candidacy terms (plausibly dated rows only)."""
     record = page.record
@@ -358,18 +383,21 @@ def screening_input(page: RecordPage, today: date) -> candidacy.CandidacyInput:
         )
         for b in page.plausible(record.blocks, lambda b: b.performed_on)
     ]
+    region = _region(page)
     return candidacy.CandidacyInput(
-        region=_region(page),
+        region=region,
         pain_duration_weeks=max(weeks, 0.0),
         conditions=conditions,
         conservative_care=care,
         blocks=blocks,
         prior_rf=_prior_rf(page),
+        pain_returned=_pain_returned(page, region),
     )
 
 
 def screen(page: RecordPage, today: date) -> candidacy.Screening | str:
-    """The candidacy screening, or why it could not run."""
+    """The candidacy screening under the guideline of the patient's region (none for
+    thoracic: ``no_guideline``), or why it could not run."""
     try:
         return candidacy.screen_candidacy(screening_input(page, today), today=today)
     except ValueError as error:
