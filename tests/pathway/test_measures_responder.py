@@ -227,3 +227,76 @@ def test_responder_at_equals_a_second_implementation(
     as_of = day + timedelta(days=as_of_days)
     result = responder_at(day=day, baseline_nrs=baseline, scores=scores, months=months, as_of=as_of)
     assert result.status == _reference_responder(baseline, day, scores, months, as_of)
+
+
+# Cohen 2010 abstract: ">= 50 % pain relief coupled with a positive global perceived effect
+# persisting for 3 months". With a PGIC recorded at the 3-month review both must hold;
+# positive = PGIC 1-2 (Farrar 2001's "much" / "very much improved" anchor).
+@pytest.mark.parametrize(
+    ("nrs", "pgic", "status", "criterion"),
+    [
+        (4, 2, "responder", "nrs_and_pgic"),  # 50 % exactly, much improved
+        (4, 1, "responder", "nrs_and_pgic"),  # 50 %, very much improved
+        (3, 3, "non_responder", "nrs_and_pgic"),  # 62.5 %, only minimally improved
+        (3, 4, "non_responder", "nrs_and_pgic"),  # 62.5 %, no change
+        (5, 1, "non_responder", "nrs_and_pgic"),  # 37.5 %, very much improved: relief fails
+        (4, None, "responder", "nrs_only"),  # no PGIC recorded: the NRS alone decides
+        (5, None, "non_responder", "nrs_only"),
+    ],
+)
+def test_global_effect_criterion_at_the_review(
+    nrs: int, pgic: int | None, status: str, criterion: str
+) -> None:
+    scores = [(d("2024-04-30"), nrs, pgic)]
+    result = responder_at(day=DAY, baseline_nrs=8, scores=scores, months=3, as_of=d("2024-12-01"))
+    assert (result.status, result.criterion, result.score_pgic) == (status, criterion, pgic)
+
+
+def test_the_pgic_counts_only_from_the_review_that_counts() -> None:
+    # The 25 Apr visit (5 days from 30 Apr) counts; the PGIC 4 of 20 May is another visit.
+    scores = [(d("2024-04-25"), 4, None), (d("2024-05-20"), 4, 4)]
+    result = responder_at(day=DAY, baseline_nrs=8, scores=scores, months=3, as_of=d("2024-12-01"))
+    assert (result.status, result.criterion, result.score_on) == (
+        "responder",
+        "nrs_only",
+        d("2024-04-25"),
+    )
+
+
+def test_audit_case_f2_flare_then_relief_with_pgic() -> None:
+    # Audit case F2: flare at 6 weeks (8/10), relief and "much improved" at 3 months.
+    scores = [(d("2024-02-14"), 2, 1), (d("2024-03-13"), 8, 5), (d("2024-04-30"), 3, 2)]
+    result = responder_at(day=DAY, baseline_nrs=8, scores=scores, months=3, as_of=d("2024-12-01"))
+    assert (result.status, result.criterion, result.relief_percent) == (
+        "responder",
+        "nrs_and_pgic",
+        62.5,
+    )
+
+
+@pytest.mark.parametrize("pgic", [0, 8])
+def test_responder_refuses_a_bad_pgic(pgic: int) -> None:
+    with pytest.raises(ValueError, match=f"PGIC {pgic} is not an integer 1-7"):
+        responder_at(
+            day=DAY, baseline_nrs=8, scores=[(d("2024-04-30"), 3, pgic)], months=3, as_of=DAY
+        )
+
+
+@given(
+    baseline=st.integers(min_value=1, max_value=10),
+    nrs=st.integers(min_value=0, max_value=10),
+    pgic=st.one_of(st.none(), st.integers(min_value=1, max_value=7)),
+)
+def test_cohen_responder_equals_integer_arithmetic(
+    baseline: int, nrs: int, pgic: int | None
+) -> None:
+    # Second implementation: 2 (b - n) >= b, and PGIC absent or 1-2.
+    expected = 2 * (baseline - nrs) >= baseline and (pgic is None or pgic <= 2)
+    result = responder_at(
+        day=DAY,
+        baseline_nrs=baseline,
+        scores=[(d("2024-04-30"), nrs, pgic)],
+        months=3,
+        as_of=d("2024-12-01"),
+    )
+    assert result.responder is expected

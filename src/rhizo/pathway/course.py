@@ -9,10 +9,12 @@ same day: input order). Each score is in relief or not
 - **Duration of relief**: from the procedure day to the last score still in
   relief before the first score out of relief after onset (``relief_days``);
   *censored* when the last score is still in relief (the true end is later).
-  Only relief that a score showed is counted. Relief lost on a flare is lost:
-  this is the *duration* definition; the responder check (judged at the
-  N-month window, :mod:`rhizo.pathway.responder`) is not changed by an
-  earlier flare.
+  Only relief that a score showed is counted. Relief lost on a flare is lost,
+  even when relief comes back at the next score: this is the *duration*
+  definition (decision of issue 14: no source read defines a duration score
+  by score; Cohen 2010 judges a time point, so the time-point verdicts, the
+  responder check and the repeat rule, are :mod:`rhizo.pathway.responder`'s,
+  where an earlier flare changes nothing; the duration decides neither).
 - **Course** (the time-to-event view used by the durability curves): the
   event is the first score out of relief after onset (relief ended), or the
   first score when relief never came (relief of the threshold never reached,

@@ -10,12 +10,13 @@ The clinic's responder threshold is the knowledge entry ``outcomes/responder``:
 >= 50 % relief (Cohen SP et al. 2010, Multicenter, randomized, comparative
 cost-effectiveness study comparing 0, 1, and 2 diagnostic medial branch blocks
 before lumbar facet radiofrequency denervation, Anesthesiology 113:395,
-Methods, positive outcome; evidence: primary, as recorded in the knowledge).
-It is not the 30 % / 2-point change that Farrar 2001 (Pain 94:149, abstract,
-read) and IMMPACT (Dworkin 2008, J Pain 9:105, Table 1 via the Bandolier
-summary: >= 30 % moderately, >= 50 % substantially important) call clinically
-*important*: that is :func:`rhizo.pathway.outcomes.score_nrs`'s
-``clinically_important``, a different quantity.
+abstract, positive outcome; evidence: primary). The responder verdict adds
+Cohen's global-effect criterion where a PGIC was recorded
+(:mod:`rhizo.pathway.responder`). It is not the 30 % change that Farrar 2001
+(Pain 94:149, abstract, read) and IMMPACT (Dworkin 2008, J Pain 9:105, Table 1
+via the Bandolier summary: >= 30 % moderately, >= 50 % substantially
+important) call clinically *important*: that is
+:func:`rhizo.pathway.outcomes.nrs_change_is_important`, a different quantity.
 """
 
 from __future__ import annotations
