@@ -66,4 +66,7 @@ def test_unverified_sources_say_so_when_cited() -> None:
     ]
     assert unverified  # the knowledge base honestly contains recalled items
     for source in unverified:
-        assert "NOT verified" in source.cite()
+        assert source.cite().endswith(f"[{source.evidence_label}]")
+        if source.evidence == "recalled":
+            assert "NOT verified" in source.cite()
+

@@ -71,7 +71,7 @@ def plan_aftercare(
         grouped[item["section"]].append(Cited.from_entry(item))
     for note in extra_notes or []:
         grouped["medicines"].append(
-            Cited(text=note, source="your clinic's pre-procedure plan", verified=True)
+            Cited(text=note, source="your clinic's pre-procedure plan", evidence="local_protocol")
         )
     return AftercarePlan(
         patient_name=patient_name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from rhizo.pathway.facts import entries
+from rhizo.pathway.facts import Evidence, entries
 
 
 class ComplicationRisk(BaseModel):
@@ -16,6 +16,7 @@ class ComplicationRisk(BaseModel):
     action: str
     source: str
     verified: bool
+    evidence: Evidence
 
 
 def complication_catalogue() -> list[ComplicationRisk]:
@@ -28,6 +29,7 @@ def complication_catalogue() -> list[ComplicationRisk]:
             action=item["action"],
             source=item["source"].cite(),
             verified=item["source"].verified,
+            evidence=item["source"].evidence,
         )
         for item in entries("complications")
     ]

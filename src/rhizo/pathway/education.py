@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from rhizo.pathway.cited import Cited
-from rhizo.pathway.facts import entries
+from rhizo.pathway.facts import Evidence, entries
 
 
 class FaqItem(BaseModel):
@@ -15,6 +15,7 @@ class FaqItem(BaseModel):
     answer: str
     source: str
     verified: bool
+    evidence: Evidence
 
 
 class GlossaryTerm(BaseModel):
@@ -24,6 +25,7 @@ class GlossaryTerm(BaseModel):
     definition: str
     source: str
     verified: bool
+    evidence: Evidence
 
 
 def procedure_steps() -> list[Cited]:
@@ -42,6 +44,7 @@ def faq() -> list[FaqItem]:
             answer=item["answer"],
             source=item["source"].cite(),
             verified=item["source"].verified,
+            evidence=item["source"].evidence,
         )
         for item in entries("education")
         if item["kind"] == "faq"
@@ -56,6 +59,7 @@ def glossary() -> list[GlossaryTerm]:
             definition=item["definition"],
             source=item["source"].cite(),
             verified=item["source"].verified,
+            evidence=item["source"].evidence,
         )
         for item in entries("education")
         if item["kind"] == "term"

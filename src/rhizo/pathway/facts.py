@@ -122,16 +122,44 @@ def references() -> dict[str, Reference]:
     return {entry["id"]: Reference.model_validate(entry) for entry in raw}
 
 
+class SourceRef(BaseModel):
+    """An entry's ``source`` mapping as written in YAML: exactly these three keys.
+
+    Any other key (the retired ``verified:`` flag, a typo) is refused, so a file
+    cannot carry a second, contradicting claim about what was read.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ref: str
+    section: str
+    evidence: Evidence
+
+
 def resolve_source(raw: dict[str, Any]) -> Source:
-    """Turn an entry's ``source`` mapping (``ref``, ``section``, ...) into a :class:`Source`."""
-    reference = references()[raw["ref"]]
+    """Turn an entry's ``source`` mapping (``ref``, ``section``, ``evidence``) into a Source.
+
+    Raises ``ValueError`` (pydantic's ``ValidationError``) for a missing or extra
+    key or an unknown level, and ``KeyError`` for an unknown reference id.
+    """
+    written = SourceRef.model_validate(raw)
+    known = references()
+    if written.ref not in known:
+        raise KeyError(f"unknown reference {written.ref!r} (see knowledge/references.yaml)")
+    reference = known[written.ref]
     return Source(
         author=reference.author,
         year=reference.year,
         title=reference.title,
-        section=str(raw["section"]),
-        evidence=raw["evidence"],
+        section=written.section,
+        evidence=written.evidence,
     )
+
+
+def raw_entries(name: str) -> list[dict[str, Any]]:
+    """The entries of one knowledge file exactly as written (sources not resolved)."""
+    entries_list: list[dict[str, Any]] = _read_yaml(name)["entries"]
+    return entries_list
 
 
 @cache

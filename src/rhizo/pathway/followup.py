@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rhizo.pathway.course import course_of
 from rhizo.pathway.dates import months_after
-from rhizo.pathway.facts import entries, entry
+from rhizo.pathway.facts import Evidence, entries, entry
 from rhizo.pathway.outcomes import percent_relief
 from rhizo.pathway.policies import Threshold, get_policy
 from rhizo.pathway.relief import RESPONDER_MONTHS, RESPONDER_THRESHOLD, Score, in_relief
@@ -86,6 +86,7 @@ class RepeatAssessment(BaseModel):
     message: str
     source: str
     verified: bool
+    evidence: Evidence
 
 
 def follow_up_schedule(procedure_date: date) -> list[ScheduledReview]:
@@ -287,4 +288,5 @@ def repeat_eligibility(
         message=message,
         source=rule.source.cite(),
         verified=rule.source.verified,
+        evidence=rule.source.evidence,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from rhizo.pathway.cited import Cited
-from rhizo.pathway.facts import entries
+from rhizo.pathway.facts import Evidence, entries
 
 
 class TechniqueProfile(BaseModel):
@@ -21,6 +21,7 @@ class TechniqueProfile(BaseModel):
     main_risks: str
     source: str
     verified: bool
+    evidence: Evidence
 
 
 class Comparison(BaseModel):
@@ -42,11 +43,14 @@ def compare_techniques() -> Comparison:
         fields = {
             key: item[key]
             for key in TechniqueProfile.model_fields
-            if key in item and key not in ("source", "verified")
+            if key in item and key not in ("source", "verified", "evidence")
         }
         techniques.append(
             TechniqueProfile(
-                **fields, source=item["source"].cite(), verified=item["source"].verified
+                **fields,
+                source=item["source"].cite(),
+                verified=item["source"].verified,
+                evidence=item["source"].evidence,
             )
         )
     return Comparison(techniques=techniques, rhizotomy_vs_rfa=differences)
