@@ -8,7 +8,8 @@ batched lesion's width equals the single engine's (largest relative
 difference). Prints a table and writes benchmarks/results/lesion_batch.json
 (or ``--out``).
 
-Run: ``python benchmarks/lesion_batch.py [--sizes 1,8,32,128] [--out FILE]``.
+Run: ``python benchmarks/lesion_batch.py [--sizes 1,8,32,128] [--distinct] [--out FILE]``
+(BLAS pinned to one thread: ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1``).
 The GPU figures in docs/performance.md come from the lent H200 machine.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -31,8 +33,23 @@ TEMPERATURES = (60.0, 65.0, 70.0, 75.0, 80.0, 85.0, 90.0, 95.0)
 DURATIONS = (30.0, 45.0, 60.0, 75.0, 90.0, 120.0, 150.0, 180.0)
 
 
-def sweep(size: int) -> list[LesionProtocol]:
-    """``size`` protocols cycling through the temperature x time grid."""
+def sweep(size: int, *, distinct: bool = False) -> list[LesionProtocol]:
+    """``size`` protocols cycling through the temperature x time grid.
+
+    ``distinct``: every lesion gets its own set point (60-95 C, evenly spaced), so no
+    two programs differ only in duration and the engine cannot share their steps.
+    """
+    if distinct:
+        step = (TEMPERATURES[-1] - TEMPERATURES[0]) / max(size - 1, 1)
+        return [
+            LesionProtocol(
+                gauge=18,
+                tip_length_mm=10,
+                set_temperature_c=TEMPERATURES[0] + i * step,
+                duration_s=DURATIONS[i % len(DURATIONS)],
+            )
+            for i in range(size)
+        ]
     settings = itertools.islice(itertools.cycle(itertools.product(TEMPERATURES, DURATIONS)), size)
     return [
         LesionProtocol(gauge=18, tip_length_mm=10, set_temperature_c=t, duration_s=d)
@@ -59,6 +76,11 @@ def main() -> None:
     parser.add_argument(
         "--gpu-only", default="", help="larger sizes timed on the GPU alone (comma-separated)"
     )
+    parser.add_argument(
+        "--distinct",
+        action="store_true",
+        help="a distinct set point per lesion (no programs that differ only in duration)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -69,7 +91,7 @@ def main() -> None:
     simulate(sweep(1)[0])
     rows = []
     for size in sizes:
-        protocols = sweep(size)
+        protocols = sweep(size, distinct=args.distinct)
         single_s, single_process_s, singles = _cpu_timed(
             lambda p=protocols: [simulate(x) for x in p]
         )
@@ -86,6 +108,11 @@ def main() -> None:
             "cpu_max_rel_width_diff": max(
                 abs(b.lesion.width_mm / s.lesion.width_mm - 1)
                 for b, s in zip(cpu, singles, strict=True)
+            ),
+            "shared_step_fraction": round(
+                sum(b.diagnostics["shared_steps"] for b in cpu)
+                / sum(b.diagnostics["steps"] for b in cpu),
+                3,
             ),
         }
         if gpu:
@@ -129,7 +156,13 @@ def main() -> None:
         "benchmark": "lesion_batch",
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
         "gpu": gpu,
-        "sweep": "18 G / 10 mm, 60-95 C x 30-180 s",
+        "sweep": (
+            "18 G / 10 mm, a distinct set point 60-95 C per lesion, 30-180 s"
+            if args.distinct
+            else "18 G / 10 mm, 60-95 C x 30-180 s"
+        ),
+        "load_average": os.getloadavg(),
+        "time_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "rows": rows,
     }
     if gpu:

@@ -14,6 +14,7 @@ import pytest
 
 from rhizo.physics import LesionProtocol, get_tissue, simulate
 from rhizo.physics.batch import simulate_batch, simulate_sweep
+from rhizo.physics.result import LesionResult
 from tests.conftest import has_cupy
 
 PROGRAMS = (
@@ -154,3 +155,67 @@ def test_block_solver_matches_a_sparse_direct_solve() -> None:
     np.testing.assert_allclose(block, reference, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(solver(matrix, model.grid.shape)(rhs), reference, rtol=1e-9)
     np.testing.assert_allclose(solver(matrix)(rhs[:, :1]), reference[:, :1], rtol=1e-9)
+
+
+def _common_prefix(first: np.ndarray, second: np.ndarray) -> int:
+    """Leading steps two schedules share (equal end times)."""
+    size = min(first.size, second.size)
+    differ = np.flatnonzero(first[:size] != second[:size])
+    return int(differ[0]) if differ.size else size
+
+
+def _equal_to_rounding(batched: LesionResult, single: LesionResult) -> None:
+    for name, want in single.boundaries.items():
+        got = batched.boundaries[name]
+        for field in ("width_mm", "length_mm", "distal_extension_mm", "volume_mm3"):
+            assert getattr(got, field) == pytest.approx(
+                getattr(want, field), rel=1e-12, abs=1e-12
+            ), (name, field)
+    np.testing.assert_array_equal(batched.traces.time_s, single.traces.time_s)
+    for trace in ("tip_temperature_c", "power_w", "impedance_ohm", "voltage_v"):
+        np.testing.assert_allclose(
+            getattr(batched.traces, trace), getattr(single.traces, trace), rtol=1e-12, atol=0
+        )
+    for name in ("electrical_energy_j", "stored_energy_j", "potential_solves"):
+        assert batched.diagnostics[name] == pytest.approx(single.diagnostics[name], rel=1e-12)
+    assert batched.warnings == single.warnings
+    np.testing.assert_allclose(batched.log10_omega, single.log10_omega, rtol=1e-10, atol=1e-10)
+
+
+def test_programs_that_differ_only_in_duration_share_their_common_steps() -> None:
+    # 80 C at 30, 45 and 90 s take the same first steps (same set point, ramp and
+    # limits); each shorter one departs at its last step. The reference for each is
+    # its own single-lesion run, and the shared count is the schedules' common prefix.
+    protocols = [
+        LesionProtocol(set_temperature_c=80.0, duration_s=d) for d in (30.0, 90.0, 45.0)
+    ] + [
+        LesionProtocol(set_temperature_c=70.0, duration_s=30.0),  # another set point
+        LesionProtocol(set_temperature_c=80.0, duration_s=45.0, max_power_w=4.0),  # limit
+    ]
+    singles = [simulate(p) for p in protocols]
+    batched = simulate_batch(protocols)
+    for result, single in zip(batched, singles, strict=True):
+        _equal_to_rounding(result, single)
+    longest = singles[1].traces.time_s
+    assert batched[1].diagnostics["shared_steps"] == 0  # it carries the state
+    for index in (0, 2):
+        shared = _common_prefix(singles[index].traces.time_s, longest)
+        assert 0 < shared <= singles[index].traces.time_s.size
+        assert batched[index].diagnostics["shared_steps"] == shared
+    # Different set point or limits: never shared.
+    assert batched[3].diagnostics["shared_steps"] == 0
+    assert batched[4].diagnostics["shared_steps"] == 0
+
+
+def test_twins_that_boil_stop_with_the_lesion_they_share() -> None:
+    # A sharp tip at 90 C passes 100 C near the ramp's end (test_boiling); with
+    # stop_at_boiling the shorter twin stops at the same step as its own run does.
+    protocols = [
+        LesionProtocol(tip_kind="sharp", set_temperature_c=90.0, duration_s=d) for d in (20.0, 60.0)
+    ]
+    singles = [simulate(p, stop_at_boiling=True) for p in protocols]
+    batched = simulate_batch(protocols, stop_at_boiling=True)
+    for result, single in zip(batched, singles, strict=True):
+        assert single.simulated_s < 16.0  # stopped at boiling, not at the program's end
+        _equal_to_rounding(result, single)
+    assert batched[0].diagnostics["shared_steps"] == singles[0].traces.time_s.size

@@ -63,7 +63,7 @@ from numpy.typing import NDArray
 
 from rhizo.physics.backend import get_backend
 from rhizo.physics.fv import CannulaGeometry, electric_conductances
-from rhizo.physics.generator import BatchLimits, choose_squared_voltage
+from rhizo.physics.generator import BatchLimits, GeneratorSettings, choose_squared_voltage
 from rhizo.physics.grid import step_end_times
 from rhizo.physics.model import LesionModel, lesion_model
 from rhizo.physics.protocol import LesionProtocol
@@ -103,6 +103,32 @@ CPU_CHUNK_LESIONS = 4
 BOILING_TEMPERATURE_C = 100.0
 
 _TRACES = ("set_point_c", "tip_temperature_c", "voltage_v", "current_a", "power_w")
+#: Per-lesion device arrays of a run's state (axis 0: lesion), copied when twins split.
+_STATE = (
+    "temperature",
+    "peak",
+    "omega",
+    "log_rate_old",
+    "rate_old",
+    "previous",
+    "explicit_old",
+    "potential",
+    "heat_per_v2",
+    "conductance",
+    "joule_per_v2",
+    "sigma_used",
+)
+
+
+def _program_key(generator: GeneratorSettings) -> tuple[float, ...]:
+    """What makes two programs take equal steps with equal inputs (all but the duration)."""
+    return (
+        generator.set_temperature_c,
+        generator.ramp_s,
+        generator.max_power_w,
+        generator.max_voltage_v,
+        generator.series_resistance_ohm,
+    )
 
 
 def thermocouple(
@@ -237,6 +263,66 @@ class _Run:
         self.boiling_s = np.full(self.count, np.nan)
         self.solvers: dict[float, tuple[Callable[[Any], Any], Any]] = {}
         self.chunk = self.count if self.backend.name == "cupy" else CPU_CHUNK_LESIONS
+        # twin[i]: the lesion whose state lesion i shares while their programs agree
+        # (same set point, ramp and limits, so the same inputs at every common step;
+        # they differ at most in duration). Lesions are ordered longest first, so a
+        # group's first (longest) lesion carries the state; see run_lesions.
+        firsts: dict[tuple[float, ...], int] = {}
+        self.twin = np.asarray(
+            [firsts.setdefault(_program_key(g), i) for i, g in enumerate(self.generators)],
+            dtype=np.intp,
+        )
+        self.shared_steps = np.zeros(self.count, dtype=np.int64)
+
+    def take_state(self, lesions: NDArray[np.intp]) -> None:
+        """Give each of ``lesions`` its own copy of its twin's state; they diverge from here."""
+        sources = self.twin[lesions]
+        target, source = self.a(lesions), self.a(sources)
+        for name in _STATE:
+            values = getattr(self, name)
+            values[target] = values[source]
+        for values in self.trace.values():  # (steps, lesions)
+            values[:, target] = values[:, source]
+        for group in (self.energy, self.carry):
+            for values in group.values():
+                values[target] = values[source]
+        for host in (self.solved, self.solves, self.boiling_s):
+            host[lesions] = host[sources]
+        self.twin[lesions] = lesions
+
+    def split_twins(self, step: int, active: NDArray[np.intp], keys: Any, ends: Any) -> None:
+        """Before step ``step``: twins whose step differs from their twin's (or whose
+        twin has ended) take their own state; the others take this step on the twin's."""
+        twins = active[self.twin[active] != active]
+        if twins.size == 0:
+            return
+        sources = self.twin[twins]
+        column = step - 1
+        differ = (
+            (step > self.steps[sources])
+            | (keys[twins, column] != keys[sources, column])
+            | (ends[twins, column] != ends[sources, column])
+        )
+        if differ.any():
+            self.take_state(twins[differ])
+        self.shared_steps[twins[~differ]] += 1
+
+    def end_twins(self, step: int, ends: Any) -> None:
+        """After step ``step``: twins whose run ends here (program done, or stopped at
+        boiling with their twin) take their own copy of the shared state."""
+        twins = np.flatnonzero(self.twin != np.arange(self.count))
+        if twins.size == 0:
+            return
+        sources = self.twin[twins]
+        if self.stop_at_boiling:
+            boiled = (self.steps[sources] == step) & (
+                self.boiling_s[sources] == ends[sources, step - 1]
+            )
+            running = step <= self.steps[twins]
+            self.steps[twins[boiled & running]] = step
+        ending = twins[self.steps[twins] == step]
+        if ending.size:
+            self.take_state(ending)
 
     def parts(self, count: int) -> list[slice]:
         """Slices of ``count`` lesions in parts of :data:`CPU_CHUNK_LESIONS` (one on a GPU)."""
@@ -493,6 +579,7 @@ class _Run:
                         "potential_solves": float(self.solves[member]),
                         "potential_cg_iterations": float(self.cg_iterations),
                         "batch_size": float(self.count),
+                        "shared_steps": float(self.shared_steps[member]),
                         "batch_runtime_s": elapsed_s,
                         "gpu": 1.0 if self.backend.name == "cupy" else 0.0,
                     },
@@ -532,6 +619,13 @@ def run_lesions(
 
     At step k every lesion still running takes its own k-th step (their programs may
     differ); lesions whose k-th steps have equal length share one heat solve.
+    Lesions whose programs differ only in duration (same set point, ramp and limits)
+    take equal steps with equal inputs until the shorter one's schedule departs (its
+    last step lands on its own end time), so until then they are one computation:
+    the longest carries the state, and each shorter one takes a copy of it where its
+    steps depart or its run ends (``diagnostics["shared_steps"]`` counts the steps a
+    lesion took on its twin's state). The arithmetic is the same, so each result
+    still equals its own :func:`simulate` to rounding.
     ``step_callback(end times of the lesions that moved)`` is called after each step.
     The caller checks that the protocols share the model (``rhizo.physics.batch``).
     ``stop_at_boiling``: see :func:`simulate`.
@@ -556,23 +650,26 @@ def run_lesions(
         active = np.flatnonzero(step <= run.steps)
         if active.size == 0:
             break
-        step_keys = keys[active, step - 1]
+        run.split_twins(step, active, keys, ends)
+        movers = active[run.twin[active] == active]
+        step_keys = keys[movers, step - 1]
         if np.all(step_keys == step_keys[0]):
             run.advance(
                 step,
-                active,
-                float(lengths[active[0], step - 1]),
-                float(ratios[active[0], step - 1]),
+                movers,
+                float(lengths[movers[0], step - 1]),
+                float(ratios[movers[0], step - 1]),
             )
         else:
             for key in np.unique(step_keys):
-                members = active[step_keys == key]
+                members = movers[step_keys == key]
                 run.advance(
                     step,
                     members,
                     float(lengths[members[0], step - 1]),
                     float(ratios[members[0], step - 1]),
                 )
+        run.end_twins(step, ends)
         if step_callback is not None:
             step_callback(ends[active, step - 1])
         step += 1
