@@ -218,26 +218,54 @@ def compare(as_json: JsonFlag = False) -> None:
     typer.echo(DISCLAIMER)
 
 
+RegionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--region", help="Region treated: cervical | thoracic | lumbar (words the texts for it)."
+    ),
+]
+
+
+def _parse_region(value: str | None) -> Any:
+    """The ``--region`` value as a FacetRegion (None when not given), or exit 2."""
+    from rhizo.pathway.policies import FacetRegion
+
+    if value is None:
+        return None
+    try:
+        return FacetRegion(value.strip().lower())
+    except ValueError:
+        fail("--region", value, f"one of: {', '.join(r.value for r in FacetRegion)}")
+
+
 def aftercare(
     sedation: Annotated[bool, typer.Option(help="Sedation was given.")] = False,
     procedure_date: Annotated[
         str | None, typer.Option("--date", help="Procedure date (adds follow-up dates).")
     ] = None,
     patient_name: Annotated[str | None, typer.Option("--name", help="Patient's name.")] = None,
+    region: RegionOption = None,
     output_format: Annotated[
         str, typer.Option("--format", help="text | markdown | html")
     ] = "markdown",
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Discharge criteria and the aftercare plan, as Markdown or HTML."""
-    from rhizo.pathway.aftercare import plan_aftercare, render_html, render_markdown
+    """Discharge criteria and the aftercare plan, as plain text, Markdown or HTML.
 
-    renderers = {"markdown": render_markdown, "text": render_markdown, "html": render_html}
+    Plain text has no markup and lists the sources once, numbered, at the end;
+    Markdown, HTML and JSON give each item's full source.
+    """
+    from rhizo.pathway.aftercare import plan_aftercare, render_html, render_markdown, render_text
+
+    renderers = {"markdown": render_markdown, "text": render_text, "html": render_html}
     if output_format not in renderers:
         fail("--format", output_format, "one of: text, markdown, html")
     when = _parse_date("--date", procedure_date) if procedure_date else None
-    plan = plan_aftercare(procedure_date=when, sedation=sedation, patient_name=patient_name)
+    treated = _parse_region(region)
+    plan = plan_aftercare(
+        procedure_date=when, sedation=sedation, patient_name=patient_name, region=treated
+    )
     if as_json:
         _emit_json(_dump(plan))
         return
@@ -255,12 +283,14 @@ def aftercare(
 
 def faq_command(
     glossary_only: Annotated[bool, typer.Option("--glossary", help="Only the glossary.")] = False,
+    region: RegionOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The procedure step by step, patients' questions answered, and a glossary."""
     from rhizo.pathway.education import faq, glossary, procedure_steps
 
-    steps, questions, terms = procedure_steps(), faq(), glossary()
+    treated = _parse_region(region)
+    steps, questions, terms = procedure_steps(treated), faq(treated), glossary()
     if as_json:
         payload: dict[str, Any] = {"glossary": [_dump(t) for t in terms]}
         if not glossary_only:
@@ -285,6 +315,69 @@ def faq_command(
         typer.echo(f"- {term.term}: {term.definition}")
         typer.echo(f"    source: {term.source}")
     typer.echo(DISCLAIMER)
+
+
+LEARN_TOPICS = ("all", "steps", "faq", "glossary", "choosing-a-specialist")
+
+
+def learn(
+    topic: Annotated[
+        str, typer.Argument(help="all | steps | faq | glossary | choosing-a-specialist")
+    ] = "all",
+    region: RegionOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Patient education in plain words: the steps, questions, glossary, choosing a specialist.
+
+    Text has no markup; the sources are listed once, numbered, at the end
+    (JSON gives each item's full source and evidence level).
+    """
+    from rhizo.pathway.education import choosing_a_specialist, faq, glossary, procedure_steps
+    from rhizo.pathway.numbered import NumberedSources
+
+    if topic not in LEARN_TOPICS:
+        fail("TOPIC", topic, f"one of: {', '.join(LEARN_TOPICS)}")
+    treated = _parse_region(region)
+    wanted = set(LEARN_TOPICS[1:]) if topic == "all" else {topic}
+    steps = procedure_steps(treated) if "steps" in wanted else []
+    questions = faq(treated) if "faq" in wanted else []
+    terms = glossary() if "glossary" in wanted else []
+    advice = choosing_a_specialist() if "choosing-a-specialist" in wanted else []
+    if as_json:
+        payload: dict[str, Any] = {"region": treated.value if treated else None}
+        if "steps" in wanted:
+            payload["steps"] = [_dump(s) for s in steps]
+        if "faq" in wanted:
+            payload["faq"] = [_dump(q) for q in questions]
+        if "glossary" in wanted:
+            payload["glossary"] = [_dump(t) for t in terms]
+        if "choosing-a-specialist" in wanted:
+            payload["choosing_a_specialist"] = [_dump(a) for a in advice]
+        _emit_json(payload)
+        return
+    sources = NumberedSources()
+    lines: list[str] = []
+    if steps:
+        lines += ["The procedure, step by step"]
+        lines += [f"{n}. {s.text} {sources.mark(s.source)}" for n, s in enumerate(steps, 1)]
+        lines.append("")
+    if questions:
+        lines.append("Questions and answers")
+        for item in questions:
+            lines += [f"Q: {item.question}", f"A: {item.answer} {sources.mark(item.source)}"]
+        lines.append("")
+    if terms:
+        lines.append("Glossary")
+        lines += [f"- {t.term}: {t.definition} {sources.mark(t.source)}" for t in terms]
+        lines.append("")
+    if advice:
+        lines.append("Choosing a specialist")
+        for group in advice:
+            lines.append(f"{group.heading}:")
+            lines += [f"- {p.text} {sources.mark(p.source)}" for p in group.points]
+        lines.append("")
+    lines += [*sources.lines(), "", DISCLAIMER]
+    typer.echo("\n".join(lines))
 
 
 score_app = typer.Typer(
@@ -380,4 +473,5 @@ def register(app: typer.Typer) -> None:
     app.command("compare")(compare)
     app.command("aftercare")(aftercare)
     app.command("faq")(faq_command)
+    app.command("learn")(learn)
     app.add_typer(score_app, name="score")

@@ -1,37 +1,91 @@
-"""Discharge criteria and the personalised aftercare plan, rendered as Markdown or HTML.
+"""Discharge criteria and the personalised aftercare plan, rendered as text, Markdown or HTML.
 
 The plan is data (sections of cited items); the renderers only format it.
-HTML is escaped with :func:`html.escape` so no patient field can inject markup.
+The warning signs ("when to get help") come first, as a list, worded for the
+region treated; the review dates carry labels a patient understands (the
+clinician's labels stay in ``knowledge/outcomes.yaml``).
+
+- Markdown and HTML put each item's source under it; HTML is escaped with
+  :func:`html.escape`, Markdown escapes markup, so no patient field can inject it.
+- Plain text has no markup and no escapes at all: each item ends with a
+  bracketed number, and the sources (publication or page, with the evidence
+  level) are listed once, numbered, at the end; the sections read in each
+  source stay in the Markdown, HTML and JSON.
 """
 
 from __future__ import annotations
 
 import html
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel
 
 from rhizo import DISCLAIMER
 from rhizo.pathway.cited import Cited
-from rhizo.pathway.facts import entries
-from rhizo.pathway.followup import ScheduledReview, follow_up_schedule
+from rhizo.pathway.education import applies_to
+from rhizo.pathway.facts import Evidence, Source, entries
+from rhizo.pathway.followup import follow_up_schedule
+from rhizo.pathway.numbered import NumberedSources
+from rhizo.pathway.policies import FacetRegion
 
-SECTION_ORDER = (
-    "discharge",
-    "first 24 hours",
-    "wound care",
-    "medicines",
-    "activity",
-    "what to expect",
-    "call us",
-)
+#: Section keys in the order shown, with the heading a patient reads.
+SECTION_HEADINGS: dict[str, str] = {
+    "call us": "When to get help",
+    "discharge": "Before you go home",
+    "first 24 hours": "The first 24 hours",
+    "wound care": "Needle sites",
+    "medicines": "Medicines",
+    "activity": "Activity",
+    "what to expect": "What to expect",
+}
+SECTION_ORDER = tuple(SECTION_HEADINGS)
+FOLLOW_UP = "follow-up"
+FOLLOW_UP_HEADING = "Your check-ups"
+#: The source shown for the clinic's own notes added to a plan.
+CLINIC_PLAN = "your clinic's pre-procedure plan"
+
+
+class PlanItem(Cited):
+    """A cited instruction; ``reference`` is its source without the section: the
+    publication or page and the evidence level, as the plain-text source list shows it."""
+
+    reference: str
+
+
+def reference_of(source: Source) -> str:
+    """``Author Year, Title [level]``: a source without its section (the level in words)."""
+    return f"{source.author} {source.year}, {source.title} [{source.evidence_label}]"
+
+
+def _item(entry: dict[str, Any]) -> PlanItem:
+    source: Source = entry["source"]
+    return PlanItem(
+        text=str(entry["text"]),
+        source=source.cite(),
+        evidence=source.evidence,
+        reference=reference_of(source),
+    )
 
 
 class AftercareSection(BaseModel):
-    """A titled group of cited instructions."""
+    """A titled group of cited instructions, with an optional line introducing the list."""
 
     title: str
-    items: list[Cited]
+    heading: str
+    lead: PlanItem | None = None
+    items: list[PlanItem]
+
+
+class PatientReview(BaseModel):
+    """One planned review, in the patient's words."""
+
+    id: str
+    due: date
+    label: str
+    source: str
+    evidence: Evidence
+    reference: str
 
 
 class AftercarePlan(BaseModel):
@@ -40,8 +94,9 @@ class AftercarePlan(BaseModel):
     patient_name: str | None
     procedure_date: date | None
     sedation: bool
+    region: FacetRegion | None
     sections: list[AftercareSection]
-    follow_ups: list[ScheduledReview]
+    follow_ups: list[PatientReview]
     disclaimer: str = DISCLAIMER
 
 
@@ -52,35 +107,75 @@ def discharge_criteria() -> list[Cited]:
     ]
 
 
+def _patient_reviews(procedure_date: date) -> list[PatientReview]:
+    """The review schedule (:func:`follow_up_schedule`) with each review's patient label."""
+    labels = {item["review"]: item for item in entries("aftercare") if item["section"] == FOLLOW_UP}
+    reviews = []
+    for visit in follow_up_schedule(procedure_date):
+        if visit.id not in labels:
+            raise ValueError(f"aftercare.yaml has no patient label for the review {visit.id!r}")
+        item = labels[visit.id]
+        reviews.append(
+            PatientReview(
+                id=visit.id,
+                due=visit.due,
+                label=str(item["text"]),
+                source=item["source"].cite(),
+                evidence=item["source"].evidence,
+                reference=reference_of(item["source"]),
+            )
+        )
+    return reviews
+
+
 def plan_aftercare(
     *,
     procedure_date: date | None = None,
     sedation: bool = False,
     patient_name: str | None = None,
     extra_notes: list[str] | None = None,
+    region: FacetRegion | None = None,
 ) -> AftercarePlan:
-    """Build the plan; sedation adds its items, a date adds the follow-up schedule.
+    """Build the plan; sedation adds its items, a date the check-ups, a region its wording.
 
-    ``extra_notes`` (for example drug restart times from the pre-procedure plan)
-    are shown under medicines, marked as the clinic's own instructions.
+    ``region`` (None: not known) selects the region's items, for example the
+    neck's warning signs and balance advice. ``extra_notes`` (for example drug
+    restart times from the pre-procedure plan) are shown under medicines,
+    marked as the clinic's own instructions.
     """
-    grouped: dict[str, list[Cited]] = {title: [] for title in SECTION_ORDER}
+    grouped: dict[str, list[PlanItem]] = {title: [] for title in SECTION_ORDER}
+    leads: dict[str, PlanItem] = {}
     for item in entries("aftercare"):
+        if item["section"] == FOLLOW_UP or not applies_to(item, region):
+            continue
         if item.get("applies_when") == "sedation" and not sedation:
             continue
-        grouped[item["section"]].append(Cited.from_entry(item))
+        if item.get("role") == "lead":
+            leads[item["section"]] = _item(item)
+        else:
+            grouped[item["section"]].append(_item(item))
     for note in extra_notes or []:
         grouped["medicines"].append(
-            Cited(text=note, source="your clinic's pre-procedure plan", evidence="local_protocol")
+            PlanItem(
+                text=note,
+                source=CLINIC_PLAN,
+                evidence="local_protocol",
+                reference=f"{CLINIC_PLAN} [local protocol]",
+            )
         )
     return AftercarePlan(
         patient_name=patient_name,
         procedure_date=procedure_date,
         sedation=sedation,
+        region=region,
         sections=[
-            AftercareSection(title=title, items=items) for title, items in grouped.items() if items
+            AftercareSection(
+                title=title, heading=SECTION_HEADINGS[title], lead=leads.get(title), items=items
+            )
+            for title, items in grouped.items()
+            if items
         ],
-        follow_ups=follow_up_schedule(procedure_date) if procedure_date else [],
+        follow_ups=_patient_reviews(procedure_date) if procedure_date else [],
     )
 
 
@@ -99,16 +194,42 @@ def render_markdown(plan: AftercarePlan) -> str:
     """The plan as Markdown, each item followed by its source; text is escaped."""
     lines = [f"# {_md(_title(plan))}", ""]
     for section in plan.sections:
-        lines += [f"## {section.title.capitalize()}", ""]
+        lines += [f"## {_md(section.heading)}", ""]
+        if section.lead is not None:
+            lines += [f"{_md(section.lead.text)}  ", f"*Source: {_md(section.lead.source)}*", ""]
         for item in section.items:
             lines.append(f"- {_md(item.text)}  ")
             lines.append(f"  *Source: {_md(item.source)}*")
         lines.append("")
     if plan.follow_ups:
-        lines += ["## Follow-up", ""]
-        lines += [f"- {visit.due.isoformat()}: {_md(visit.label)}" for visit in plan.follow_ups]
+        lines += [f"## {FOLLOW_UP_HEADING}", ""]
+        for visit in plan.follow_ups:
+            lines.append(f"- {visit.due.isoformat()}: {_md(visit.label)}  ")
+            lines.append(f"  *Source: {_md(visit.source)}*")
         lines.append("")
     lines += [f"> {plan.disclaimer}", ""]
+    return "\n".join(lines)
+
+
+def render_text(plan: AftercarePlan) -> str:
+    """The plan as plain text: no markup, no escapes, one numbered source list at the end."""
+    sources = NumberedSources()
+    title = _title(plan)
+    lines = [title, "=" * len(title), ""]
+    for section in plan.sections:
+        lines += [section.heading, "-" * len(section.heading)]
+        if section.lead is not None:
+            lines.append(f"{section.lead.text} {sources.mark(section.lead.reference)}")
+        lines += [f"* {item.text} {sources.mark(item.reference)}" for item in section.items]
+        lines.append("")
+    if plan.follow_ups:
+        lines += [FOLLOW_UP_HEADING, "-" * len(FOLLOW_UP_HEADING)]
+        for visit in plan.follow_ups:
+            mark = sources.mark(visit.reference)
+            lines.append(f"* {visit.due.isoformat()}: {visit.label} {mark}")
+        lines.append("")
+    lines += sources.lines()
+    lines += ["", plan.disclaimer, ""]
     return "\n".join(lines)
 
 
@@ -122,14 +243,21 @@ def render_html(plan: AftercarePlan) -> str:
         f"<h1>{e(_title(plan))}</h1>",
     ]
     for section in plan.sections:
-        parts.append(f"<h2>{e(section.title.capitalize())}</h2><ul>")
+        parts.append(f"<h2>{e(section.heading)}</h2>")
+        if section.lead is not None:
+            parts.append(
+                f"<p>{e(section.lead.text)}<br><small>Source: {e(section.lead.source)}</small></p>"
+            )
+        parts.append("<ul>")
         for item in section.items:
             parts.append(f"<li>{e(item.text)}<br><small>Source: {e(item.source)}</small></li>")
         parts.append("</ul>")
     if plan.follow_ups:
-        parts.append("<h2>Follow-up</h2><ul>")
+        parts.append(f"<h2>{e(FOLLOW_UP_HEADING)}</h2><ul>")
         parts += [
-            f"<li>{e(visit.due.isoformat())}: {e(visit.label)}</li>" for visit in plan.follow_ups
+            f"<li>{e(visit.due.isoformat())}: {e(visit.label)}"
+            f"<br><small>Source: {e(visit.source)}</small></li>"
+            for visit in plan.follow_ups
         ]
         parts.append("</ul>")
     parts.append(f'<p class="disclaimer"><em>{e(plan.disclaimer)}</em></p></body></html>')
