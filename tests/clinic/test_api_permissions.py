@@ -68,6 +68,8 @@ def expected_roles(method: str, path: str) -> set[Role] | None:
         return {A, C, N, R} if method == "GET" else {A}
     if path == "/gates/lesion":
         return {A, C}
+    if path == "/candidacy/screen":
+        return STAFF  # a dry run over facts the caller gives, like reading a record
     if path == "/patients":
         return STAFF
     if path == "/patients/{patient_id}":

@@ -39,6 +39,7 @@ from rhizo.clinic.medication.views import router as medication_router
 from rhizo.clinic.outcomes.views import router as analytics_router
 from rhizo.clinic.patient.account import router as account_router
 from rhizo.clinic.patient.views import router as patient_router
+from rhizo.clinic.plan.screening import router as screening_router
 from rhizo.clinic.plan.views import router as plan_router
 from rhizo.clinic.procedure.views import router as procedure_router
 from rhizo.clinic.research.views import router as research_router
@@ -81,6 +82,7 @@ def api_router() -> APIRouter:
         block_router,
         medication_router,
         plan_router,
+        screening_router,
         procedure_router,
         discharge_router,
         followup_router,

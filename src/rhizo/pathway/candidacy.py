@@ -26,9 +26,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from rhizo.pathway.dates import months_after, relief_lasted
 from rhizo.pathway.facts import Evidence, Source, entries, entry
@@ -124,6 +132,25 @@ class RedFlag(StrEnum):
     SIGNIFICANT_TRAUMA = "significant_trauma"
 
 
+#: The longest duration the facts may state: 100 years (weeks), a lifetime.
+MAX_WEEKS = 5200.0
+#: Days the facts may carry: wide, but far from the calendar's ends, so adding
+#: months or a relief duration can never overflow the date type.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def _plausible_day(day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(
+            f"a date from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}, got {day.isoformat()}"
+        )
+    return day
+
+
+#: A calendar day in the facts (a block's, an RF's, the screen's "today").
+Day = Annotated[date, AfterValidator(_plausible_day)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -132,7 +159,7 @@ class ConservativeCare(_Strict):
     """One conservative treatment tried (physiotherapy, medicines, exercise...)."""
 
     kind: str
-    weeks: float = Field(ge=0)
+    weeks: float = Field(ge=0, le=MAX_WEEKS)
 
 
 class BlockRelief(_Strict):
@@ -140,15 +167,15 @@ class BlockRelief(_Strict):
 
     kind: Literal["medial_branch", "intra_articular"] = "medial_branch"
     relief_percent: float = Field(ge=0, le=100)
-    performed_on: date | None = None
+    performed_on: Day | None = None
 
 
 class PriorTreatment(_Strict):
     """A previous RF treatment of the same region: how much and how long it helped."""
 
-    performed_on: date | None = None
+    performed_on: Day | None = None
     relief_percent: float = Field(ge=0, le=100)
-    relief_duration_weeks: float = Field(ge=0)
+    relief_duration_weeks: float = Field(ge=0, le=MAX_WEEKS)
 
 
 class OverrideRule(StrEnum):
@@ -205,11 +232,11 @@ class CandidacyInput(_Strict):
     """
 
     region: FacetRegion
-    pain_duration_weeks: float = Field(ge=0)
+    pain_duration_weeks: float = Field(ge=0, le=MAX_WEEKS)
     pain_pattern: PainPattern = PainPattern.AXIAL
     conditions: list[CandidacyCondition] = Field(default_factory=list)
     conservative_care: list[ConservativeCare] = Field(default_factory=list)
-    conservative_care_weeks: float | None = Field(default=None, ge=0)
+    conservative_care_weeks: float | None = Field(default=None, ge=0, le=MAX_WEEKS)
     overrides: list[Override] = Field(default_factory=list)
     blocks: list[BlockRelief] = Field(default_factory=list)
     prior_rf: list[PriorTreatment] = Field(default_factory=list)
@@ -593,6 +620,12 @@ def screen_candidacy(
     unknown policy, a policy that does not cover the patient's region (naming
     those that do), or an override the policy does not allow.
     """
+    if today is not None and not FIRST_DAY <= today <= LAST_DAY:
+        raise ScreeningInputError(
+            field="today",
+            value=today.isoformat(),
+            allowed=f"a date from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}",
+        )
     if policy is None:
         default = REGION_DEFAULTS[patient.region].policy
         if default is None:
