@@ -1,4 +1,10 @@
-"""Pre-procedure plans: the date, sedation, and the drug holds before it."""
+"""Pre-procedure plans: the date, sedation, the patient inputs and the drug holds before it.
+
+The inputs the holds depend on (aspirin indication, eGFR, INR, months since a
+coronary stent, dual antiplatelet therapy) use the field types of
+:mod:`rhizo.pathway.premed_inputs`, so the API, the form and the CLI accept the
+same ranges; the table's CHECK constraints repeat them.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import Field
+from pydantic import Field, field_validator
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rhizo.clinic.core.common import JointLevels, Notes, ReadSchema, Schema, Side, str_enum
@@ -16,6 +22,24 @@ from rhizo.clinic.core.database import Base, TimestampMixin, VersionedMixin
 from rhizo.clinic.core.validation import PlannedOn
 from rhizo.clinic.patient.dated import event_date
 from rhizo.pathway.premed import DrugHold, Instruction, RiskFactor
+from rhizo.pathway.premed_inputs import (
+    EGFR_MAX_ML_PER_MIN,
+    EGFR_MIN_ML_PER_MIN,
+    INR_MAX,
+    INR_MIN,
+    STENT_MONTHS_MAX,
+    STENT_MONTHS_MIN,
+    AspirinIndication,
+    EgfrMlPerMin,
+    Inr,
+    StentMonths,
+)
+
+
+def _range_check(column: str, low: float, high: float, name: str) -> sa.CheckConstraint:
+    return sa.CheckConstraint(
+        f"{column} IS NULL OR {column} BETWEEN {low:g} AND {high:g}", name=name
+    )
 
 
 class Sedation(StrEnum):
@@ -51,6 +75,11 @@ class Plan(VersionedMixin, TimestampMixin, Base):
     entity_label = "plan"
 
     __tablename__ = "plans"
+    __table_args__ = (
+        _range_check("egfr_ml_per_min", EGFR_MIN_ML_PER_MIN, EGFR_MAX_ML_PER_MIN, "egfr_range"),
+        _range_check("inr", INR_MIN, INR_MAX, "inr_range"),
+        _range_check("stent_months", STENT_MONTHS_MIN, STENT_MONTHS_MAX, "stent_months_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(
@@ -64,6 +93,14 @@ class Plan(VersionedMixin, TimestampMixin, Base):
     risk_factors: Mapped[list[str]] = mapped_column(default=list)
     diabetes: Mapped[bool] = mapped_column(default=False)
     implanted_device: Mapped[bool] = mapped_column(default=False)
+    aspirin_indication: Mapped[AspirinIndication | None] = mapped_column(
+        str_enum(AspirinIndication, "aspirin_indication")
+    )
+    egfr_ml_per_min: Mapped[float | None]
+    inr: Mapped[float | None]
+    stent_months: Mapped[float | None]
+    dual_antiplatelet: Mapped[bool | None] = mapped_column(default=False)
+    warnings: Mapped[list[dict[str, Any]] | None] = mapped_column(default=list)
     bleeding_risk: Mapped[BleedingRisk] = mapped_column(str_enum(BleedingRisk, "bleeding_risk"))
     holds: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     unmatched_medications: Mapped[list[str]] = mapped_column(default=list)
@@ -90,6 +127,11 @@ class PlanCreate(Schema):
     risk_factors: list[RiskFactor] = Field(default_factory=list, max_length=5)
     diabetes: bool = False
     implanted_device: bool = False
+    aspirin_indication: AspirinIndication | None = None
+    egfr_ml_per_min: EgfrMlPerMin | None = None
+    inr: Inr | None = None
+    stent_months: StentMonths | None = None
+    dual_antiplatelet: bool = False
     notes: Notes | None = None
 
 
@@ -103,6 +145,11 @@ class PlanUpdate(Schema):
     risk_factors: list[RiskFactor] | None = Field(default=None, max_length=5)
     diabetes: bool | None = None
     implanted_device: bool | None = None
+    aspirin_indication: AspirinIndication | None = None
+    egfr_ml_per_min: EgfrMlPerMin | None = None
+    inr: Inr | None = None
+    stent_months: StentMonths | None = None
+    dual_antiplatelet: bool | None = None
     status: PlanStatus | None = None
     notes: Notes | None = None
 
@@ -121,10 +168,22 @@ class PlanRead(ReadSchema):
     risk_factors: list[RiskFactor]
     diabetes: bool
     implanted_device: bool
+    aspirin_indication: AspirinIndication | None = None
+    egfr_ml_per_min: float | None = None
+    inr: float | None = None
+    stent_months: float | None = None
+    dual_antiplatelet: bool | None = None
     bleeding_risk: BleedingRisk
+    warnings: list[Instruction] = Field(default_factory=list)
     holds: list[DrugHold]
     unmatched_medications: list[str]
     instructions: list[Instruction]
     status: PlanStatus
     notes: str | None
     created_at: datetime
+
+    @field_validator("warnings", mode="before")
+    @classmethod
+    def _no_warnings_stored(cls, value: object) -> object:
+        """Plans saved before the warnings column (NULL) read as no warnings."""
+        return [] if value is None else value

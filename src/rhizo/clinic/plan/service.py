@@ -22,9 +22,23 @@ from rhizo.clinic.medication.models import Medication
 from rhizo.clinic.patient import records
 from rhizo.clinic.plan.models import BleedingRisk, Plan, PlanCreate, PlanUpdate, Sedation
 from rhizo.pathway.premed import RiskFactor, known_drugs, plan_premedication, procedures
+from rhizo.pathway.premed_inputs import PremedInputError
 
 ENTITY = "plan"
-_RECOMPUTE = frozenset({"planned_date", "sedation", "risk_factors", "diabetes", "implanted_device"})
+_RECOMPUTE = frozenset(
+    {
+        "planned_date",
+        "sedation",
+        "risk_factors",
+        "diabetes",
+        "implanted_device",
+        "aspirin_indication",
+        "egfr_ml_per_min",
+        "inr",
+        "stent_months",
+        "dual_antiplatelet",
+    }
+)
 
 
 def _compute(session: Session, plan: Plan) -> None:
@@ -36,16 +50,27 @@ def _compute(session: Session, plan: Plan) -> None:
     ).all()
     known = set(known_drugs())
     matched = [name for name in active if name.strip().lower() in known]
-    premed = plan_premedication(
-        procedure=plan.procedure,
-        procedure_date=plan.planned_date,
-        drugs=matched,
-        sedation=plan.sedation is not Sedation.NONE,
-        diabetes=plan.diabetes,
-        implanted_device=plan.implanted_device,
-        risk_factors=[RiskFactor(factor) for factor in plan.risk_factors],
-    )
+    try:
+        premed = plan_premedication(
+            procedure=plan.procedure,
+            procedure_date=plan.planned_date,
+            drugs=matched,
+            sedation=plan.sedation is not Sedation.NONE,
+            diabetes=plan.diabetes,
+            implanted_device=plan.implanted_device,
+            risk_factors=[RiskFactor(factor) for factor in plan.risk_factors],
+            aspirin_indication=plan.aspirin_indication,
+            egfr_ml_per_min=plan.egfr_ml_per_min,
+            inr=plan.inr,
+            stent_months=plan.stent_months,
+            dual_antiplatelet=bool(plan.dual_antiplatelet),
+        )
+    except PremedInputError as error:
+        raise InvalidInputError(
+            [FieldProblem(error.field, error.value, "consistent_with_egfr", error.allowed)]
+        ) from None
     plan.bleeding_risk = BleedingRisk(premed.risk_category.value)
+    plan.warnings = [item.model_dump(mode="json") for item in premed.warnings]
     plan.holds = [hold.model_dump(mode="json") for hold in premed.holds]
     plan.unmatched_medications = [name for name in active if name not in matched]
     plan.instructions = [item.model_dump(mode="json") for item in premed.instructions]
