@@ -1,4 +1,4 @@
-"""Candidacy under the three policies, at and around each threshold.
+"""Candidacy under the three policies, at and around each threshold (issue 14: by region).
 
 Each test names the guideline row it checks.
 """
@@ -10,7 +10,12 @@ from typing import Any
 
 import pytest
 
-from rhizo.pathway.candidacy import CandidacyInput, Verdict, screen_candidacy
+from rhizo.pathway.candidacy import (
+    CandidacyInput,
+    ScreeningInputError,
+    Verdict,
+    screen_candidacy,
+)
 from rhizo.pathway.policies import POLICIES
 
 LUMBAR: dict[str, Any] = {
@@ -106,14 +111,16 @@ def test_asra_allows_exceptions_to_conservative_care() -> None:
 
 
 def test_dual_block_policy_has_no_exception() -> None:
-    effects = rules(
-        LUMBAR, "dual-block-80", conservative_care_weeks=3, conservative_care_exception="x"
+    # The payer-style policy allows no shorter trial: an override is refused, not ignored.
+    with pytest.raises(ScreeningInputError, match="overrides"):
+        rules(LUMBAR, "dual-block-80", conservative_care_weeks=3, conservative_care_exception="x")
+    assert rules(LUMBAR, "dual-block-80", conservative_care_weeks=3)["conservative-care"] == (
+        "not_yet"
     )
-    assert effects["conservative-care"] == "not_yet"
 
 
-# Hurley 2022 Table 23: 6-week trial of conservative care (1.5 months = 6.5 weeks).
-@pytest.mark.parametrize(("weeks", "ok"), [(6.4, False), (6.5, True), (7, True)])
+# Hurley 2022 Table 23: a 6-week trial of conservative care (Grade C), inclusive.
+@pytest.mark.parametrize(("weeks", "ok"), [(5.9, False), (6, True), (6.1, True)])
 def test_cervical_conservative_care(weeks: float, ok: bool) -> None:
     verdict = screen(CERVICAL, "cervical-2022", conservative_care_weeks=weeks)
     assert (verdict is Verdict.CANDIDATE) is ok
@@ -149,7 +156,8 @@ def test_policy_region_mismatch_is_an_error() -> None:
 )
 def test_cervical_repeat(relief: float, weeks: float, verdict: Verdict) -> None:
     prior = [{"relief_percent": relief, "relief_duration_weeks": weeks}]
-    assert screen(CERVICAL, "cervical-2022", prior_rf=prior, blocks=[]) is verdict
+    given = screen(CERVICAL, "cervical-2022", prior_rf=prior, blocks=[], pain_returned=True)
+    assert given is verdict
 
 
 # Repeat RF under the dual-block policy (LCD, recalled): >= 50 % for >= 6 months (26 weeks).
@@ -163,7 +171,8 @@ def test_cervical_repeat(relief: float, weeks: float, verdict: Verdict) -> None:
 )
 def test_dual_block_repeat(relief: float, weeks: float, verdict: Verdict) -> None:
     prior = [{"relief_percent": relief, "relief_duration_weeks": weeks}]
-    assert screen(LUMBAR, "dual-block-80", prior_rf=prior, blocks=[]) is verdict
+    given = screen(LUMBAR, "dual-block-80", prior_rf=prior, blocks=[], pain_returned=True)
+    assert given is verdict
 
 
 def test_dual_block_session_limit() -> None:
@@ -172,7 +181,7 @@ def test_dual_block_session_limit() -> None:
         {"performed_on": "2025-03-01", "relief_percent": 80, "relief_duration_weeks": 30},
         {"performed_on": "2025-11-01", "relief_percent": 80, "relief_duration_weeks": 30},
     ]
-    patient = CandidacyInput.model_validate({**LUMBAR, "prior_rf": prior})
+    patient = CandidacyInput.model_validate({**LUMBAR, "prior_rf": prior, "pain_returned": True})
     inside = screen_candidacy(patient, policy="dual-block-80", today=date(2026, 2, 28))
     outside = screen_candidacy(patient, policy="dual-block-80", today=date(2026, 3, 2))
     assert inside.verdict is Verdict.NOT_YET

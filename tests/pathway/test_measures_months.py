@@ -73,6 +73,7 @@ def test_candidacy_repeat_counts_calendar_months_from_the_rf_day() -> None:
                 "region": "cervical",
                 "pain_duration_weeks": 52,
                 "conservative_care": [{"kind": "physiotherapy", "weeks": 12}],
+                "pain_returned": True,  # a repeat needs the pain back (issue 14)
                 "prior_rf": [
                     {
                         "performed_on": "2025-01-01",
