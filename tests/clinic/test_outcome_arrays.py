@@ -122,6 +122,50 @@ def test_reviews_equal_responder_at(
         assert found == nearest
 
 
+def _pgic_for(offset: int, value: int) -> int:
+    """A PGIC 0-7 for a score (0: not recorded), spread over every value."""
+    return (offset * 7 + value * 3) % 8
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(procedure, min_size=1, max_size=12),
+    st.sampled_from([3, 6, 12]),
+    st.integers(min_value=0, max_value=900),
+)
+def test_reviews_with_pgic_equal_responder_at(
+    procedures: list[tuple[int, int | None, list[tuple[int, int]]]], months: int, as_of_offset: int
+) -> None:
+    # Cohen 2010's global-effect criterion: the arrays veto a relieved review whose
+    # PGIC is above 2, exactly as responder_at does on (day, nrs, pgic) reviews.
+    rows = _rows(procedures)
+    pgic = np.asarray(
+        [
+            _pgic_for(offset, value)
+            for _, _, scores in procedures
+            for offset, value in sorted(scores, key=lambda s: s[0])
+        ],
+        dtype=np.int64,
+    )
+    as_of = START + timedelta(days=as_of_offset)
+    got = arrays.reviews(rows, months=months, as_of=as_of.toordinal(), pgic=pgic)
+    for row, item in enumerate(procedures):
+        day = START + timedelta(days=item[0])
+        reviews = [
+            (START + timedelta(days=item[0] + offset), value, _pgic_for(offset, value) or None)
+            for offset, value in sorted(item[2], key=lambda s: s[0])
+        ]
+        expected = responder_at(
+            day=day, baseline_nrs=item[1], scores=reviews, months=months, as_of=as_of
+        )
+        assert arrays.STATUS_NAMES[got.status[row]] == expected.status
+
+
+def test_global_effect_table_is_pgic_1_or_2() -> None:
+    # Farrar 2001 anchor: 1 very much / 2 much improved; 0 = none recorded (no veto).
+    assert arrays.global_effect_table().tolist() == [True, True, True] + [False] * 5
+
+
 @pytest.mark.parametrize(
     "threshold", [Threshold(value=50.0, inclusive=True), Threshold(value=30.0, inclusive=False)]
 )

@@ -15,7 +15,9 @@ rhizo's functions:
 - a score's procedure: the one it is linked to, else the patient's latest
   procedure on an earlier day;
 - responder at N months: the score nearest N months after the day within
-  +-30 days (ties: earlier, then first recorded) shows >= 50 % relief;
+  +-30 days (ties: earlier, then first recorded) shows >= 50 % relief and,
+  when that follow-up recorded a PGIC, it is 1 or 2 (Cohen 2010's global
+  perceived effect);
 - course: event at the first score out of relief after relief began (or the
   first score when it never began), censored at the last score in relief;
   time in calendar months with the part month as a fraction;
@@ -134,7 +136,9 @@ def _review(row: Row, months: int, today: date) -> tuple[str, int | None]:
         return "no_baseline", pgic
     if best is None:
         return ("pending" if today <= target + timedelta(days=30) else "missing"), pgic
-    return ("responder" if relieved(row.baseline, best[1]) else "non_responder"), pgic
+    positive = pgic is None or pgic <= 2
+    responder = relieved(row.baseline, best[1]) and positive
+    return ("responder" if responder else "non_responder"), pgic
 
 
 def _course(row: Row) -> tuple[float, bool, bool] | None:

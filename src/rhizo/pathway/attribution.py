@@ -23,10 +23,12 @@ import itertools
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from rhizo.pathway.relief import Score, check_nrs
+from rhizo.pathway.relief import Review, Score, check_nrs
 
 #: A recorded score: (day, nrs 0-10, id of the procedure it is linked to, or None).
 RecordedScore = tuple[date, int, int | None]
+#: A recorded review: (day, nrs 0-10, linked procedure id or None, PGIC 1-7 or None).
+RecordedReview = tuple[date, int, int | None, int | None]
 
 
 def assign_scores(
@@ -39,17 +41,30 @@ def assign_scores(
     a key (an empty list when no score belongs to it). ``ValueError`` when the
     procedures are not in day order or an NRS is outside 0-10.
     """
+    owned = assign_reviews(procedures, ((on, nrs, linked, None) for on, nrs, linked in scores))
+    return {key: [(on, nrs) for on, nrs, _ in items] for key, items in owned.items()}
+
+
+def assign_reviews(
+    procedures: Sequence[tuple[int, date]], scores: Iterable[RecordedReview]
+) -> dict[int, list[Review]]:
+    """:func:`assign_scores` for scores that carry the PGIC of their follow-up.
+
+    The same rule; each procedure gets ``(day, nrs, pgic)`` in the order given,
+    for the responder check's global-effect criterion
+    (:func:`rhizo.pathway.responder.responder_at`).
+    """
     days = [day for _, day in procedures]
     if any(later < earlier for earlier, later in itertools.pairwise(days)):
         raise ValueError("procedures must be sorted by their day (then start time)")
-    owned: dict[int, list[Score]] = {procedure_id: [] for procedure_id, _ in procedures}
-    for on, nrs, linked in scores:
+    owned: dict[int, list[Review]] = {procedure_id: [] for procedure_id, _ in procedures}
+    for on, nrs, linked, pgic in scores:
         check_nrs(nrs, field="score nrs")
         if linked is not None:
             if linked in owned:
-                owned[linked].append((on, nrs))
+                owned[linked].append((on, nrs, pgic))
             continue
         index = bisect.bisect_left(days, on) - 1
         if index >= 0:
-            owned[procedures[index][0]].append((on, nrs))
+            owned[procedures[index][0]].append((on, nrs, pgic))
     return owned

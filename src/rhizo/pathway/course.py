@@ -38,7 +38,7 @@ from datetime import date
 
 from rhizo.pathway.dates import whole_months_between
 from rhizo.pathway.policies import Threshold
-from rhizo.pathway.relief import RESPONDER_THRESHOLD, Score, check_nrs, in_relief
+from rhizo.pathway.relief import RESPONDER_THRESHOLD, Review, Score, check_nrs, in_relief
 
 
 @dataclass(frozen=True)
@@ -76,18 +76,20 @@ def course_of(
     *,
     day: date,
     baseline_nrs: int | None,
-    scores: Iterable[Score],
+    scores: Iterable[Score | Review],
     threshold: Threshold = RESPONDER_THRESHOLD,
     as_of: date | None = None,
 ) -> ReliefCourse | None:
     """The course of the procedure performed on ``day`` (definitions in the module docstring).
 
-    ``ValueError`` for an NRS (baseline or score) outside 0-10.
+    ``scores`` are ``(day, nrs)`` pairs or ``(day, nrs, pgic)`` reviews (the
+    PGIC plays no part in the course). ``ValueError`` for an NRS (baseline or
+    score) outside 0-10.
     """
     if baseline_nrs is None:
         return None
     check_nrs(baseline_nrs, field="baseline_nrs")
-    checked = [(on, check_nrs(nrs, field="score nrs")) for on, nrs in scores]
+    checked = [(score[0], check_nrs(score[1], field="score nrs")) for score in scores]
     after = sorted(
         (score for score in checked if score[0] > day and (as_of is None or score[0] <= as_of)),
         key=lambda score: score[0],

@@ -29,6 +29,8 @@ from rhizo.pathway.policies import Threshold
 
 #: A dated NRS score: (day, nrs 0-10). Plain tuples, so a pass over a registry stays cheap.
 Score = tuple[date, int]
+#: A dated NRS score with the PGIC (1-7) recorded at the same follow-up, or None.
+Review = tuple[date, int, int | None]
 
 
 def _responder_threshold() -> Threshold:

@@ -48,15 +48,13 @@ from typing import Literal, TypeVar
 from rhizo.pathway.dates import months_after
 from rhizo.pathway.outcomes import percent_relief, score_pgic
 from rhizo.pathway.policies import Threshold
-from rhizo.pathway.relief import RESPONDER_THRESHOLD, Score, check_nrs, in_relief
+from rhizo.pathway.relief import RESPONDER_THRESHOLD, Review, Score, check_nrs, in_relief
 from rhizo.pathway.windows import MonthWindow, window_for
 
 ResponderState = Literal["responder", "non_responder", "pending", "missing", "no_baseline"]
 #: Which criteria decided a judged verdict (None when not judged).
 Criterion = Literal["nrs_and_pgic", "nrs_only"]
 
-#: A dated NRS score with the PGIC (1-7) recorded at the same follow-up, or None.
-Review = tuple[date, int, int | None]
 _S = TypeVar("_S", Score, Review)
 
 

@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rhizo.clinic.outcomes import calendar_arrays
-from rhizo.pathway import relief
+from rhizo.pathway import relief, responder
 from rhizo.pathway.policies import Threshold
 from rhizo.pathway.relief import RESPONDER_THRESHOLD
 from rhizo.pathway.windows import WINDOW_DAYS
@@ -185,18 +185,30 @@ class ReviewArrays:
     score: Ints
 
 
+def global_effect_table() -> Bools:
+    """``table[pgic]``: no veto by the global effect (index 0: no PGIC recorded).
+
+    :func:`rhizo.pathway.responder.global_effect_positive` for PGIC 1-7, True
+    for 0 (not recorded: the NRS alone decides).
+    """
+    return np.asarray([True] + [responder.global_effect_positive(v) for v in range(1, 8)])
+
+
 def reviews(
     rows: ScoreRows,
     *,
     months: int,
     as_of: int,
     threshold: Threshold = RESPONDER_THRESHOLD,
+    pgic: Ints | None = None,
 ) -> ReviewArrays:
     """Every procedure's review at ``months`` (rhizo.pathway.responder.responder_at).
 
     ``as_of`` is an ordinal day; scores after it are ignored. The nearest score
     is found for every procedure, with or without a baseline (the PGIC at the
-    review needs none); the status needs a baseline above 0.
+    review needs none); the status needs a baseline above 0. ``pgic`` (one per
+    score, 0: not recorded) adds Cohen 2010's global-effect criterion: a
+    recorded PGIC above 2 makes a relieved review a non-responder.
 
     How: the scores are sorted by (procedure, day), so one sorted key
     ``procedure x span + day`` finds, by binary search, each procedure's scores
@@ -237,6 +249,8 @@ def reviews(
     scored = with_baseline & (chosen >= 0)
     relieved = np.zeros(size, dtype=bool)
     relieved[scored] = in_relief(rows.baseline[scored], rows.nrs[chosen[scored]], threshold)
+    if pgic is not None and pgic.size:
+        relieved[scored] &= global_effect_table()[pgic[chosen[scored]]]
     status[scored & relieved] = RESPONDER
     status[scored & ~relieved] = NON_RESPONDER
     open_ = as_of <= target + window

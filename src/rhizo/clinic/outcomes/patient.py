@@ -8,7 +8,7 @@ computes them for every procedure at once (``tests/clinic/test_outcome_patient.p
 holds the two equal):
 
 - :func:`rhizo.pathway.clinic_day.procedure_day` (the clinic's zone);
-- :func:`rhizo.pathway.attribution.assign_scores` (which procedure a score is for);
+- :func:`rhizo.pathway.attribution.assign_reviews` (which procedure a score is for);
 - :func:`rhizo.pathway.baseline.baseline_for_procedure`;
 - :func:`rhizo.pathway.course.course_of`;
 - :func:`rhizo.pathway.responder.responder_at` at each of
@@ -27,7 +27,7 @@ from typing import Protocol
 
 from rhizo.clinic.outcomes.snapshot import REVIEW_MONTHS
 from rhizo.clinic.procedure.models import ProcedureStatus
-from rhizo.pathway.attribution import assign_scores
+from rhizo.pathway.attribution import assign_reviews
 from rhizo.pathway.baseline import BaselineNrs, BlockReading, baseline_for_procedure
 from rhizo.pathway.clinic_day import procedure_day
 from rhizo.pathway.course import ReliefCourse, course_of
@@ -56,6 +56,8 @@ class ScoreRow(Protocol):
     def nrs(self) -> int: ...
     @property
     def procedure_id(self) -> int | None: ...
+    @property
+    def pgic(self) -> int | None: ...
 
 
 class BlockRow(Protocol):
@@ -111,9 +113,10 @@ def procedure_outcomes(
         for b in sorted(blocks, key=lambda b: b.id)
     ]
     all_scores = [(f.followed_on, f.nrs) for f in scores]
-    owned = assign_scores(
+    # Each score keeps its follow-up's PGIC: the responder check's global-effect criterion.
+    owned = assign_reviews(
         [(pid, days[pid]) for _, pid in done],
-        [(f.followed_on, f.nrs, f.procedure_id) for f in scores],
+        [(f.followed_on, f.nrs, f.procedure_id, f.pgic) for f in scores],
     )
     result = {}
     for _, pid in done:

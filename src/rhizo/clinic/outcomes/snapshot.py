@@ -110,7 +110,10 @@ def compute_snapshot(*, session: Session, as_of: date, zone: tzinfo) -> OutcomeS
         computed_at=utcnow(),
         rows=rows,
         courses=arrays.courses(rows.scores),
-        reviews={m: arrays.reviews(rows.scores, months=m, as_of=as_of_day) for m in REVIEW_MONTHS},
+        reviews={
+            m: arrays.reviews(rows.scores, months=m, as_of=as_of_day, pgic=rows.pgic)
+            for m in REVIEW_MONTHS
+        },
         lesions=queries.lesions_performed(session, as_of=as_of, zone=zone),
         complications=queries.complication_counts(session, as_of=as_of, zone=zone),
     )
