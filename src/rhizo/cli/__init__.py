@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lesion",
     "lesion_table",
     "pathway",
+    "gate",
     "knowledge",
     "planning",
     "clinic",
