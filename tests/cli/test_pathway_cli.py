@@ -49,6 +49,80 @@ def test_screen_policies(capsys: pytest.CaptureFixture[str]) -> None:
     assert payload["repeat_treatment"] is True
 
 
+@pytest.mark.parametrize(
+    ("example", "policy", "verdict"),
+    [
+        ("patient_lumbar.yaml", "asra-2020", "candidate"),
+        ("patient_cervical_repeat.yaml", "cervical-2022", "candidate"),
+        ("patient_cervical_new.yaml", "cervical-2022", "candidate"),
+        ("patient_thoracic.yaml", None, "no_guideline"),
+    ],
+)
+def test_screen_without_policy_uses_the_region(
+    example: str, policy: str | None, verdict: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 14: lumbar -> Cohen 2020, cervical -> Hurley 2022, thoracic -> none (exit 0).
+    payload = run_json(["screen", str(EXAMPLES / example)], capsys)
+    assert (payload["policy"], payload["verdict"]) == (policy, verdict)
+
+
+def test_screen_text_thoracic_says_no_guideline(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["screen", str(EXAMPLES / "patient_thoracic.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "policy: none (no guideline policy covers the thoracic region)" in out
+    assert "verdict: no_guideline" in out
+    assert "clinician decides" in out
+
+
+def test_screen_text_shows_an_override(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["screen", str(EXAMPLES / "patient_lumbar_override.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "[note] Conservative care for 4 weeks" in out
+    assert "Override by clinician: incapacitating pain" in out
+
+
+@pytest.mark.parametrize(
+    ("facts", "words"),
+    [
+        ("region: sacral\npain_duration_weeks: 20\n", ("region", "sacral")),
+        (
+            "region: lumbar\npain_duration_weeks: 20\npain_returned: maybe\n",
+            ("pain_returned", "maybe"),
+        ),
+        (
+            "region: lumbar\npain_duration_weeks: 20\n"
+            "overrides: [{rule: conservative_care, reason: ''}]\n",
+            ("overrides.0.reason", "reason"),
+        ),
+        (
+            "region: lumbar\npain_duration_weeks: 20\n"
+            "overrides: [{rule: active_infection, reason: urgent}]\n",
+            ("overrides.0.rule", "contraindications"),
+        ),
+        (
+            "region: cervical\npain_duration_weeks: 20\n"
+            "overrides: [{rule: block_cutoff, reason: function improved}]\n",
+            ("overrides", "block_cutoff", "cervical-2022"),
+        ),
+    ],
+)
+def test_screen_bad_facts_are_one_line(
+    facts: str, words: tuple[str, ...], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    patient = tmp_path / "patient.yaml"
+    patient.write_text(facts)
+    assert_one_line_error(["screen", str(patient)], capsys, *words)
+
+
+def test_screen_thoracic_with_a_lumbar_policy_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    thoracic = str(EXAMPLES / "patient_thoracic.yaml")
+    assert_one_line_error(
+        ["screen", thoracic, "--policy", "asra-2020"], capsys, "--policy", "dual-block-80"
+    )
+
+
 def test_screen_text_shows_disclaimer(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["screen", str(EXAMPLES / "patient_lumbar.yaml")]) == 0
     out = capsys.readouterr().out
