@@ -123,3 +123,108 @@ def test_plan_holds_come_from_the_pathway_and_show_on_the_patient_page(
     assert 'id="flash"' in page.text
     assert f"last dose {(PLANNED - timedelta(days=hold_days)).isoformat()}" in page.text
     assert "No hold rule for: made-up-drug" in page.text
+
+
+def _high_risk(csrf: str, **extra: str) -> dict[str, str | list[str]]:
+    return _valid(csrf) | {"procedure": "spinal-cord-stimulator", "risk_factors": []} | extra
+
+
+def test_plan_inputs_change_the_holds_and_show_on_the_patient_page(
+    as_role: AsRole, web_app: FastAPI
+) -> None:
+    # UpToDate adaptation of Narouze 2018, drug table: aspirin for primary prophylaxis
+    # before a high-risk procedure, 6 days; warfarin "5 days, normal INR" (INR cut-off 1.3,
+    # one clinic's protocol); clopidogrel with a stent placed 3 months ago: no automatic hold.
+    pid = new_patient(web_app)
+    with db(web_app) as session:
+        for name in ("aspirin", "warfarin", "clopidogrel"):
+            medication_service.create(
+                session=session,
+                actor=Actor(user_id=None, username="form-tests", role=Role.ADMIN),
+                patient_id=pid,
+                data=MedicationCreate(name=name),
+            )
+    client = as_role("clinician")
+    _, csrf = form_page(client, f"/patients/{pid}/plans/new")
+    data = _high_risk(
+        csrf, aspirin_indication="primary", egfr_ml_per_min="60", inr="1.4", stent_months="3"
+    )
+    response = client.post(f"/patients/{pid}/plans/new", data=data, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    with db(web_app) as session:
+        plan = session.scalars(sa.select(Plan).where(Plan.patient_id == pid)).one()
+        assert plan.aspirin_indication is not None
+        assert (plan.aspirin_indication.value, plan.egfr_ml_per_min, plan.inr) == (
+            "primary",
+            60,
+            1.4,
+        )
+        assert plan.stent_months == 3
+        holds = {hold["drug"]: hold for hold in plan.holds}
+    # The stent makes every antiplatelet a cardiologist's decision, aspirin included.
+    assert holds["aspirin"]["hold"] == "individualise"
+    assert holds["clopidogrel"]["hold"] == "individualise"
+    assert holds["warfarin"]["inr_normal"] is False  # 1.4 is not below 1.3
+    assert holds["warfarin"]["last_dose_date"] == (PLANNED - timedelta(days=5)).isoformat()
+    page = client.get(f"/patients/{pid}").text
+    assert "decide with the cardiologist before stopping any antiplatelet" in page
+    assert "INR 1.4 is not below 1.3" in page
+
+
+def test_aspirin_primary_without_a_stent_is_six_days(as_role: AsRole, web_app: FastAPI) -> None:
+    pid = new_patient(web_app)
+    with db(web_app) as session:
+        medication_service.create(
+            session=session,
+            actor=Actor(user_id=None, username="form-tests", role=Role.ADMIN),
+            patient_id=pid,
+            data=MedicationCreate(name="aspirin"),
+        )
+    client = as_role("clinician")
+    _, csrf = form_page(client, f"/patients/{pid}/plans/new")
+    response = client.post(
+        f"/patients/{pid}/plans/new",
+        data=_high_risk(csrf, aspirin_indication="primary"),
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    with db(web_app) as session:
+        plan = session.scalars(sa.select(Plan).where(Plan.patient_id == pid)).one()
+        (hold,) = plan.holds
+    assert (hold["hold"], hold["hold_days"]) == ("yes", 6)
+    assert hold["last_dose_date"] == (PLANNED - timedelta(days=6)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("egfr_ml_per_min", "-3"),
+        ("inr", "nan"),
+        ("stent_months", "1e9"),
+        ("aspirin_indication", "tertiary"),
+    ],
+)
+def test_bad_plan_inputs_are_inline_and_kept(
+    as_role: AsRole, web_app: FastAPI, field: str, value: str
+) -> None:
+    pid = new_patient(web_app)
+    client = as_role("clinician")
+    _, csrf = form_page(client, f"/patients/{pid}/plans/new")
+    response = client.post(f"/patients/{pid}/plans/new", data=_valid(csrf) | {field: value})
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in response.text
+    if field != "aspirin_indication":
+        assert f'value="{value}"' in response.text
+    assert audit_rows(web_app, "plan", pid, AuditAction.CREATE) == []
+
+
+def test_severe_kidney_factor_against_the_egfr_is_inline(as_role: AsRole, web_app: FastAPI) -> None:
+    # KDIGO 2012 Table 5: severely decreased (G4) is 15-29, so eGFR 30 is not severe.
+    pid = new_patient(web_app)
+    client = as_role("clinician")
+    _, csrf = form_page(client, f"/patients/{pid}/plans/new")
+    data = _valid(csrf) | {"risk_factors": ["severe_kidney_disease"], "egfr_ml_per_min": "30"}
+    response = client.post(f"/patients/{pid}/plans/new", data=data)
+    assert response.status_code == 422
+    assert 'id="risk_factors-error"' in response.text
+    assert "below 30" in response.text

@@ -3,7 +3,10 @@
 The plan service matches the patient's active medications against the
 pathway's hold rules (Narouze 2018, via :mod:`rhizo.pathway.premed`); the
 patient page then lists each hold with its last-dose date and source, and
-the medications it could not match.
+the medications it could not match. The patient inputs a hold depends on
+(aspirin indication, eGFR, INR, months since a coronary stent, dual
+antiplatelet therapy) are fields of the same :class:`PlanCreate`, so a bad
+value is shown inline next to its field.
 """
 
 from __future__ import annotations
@@ -35,11 +38,23 @@ from rhizo.clinic.web.forms.common import (
 )
 from rhizo.clinic.web.pages import render
 from rhizo.pathway.premed import RiskFactor, procedures
+from rhizo.pathway.premed_inputs import AspirinIndication
 
 router = APIRouter(include_in_schema=False)
 
-FIELDS = ("procedure", "planned_date", "side", "levels", "sedation", "notes")
-CHECKBOXES = ("diabetes", "implanted_device")
+FIELDS = (
+    "procedure",
+    "planned_date",
+    "side",
+    "levels",
+    "sedation",
+    "aspirin_indication",
+    "egfr_ml_per_min",
+    "inr",
+    "stent_months",
+    "notes",
+)
+CHECKBOXES = ("diabetes", "implanted_device", "dual_antiplatelet")
 
 
 def _page(
@@ -62,6 +77,7 @@ def _page(
         "sides": choices(Side),
         "sedations": choices(Sedation),
         "risk_factors": choices(RiskFactor),
+        "aspirin_indications": choices(AspirinIndication),
     }
     return render(request, "forms/plan.html", ctx, user=user, status_code=status_code)
 
@@ -93,6 +109,7 @@ async def plan_submit(
         risk_factors=risks,
         diabetes=bool(values["diabetes"]),
         implanted_device=bool(values["implanted_device"]),
+        dual_antiplatelet=bool(values["dual_antiplatelet"]),
     )
     try:
         data = PlanCreate.model_validate(raw)
