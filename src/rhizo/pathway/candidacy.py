@@ -11,7 +11,7 @@ Hurley 2022); a region no guideline covers (thoracic) gets ``no_guideline``:
 the clinician decides, and it is never screened under another region's
 guideline. The exceptions a guideline itself allows ("may be less in certain
 circumstances", "lower cut-offs considered") are clinician-documented
-:class:`Override` s with a reason, shown in the verdict as a ``note`` with the
+:class:`ClinicianOverride` s with a reason, shown in the verdict as a ``note`` with the
 guideline's sentence; a rule the guideline does not let be lowered (a
 contraindication, the cervical cut-off) cannot be overridden
 (:class:`ScreeningInputError`).
@@ -196,7 +196,7 @@ class OverrideRule(StrEnum):
 _OVERRIDABLE = ", ".join(rule.value for rule in OverrideRule)
 
 
-class Override(_Strict):
+class ClinicianOverride(_Strict):
     """A clinician's documented exception to one rule: which rule and why (required)."""
 
     rule: OverrideRule
@@ -237,7 +237,7 @@ class CandidacyInput(_Strict):
     conditions: list[CandidacyCondition] = Field(default_factory=list)
     conservative_care: list[ConservativeCare] = Field(default_factory=list)
     conservative_care_weeks: float | None = Field(default=None, ge=0, le=MAX_WEEKS)
-    overrides: list[Override] = Field(default_factory=list)
+    overrides: list[ClinicianOverride] = Field(default_factory=list)
     blocks: list[BlockRelief] = Field(default_factory=list)
     prior_rf: list[PriorTreatment] = Field(default_factory=list)
     #: Has the pain come back since the last RF? Only asked for a repeat (None: not known).
@@ -265,14 +265,14 @@ class CandidacyInput(_Strict):
 
     @field_validator("overrides")
     @classmethod
-    def _one_override_per_rule(cls, value: list[Override]) -> list[Override]:
+    def _one_override_per_rule(cls, value: list[ClinicianOverride]) -> list[ClinicianOverride]:
         rules = [override.rule for override in value]
         repeated = sorted({rule.value for rule in rules if rules.count(rule) > 1})
         if repeated:
             raise ValueError(f"one override per rule; {', '.join(repeated)} is given twice")
         return value
 
-    def override_for(self, rule: OverrideRule) -> Override | None:
+    def override_for(self, rule: OverrideRule) -> ClinicianOverride | None:
         """The clinician's override of ``rule``, if one is documented."""
         return next((o for o in self.overrides if o.rule is rule), None)
 
@@ -371,7 +371,7 @@ def passes(value: float, threshold: Threshold) -> bool:
     return meets(value, threshold)
 
 
-def _override_text(override: Override, basis: str | None) -> str:
+def _override_text(override: ClinicianOverride, basis: str | None) -> str:
     """The words every used override adds: the clinician's reason and the guideline's."""
     allowed = f" Allowed by {basis}." if basis else ""
     return f" Override by clinician: {override.reason}.{allowed}"
@@ -405,7 +405,7 @@ def _duration_reason(
     what: str,
     weeks: float,
     rule: DurationRule,
-    override: Override | None,
+    override: ClinicianOverride | None,
     via: str = "",
 ) -> Reason:
     """One duration rule (pain, conservative care): met, overridden, or not yet."""
@@ -683,8 +683,8 @@ __all__ = [
     "BlockRelief",
     "CandidacyCondition",
     "CandidacyInput",
+    "ClinicianOverride",
     "ConservativeCare",
-    "Override",
     "OverrideRule",
     "PainPattern",
     "PriorTreatment",
