@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rhizo.pathway.gates import (
+    GateFinding,
     LesionCheck,
     MotorResponse,
     SensoryResponse,
@@ -212,3 +213,20 @@ def test_recalled_sources_say_so() -> None:
 def test_lesion_check_is_strict() -> None:
     with pytest.raises(ValueError, match="extra"):
         LesionCheck.model_validate({**GOOD, "colour": "red"})
+
+
+def test_a_stored_finding_without_a_level_reads_as_recalled() -> None:
+    # Findings stored before evidence levels existed carry no level: never shown as verified.
+    old = GateFinding.model_validate(
+        {"rule": "motor-test-missing", "message": "m", "source": "s", "blocking": True}
+    )
+    assert (old.evidence, old.verified) == ("recalled", False)
+
+
+def test_every_finding_carries_its_entry_level() -> None:
+    verdict = evaluate_lesion(
+        LesionCheck.model_validate({**GOOD, "motor_response": None, "gauge": 22})
+    )
+    levels = {f.rule: (f.evidence, f.verified) for f in verdict.findings}
+    assert levels["motor-test-missing"] == ("primary", True)  # Cohen 2020 Table 11
+    assert levels["cannula-size"] == ("primary", True)

@@ -69,14 +69,19 @@ class LesionCheck(BaseModel):
 
 
 class GateFinding(BaseModel):
-    """One rule that applied to a lesion, with its citation."""
+    """One rule that applied to a lesion, with its citation and evidence level.
+
+    ``verified`` is the level's (primary or secondary) when the finding is made.
+    A finding stored before levels were recorded reads as ``recalled`` and not
+    verified: its level is unknown, so it is never shown as confirmed.
+    """
 
     rule: str
     message: str
     source: str
     blocking: bool
-    verified: bool = True
-    evidence: Evidence
+    verified: bool = False
+    evidence: Evidence = "recalled"
 
 
 class GateVerdict(BaseModel):
