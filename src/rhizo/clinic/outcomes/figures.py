@@ -10,7 +10,9 @@ pathway's definitions, none restated here (docs/measures.md):
   (:func:`rhizo.pathway.windows.window_for`), shows at least 50 % NRS
   reduction from the procedure's baseline
   (:func:`rhizo.pathway.baseline.baseline_for_procedure`; Cohen 2010,
-  Anesthesiology 113:395). ``n responders / n assessable procedures``.
+  Anesthesiology 113:395) and, when that follow-up recorded a PGIC, a positive
+  global effect (PGIC 1-2; none recorded: the NRS alone decides).
+  ``n responders / n assessable procedures``.
 - **Not assessable**, counted by reason: no baseline, window still open
   (``pending``), window closed without a score (``missing``).
 - **Complication rate**: completed procedures with at least one linked
