@@ -67,7 +67,7 @@ from rhizo.physics.generator import BatchLimits, GeneratorSettings, choose_squar
 from rhizo.physics.grid import step_end_times
 from rhizo.physics.model import LesionModel, lesion_model
 from rhizo.physics.protocol import LesionProtocol
-from rhizo.physics.result import GeneratorTraces, LesionResult, lesion_boundaries
+from rhizo.physics.result import GeneratorTraces, LesionResult, lesion_boundaries_batch
 from rhizo.physics.thermal import HeatStepper
 
 __all__ = [
@@ -530,11 +530,14 @@ class _Run:
         potential = host(self.potential)
         capacity = host(self.capacity_j_per_k)
         results = []
+        # Every lesion's edges in one pass (the batch shares cannula and tissue).
+        all_log10_omega, all_peak, all_boundaries = lesion_boundaries_batch(
+            self.protocols[0], geometry, omega, peak
+        )
         for member, protocol in enumerate(self.protocols):
             n = int(self.steps[member])
-            log10_omega, member_peak, boundaries = lesion_boundaries(
-                protocol, geometry, omega[member], peak[member]
-            )
+            log10_omega, member_peak = all_log10_omega[member], all_peak[member]
+            boundaries = all_boundaries[member]
             free_temperature = temperature[member].ravel()[self.free]
             warnings: tuple[str, ...] = ()
             if not np.isnan(self.boiling_s[member]):

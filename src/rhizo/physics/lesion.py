@@ -52,24 +52,38 @@ def radius_profile(
 
     Metal cells count as inside, so a row's lesion is the run of cells from the
     axis outwards; the edge is interpolated between that run's last cell and the next.
+    (One field: :func:`radius_profiles` of a batch of one.)
     """
-    inside = (field >= threshold) | metal
+    profile: FloatArray = radius_profiles(grid, field[None], threshold, metal)[0]
+    return profile
+
+
+def radius_profiles(
+    grid: AxisymmetricGrid, fields: FloatArray, threshold: float, metal: BoolArray
+) -> FloatArray:
+    """:func:`radius_profile` of each field of a batch (axis 0): shape (lesions, n_z).
+
+    Every lesion's numbers are those of its own profile (elementwise, no sums), so a
+    batch measures exactly as one lesion at a time, in one pass over the arrays.
+    """
+    inside = (fields >= threshold) | metal
     n_r = grid.shape[0]
-    radii = np.zeros(grid.shape[1])
+    radii = np.zeros((fields.shape[0], grid.shape[1]))
     # The first cell outside, walking out from the axis (n_r if the run spans the row).
-    first_out = np.where(~inside.all(axis=0), np.argmin(inside, axis=0), n_r)
-    columns = np.flatnonzero((inside & ~metal).any(axis=0))
-    edge = first_out[columns]
-    radii[columns[edge >= n_r]] = grid.r_faces_m[-1]
+    first_out = np.where(~inside.all(axis=1), np.argmin(inside, axis=1), n_r)
+    lesion, j = np.nonzero((inside & ~metal).any(axis=1))
+    edge = first_out[lesion, j]
+    spans = edge >= n_r
+    radii[lesion[spans], j[spans]] = grid.r_faces_m[-1]
     interior = (edge > 0) & (edge < n_r)
-    j, edge = columns[interior], edge[interior]
-    below, above = field[edge - 1, j], field[edge, j]
+    lesion, j, edge = lesion[interior], j[interior], edge[interior]
+    below, above = fields[lesion, edge - 1, j], fields[lesion, edge, j]
     r_centres = grid.r_centres_m
     with np.errstate(divide="ignore", invalid="ignore"):
         fraction = np.clip((below - threshold) / (below - above), 0.0, 1.0)
     interpolated = r_centres[edge - 1] + fraction * (r_centres[edge] - r_centres[edge - 1])
     on_face = metal[edge - 1, j] | ~np.isfinite(below) | (below == above)
-    radii[j] = np.where(on_face, grid.r_faces_m[edge], interpolated)
+    radii[lesion, j] = np.where(on_face, grid.r_faces_m[edge], interpolated)
     return radii
 
 
@@ -77,17 +91,36 @@ def _axial_extent(
     grid: AxisymmetricGrid, field: FloatArray, threshold: float, metal: BoolArray
 ) -> tuple[float, float] | None:
     """Most distal and most proximal z (m) of tissue inside the boundary, interpolated."""
-    inside = (field >= threshold) & ~metal
-    rows = np.flatnonzero(inside.any(axis=1))
-    if rows.size == 0:
+    top, bottom = _axial_extents(grid, field[None], threshold, metal)
+    if np.isnan(top[0]):
         return None
-    n_z = inside.shape[1]
-    j_bottom = np.argmax(inside[rows], axis=1)
-    j_top = n_z - 1 - np.argmax(inside[rows, ::-1], axis=1)
-    values, row_metal = field[rows], metal[rows]
-    top = _crossings(values, grid, j_top, j_top + 1, threshold, row_metal).max()
-    bottom = _crossings(values, grid, j_bottom, j_bottom - 1, threshold, row_metal).min()
-    return float(top), float(bottom)
+    return float(top[0]), float(bottom[0])
+
+
+def _axial_extents(
+    grid: AxisymmetricGrid, fields: FloatArray, threshold: float, metal: BoolArray
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`_axial_extent` of each field of a batch: (top, bottom), NaN where empty."""
+    inside = (fields >= threshold) & ~metal
+    lesion, rows = np.nonzero(inside.any(axis=2))
+    count = fields.shape[0]
+    top = np.full(count, np.nan)
+    bottom = np.full(count, np.nan)
+    if rows.size == 0:
+        return top, bottom
+    n_z = inside.shape[2]
+    row_inside = inside[lesion, rows]
+    j_bottom = np.argmax(row_inside, axis=1)
+    j_top = n_z - 1 - np.argmax(row_inside[:, ::-1], axis=1)
+    values, row_metal = fields[lesion, rows], metal[rows]
+    tops = _crossings(values, grid, j_top, j_top + 1, threshold, row_metal)
+    bottoms = _crossings(values, grid, j_bottom, j_bottom - 1, threshold, row_metal)
+    # Pairs come lesion by lesion (np.nonzero is in C order): reduce each lesion's run.
+    starts = np.flatnonzero(np.r_[True, lesion[1:] != lesion[:-1]])
+    present = lesion[starts]
+    top[present] = np.maximum.reduceat(tops, starts)
+    bottom[present] = np.minimum.reduceat(bottoms, starts)
+    return top, bottom
 
 
 def _crossings(
@@ -122,26 +155,57 @@ def measure(
     tip_length_m: float,
 ) -> LesionDimensions:
     """Width, length, extensions and volume of the region ``field >= threshold``."""
-    radii = radius_profile(grid, field, threshold, metal)
-    extent = _axial_extent(grid, field, threshold, metal)
-    if extent is None or not radii.any():
-        return LesionDimensions(
-            boundary=boundary,
-            width_mm=0.0,
-            length_mm=0.0,
-            distal_extension_mm=0.0,
-            proximal_extension_mm=0.0,
-            volume_mm3=0.0,
-        )
-    top, bottom = extent
-    metal_radius = np.where(metal.any(axis=0), grid.r_faces_m[np.argmin(metal, axis=0)], 0.0)
-    tissue_area = np.pi * np.clip(radii**2 - metal_radius**2, 0.0, None)
-    volume = float(np.sum(tissue_area * grid.dz_m))
-    return LesionDimensions(
+    return measure_batch(
         boundary=boundary,
-        width_mm=2 * float(radii.max()) * 1e3,
-        length_mm=(top - bottom) * 1e3,
-        distal_extension_mm=max(top, 0.0) * 1e3,
-        proximal_extension_mm=max(-tip_length_m - bottom, 0.0) * 1e3,
-        volume_mm3=volume * 1e9,
-    )
+        grid=grid,
+        fields=field[None],
+        threshold=threshold,
+        metal=metal,
+        tip_length_m=tip_length_m,
+    )[0]
+
+
+def measure_batch(
+    *,
+    boundary: str,
+    grid: AxisymmetricGrid,
+    fields: FloatArray,
+    threshold: float,
+    metal: BoolArray,
+    tip_length_m: float,
+) -> list[LesionDimensions]:
+    """:func:`measure` of each field of a batch (axis 0), in one pass over the arrays.
+
+    The edges come from :func:`radius_profiles` and :func:`_axial_extents`, which give
+    each lesion exactly the numbers it gets alone; the volume is summed per lesion.
+    """
+    radii = radius_profiles(grid, fields, threshold, metal)
+    tops, bottoms = _axial_extents(grid, fields, threshold, metal)
+    metal_radius = np.where(metal.any(axis=0), grid.r_faces_m[np.argmin(metal, axis=0)], 0.0)
+    areas = np.pi * np.clip(radii**2 - metal_radius**2, 0.0, None)
+    dimensions = []
+    for lesion_radii, area, top, bottom in zip(radii, areas, tops, bottoms, strict=True):
+        if np.isnan(top) or not lesion_radii.any():
+            dimensions.append(
+                LesionDimensions(
+                    boundary=boundary,
+                    width_mm=0.0,
+                    length_mm=0.0,
+                    distal_extension_mm=0.0,
+                    proximal_extension_mm=0.0,
+                    volume_mm3=0.0,
+                )
+            )
+            continue
+        volume = float(np.sum(area * grid.dz_m))
+        dimensions.append(
+            LesionDimensions(
+                boundary=boundary,
+                width_mm=2 * float(lesion_radii.max()) * 1e3,
+                length_mm=(float(top) - float(bottom)) * 1e3,
+                distal_extension_mm=max(float(top), 0.0) * 1e3,
+                proximal_extension_mm=max(-tip_length_m - float(bottom), 0.0) * 1e3,
+                volume_mm3=volume * 1e9,
+            )
+        )
+    return dimensions

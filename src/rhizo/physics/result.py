@@ -9,7 +9,12 @@ from numpy.typing import NDArray
 
 from rhizo.physics.fv import CannulaGeometry
 from rhizo.physics.grid import AxisymmetricGrid
-from rhizo.physics.lesion import BOUNDARY_DESCRIPTIONS, LesionDimensions, measure, radius_profile
+from rhizo.physics.lesion import (
+    BOUNDARY_DESCRIPTIONS,
+    LesionDimensions,
+    measure_batch,
+    radius_profile,
+)
 from rhizo.physics.protocol import LesionProtocol
 
 FloatArray = NDArray[np.float64]
@@ -148,20 +153,39 @@ def lesion_boundaries(
     protocol: LesionProtocol, geometry: CannulaGeometry, omega: FloatArray, peak: FloatArray
 ) -> tuple[FloatArray, FloatArray, dict[str, LesionDimensions]]:
     """(log10 Omega, peak temperature, dimensions per boundary), metal cells masked out."""
+    log10_omega, masked_peak, boundaries = lesion_boundaries_batch(
+        protocol, geometry, omega[None], peak[None]
+    )
+    return log10_omega[0], masked_peak[0], boundaries[0]
+
+
+def lesion_boundaries_batch(
+    protocol: LesionProtocol, geometry: CannulaGeometry, omega: FloatArray, peak: FloatArray
+) -> tuple[FloatArray, FloatArray, list[dict[str, LesionDimensions]]]:
+    """:func:`lesion_boundaries` of a batch (axis 0) sharing cannula and tissue.
+
+    ``protocol`` gives what the batch shares (the tissue's starting temperature, the
+    tip length); every lesion's dimensions equal its own measurement (elementwise
+    work, :func:`rhizo.physics.lesion.measure_batch`), in one pass for all lesions.
+    """
     tissue_cells = geometry.tissue
     omega = np.where(tissue_cells, omega, 0.0)
     with np.errstate(divide="ignore"):
         log10_omega = np.where(omega > 0, np.log10(np.maximum(omega, 1e-300)), -300.0)
     peak = np.where(tissue_cells, peak, protocol.tissue.initial_temperature_c)
-    boundaries = {
-        name: measure(
+    per_boundary = {
+        name: measure_batch(
             boundary=name,
             grid=geometry.grid,
-            field=field_values,
+            fields=field_values,
             threshold=threshold,
             metal=geometry.metal,
             tip_length_m=protocol.electrode.tip_length_m,
         )
         for name, (field_values, threshold) in boundary_fields(log10_omega, peak).items()
     }
+    boundaries = [
+        {name: dimensions[lesion] for name, dimensions in per_boundary.items()}
+        for lesion in range(omega.shape[0])
+    ]
     return log10_omega, peak, boundaries
