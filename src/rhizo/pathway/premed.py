@@ -16,107 +16,42 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
-from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from rhizo.pathway.facts import Evidence, Source, entries, entry
+from rhizo.pathway.facts import Source, entries, entry
 from rhizo.pathway.premed_inputs import (
-    STENT_WARNING,
     AspirinIndication,
     PremedInputs,
     adjust_rule,
     severe_kidney_disease,
-    severe_kidney_egfr_below,
-    source_of,
 )
+from rhizo.pathway.premed_models import (
+    CATEGORY_ORDER,
+    DrugHold,
+    HoldDecision,
+    Instruction,
+    PremedPlan,
+    PremedRequest,
+    RiskCategory,
+    RiskFactor,
+)
+from rhizo.pathway.premed_warnings import instruction, plan_warnings
 
-#: ``needs_input``: the answer depends on a patient input that was not given.
-HoldDecision = Literal["yes", "no", "individualise", "needs_input"]
-
-
-class RiskCategory(StrEnum):
-    """Procedure bleeding-risk category (Narouze 2018)."""
-
-    LOW = "low"
-    INTERMEDIATE = "intermediate"
-    HIGH = "high"
-
-
-_ORDER = [RiskCategory.LOW, RiskCategory.INTERMEDIATE, RiskCategory.HIGH]
-
-
-class RiskFactor(StrEnum):
-    """Patient factors that can raise the procedure's category by one."""
-
-    OLDER_AGE = "older_age"
-    COAGULOPATHY = "coagulopathy"
-    SEVERE_LIVER_DISEASE = "severe_liver_disease"
-    SEVERE_KIDNEY_DISEASE = "severe_kidney_disease"
-    PRIOR_SURGERY_OR_RADIATION_AT_SITE = "prior_surgery_or_radiation_at_site"
-
-
-class DrugHold(BaseModel):
-    """What to do with one drug before and after the procedure."""
-
-    drug: str
-    drug_class: str
-    hold: HoldDecision
-    hold_days: int | None
-    hold_hours: int | None = None
-    last_dose_date: date | None
-    restart_after_hours: int | None
-    note: str
-    source: str
-    verified: bool
-    evidence: Evidence
-    #: Sources of the patient-input rules that changed this hold (INR cut-off, ...).
-    input_sources: list[str] = Field(default_factory=list)
-    #: With an INR entered for a vitamin K antagonist: whether it is normal.
-    inr_normal: bool | None = None
-
-
-class Instruction(BaseModel):
-    """One preparation step (or a warning), with its source."""
-
-    topic: str
-    text: str
-    source: str
-    verified: bool
-    evidence: Evidence
-
-
-class PremedPlan(BaseModel):
-    """Everything the patient and team need before the procedure day."""
-
-    procedure: str
-    procedure_label: str
-    procedure_date: date
-    risk_category: RiskCategory
-    base_risk_category: RiskCategory
-    risk_source: str
-    risk_factors: list[RiskFactor]
-    inputs: PremedInputs = Field(default_factory=PremedInputs)
-    warnings: list[Instruction] = Field(default_factory=list)
-    holds: list[DrugHold]
-    instructions: list[Instruction]
-
-
-class PremedRequest(BaseModel):
-    """Keyword-friendly input for :func:`plan_premedication`."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    procedure: str
-    procedure_date: date
-    drugs: list[str] = Field(default_factory=list)
-    sedation: bool = False
-    diabetes: bool = False
-    implanted_device: bool = False
-    risk_factors: list[RiskFactor] = Field(default_factory=list)
-    inputs: PremedInputs = Field(default_factory=PremedInputs)
-
+__all__ = [
+    "PRESCRIBER_REMINDER",
+    "DrugHold",
+    "HoldDecision",
+    "Instruction",
+    "PremedPlan",
+    "PremedRequest",
+    "RiskCategory",
+    "RiskFactor",
+    "drug_hold",
+    "known_drugs",
+    "plan_premedication",
+    "procedures",
+    "risk_category",
+]
 
 PRESCRIBER_REMINDER = "The prescriber decides: do not stop or restart this drug without them."
 
@@ -158,7 +93,7 @@ def risk_category(procedure: str, risk_factors: list[RiskFactor] | None = None) 
         ) from None
     if not risk_factors:
         return base
-    return _ORDER[min(_ORDER.index(base) + 1, len(_ORDER) - 1)]
+    return CATEGORY_ORDER[min(CATEGORY_ORDER.index(base) + 1, len(CATEGORY_ORDER) - 1)]
 
 
 def drug_hold(
@@ -220,62 +155,6 @@ def drug_hold(
     )
 
 
-def _instruction(topic: str, text: str, source: Source) -> Instruction:
-    return Instruction(
-        topic=topic,
-        text=text,
-        source=source.cite(),
-        verified=source.verified,
-        evidence=source.evidence,
-    )
-
-
-def _warnings(
-    *, base: RiskCategory, category: RiskCategory, request: PremedRequest, derived_kidney: bool
-) -> list[Instruction]:
-    """What the clinician must know about how the answer was reached."""
-    found = []
-    egfr = request.inputs.egfr_ml_per_min
-    if derived_kidney and egfr is not None:
-        found.append(
-            _instruction(
-                "severe kidney disease",
-                f"eGFR {egfr:g} is below {severe_kidney_egfr_below():g} mL/min/1.73 m2: "
-                "severe kidney disease (KDIGO G4-G5) counts as a patient risk factor.",
-                source_of("severe-kidney-disease"),
-            )
-        )
-    if request.risk_factors:
-        raised = (
-            f"raised from {base.value} to {category.value}"
-            if category is not base
-            else f"kept at {category.value} (already the highest)"
-        )
-        text = (
-            f"Bleeding-risk category {raised} by rhizo's conservative local rule: one step "
-            'for any patient factor. The guideline says these factors "may increase risk"; '
-            "the clinician may judge otherwise."
-        )
-        if RiskFactor.OLDER_AGE in request.risk_factors:
-            text += " Older age: the guideline sets no age threshold; the clinician decides."
-        found.append(_instruction("risk category", text, source_of("category-raise")))
-    inputs = request.inputs
-    if inputs.stent_months is not None or inputs.dual_antiplatelet:
-        given = []
-        if inputs.stent_months is not None:
-            given.append(f"coronary stent {inputs.stent_months:g} months ago")
-        if inputs.dual_antiplatelet:
-            given.append("dual antiplatelet therapy")
-        found.append(
-            _instruction(
-                "antiplatelets",
-                f"{STENT_WARNING} ({'; '.join(given)})",
-                source_of("recent-coronary-stent"),
-            )
-        )
-    return found
-
-
 def _instructions(request: PremedRequest) -> list[Instruction]:
     conditions = {
         None: True,
@@ -284,7 +163,7 @@ def _instructions(request: PremedRequest) -> list[Instruction]:
         "implanted_device": request.implanted_device,
     }
     return [
-        _instruction(item["topic"], item["text"], item["source"])
+        instruction(item["topic"], item["text"], item["source"])
         for item in entries("preparation")
         if conditions.get(item.get("applies_when"), False)
     ]
@@ -350,7 +229,9 @@ def plan_premedication(
         risk_source=procedure_entry["source"].cite(),
         risk_factors=request.risk_factors,
         inputs=request.inputs,
-        warnings=_warnings(base=base, category=category, request=request, derived_kidney=derived),
+        warnings=plan_warnings(
+            base=base, category=category, request=request, derived_kidney=derived
+        ),
         holds=[
             drug_hold(
                 name,
