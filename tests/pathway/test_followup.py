@@ -142,3 +142,21 @@ def test_repeat_too_short() -> None:
     scores = _series(("2024-02-01", 3), ("2024-03-01", 8))
     result = repeat_eligibility(baseline_nrs=8, procedure_date=date(2024, 1, 1), scores=scores)
     assert not result.eligible
+
+
+def test_is_responder_applies_the_pgic_recorded_at_the_review() -> None:
+    # Cohen 2010: >= 50 % relief coupled with a positive global perceived effect at 3 months.
+    from rhizo.pathway.followup import PainScore, is_responder
+
+    day = date(2024, 1, 31)  # 3-month review 30 Apr 2024
+    relieved_but_minimal = [PainScore(on=date(2024, 4, 30), nrs=3, pgic=3)]
+    status = is_responder(baseline_nrs=8, procedure_date=day, scores=relieved_but_minimal)
+    assert (status.responder, status.criterion) == (False, "nrs_and_pgic")
+    assert "62.5 % on 2024-04-30, PGIC 3" in status.message
+    much_improved = [PainScore(on=date(2024, 4, 30), nrs=3, pgic=2)]
+    status = is_responder(baseline_nrs=8, procedure_date=day, scores=much_improved)
+    assert (status.responder, status.criterion) == (True, "nrs_and_pgic")
+    no_pgic = [PainScore(on=date(2024, 4, 30), nrs=3)]
+    status = is_responder(baseline_nrs=8, procedure_date=day, scores=no_pgic)
+    assert (status.responder, status.criterion) == (True, "nrs_only")
+    assert "no PGIC recorded (NRS alone)" in status.message

@@ -34,12 +34,13 @@ from rhizo.pathway.responder import ResponderAt, responder_at
 
 
 class PainScore(BaseModel):
-    """One dated NRS pain score (0-10)."""
+    """One dated NRS pain score (0-10), with the PGIC (1-7) of the same visit if recorded."""
 
     model_config = ConfigDict(frozen=True)
 
     on: date
     nrs: int = Field(ge=0, le=10)
+    pgic: int | None = Field(default=None, ge=1, le=7)
 
 
 class ScheduledReview(BaseModel):
@@ -67,11 +68,13 @@ class ReliefDuration(BaseModel):
 
 
 class ResponderStatus(BaseModel):
-    """Responder: relief of at least 50 % at the 3-month review (Cohen 2010)."""
+    """Responder (Cohen 2010): >= 50 % relief and, where recorded, PGIC 1-2 at 3 months."""
 
     responder: bool | None
     #: :data:`rhizo.pathway.responder.ResponderState`.
     status: str
+    #: "nrs_and_pgic" or "nrs_only" (no PGIC at the review); None when not judged.
+    criterion: str | None = None
     message: str
     relief: ReliefDuration
     source: str
@@ -198,15 +201,22 @@ def is_responder(
     at = responder_at(
         day=procedure_date,
         baseline_nrs=baseline_nrs,
-        scores=_pairs(scores),
+        scores=[(score.on, score.nrs, score.pgic) for score in scores],
         months=RESPONDER_MONTHS,
         as_of=_as_of(procedure_date, scores, as_of),
     )
     review = _review_text(at)
     wanted = f">= {RESPONDER_THRESHOLD.value:g} % relief"
+    if at.criterion == "nrs_and_pgic":
+        wanted += " and PGIC much or very much improved"
     if at.score_on is not None:
         verdict = "" if at.responder else "Not "
-        message = f"{verdict}{wanted} at {review}: {at.relief_percent:g} % on {at.score_on}."
+        found = f"{at.relief_percent:g} % on {at.score_on}"
+        if at.score_pgic is not None:
+            found += f", PGIC {at.score_pgic}"
+        elif at.criterion == "nrs_only":
+            found += ", no PGIC recorded (NRS alone)"
+        message = f"{verdict}{wanted} at {review}: {found}."
     elif at.status == "pending":
         message = f"No score yet in {review}."
     elif at.status == "missing":
@@ -216,6 +226,7 @@ def is_responder(
     return ResponderStatus(
         responder=at.responder,
         status=at.status,
+        criterion=at.criterion,
         message=message,
         relief=relief,
         source=rule["source"].cite(),
