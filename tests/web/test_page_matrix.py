@@ -57,6 +57,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/specialists"): STAFF | {"researcher"},
     ("GET", "/specialists/{specialist_id}"): STAFF | {"researcher"},
     ("GET", "/analytics"): STAFF | {"researcher"},
+    # General patient education, no patient data: every signed-in role.
+    ("GET", "/learn/choosing-a-specialist"): set(ROLES),
     # Clinical writes: the API's ClinicalWriter (nurses chart too).
     **{
         (method, f"/patients/{{other}}/{kind}/new"): STAFF

@@ -45,8 +45,8 @@ from rhizo.clinic.web.clinic_time import clinic_time_filter, clinic_today, clini
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.record import RecordPage, record_page, screen
 from rhizo.pathway.aftercare import plan_aftercare
-from rhizo.pathway.education import faq, procedure_steps
-from rhizo.pathway.relief import RESPONDER_THRESHOLD
+from rhizo.pathway.education import choosing_a_specialist, faq, planned_region, procedure_steps
+from rhizo.pathway.relief import RESPONDER_MONTHS, RESPONDER_THRESHOLD
 from rhizo.pathway.techniques import compare_techniques
 from rhizo.pathway.windows import WINDOW_DAYS
 from rhizo.plots.pain import figure_svg, pain_figure
@@ -55,6 +55,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates"))
 TEMPLATES.env.filters["clinic_time"] = clinic_time_filter
 #: The responder threshold and review window, from their one definition in rhizo.pathway.
 TEMPLATES.env.globals["responder_percent"] = f"{RESPONDER_THRESHOLD.value:g}"
+TEMPLATES.env.globals["responder_months"] = RESPONDER_MONTHS
 TEMPLATES.env.globals["review_window_days"] = WINDOW_DAYS
 PAGE_SIZE = 25
 
@@ -189,13 +190,16 @@ def _portal_context(request: Request, user: WebUser, session: Session) -> dict[s
     upcoming = [p for p in plans if p.planned_date >= today]
     plan = upcoming[0] if upcoming else (plans[-1] if plans else None)
     procedure_day = plan.planned_date if plan is not None else None
+    # The texts are worded for the planned region (neck or low back); None: not known.
+    region = planned_region(plan.procedure, plan.levels) if plan is not None else None
     return {
         "p": patient,
         "record": record,
         "plan": plan,
-        "aftercare": plan_aftercare(procedure_date=procedure_day, patient_name=None),
-        "steps": procedure_steps(),
-        "faq": faq(),
+        "region": region,
+        "aftercare": plan_aftercare(procedure_date=procedure_day, patient_name=None, region=region),
+        "steps": procedure_steps(region),
+        "faq": faq(region),
         "techniques": compare_techniques(),
         "pain_svg": _pain_svg(record),
         "today": today,
@@ -246,3 +250,16 @@ async def portal_diary(request: Request, user: DiaryUser, session: SessionDep) -
         ctx.update({"errors": errors, "values": values, "saved": False})
         return render(request, "portal.html", ctx, user=user, status_code=422)
     return RedirectResponse("/portal?saved=1#diary", status_code=303)
+
+# --- patient education ------------------------------------------------------------
+
+
+@router.get("/learn/choosing-a-specialist", response_class=HTMLResponse)
+def choosing_a_specialist_page(request: Request, user: AnyUser) -> Response:
+    """Choosing a specialist: qualifications, experience, asking about results, questions.
+
+    General education, no patient data: open to every signed-in role.
+    """
+    return render(
+        request, "choosing_specialist.html", {"advice": choosing_a_specialist()}, user=user
+    )
