@@ -9,6 +9,7 @@ INR" (same table) with rhizo's INR cut-off of 1.3 (one clinic's protocol).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -227,3 +228,43 @@ def test_migration_0006_adds_nullable_columns_and_downgrades(tmp_path: Path) -> 
         assert migrate.current_revision(url) == PREVIOUS
     finally:
         engine.dispose()
+
+
+def test_a_plan_stored_before_the_inputs_still_reads(
+    client: TestClient, session: Session, token_for: Callable[[User], Headers]
+) -> None:
+    # A row written before migration 0006 and the evidence levels: no inputs, NULL
+    # warnings, holds without evidence, input_sources or inr_normal.
+    headers = token_for(make_user(session, Role.CLINICIAN))
+    patient = make_patient(session)
+    old_hold = {
+        "drug": "warfarin",
+        "drug_class": "vitamin K antagonist",
+        "hold": "yes",
+        "hold_days": 5,
+        "hold_hours": None,
+        "last_dose_date": "2026-03-05",
+        "restart_after_hours": 6,
+        "note": "Check for a normal INR before the procedure.",
+        "source": "UpToDate 2018, drug table, warfarin",
+        "verified": True,
+    }
+    session.execute(
+        sa.text(
+            "INSERT INTO plans (patient_id, procedure, planned_date, side, levels, sedation, "
+            "risk_factors, diabetes, implanted_device, bleeding_risk, holds, "
+            "unmatched_medications, instructions, status, created_at, updated_at, version) "
+            "VALUES (:pid, 'lumbar-facet-rf', '2026-03-10', 'left', '[\"L4-L5\"]', 'none', "
+            "'[]', false, false, 'low', :holds, '[]', '[]', 'draft', '2026-01-01', "
+            "'2026-01-01', 1)"
+        ),
+        {"pid": patient.id, "holds": json.dumps([old_hold])},
+    )
+    session.commit()
+    listed = client.get(f"/api/v1/patients/{patient.id}/plans", headers=headers)
+    assert listed.status_code == 200, listed.text
+    (plan,) = listed.json()["items"]
+    assert plan["warnings"] == []
+    assert plan["egfr_ml_per_min"] is None
+    (hold,) = plan["holds"]
+    assert (hold["evidence"], hold["input_sources"], hold["inr_normal"]) == (None, [], None)

@@ -33,7 +33,8 @@ def test_risk_categories(procedure: str, category: RiskCategory) -> None:
 
 
 def test_patient_factor_raises_category_one_step() -> None:
-    # Narouze 2018 table footnote: older age, coagulopathy, ... raise one category.
+    # rhizo's local rule (premed_inputs.yaml category-raise): any factor raises one step;
+    # the Narouze 2018 footnote says only that such factors "may increase risk".
     assert risk_category("lumbar-facet-rf", [RiskFactor.OLDER_AGE]) is RiskCategory.INTERMEDIATE
     two = [RiskFactor.OLDER_AGE, RiskFactor.COAGULOPATHY]
     assert risk_category("lumbar-facet-rf", two) is RiskCategory.INTERMEDIATE

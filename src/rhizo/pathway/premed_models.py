@@ -53,7 +53,8 @@ class DrugHold(BaseModel):
     note: str
     source: str
     verified: bool
-    evidence: Evidence
+    #: The drug row's evidence level (None: a plan stored before levels were recorded).
+    evidence: Evidence | None = None
     #: Sources of the patient-input rules that changed this hold (INR cut-off, ...).
     input_sources: list[str] = Field(default_factory=list)
     #: With an INR entered for a vitamin K antagonist: whether it is normal.
@@ -67,7 +68,8 @@ class Instruction(BaseModel):
     text: str
     source: str
     verified: bool
-    evidence: Evidence
+    #: None: an instruction stored before levels were recorded.
+    evidence: Evidence | None = None
 
 
 class PremedPlan(BaseModel):
