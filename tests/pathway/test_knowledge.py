@@ -69,4 +69,3 @@ def test_unverified_sources_say_so_when_cited() -> None:
         assert source.cite().endswith(f"[{source.evidence_label}]")
         if source.evidence == "recalled":
             assert "NOT verified" in source.cite()
-

@@ -85,10 +85,20 @@ def screen(
         region = result.region.value
         how = f", the guideline for the {region} region" if result.policy_from_region else ""
         typer.echo(f"policy: {chosen.id} ({chosen.title}{how})")
-        if not chosen.verified:
-            typer.echo(
-                "  note: some thresholds of this policy are recalled, not verified in a source"
-            )
+        thresholds = {
+            "pain duration": chosen.pain_duration,
+            "conservative care": chosen.conservative_care,
+            "diagnostic blocks": chosen.diagnostic_blocks,
+            "repeat": chosen.repeat,
+            "session limit": chosen.max_sessions_per_12_months,
+        }
+        levels = "; ".join(
+            f"{name}: {rule.source.evidence_label}"
+            for name, rule in thresholds.items()
+            if rule is not None
+        )
+        verdict_word = "all verified" if chosen.verified else "NOT all verified"
+        typer.echo(f"  evidence of its thresholds ({verdict_word}): {levels}")
     typer.echo(f"verdict: {result.verdict.value}")
     for reason in result.reasons:
         typer.echo(f"- [{reason.effect}] {reason.message}")

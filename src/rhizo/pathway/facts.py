@@ -92,11 +92,19 @@ class Source(BaseModel):
         return EVIDENCE_LABELS[self.evidence]
 
     def cite(self) -> str:
-        """One line: ``Author Year, Title, Section [level]`` (the level in words)."""
-        text = f"{self.author} {self.year}, {self.title}, {self.section}"
-        if self.evidence != "primary":
-            text += f" [{self.evidence_label}]"
-        return text
+        """One line: ``Author Year, Title, Section [level]`` (the level in words).
+
+        The level is appended for every level but ``primary`` (:func:`level_suffix`).
+        """
+        return f"{self.author} {self.year}, {self.title}, {self.section}" + level_suffix(
+            self.evidence
+        )
+
+
+def level_suffix(evidence: Evidence) -> str:
+    """What :meth:`Source.cite` appends for a level: `` [words]``, nothing for ``primary``."""
+    return "" if evidence == "primary" else f" [{EVIDENCE_LABELS[evidence]}]"
+
 
 
 def _read_yaml(name: str) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from rhizo.clinic.web.form_errors import problem_errors, validation_errors
 from rhizo.clinic.web.record import RecordPage, record_page, screen
 from rhizo.pathway.aftercare import plan_aftercare
 from rhizo.pathway.education import choosing_a_specialist, faq, planned_region, procedure_steps
+from rhizo.pathway.facts import EVIDENCE_LABELS
 from rhizo.pathway.relief import RESPONDER_MONTHS, RESPONDER_THRESHOLD
 from rhizo.pathway.techniques import compare_techniques
 from rhizo.pathway.windows import WINDOW_DAYS
@@ -53,6 +54,8 @@ from rhizo.plots.pain import figure_svg, pain_figure
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 TEMPLATES.env.filters["clinic_time"] = clinic_time_filter
+#: A fact's evidence level in words (the _evidence.html macro shows it beside each source).
+TEMPLATES.env.filters["evidence_label"] = EVIDENCE_LABELS.__getitem__
 #: The responder threshold and review window, from their one definition in rhizo.pathway.
 TEMPLATES.env.globals["responder_percent"] = f"{RESPONDER_THRESHOLD.value:g}"
 TEMPLATES.env.globals["responder_months"] = RESPONDER_MONTHS

@@ -22,6 +22,7 @@ from rhizo.clinic.web.forms.common import (
     Errors,
     Values,
 )
+from rhizo.pathway.facts import Evidence
 
 #: ProcedureCreate accepts at most 60 lesions.
 MAX_ROWS = 60
@@ -104,6 +105,7 @@ class FindingView:
     source: str
     blocking: bool
     verified: bool
+    evidence: Evidence
     field: str
     value: str
 
@@ -153,6 +155,7 @@ def gate_view(values: Values) -> GateView:
             source=finding.source,
             blocking=finding.blocking,
             verified=finding.verified,
+            evidence=finding.evidence,
             field=_field_of(finding.rule),
             value=_shown(values, _field_of(finding.rule)),
         )
