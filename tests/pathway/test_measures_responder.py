@@ -300,3 +300,20 @@ def test_cohen_responder_equals_integer_arithmetic(
         as_of=d("2024-12-01"),
     )
     assert result.responder is expected
+
+
+def test_responder_and_repeat_share_one_calendar_rule() -> None:
+    # Issue 14: "3 months" is months_after for the responder target and for the repeat
+    # check's relief_lasted, on every procedure day of 2024-2025 (31 Jan -> 30 Apr, clamped).
+    from rhizo.pathway.dates import relief_lasted
+
+    day = date(2024, 1, 1)
+    while day < date(2026, 1, 1):
+        target = responder_at(
+            day=day, baseline_nrs=8, scores=[], months=RESPONDER_MONTHS, as_of=day
+        ).target
+        assert target == months_after(day, RESPONDER_MONTHS)
+        assert relief_lasted(day, target, RESPONDER_MONTHS)
+        assert not relief_lasted(day, target - timedelta(days=1), RESPONDER_MONTHS)
+        day += timedelta(days=1)
+    assert months_after(date(2024, 1, 31), 3) == date(2024, 4, 30)
