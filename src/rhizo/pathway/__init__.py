@@ -18,12 +18,15 @@ from rhizo.pathway.candidacy import (
     BlockRelief,
     CandidacyCondition,
     CandidacyInput,
+    ClinicianOverride,
     ConservativeCare,
+    OverrideRule,
     PainPattern,
     PriorTreatment,
     Reason,
     RedFlag,
     Screening,
+    ScreeningInputError,
     Verdict,
     condition_evidence,
     screen_candidacy,
@@ -32,7 +35,7 @@ from rhizo.pathway.cited import Cited
 from rhizo.pathway.clinic_day import procedure_day
 from rhizo.pathway.complications import ComplicationRisk, complication_catalogue
 from rhizo.pathway.course import ReliefCourse, course_of
-from rhizo.pathway.dates import months_after, whole_months_between
+from rhizo.pathway.dates import months_after, relief_lasted, whole_months_between
 from rhizo.pathway.education import FaqItem, GlossaryTerm, faq, glossary, procedure_steps
 from rhizo.pathway.facts import Source
 from rhizo.pathway.followup import (
@@ -64,7 +67,14 @@ from rhizo.pathway.outcomes import (
     score_odi,
     score_pgic,
 )
-from rhizo.pathway.policies import POLICIES, FacetRegion, Policy, get_policy
+from rhizo.pathway.policies import (
+    POLICIES,
+    REGION_DEFAULTS,
+    FacetRegion,
+    Policy,
+    get_policy,
+    policy_for_region,
+)
 from rhizo.pathway.premed import (
     DrugHold,
     PremedPlan,
@@ -84,6 +94,7 @@ from rhizo.pathway.windows import MonthWindow, window_for
 
 __all__ = [
     "POLICIES",
+    "REGION_DEFAULTS",
     "RESPONDER_THRESHOLD",
     "AftercarePlan",
     "BaselineNrs",
@@ -92,6 +103,7 @@ __all__ = [
     "CandidacyCondition",
     "CandidacyInput",
     "Cited",
+    "ClinicianOverride",
     "Comparison",
     "ComplicationRisk",
     "ConservativeCare",
@@ -107,6 +119,7 @@ __all__ = [
     "MotorResponse",
     "NrsChange",
     "OdiScore",
+    "OverrideRule",
     "PainPattern",
     "PainScore",
     "PgicScore",
@@ -124,6 +137,7 @@ __all__ = [
     "RiskFactor",
     "ScheduledReview",
     "Screening",
+    "ScreeningInputError",
     "SensoryResponse",
     "Source",
     "TechniqueProfile",
@@ -150,10 +164,12 @@ __all__ = [
     "percent_relief",
     "plan_aftercare",
     "plan_premedication",
+    "policy_for_region",
     "procedure_day",
     "procedure_steps",
     "procedures",
     "relief_duration",
+    "relief_lasted",
     "render_html",
     "render_markdown",
     "repeat_eligibility",
