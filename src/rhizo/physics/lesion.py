@@ -80,7 +80,7 @@ def radius_profiles(
     below, above = fields[lesion, edge - 1, j], fields[lesion, edge, j]
     r_centres = grid.r_centres_m
     with np.errstate(divide="ignore", invalid="ignore"):
-        fraction = np.clip((below - threshold) / (below - above), 0.0, 1.0)
+        fraction = np.minimum(np.maximum((below - threshold) / (below - above), 0.0), 1.0)
     interpolated = r_centres[edge - 1] + fraction * (r_centres[edge] - r_centres[edge - 1])
     on_face = metal[edge - 1, j] | ~np.isfinite(below) | (below == above)
     radii[lesion, j] = np.where(on_face, grid.r_faces_m[edge], interpolated)
@@ -116,7 +116,7 @@ def _axial_extents(
     tops = _crossings(values, grid, j_top, j_top + 1, threshold, row_metal)
     bottoms = _crossings(values, grid, j_bottom, j_bottom - 1, threshold, row_metal)
     # Pairs come lesion by lesion (np.nonzero is in C order): reduce each lesion's run.
-    starts = np.flatnonzero(np.r_[True, lesion[1:] != lesion[:-1]])
+    starts = np.concatenate(([0], np.flatnonzero(lesion[1:] != lesion[:-1]) + 1))
     present = lesion[starts]
     top[present] = np.maximum.reduceat(tops, starts)
     bottom[present] = np.minimum.reduceat(bottoms, starts)
@@ -134,13 +134,13 @@ def _crossings(
     """Per row of ``values``: z where the field crosses the threshold from j_in to j_out."""
     z = grid.z_centres_m
     rows = np.arange(values.shape[0])
-    j_next = np.clip(j_out, 0, z.size - 1)
+    j_next = np.minimum(np.maximum(j_out, 0), z.size - 1)
     # Bounded by the metal or the domain: the edge is the cell's face on that side.
     bounded = (j_out < 0) | (j_out >= z.size) | metal[rows, j_next]
     face = np.where(j_out > j_in, grid.z_faces_m[j_in + 1], grid.z_faces_m[j_in])
     below, above = values[rows, j_in], values[rows, j_next]
     with np.errstate(divide="ignore", invalid="ignore"):
-        fraction = np.clip((below - threshold) / (below - above), 0.0, 1.0)
+        fraction = np.minimum(np.maximum((below - threshold) / (below - above), 0.0), 1.0)
     crossing = np.where(below == above, z[j_in], z[j_in] + fraction * (z[j_next] - z[j_in]))
     return np.asarray(np.where(bounded, face, crossing), dtype=np.float64)
 
