@@ -49,7 +49,8 @@ def test_warning_signs_come_first_as_a_list_with_a_lead() -> None:
     first = plan.sections[0]
     assert first.title == "call us"
     assert first.heading == "When to get help"
-    assert first.lead is not None and "emergency" in first.lead.text
+    assert first.lead is not None
+    assert "emergency" in first.lead.text
     # One sign per item: the old single 45-word sentence is gone (audit 4: FK 16.9).
     assert len(first.items) >= 5
     assert all(len(item.text.split()) <= 20 for item in first.items)
@@ -58,9 +59,11 @@ def test_warning_signs_come_first_as_a_list_with_a_lead() -> None:
 def test_neck_warning_signs_name_the_arm_and_the_neck() -> None:
     neck = " ".join(_section("call us", FacetRegion.CERVICAL))
     back = " ".join(_section("call us", FacetRegion.LUMBAR))
-    assert "arm or hand" in neck and "swallowing" in neck
+    assert "arm or hand" in neck
+    assert "swallowing" in neck
     assert not re.search(r"\blegs?\b", neck)
-    assert "leg or foot" in back and "bladder" in back
+    assert "leg or foot" in back
+    assert "bladder" in back
     assert not re.search(r"\barms?\b", back)
     unknown = " ".join(_section("call us", None))
     assert "arm or a leg" in unknown
@@ -68,10 +71,13 @@ def test_neck_warning_signs_name_the_arm_and_the_neck() -> None:
 
 def test_neck_patients_get_the_third_occipital_balance_and_driving_advice() -> None:
     neck = " ".join(_section("first 24 hours", FacetRegion.CERVICAL))
-    assert "unsteady" in neck and "C2-3" in neck
-    assert "balance" in neck and "drive" in neck
+    assert "unsteady" in neck
+    assert "C2-3" in neck
+    assert "balance" in neck
+    assert "drive" in neck
     balance = entry("aftercare", "neck-balance")["source"]
-    assert balance.author.startswith("Govind") and balance.evidence == "primary"
+    assert balance.author.startswith("Govind")
+    assert balance.evidence == "primary"
     for region in (FacetRegion.LUMBAR, FacetRegion.THORACIC, None):
         assert "unsteady" not in " ".join(_section("first 24 hours", region))
 
