@@ -76,14 +76,18 @@ def test_sensory_threshold_at_and_around_half_volt(threshold_v: float, flagged: 
     assert ("sensory-threshold" in _rules(sensory_threshold_v=threshold_v)) is flagged
 
 
-@pytest.mark.parametrize(("duration_s", "flagged"), [(89.9, True), (90, False), (120, False)])
+@pytest.mark.parametrize(
+    ("duration_s", "flagged"), [(89.9, True), (90, False), (90.1, False), (120, False)]
+)
 def test_lesion_duration_at_and_around_90_s(duration_s: float, flagged: bool) -> None:
     # Cohen 2020 Table 11, lesion duration: practice >= 1.5 min.
     assert ("lesion-duration" in _rules(duration_s=duration_s)) is flagged
     assert _proceed(duration_s=duration_s)  # a parameter deviation never blocks
 
 
-@pytest.mark.parametrize(("gauge", "flagged"), [(16, False), (18, False), (20, True), (22, True)])
+@pytest.mark.parametrize(
+    ("gauge", "flagged"), [(16, False), (17, False), (18, False), (19, True), (22, True)]
+)
 def test_cannula_size_at_and_around_18_gauge(gauge: int, flagged: bool) -> None:
     # Cohen 2020 Table 11, needle size: large (trials preferably >= 18-gauge).
     assert ("cannula-size" in _rules(gauge=gauge)) is flagged
