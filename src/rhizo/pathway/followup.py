@@ -29,8 +29,9 @@ from rhizo.pathway.dates import months_after
 from rhizo.pathway.facts import Evidence, entries, entry
 from rhizo.pathway.outcomes import percent_relief
 from rhizo.pathway.policies import Threshold, get_policy
-from rhizo.pathway.relief import RESPONDER_MONTHS, RESPONDER_THRESHOLD, Score, in_relief
+from rhizo.pathway.relief import RESPONDER_MONTHS, RESPONDER_THRESHOLD, Score
 from rhizo.pathway.responder import ResponderAt, responder_at
+from rhizo.pathway.returned import pain_has_returned
 
 
 class PainScore(BaseModel):
@@ -273,7 +274,10 @@ def repeat_eligibility(
     returned = (
         course is not None
         and course.relieved
-        and not in_relief(baseline_nrs, after[-1][1], threshold)
+        and pain_has_returned(
+            baseline_nrs=baseline_nrs, day=procedure_date, scores=after, threshold=threshold
+        )
+        is True
     )
     sign = ">=" if rule.inclusive else ">"
     wanted = f"{sign} {rule.min_relief_percent:g} % relief at {_review_text(at)}"

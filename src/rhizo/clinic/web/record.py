@@ -39,7 +39,7 @@ from rhizo.pathway.baseline import BaselineNrs, BlockReading, baseline_for_proce
 from rhizo.pathway.clinic_day import procedure_day
 from rhizo.pathway.followup import PainScore, relief_duration
 from rhizo.pathway.policies import FacetRegion, Threshold, policy_for_region
-from rhizo.pathway.relief import in_relief
+from rhizo.pathway.returned import pain_has_returned
 from rhizo.plots.pain import PainPoint
 
 #: What the pages say beside a row whose date cannot be right.
@@ -332,10 +332,9 @@ def _prior_rf(page: RecordPage) -> list[candidacy.PriorTreatment]:
 def _pain_returned(page: RecordPage, region: FacetRegion) -> bool | None:
     """Has the pain come back since the last completed RF? ``None`` when not known.
 
-    Known from the latest score of the last RF's course: the pain has returned when
-    that score no longer shows the region policy's repeat relief (``relief.in_relief``
-    against the procedure's baseline); no score after the RF, no baseline, or no
-    guideline policy for the region: not known (the screen then asks to confirm it).
+    The last RF's course under :func:`rhizo.pathway.returned.pain_has_returned` with
+    the region policy's repeat relief; no guideline policy for the region: not known
+    (the screen then asks to confirm it).
     """
     policy = policy_for_region(region)
     completed = page.completed()
@@ -345,12 +344,15 @@ def _pain_returned(page: RecordPage, region: FacetRegion) -> bool | None:
     courses = assign_scores(days, [(f.followed_on, f.nrs, f.procedure_id) for f in page.scores()])
     last_id, last_day = max(days, key=lambda item: item[1])
     baseline = page.baseline_for(last_day)
-    after = sorted(score for score in courses[last_id] if score[0] > last_day)
-    if baseline is None or baseline.nrs == 0 or not after:
+    if baseline is None:
         return None
     rule = policy.repeat
-    threshold = Threshold(value=rule.min_relief_percent, inclusive=rule.inclusive)
-    return not in_relief(baseline.nrs, after[-1][1], threshold)
+    return pain_has_returned(
+        baseline_nrs=baseline.nrs,
+        day=last_day,
+        scores=courses[last_id],
+        threshold=Threshold(value=rule.min_relief_percent, inclusive=rule.inclusive),
+    )
 
 
 def screening_input(page: RecordPage, today: date) -> candidacy.CandidacyInput:
