@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rhizo.pathway.evidence import markdown_table
+import pytest
+
+from rhizo.pathway.evidence import DOC_BEGIN as BEGIN
+from rhizo.pathway.evidence import DOC_END as END
+from rhizo.pathway.evidence import markdown_table, with_fresh_table
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "pathway.md"
-BEGIN = "<!-- evidence-counts:after:begin (rhizo knowledge counts) -->"
-END = "<!-- evidence-counts:after:end -->"
 
 
 def _documented_table() -> str:
@@ -25,5 +27,13 @@ def _documented_table() -> str:
 def test_after_table_in_docs_is_the_computed_one() -> None:
     fresh = markdown_table()
     assert _documented_table() == fresh, (
-        "docs/pathway.md's AFTER table is stale; replace it with:\n" + fresh
+        "docs/pathway.md's AFTER table is stale; run python scripts/evidence_counts.py, or"
+        " paste:\n" + fresh
     )
+
+
+def test_fresh_table_replaces_only_the_marked_block() -> None:
+    document = f"intro\n{BEGIN}\nold table\n{END}\noutro\n"
+    assert with_fresh_table(document, "NEW") == f"intro\n{BEGIN}\nNEW\n{END}\noutro\n"
+    with pytest.raises(ValueError, match="markers"):
+        with_fresh_table("no markers here", "NEW")

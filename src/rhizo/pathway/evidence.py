@@ -140,3 +140,21 @@ def counts_json(rows: list[FileCounts] | None = None) -> dict[str, Any]:
         ],
         "total": {"facts": total.total, "verified": total.verified, "by_level": total.by_level},
     }
+
+
+#: The comments around the AFTER table in docs/pathway.md.
+DOC_BEGIN = "<!-- evidence-counts:after:begin (rhizo knowledge counts) -->"
+DOC_END = "<!-- evidence-counts:after:end -->"
+
+
+def with_fresh_table(document: str, table: str | None = None) -> str:
+    """``document`` with the text between :data:`DOC_BEGIN` and :data:`DOC_END` replaced.
+
+    Raises ``ValueError`` when either marker is missing.
+    """
+    if DOC_BEGIN not in document or DOC_END not in document:
+        raise ValueError(f"the document lacks the markers {DOC_BEGIN!r} and {DOC_END!r}")
+    head, rest = document.split(DOC_BEGIN, 1)
+    _, tail = rest.split(DOC_END, 1)
+    fresh = markdown_table() if table is None else table
+    return f"{head}{DOC_BEGIN}\n{fresh}\n{DOC_END}{tail}"
