@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,18 +20,23 @@ from pydantic import SecretStr
 
 from rhizo import DISCLAIMER
 from rhizo.clinic.core import migrate
-from rhizo.clinic.core.common import Side
+from rhizo.clinic.core.auth.models import Actor, Role
+from rhizo.clinic.core.common import Region, Side
 from rhizo.clinic.core.config import Settings
 from rhizo.clinic.core.database import create_db_engine, create_session_factory
 from rhizo.clinic.demo.seed import SEED_ACTOR, seed
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan import service as plan_service
-from rhizo.clinic.plan.models import PlanCreate
+from rhizo.clinic.plan.models import PlanCreate, Sedation
+from rhizo.clinic.procedure import service as procedure_service
+from rhizo.clinic.procedure.models import ProcedureCreate
+from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.web.app import create_web_app
 from rhizo.pathway.education import choosing_a_specialist
 from rhizo.pathway.facts import entry
 from rhizo.pathway.relief import RESPONDER_MONTHS, RESPONDER_THRESHOLD
 from tests.web.conftest import login
+from tests.web.test_forms_support import db, new_patient
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -138,3 +143,43 @@ def test_portal_is_worded_for_the_planned_neck_treatment(
     assert "how much the treatment helped" in text
     assert "responder check" not in text
     assert f'id="choosing-link" href="{PAGE}"' in text
+
+
+def _procedure(app: FastAPI, region: Region, levels: list[str]) -> int:
+    pid = new_patient(app)
+    with db(app) as session:
+        performer = session.scalar(sa.select(Specialist.id))
+        assert performer is not None
+        procedure = procedure_service.create(
+            session=session,
+            actor=Actor(user_id=None, username="patient-text-tests", role=Role.ADMIN),
+            patient_id=pid,
+            data=ProcedureCreate(
+                performer_id=performer,
+                performed_at=datetime(2026, 5, 4, 9, 0, tzinfo=UTC),
+                region=region,
+                side=Side.RIGHT,
+                levels=levels,
+                sedation=Sedation.NONE,
+            ),
+        )
+        return procedure.id
+
+
+@pytest.mark.parametrize(
+    ("region", "levels", "neck_advice"),
+    [(Region.CERVICAL, ["C2-C3"], True), (Region.LUMBAR, ["L4-L5"], False)],
+)
+def test_discharge_form_gives_the_regions_first_day_advice(
+    neck_client: TestClient,
+    neck_app: tuple[FastAPI, dict[str, str]],
+    region: Region,
+    levels: list[str],
+    neck_advice: bool,
+) -> None:
+    procedure_id = _procedure(neck_app[0], region, levels)
+    page = _as(neck_client, neck_app, "nurse").get(f"/procedures/{procedure_id}/discharge")
+    assert page.status_code == 200
+    balance = str(escape(entry("aftercare", "neck-balance")["text"]))
+    assert (balance in page.text) is neck_advice
+    assert str(escape(entry("aftercare", "no-driving")["text"])) in page.text

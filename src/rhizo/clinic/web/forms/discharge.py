@@ -37,6 +37,7 @@ from rhizo.clinic.web.forms.common import (
 from rhizo.clinic.web.pages import render
 from rhizo.pathway.aftercare import discharge_criteria, plan_aftercare
 from rhizo.pathway.clinic_day import procedure_day
+from rhizo.pathway.education import planned_region
 
 router = APIRouter(include_in_schema=False)
 
@@ -70,6 +71,8 @@ def _page(
     aftercare = plan_aftercare(
         procedure_date=procedure_day(procedure.performed_at, clinic_zone(request)),
         sedation=procedure.sedation is not Sedation.NONE,
+        # The region's first-day advice (after neck RF: balance and driving); sacral: none.
+        region=planned_region(procedure.region.value),
     )
     ctx: dict[str, Any] = {
         "p": record.patient,
