@@ -11,6 +11,7 @@ from rhizo.pathway.aftercare import (
     plan_aftercare,
     render_html,
     render_markdown,
+    render_text,
 )
 from rhizo.pathway.attribution import assign_scores
 from rhizo.pathway.baseline import BaselineNrs, BlockReading, baseline_for_procedure
@@ -36,7 +37,16 @@ from rhizo.pathway.clinic_day import procedure_day
 from rhizo.pathway.complications import ComplicationRisk, complication_catalogue
 from rhizo.pathway.course import ReliefCourse, course_of
 from rhizo.pathway.dates import months_after, relief_lasted, whole_months_between
-from rhizo.pathway.education import FaqItem, GlossaryTerm, faq, glossary, procedure_steps
+from rhizo.pathway.education import (
+    FaqItem,
+    GlossaryTerm,
+    SpecialistAdvice,
+    choosing_a_specialist,
+    faq,
+    glossary,
+    planned_region,
+    procedure_steps,
+)
 from rhizo.pathway.facts import Source
 from rhizo.pathway.followup import (
     PainScore,
@@ -140,10 +150,12 @@ __all__ = [
     "ScreeningInputError",
     "SensoryResponse",
     "Source",
+    "SpecialistAdvice",
     "TechniqueProfile",
     "Verdict",
     "assign_scores",
     "baseline_for_procedure",
+    "choosing_a_specialist",
     "compare_techniques",
     "complication_catalogue",
     "condition_evidence",
@@ -164,6 +176,7 @@ __all__ = [
     "percent_relief",
     "plan_aftercare",
     "plan_premedication",
+    "planned_region",
     "policy_for_region",
     "procedure_day",
     "procedure_steps",
@@ -172,6 +185,7 @@ __all__ = [
     "relief_lasted",
     "render_html",
     "render_markdown",
+    "render_text",
     "repeat_eligibility",
     "responder_at",
     "risk_category",
