@@ -35,7 +35,7 @@ def _valid(csrf: str) -> dict[str, str | list[str]]:
         "side": "right",
         "levels": "L4-L5",
         "sedation": "none",
-        # Narouze 2018: a patient factor raises the category by one (low -> intermediate).
+        # rhizo's local rule (the guideline: factors "may increase risk"): low -> intermediate.
         "risk_factors": ["coagulopathy"],
     }
 
