@@ -14,9 +14,11 @@ from rhizo.pathway.aftercare import (
     render_html,
     render_markdown,
     render_text,
+    restart_item,
 )
 from rhizo.pathway.facts import entries, entry
 from rhizo.pathway.policies import FacetRegion
+from rhizo.pathway.premed_models import DrugHold, HoldDecision
 
 
 def _texts(sedation: bool = False, region: FacetRegion | None = None) -> list[str]:
@@ -170,3 +172,41 @@ def test_text_keeps_patient_fields_verbatim() -> None:
     # Plain text is not markup: a name is printed as typed, not escaped.
     text = render_text(plan_aftercare(patient_name="O'Brien & Sons"))
     assert text.startswith("Aftercare plan for O'Brien & Sons")
+
+
+def _hold(hold: HoldDecision, hours: int | None) -> DrugHold:
+    return DrugHold(
+        drug="examplin",
+        drug_class="test",
+        hold=hold,
+        hold_days=None,
+        last_dose_date=None,
+        restart_after_hours=hours,
+        note="",
+        source="Narouze S et al. 2018, drug row",
+        verified=True,
+        evidence="secondary",
+    )
+
+
+@pytest.mark.parametrize(
+    ("hold", "hours", "expected"),
+    [
+        ("yes", 24, "Restart examplin 24 hours after the procedure"),
+        ("yes", None, "Ask the doctor who prescribes examplin when to restart it."),
+        ("no", None, "Keep taking examplin as usual"),
+        ("individualise", 12, "The usual time is 12 hours after the procedure."),
+        ("needs_input", None, "restart it when the doctor who prescribes it says."),
+    ],
+)
+def test_restart_item_from_the_hold(hold: HoldDecision, hours: int | None, expected: str) -> None:
+    item = restart_item(_hold(hold, hours))
+    assert expected in item.text
+    assert item.evidence == "secondary"
+    assert item.source == "Narouze S et al. 2018, drug row"
+
+
+def test_holds_add_restart_items_under_medicines() -> None:
+    plan = plan_aftercare(holds=[_hold("yes", 6)])
+    medicines = next(s for s in plan.sections if s.title == "medicines")
+    assert medicines.items[-1].text.startswith("Restart examplin 6 hours")

@@ -102,3 +102,34 @@ def test_learn_all_for_the_low_back(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_learn_unknown_topic(capsys: pytest.CaptureFixture[str]) -> None:
     _error(["learn", "billing"], capsys, "TOPIC", "billing", "choosing-a-specialist")
+
+
+def test_aftercare_drug_gives_the_restart_time_of_the_premed_hold(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from datetime import date
+
+    from rhizo.pathway.premed import plan_premedication
+
+    hold = plan_premedication(
+        procedure="cervical-facet-rf", procedure_date=date(2026, 1, 5), drugs=["warfarin"]
+    ).holds[0]
+    assert hold.hold == "yes"
+    assert hold.restart_after_hours is not None
+    out = _out(
+        [
+            "aftercare",
+            "--format",
+            "text",
+            "--region",
+            "cervical",
+            "--date",
+            "2026-01-05",
+            "--drug",
+            "warfarin",
+        ],
+        capsys,
+    )
+    assert f"Restart warfarin {hold.restart_after_hours} hours after the procedure" in out
+    _error(["aftercare", "--drug", "unobtainium"], capsys, "--drug", "unobtainium")
+    _error(["aftercare", "--drug", "warfarin", "--procedure", "knee"], capsys, "--procedure")

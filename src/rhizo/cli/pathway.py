@@ -248,6 +248,23 @@ def _parse_region(value: str | None) -> Any:
         fail("--region", value, f"one of: {', '.join(r.value for r in FacetRegion)}")
 
 
+def _restart_holds(drugs: list[str], procedure: str | None, region: Any, when: Any) -> list[Any]:
+    """The pre-procedure holds of ``drugs`` (for their restart times), or exit 2."""
+    from rhizo.pathway.premed import known_drugs, plan_premedication, procedures
+
+    if not drugs:
+        return []
+    chosen = procedure or f"{region.value if region else 'lumbar'}-facet-rf"
+    if chosen not in procedures():
+        fail("--procedure", chosen, f"one of: {', '.join(procedures())}")
+    names = {name.lower() for name in known_drugs()}
+    for name in drugs:
+        if name.strip().lower() not in names:
+            fail("--drug", name, f"one of: {', '.join(known_drugs())}")
+    plan = plan_premedication(procedure=chosen, procedure_date=when or date.today(), drugs=drugs)
+    return list(plan.holds)
+
+
 def aftercare(
     sedation: Annotated[bool, typer.Option(help="Sedation was given.")] = False,
     procedure_date: Annotated[
@@ -255,6 +272,16 @@ def aftercare(
     ] = None,
     patient_name: Annotated[str | None, typer.Option("--name", help="Patient's name.")] = None,
     region: RegionOption = None,
+    drug: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--drug", help="A medicine the patient takes: when to restart it (repeatable)."
+        ),
+    ] = None,
+    procedure: Annotated[
+        str | None,
+        typer.Option(help="Procedure id for the restart times (default: the region's facet RF)."),
+    ] = None,
     output_format: Annotated[
         str, typer.Option("--format", help="text | markdown | html")
     ] = "markdown",
@@ -273,8 +300,13 @@ def aftercare(
         fail("--format", output_format, "one of: text, markdown, html")
     when = _parse_date("--date", procedure_date) if procedure_date else None
     treated = _parse_region(region)
+    holds = _restart_holds(drug or [], procedure, treated, when)
     plan = plan_aftercare(
-        procedure_date=when, sedation=sedation, patient_name=patient_name, region=treated
+        procedure_date=when,
+        sedation=sedation,
+        patient_name=patient_name,
+        region=treated,
+        holds=holds,
     )
     if as_json:
         _emit_json(_dump(plan))

@@ -16,6 +16,7 @@ clinician's labels stay in ``knowledge/outcomes.yaml``).
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -24,10 +25,11 @@ from pydantic import BaseModel
 from rhizo import DISCLAIMER
 from rhizo.pathway.cited import Cited
 from rhizo.pathway.education import applies_to
-from rhizo.pathway.facts import Evidence, Source, entries
+from rhizo.pathway.facts import EVIDENCE_LABELS, Evidence, Source, entries
 from rhizo.pathway.followup import follow_up_schedule
 from rhizo.pathway.numbered import NumberedSources
 from rhizo.pathway.policies import FacetRegion
+from rhizo.pathway.premed_models import DrugHold
 
 #: Section keys in the order shown, with the heading a patient reads.
 SECTION_HEADINGS: dict[str, str] = {
@@ -107,6 +109,38 @@ def discharge_criteria() -> list[Cited]:
     ]
 
 
+def restart_item(hold: DrugHold) -> PlanItem:
+    """What to do with one medicine after the procedure, from its pre-procedure hold.
+
+    Paused (``yes``): restart after the hold's ``restart_after_hours``; a shared
+    decision (``individualise``, ``needs_input``): restart when the prescriber
+    says, with the usual interval; not paused (``no``): keep taking it. The
+    source and level are the drug row's (Narouze 2018 as read in rhizo's drug table).
+    """
+    hours = hold.restart_after_hours
+    usual = f" The usual time is {hours} hours after the procedure." if hours else ""
+    if hold.hold == "yes":
+        text = (
+            f"Restart {hold.drug} {hours} hours after the procedure, unless the doctor who "
+            "prescribes it says otherwise."
+            if hours
+            else f"Ask the doctor who prescribes {hold.drug} when to restart it."
+        )
+    elif hold.hold == "no":
+        text = f"Keep taking {hold.drug} as usual, unless your clinic told you otherwise."
+    else:
+        text = (
+            f"If you paused {hold.drug}, restart it when the doctor who prescribes it says.{usual}"
+        )
+    evidence: Evidence = hold.evidence or "recalled"
+    return PlanItem(
+        text=text,
+        source=hold.source,
+        evidence=evidence,
+        reference=f"{hold.source.split(', ')[0]} [{EVIDENCE_LABELS[evidence]}]",
+    )
+
+
 def _patient_reviews(procedure_date: date) -> list[PatientReview]:
     """The review schedule (:func:`follow_up_schedule`) with each review's patient label."""
     labels = {item["review"]: item for item in entries("aftercare") if item["section"] == FOLLOW_UP}
@@ -135,13 +169,15 @@ def plan_aftercare(
     patient_name: str | None = None,
     extra_notes: list[str] | None = None,
     region: FacetRegion | None = None,
+    holds: Sequence[DrugHold] = (),
 ) -> AftercarePlan:
     """Build the plan; sedation adds its items, a date the check-ups, a region its wording.
 
     ``region`` (None: not known) selects the region's items, for example the
     neck's warning signs and balance advice. ``extra_notes`` (for example drug
     restart times from the pre-procedure plan) are shown under medicines,
-    marked as the clinic's own instructions.
+    marked as the clinic's own instructions. ``holds`` (the pre-procedure plan's
+    drug holds) add when to restart each paused medicine (:func:`restart_item`).
     """
     grouped: dict[str, list[PlanItem]] = {title: [] for title in SECTION_ORDER}
     leads: dict[str, PlanItem] = {}
@@ -154,6 +190,7 @@ def plan_aftercare(
             leads[item["section"]] = _item(item)
         else:
             grouped[item["section"]].append(_item(item))
+    grouped["medicines"] += [restart_item(hold) for hold in holds]
     for note in extra_notes or []:
         grouped["medicines"].append(
             PlanItem(
