@@ -37,3 +37,14 @@ def test_fresh_table_replaces_only_the_marked_block() -> None:
     assert with_fresh_table(document, "NEW") == f"intro\n{BEGIN}\nNEW\n{END}\noutro\n"
     with pytest.raises(ValueError, match="markers"):
         with_fresh_table("no markers here", "NEW")
+
+
+def test_unchecked_references_are_listed_in_docs() -> None:
+    from rhizo.pathway.facts import references
+
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split("References whose title, venue and year were **not** checked", 1)[1]
+    section = section.split("\n\n", 1)[0]
+    unchecked = {r.id for r in references().values() if r.url is None} - {"rhizo-authors"}
+    listed = {part.strip(" `.,\n") for part in section.split(":", 1)[1].split("`")[1::2]}
+    assert listed == unchecked
