@@ -31,12 +31,15 @@ def counts_command(
     output_format: Annotated[
         str, typer.Option("--format", help="table (Markdown) | json")
     ] = "table",
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
 ) -> None:
     """Count the cited facts per knowledge file and evidence level."""
     from rhizo.pathway.evidence import counts, counts_json, markdown_table
 
     if output_format not in FORMATS:
         fail("--format", output_format, f"one of: {', '.join(FORMATS)}")
+    if as_json:
+        output_format = "json"
     try:
         rows = counts()
     except ValueError as error:
