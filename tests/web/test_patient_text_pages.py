@@ -27,13 +27,15 @@ from rhizo.clinic.core.database import create_db_engine, create_session_factory
 from rhizo.clinic.demo.seed import SEED_ACTOR, seed
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan import service as plan_service
-from rhizo.clinic.plan.models import PlanCreate, Sedation
+from rhizo.clinic.plan.models import Plan, PlanCreate, Sedation
 from rhizo.clinic.procedure import service as procedure_service
 from rhizo.clinic.procedure.models import ProcedureCreate
 from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.web.app import create_web_app
+from rhizo.pathway.aftercare import restart_item
 from rhizo.pathway.education import choosing_a_specialist
 from rhizo.pathway.facts import entry
+from rhizo.pathway.premed_models import DrugHold
 from rhizo.pathway.relief import RESPONDER_MONTHS, RESPONDER_THRESHOLD
 from tests.web.conftest import login
 from tests.web.test_forms_support import db, new_patient
@@ -143,6 +145,14 @@ def test_portal_is_worded_for_the_planned_neck_treatment(
     assert "how much the treatment helped" in text
     assert "responder check" not in text
     assert f'id="choosing-link" href="{PAGE}"' in text
+    # The plan's paused medicines get their restart time (from the stored holds).
+    with db(neck_app[0]) as session:
+        own = session.scalar(sa.select(Patient.id).where(Patient.user_id.is_not(None)))
+        plans = session.scalars(sa.select(Plan).where(Plan.patient_id == own)).all()
+        holds = max(plans, key=lambda plan: plan.planned_date).holds
+    assert holds  # the seeded portal patient takes clopidogrel
+    for hold in holds:
+        assert str(escape(restart_item(DrugHold.model_validate(hold)).text)) in text
 
 
 def _procedure(app: FastAPI, region: Region, levels: list[str]) -> int:

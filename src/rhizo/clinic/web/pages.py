@@ -47,6 +47,7 @@ from rhizo.clinic.web.record import RecordPage, record_page, screen
 from rhizo.pathway.aftercare import plan_aftercare
 from rhizo.pathway.education import choosing_a_specialist, faq, planned_region, procedure_steps
 from rhizo.pathway.facts import EVIDENCE_LABELS
+from rhizo.pathway.premed_models import DrugHold
 from rhizo.pathway.relief import RESPONDER_MONTHS, RESPONDER_THRESHOLD
 from rhizo.pathway.techniques import compare_techniques
 from rhizo.pathway.windows import WINDOW_DAYS
@@ -200,7 +201,12 @@ def _portal_context(request: Request, user: WebUser, session: Session) -> dict[s
         "record": record,
         "plan": plan,
         "region": region,
-        "aftercare": plan_aftercare(procedure_date=procedure_day, patient_name=None, region=region),
+        "aftercare": plan_aftercare(
+            procedure_date=procedure_day,
+            patient_name=None,
+            region=region,
+            holds=[DrugHold.model_validate(hold) for hold in plan.holds] if plan else [],
+        ),
         "steps": procedure_steps(region),
         "faq": faq(region),
         "techniques": compare_techniques(),
@@ -253,6 +259,7 @@ async def portal_diary(request: Request, user: DiaryUser, session: SessionDep) -
         ctx.update({"errors": errors, "values": values, "saved": False})
         return render(request, "portal.html", ctx, user=user, status_code=422)
     return RedirectResponse("/portal?saved=1#diary", status_code=303)
+
 
 # --- patient education ------------------------------------------------------------
 
