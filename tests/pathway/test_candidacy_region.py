@@ -126,6 +126,30 @@ def test_pain_over_three_months_in_every_region(
     assert screen_candidacy(patient(region, pain_duration_weeks=weeks)).verdict is verdict
 
 
+# Thoracic: no guideline sets a pain duration, so the IASP/ICD-11 definition of chronic
+# pain (Treede 2019: "persists or recurs for more than 3 months") is checked instead.
+@pytest.mark.parametrize(
+    ("weeks", "verdict"),
+    [
+        (8, Verdict.NOT_YET),
+        (12.9, Verdict.NOT_YET),
+        (13.0, Verdict.NO_GUIDELINE),
+        (13.1, Verdict.NO_GUIDELINE),
+    ],
+)
+def test_thoracic_chronicity_is_checked_without_a_guideline(weeks: float, verdict: Verdict) -> None:
+    result = screen_candidacy(patient("thoracic", pain_duration_weeks=weeks))
+    assert result.verdict is verdict
+    assert result.policy is None
+    effects = {r.rule: r.effect for r in result.reasons}
+    assert effects["screening:chronic-pain"] == ("not_yet" if weeks < 13.0 else "supports")
+
+
+def test_thoracic_radicular_pain_is_not_candidate_as_in_every_region() -> None:
+    result = screen_candidacy(patient("thoracic", pain_pattern="radicular"))
+    assert result.verdict is Verdict.NOT_CANDIDATE
+
+
 def test_cervical_pain_of_eight_weeks_is_not_yet() -> None:
     # Audit case c20: a cervical patient at 8 weeks was screened "candidate".
     result = screen_candidacy(patient("cervical", pain_duration_weeks=8))

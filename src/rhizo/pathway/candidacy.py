@@ -580,10 +580,34 @@ def _repeat_reasons(patient: CandidacyInput, policy: Policy, today: date | None)
     return reasons
 
 
+def _chronic_pain_reason(patient: CandidacyInput) -> Reason:
+    """Chronicity where no region guideline sets a pain duration (``screening:chronic-pain``).
+
+    Pain must have lasted more than 3 months (Treede 2019, the IASP/ICD-11
+    definition of chronic pain): a pain duration of at least 3 calendar months'
+    worth of weeks (3 * 52 / 12 = 13.0 weeks) supports, anything shorter is
+    ``not_yet``. The guideline policies carry their own pain-duration rule.
+    """
+    item: dict[str, Any] = entry("screening", "chronic-pain")
+    rule = DurationRule(min_months=float(item["min_months"]), source=item["source"])
+    weeks = patient.pain_duration_weeks
+    message = f"Pain for {weeks:g} weeks; chronic pain means more than {rule.describe()}."
+    if weeks >= rule.min_weeks:
+        return _reason("screening:chronic-pain", message, rule.source, "supports")
+    return _reason("screening:chronic-pain", f"{message} {item['message']}", rule.source, "not_yet")
+
+
 def _no_guideline(patient: CandidacyInput) -> Screening:
-    """A region no guideline covers: the safety reasons, and the clinician decides."""
+    """A region no guideline covers: safety, chronicity, and the clinician decides.
+
+    The policy-free rules (safety, conditions, pain pattern, chronicity) hold in
+    every region: the worst of them decides as under a policy; when none
+    objects the verdict is ``no_guideline``.
+    """
     default = REGION_DEFAULTS[patient.region]
     reasons = [*_safety_reasons(patient), *_condition_reasons(patient)]
+    if not patient.prior_rf:
+        reasons.append(_chronic_pain_reason(patient))
     reasons.append(
         _reason("region-policy", default.message or "", default.source, "note"),
     )
@@ -597,12 +621,13 @@ def _no_guideline(patient: CandidacyInput) -> Screening:
                 "note",
             )
         )
-    contraindicated = any(r.effect == "contraindicated" for r in reasons)
+    worst = max((_SEVERITY[r.effect] for r in reasons), default=0)
+    verdict = _VERDICT_BY_SEVERITY[worst] if worst else Verdict.NO_GUIDELINE
     return Screening(
         policy=None,
         region=patient.region,
         policy_from_region=True,
-        verdict=Verdict.CONTRAINDICATED if contraindicated else Verdict.NO_GUIDELINE,
+        verdict=verdict,
         reasons=reasons,
         repeat_treatment=bool(patient.prior_rf),
     )
