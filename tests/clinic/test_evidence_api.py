@@ -40,10 +40,7 @@ def test_screening_reasons_carry_a_level_matching_their_citation(
         level = reason["evidence"]
         assert level in WORDS, reason
         assert reason["verified"] is (level in ("primary", "secondary"))
-        if level == "primary":
-            assert not reason["source"].endswith("]"), reason["source"]
-        else:
-            assert reason["source"].endswith(f" [{WORDS[level]}]"), reason["source"]
+        assert reason["source"].endswith(f" [{WORDS[level]}]"), reason["source"]
 
 
 def test_openapi_lists_the_five_levels_for_a_reason(client: TestClient) -> None:

@@ -66,6 +66,6 @@ def test_unverified_sources_say_so_when_cited() -> None:
     ]
     assert unverified  # the knowledge base honestly contains recalled items
     for source in unverified:
-        assert source.cite().endswith(f"[{source.evidence_label}]")
+        assert source.cite().endswith(f" [{source.evidence_label}]")
         if source.evidence == "recalled":
             assert "NOT verified" in source.cite()

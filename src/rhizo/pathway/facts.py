@@ -92,9 +92,10 @@ class Source(BaseModel):
         return EVIDENCE_LABELS[self.evidence]
 
     def cite(self) -> str:
-        """One line: ``Author Year, Title, Section [level]`` (the level in words).
+        """One line: ``Author Year, Title, Section [level]``, the level in words.
 
-        The level is appended for every level but ``primary`` (:func:`level_suffix`).
+        Every level is appended, ``primary`` too (:func:`level_suffix`), so wherever a
+        citation is shown (CLI, API, pages, patient text) it says what was read.
         """
         return f"{self.author} {self.year}, {self.title}, {self.section}" + level_suffix(
             self.evidence
@@ -102,9 +103,8 @@ class Source(BaseModel):
 
 
 def level_suffix(evidence: Evidence) -> str:
-    """What :meth:`Source.cite` appends for a level: `` [words]``, nothing for ``primary``."""
-    return "" if evidence == "primary" else f" [{EVIDENCE_LABELS[evidence]}]"
-
+    """What :meth:`Source.cite` appends for a level: `` [words]`` (EVIDENCE_LABELS)."""
+    return f" [{EVIDENCE_LABELS[evidence]}]"
 
 
 def _read_yaml(name: str) -> dict[str, Any]:
