@@ -71,6 +71,9 @@ def test_the_portal_faq_shows_each_answers_level(as_role: AsRole) -> None:
         assert shown in page.text, item.question
         assert str(escape(EVIDENCE_LABELS[item.evidence])) in page.text
     assert ">unverified<" not in page.text
+    lay = [item for item in faq() if item.evidence == "patient_information"]
+    assert lay, "education.yaml has FAQ answers resting on patient pages only"
+    assert "[patient-information page only]</cite>" in page.text
 
 
 def test_the_patient_page_has_no_bare_unverified_tag(as_role: AsRole) -> None:
