@@ -18,6 +18,10 @@ from rhizo.clinic.patient.dated import event_date
 from rhizo.clinic.plan.models import Sedation
 from rhizo.pathway.gates import GateFinding, MotorResponse, SensoryResponse
 
+#: Longest stored prediction model name and note (rhizo.clinic.procedure.prediction).
+PREDICTION_MODEL_LENGTH = 80
+PREDICTION_NOTE_LENGTH = 200
+
 
 class Technique(StrEnum):
     """How the nerve is lesioned."""
@@ -100,6 +104,15 @@ class Lesion(Base):
         sa.CheckConstraint(
             "override_reason IS NULL OR override_by_id IS NOT NULL", name="override_has_author"
         ),
+        sa.CheckConstraint(
+            "predicted_capture_probability IS NULL OR "
+            "predicted_capture_probability BETWEEN 0 AND 1",
+            name="predicted_capture_probability_range",
+        ),
+        sa.CheckConstraint(
+            "predicted_coagulated_length_mm IS NULL OR predicted_coagulated_length_mm >= 0",
+            name="predicted_coagulated_length_nonnegative",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -133,6 +146,13 @@ class Lesion(Base):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     override_at: Mapped[datetime | None]
+    #: The record link (rhizo.clinic.procedure.prediction): the planner's predicted
+    #: capture probability (0-1) and expected coagulated nerve length (mm), the model
+    #: that made them, or a note saying why there is none. A model estimate.
+    predicted_capture_probability: Mapped[float | None]
+    predicted_coagulated_length_mm: Mapped[float | None]
+    prediction_model: Mapped[str | None] = mapped_column(sa.String(PREDICTION_MODEL_LENGTH))
+    prediction_note: Mapped[str | None] = mapped_column(sa.String(PREDICTION_NOTE_LENGTH))
 
     procedure: Mapped[Procedure] = relationship(back_populates="lesions")
 
@@ -220,6 +240,18 @@ class LesionRead(ReadSchema):
     override_reason: str | None
     override_by_id: int | None
     override_at: datetime | None
+    predicted_capture_probability: float | None = Field(
+        description="The capture planner's predicted probability (0-1) that this lesion "
+        "coagulated its nerve: a model estimate, not a measurement (read-only)."
+    )
+    predicted_coagulated_length_mm: float | None = Field(
+        description="Expected length of nerve with its whole cross-section coagulated (mm), "
+        "a model estimate (read-only)."
+    )
+    prediction_model: str | None = Field(
+        description="The model that made the prediction (version, tissue, criterion, engine)."
+    )
+    prediction_note: str | None = Field(description="Why there is no prediction, if none.")
 
 
 class ProcedureRead(ReadSchema):

@@ -3,8 +3,10 @@
 A lesion recorded as performed whose gate verdict blocks it (a limb motor
 response, radicular sensation, no motor test, no local anaesthetic) is refused
 unless the clinician gives an override with a reason; the verdict, its
-findings and any override are stored with the lesion. A procedure and all its
-lesions are written in one transaction: one refused lesion writes nothing.
+findings and any override are stored with the lesion, and so is the capture
+planner's prediction for it (:mod:`rhizo.clinic.procedure.prediction`, or a
+note saying why there is none). A procedure and all its lesions are written in
+one transaction: one refused lesion writes nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from rhizo.clinic.core.common import (
 from rhizo.clinic.core.database import utcnow
 from rhizo.clinic.patient import records
 from rhizo.clinic.plan.models import Plan
+from rhizo.clinic.procedure import prediction
 from rhizo.clinic.procedure.models import (
     Lesion,
     LesionCreate,
@@ -117,11 +120,21 @@ def _lesion_problems(
     return problems
 
 
-def _lesion_row(lesion: LesionCreate, verdict: GateVerdict, ordinal: int, actor: Actor) -> Lesion:
+def _lesion_row(
+    lesion: LesionCreate,
+    verdict: GateVerdict,
+    ordinal: int,
+    actor: Actor,
+    predicted: prediction.LesionPrediction,
+) -> Lesion:
     values: dict[str, Any] = lesion.model_dump(exclude={"override_reason"})
     overridden = lesion.override_reason is not None
     return Lesion(
         **values,
+        predicted_capture_probability=predicted.capture_probability,
+        predicted_coagulated_length_mm=predicted.coagulated_length_mm,
+        prediction_model=predicted.model,
+        prediction_note=predicted.note,
         ordinal=ordinal,
         gate_proceed=verdict.proceed,
         gate_findings=[finding.model_dump() for finding in verdict.findings],
@@ -169,7 +182,10 @@ def _audit_lesion(
 
 def create(*, session: Session, actor: Actor, patient_id: int, data: ProcedureCreate) -> Procedure:
     """Record a procedure with its lesions, all or nothing: one audit row for the
-    procedure and one for each lesion, in the same transaction."""
+    procedure and one for each lesion, in the same transaction. The lesions' capture
+    predictions are computed first (cached by their parameters), outside the write
+    lock, and stored with them."""
+    predicted = [prediction.for_lesion(lesion) for lesion in data.lesions]
     with transactions.transaction(session):
         patient = records.get_patient(session, patient_id)
         records.check_after_birth(patient, {"performed_at": data.performed_at})
@@ -182,9 +198,9 @@ def create(*, session: Session, actor: Actor, patient_id: int, data: ProcedureCr
         verdicts = _check_lesions(data.lesions, actor, data.side)
         procedure = Procedure(patient_id=patient_id, **data.model_dump(exclude={"lesions"}))
         procedure.lesions = [
-            _lesion_row(lesion, verdict, ordinal, actor)
-            for ordinal, (lesion, verdict) in enumerate(
-                zip(data.lesions, verdicts, strict=True), start=1
+            _lesion_row(lesion, verdict, ordinal, actor, guess)
+            for ordinal, (lesion, verdict, guess) in enumerate(
+                zip(data.lesions, verdicts, predicted, strict=True), start=1
             )
         ]
         session.add(procedure)
@@ -286,11 +302,12 @@ def delete(*, session: Session, actor: Actor, patient_id: int, procedure_id: int
 def add_lesion(
     *, session: Session, actor: Actor, patient_id: int, procedure_id: int, data: LesionCreate
 ) -> Lesion:
-    """Append one gated lesion to a recorded procedure."""
+    """Append one gated lesion (with its capture prediction) to a recorded procedure."""
+    predicted = prediction.for_lesion(data)
     with transactions.transaction(session):
         procedure = _get(session, patient_id, procedure_id)
         (verdict,) = _check_lesions([data], actor, procedure.side, len(procedure.lesions))
-        lesion = _lesion_row(data, verdict, len(procedure.lesions) + 1, actor)
+        lesion = _lesion_row(data, verdict, len(procedure.lesions) + 1, actor, predicted)
         procedure.lesions.append(lesion)
         session.flush()
         _audit_lesion(session, actor, patient_id, lesion, data)
