@@ -169,9 +169,10 @@ def test_bundle_is_valid_r4_and_every_reference_resolves(
     assert not dangling
     counts = {kind: len(_of_type(bundle, kind)) for kind in ("Patient", "Practitioner")}
     assert counts == {"Patient": 1, "Practitioner": 1}
-    # 1 block + 1 RF procedure; 3 block results + 2 lesions + NRS, ODI and PGIC.
+    # 1 block + 1 RF procedure; 3 block results + 2 lesions + their 2 predicted captures
+    # + NRS, ODI and PGIC.
     assert len(_of_type(bundle, "Procedure")) == 2
-    assert len(_of_type(bundle, "Observation")) == 3 + 2 + 3
+    assert len(_of_type(bundle, "Observation")) == 3 + 2 + 2 + 3
     assert len(_of_type(bundle, "Condition")) == 1
     assert len(_of_type(bundle, "AdverseEvent")) == 1
 

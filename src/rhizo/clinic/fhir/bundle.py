@@ -2,7 +2,8 @@
 
 The Bundle holds the Patient, the Practitioners who performed the patient's
 procedures, Conditions, diagnostic blocks (Procedure + Observations), RF
-procedures with one Observation per lesion, follow-up Observations and
+procedures with one Observation per lesion (and one for its predicted
+capture, when it has one), follow-up Observations and
 AdverseEvents. Not exported: care trials, medications and drug holds, plans
 and discharge records (no R4 mapping has been settled for them yet).
 """
@@ -18,7 +19,12 @@ from rhizo.clinic.chart.record import PatientRecord
 from rhizo.clinic.condition.models import Condition, ConditionStatus
 from rhizo.clinic.fhir.conditions import adverse_event_resource, condition_resource
 from rhizo.clinic.fhir.people import patient_resource, practitioner_resource
-from rhizo.clinic.fhir.procedures import block_resources, lesion_resource, procedure_resource
+from rhizo.clinic.fhir.procedures import (
+    block_resources,
+    lesion_resource,
+    predicted_capture_resource,
+    procedure_resource,
+)
 from rhizo.clinic.fhir.references import FhirJson, date_time, entry
 from rhizo.clinic.fhir.scores import followup_resources
 from rhizo.clinic.procedure.models import Procedure
@@ -57,9 +63,10 @@ def build_bundle(
     for procedure in record.procedures:
         reasons = _reasons(procedure, record.conditions)
         resources.append(procedure_resource(procedure, patient_id=pid, condition_ids=reasons))
-        resources.extend(
-            lesion_resource(les, procedure, patient_id=pid) for les in procedure.lesions
-        )
+        for les in procedure.lesions:
+            resources.append(lesion_resource(les, procedure, patient_id=pid))
+            if predicted := predicted_capture_resource(les, procedure, patient_id=pid):
+                resources.append(predicted)
     for followup in record.followups:
         resources.extend(followup_resources(followup, patient_id=pid))
     resources.extend(adverse_event_resource(c, patient_id=pid) for c in record.complications)

@@ -63,6 +63,16 @@ NRS_PAIN = Code(LOINC, "72514-3", "Pain severity - 0-10 verbal numeric rating [S
 ODI = Code(LOINC, "97908-8", "Oswestry Disability Index", verified=False)
 PGIC = Code(RHIZO, "pgic", "Patient Global Impression of Change (1-7)")
 LESION = Code(RHIZO, "rf-lesion", "Radiofrequency lesion: parameters and stimulation tests")
+PREDICTED_CAPTURE = Code(
+    RHIZO,
+    "rf-lesion-predicted-capture",
+    "Predicted probability that an RF lesion coagulated its nerve (model estimate)",
+)
+PREDICTED_COAGULATED_LENGTH = Code(
+    RHIZO,
+    "rf-lesion-predicted-coagulated-length",
+    "Expected length of nerve wholly coagulated by an RF lesion (model estimate)",
+)
 BLOCK_RELIEF = Code(RHIZO, "block-relief-percent", "Pain relief after a diagnostic block")
 BLOCK_RELIEF_HOURS = Code(RHIZO, "block-relief-hours", "Duration of relief after a block")
 SYNTHETIC = Code(ACT_REASON, "HTEST", "test health data")

@@ -12,6 +12,10 @@ with its performer, levels as body sites, the cannulas as ``usedCode``, the
 patient's conditions as reasons. Each lesion is an Observation ``partOf`` the
 procedure whose components are the lesion's parameters and stimulation tests
 in UCUM units, whether the safety gates let it proceed, and any override.
+A lesion with a capture prediction (:mod:`rhizo.clinic.procedure.prediction`)
+has a second Observation ``derivedFrom`` it: the predicted capture probability
+in % (rhizo's own code), the expected coagulated length as a component, the
+model's name as ``method`` and the caveat that it is a model estimate.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from rhizo.clinic.fhir.references import (
     text_concept,
 )
 from rhizo.clinic.procedure.models import Lesion, Procedure, ProcedureStatus
+from rhizo.clinic.procedure.prediction import CAVEAT
 
 #: rhizo's procedure status -> FHIR R4 event-status.
 _STATUS = {
@@ -202,3 +207,41 @@ def lesion_resource(lesion: Lesion, procedure: Procedure, *, patient_id: int) ->
         "bodySite": text_concept(f"{lesion.target_nerve} ({lesion.side.value})"),
         "component": lesion_components(lesion),
     }
+
+
+def predicted_capture_resource(
+    lesion: Lesion, procedure: Procedure, *, patient_id: int
+) -> FhirJson | None:
+    """The lesion's predicted capture as an ``Observation`` in % (None without one)."""
+    probability = lesion.predicted_capture_probability
+    if probability is None:
+        return None
+    resource: FhirJson = {
+        "resourceType": "Observation",
+        "id": resource_id("Observation", f"lesion-{lesion.id}-predicted-capture"),
+        "status": "final",
+        "category": codes.observation_category("procedure"),
+        "code": {
+            "coding": [codes.PREDICTED_CAPTURE.coding()],
+            "text": f"predicted capture of RF lesion #{lesion.ordinal}",
+        },
+        "subject": reference("Patient", patient_id),
+        "partOf": [reference("Procedure", procedure.id)],
+        "derivedFrom": [reference("Observation", f"lesion-{lesion.id}")],
+        "effectiveDateTime": date_time(procedure.performed_at),
+        "bodySite": text_concept(f"{lesion.target_nerve} ({lesion.side.value})"),
+        "valueQuantity": quantity(round(100.0 * probability, 2), "%", "%"),
+        "method": text_concept(f"rhizo capture planner: {lesion.prediction_model}"),
+        "note": [{"text": f"{CAVEAT}; an association with relief is not proof"}],
+    }
+    if lesion.predicted_coagulated_length_mm is not None:
+        resource["component"] = [
+            {
+                "code": {
+                    "coding": [codes.PREDICTED_COAGULATED_LENGTH.coding()],
+                    "text": "expected coagulated nerve length",
+                },
+                "valueQuantity": quantity(lesion.predicted_coagulated_length_mm, "mm", "mm"),
+            }
+        ]
+    return resource

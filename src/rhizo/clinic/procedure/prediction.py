@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 from rhizo.clinic.procedure.models import (
     PREDICTION_MODEL_LENGTH,
     PREDICTION_NOTE_LENGTH,
+    Lesion,
     LesionCreate,
 )
 
@@ -100,6 +101,12 @@ def nerves() -> dict[str, Nerve]:
         for nerve in joint.nerves:
             found.setdefault(nerve.name.lower(), nerve)
     return found
+
+
+def known_nerve(target_nerve: str) -> str | None:
+    """The planner's name of a recorded target nerve ("L4 medial branch"), or None."""
+    nerve = nerves().get(" ".join(target_nerve.split()).lower())
+    return None if nerve is None else nerve.name
 
 
 def model_name(engine: str) -> str:
@@ -257,3 +264,13 @@ def describe(
         else ""
     )
     return f"predicted capture {100 * capture_probability:.0f} %{length} (model {model}; {CAVEAT})"
+
+
+def predicted_capture_line(lesion: Lesion) -> str:
+    """:func:`describe` of a stored lesion (the patient page's procedure section)."""
+    return describe(
+        lesion.predicted_capture_probability,
+        lesion.predicted_coagulated_length_mm,
+        lesion.prediction_model,
+        lesion.prediction_note,
+    )

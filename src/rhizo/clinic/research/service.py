@@ -22,6 +22,8 @@ from rhizo.clinic.core.audit import service as audit
 from rhizo.clinic.core.audit.models import AuditAction
 from rhizo.clinic.core.auth.models import Actor
 from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.procedure import prediction
+from rhizo.clinic.procedure.models import Lesion
 from rhizo.clinic.research.models import DeidCase, DeidEvent
 from rhizo.pathway.clinic_day import procedure_day
 
@@ -35,6 +37,26 @@ def research_id(patient_id: int, pseudonym_key: str) -> str:
     that key. The key is not the token-signing key (:mod:`rhizo.clinic.core.config`)."""
     digest = hmac.new(pseudonym_key.encode(), f"patient:{patient_id}".encode(), hashlib.sha256)
     return digest.hexdigest()[:20]
+
+
+def _prediction(lesion: Lesion) -> dict[str, object]:
+    """A lesion's parameters and its predicted capture (the record link): a model
+    estimate, stored when the lesion was recorded; None where there was none. The
+    nerve goes out only as a name the planner knows (free text could identify)."""
+    return {
+        "target_nerve": prediction.known_nerve(lesion.target_nerve),
+        "side": lesion.side.value,
+        "performed": lesion.performed,
+        "gauge": lesion.gauge,
+        "tip_length_mm": lesion.tip_length_mm,
+        "set_temperature_c": lesion.set_temperature_c,
+        "duration_s": lesion.duration_s,
+        "placement": None if lesion.placement is None else lesion.placement.value,
+        "predicted_capture_probability": lesion.predicted_capture_probability,
+        "predicted_coagulated_length_mm": lesion.predicted_coagulated_length_mm,
+        "prediction_model": lesion.prediction_model,
+        "prediction_note": lesion.prediction_note,
+    }
 
 
 def _events(record: PatientRecord, zone: tzinfo) -> list[tuple[date, str, dict[str, object]]]:
@@ -57,6 +79,7 @@ def _events(record: PatientRecord, zone: tzinfo) -> list[tuple[date, str, dict[s
                 "levels": p.levels,
                 "status": p.status.value,
                 "lesions": sum(1 for lesion in p.lesions if lesion.performed),
+                "lesion_predictions": [_prediction(lesion) for lesion in p.lesions],
             },
         )
         for p in record.procedures

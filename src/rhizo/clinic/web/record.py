@@ -33,6 +33,7 @@ from rhizo.clinic.followup.models import FollowUp, FollowUpSource
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Plan
 from rhizo.clinic.procedure.models import Procedure, ProcedureStatus
+from rhizo.clinic.procedure.prediction import predicted_capture_line
 from rhizo.pathway import candidacy
 from rhizo.pathway.attribution import assign_scores
 from rhizo.pathway.baseline import BaselineNrs, BlockReading, baseline_for_procedure
@@ -225,6 +226,7 @@ class RecordPage:
                     if les.set_temperature_c is not None and les.duration_s is not None
                     else ""
                 )
+                + (f"; {predicted_capture_line(les)}" if les.performed else "")
                 for les in p.lesions
             ]
             discharge = record.discharge_of(p.id)
