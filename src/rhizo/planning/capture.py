@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rhizo.planning.lesions import LesionProfile
+from rhizo.planning.nearby import RowPoints, nearby_points
 
 FloatArray = NDArray[np.float64]
 
@@ -49,6 +50,9 @@ A_DELTA_INTERNODE_MM = 1.0
 NODES_FOR_BLOCK = 3
 #: Default minimum coagulated length (mm): three internodes of the longest A-delta one.
 MIN_CAPTURED_LENGTH_MM = NODES_FOR_BLOCK * A_DELTA_INTERNODE_MM
+#: Poses per block in :func:`captured_length_m`: (128 x points) temporaries stay under
+#: glibc's 128 KiB mmap threshold and in cache (no page faults per temporary).
+BLOCK = 128
 
 
 def margins_m(
@@ -65,23 +69,38 @@ def margins_m(
     ``nerve_radius_m`` (n,); ``radius_scale`` (n,) the lesion-size factor s
     (default 1). The largest margin over the lesions is returned.
     """
-    points_sq = np.einsum("mk,mk->m", centreline_m, centreline_m)
-    points_along = directions @ centreline_m.T  # (n, m): P . u
-    best = np.full((directions.shape[0], centreline_m.shape[0]), -np.inf)
+    shape = (directions.shape[0], centreline_m.shape[0])
+    x, y, z = (np.broadcast_to(centreline_m[:, k], shape) for k in range(3))
+    return row_margins_m(profile, (x, y, z), tips_m, directions, nerve_radius_m, radius_scale)
+
+
+def row_margins_m(
+    profile: LesionProfile,
+    points_m: RowPoints,
+    tips_m: FloatArray,
+    directions: FloatArray,
+    nerve_radius_m: FloatArray,
+    radius_scale: FloatArray | None = None,
+) -> FloatArray:
+    """:func:`margins_m` with each pose's own nerve points ``points_m`` (x, y, z, each
+    (n, W)): shape (n, W).
+
+    All poses at once (NumPy, no per-pose loop): with ``d = P - T``,
+    ``z = d . u`` and ``r = sqrt(|d|^2 - z^2)``.
+    """
+    ux, uy, uz = (directions[:, k, None] for k in range(3))
+    px, py, pz = points_m
+    best = np.full(px.shape, -np.inf)
     for tips in tips_m:
-        tip_along = np.einsum("nk,nk->n", tips, directions)  # T . u
-        z = points_along - tip_along[:, None]
-        distance_sq = (
-            points_sq[None, :]
-            - 2.0 * (tips @ centreline_m.T)
-            + np.einsum("nk,nk->n", tips, tips)[:, None]
-        )
-        r = np.sqrt(np.clip(distance_sq - z * z, 0.0, None))
+        dx = px - tips[:, None, 0]
+        dy = py - tips[:, None, 1]
+        dz = pz - tips[:, None, 2]
+        z = dx * ux + dy * uy + dz * uz
+        r = np.sqrt(np.clip(dx * dx + dy * dy + dz * dz - z * z, 0.0, None))
         radius = profile.radius_at(z)
         if radius_scale is not None:
             radius = radius * radius_scale[:, None]
-        margin = radius - r - nerve_radius_m[:, None]
-        best = np.maximum(best, margin)
+        np.maximum(best, radius - r - nerve_radius_m[:, None], out=best)
     return best
 
 
@@ -107,6 +126,17 @@ def longest_inside_run_m(margin: FloatArray, spacing_m: float) -> FloatArray:
     return np.asarray(np.max(cumulative - start_before, axis=1), dtype=np.float64)
 
 
+def lesion_z_extent_m(profile: LesionProfile) -> tuple[float, float]:
+    """The z-range (m) outside which R(z) = 0: the rows beside the first and last R > 0."""
+    positive = np.flatnonzero(profile.radius_m > 0.0)
+    if positive.size == 0:
+        return 0.0, 0.0
+    last = profile.z_m.shape[0] - 1
+    near = float(profile.z_m[max(int(positive[0]) - 1, 0)])
+    far = float(profile.z_m[min(int(positive[-1]) + 1, last)])
+    return min(near, far), max(near, far)
+
+
 def captured_length_m(
     profile: LesionProfile,
     centreline_m: FloatArray,
@@ -115,7 +145,41 @@ def captured_length_m(
     nerve_radius_m: FloatArray,
     radius_scale: FloatArray | None = None,
 ) -> FloatArray:
-    """Captured length (m) for each pose: longest stretch of whole nerve inside the lesion."""
+    """Captured length (m) for each pose: longest stretch of whole nerve inside the lesion.
+
+    Only the nerve points the lesion can reach are evaluated: the lesion lies
+    within ``s max(R)`` of its axis segment from ``T + z_0 u`` to ``T + z_1 u``
+    (:func:`lesion_z_extent_m`), so a point whose x lies farther than that (plus
+    one point spacing, for rounding) from the segment's x-range has margin < 0,
+    and so do the window's two end points (:func:`rhizo.planning.nearby.nearby_points`).
+    Outside points add nothing to a run, so the length equals the whole-nerve
+    computation (:func:`margins_m` then :func:`longest_inside_run_m`). Poses go
+    through in blocks of :data:`BLOCK` (rows are independent; small blocks stay
+    in the CPU's cache).
+    """
     spacing = float(np.linalg.norm(centreline_m[1] - centreline_m[0]))
-    margin = margins_m(profile, centreline_m, tips_m, directions, nerve_radius_m, radius_scale)
-    return longest_inside_run_m(margin, spacing)
+    count = directions.shape[0]
+    scale = np.ones(count) if radius_scale is None else radius_scale
+    reach = float(np.max(profile.radius_m)) * scale + spacing
+    z_near, z_far = lesion_z_extent_m(profile)
+    low = np.full(count, np.inf)
+    high = np.full(count, -np.inf)
+    for tips in tips_m:
+        x_near = tips[:, 0] + z_near * directions[:, 0]
+        x_far = tips[:, 0] + z_far * directions[:, 0]
+        low = np.minimum(low, np.minimum(x_near, x_far) - reach)
+        high = np.maximum(high, np.maximum(x_near, x_far) + reach)
+    lengths = np.empty(count)
+    for start in range(0, count, BLOCK):
+        rows = slice(start, start + BLOCK)
+        points, _ = nearby_points(centreline_m, low[rows], high[rows])
+        margin = row_margins_m(
+            profile,
+            points,
+            tips_m[:, rows],
+            directions[rows],
+            nerve_radius_m[rows],
+            None if radius_scale is None else radius_scale[rows],
+        )
+        lengths[rows] = longest_inside_run_m(margin, spacing)
+    return lengths

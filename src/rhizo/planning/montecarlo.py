@@ -16,20 +16,36 @@ probability: the criterion is binary, the length is not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from rhizo.planning.anatomy import Nerve
 from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM, captured_length_m
-from rhizo.planning.lesions import LESION_RADIUS_CV, LesionProfile, radius_scales
-from rhizo.planning.placement import CannulaPlacement, PlacementError, planned_pose, sample_poses
+from rhizo.planning.lesions import LESION_RADIUS_CV, LesionProfile
+from rhizo.planning.placement import CannulaPlacement, PlacementError, Poses, planned_pose
+from rhizo.planning.pose_set import CHUNK, PoseSet, draw_batches, draw_pose_set
 from rhizo.stats import wilson_interval
 
 #: Points along the nerve (mm apart); the margin is integrated exactly between them.
 CENTRELINE_SPACING_MM = 0.1
-#: Samples per vectorised batch (bounds memory at ~ chunk x points floats).
-CHUNK = 2048
+
+FloatArray = NDArray[np.float64]
+
+__all__ = [
+    "CENTRELINE_SPACING_MM",
+    "CHUNK",
+    "CaptureEstimate",
+    "PoseSet",
+    "draw_pose_set",
+    "estimate_capture",
+    "lengths_on_batches_mm",
+    "planned_captured_length_mm",
+    "sample_captured_lengths_mm",
+    "sweep",
+]
 
 
 @dataclass(frozen=True)
@@ -66,16 +82,47 @@ class CaptureEstimate:
 
 
 def planned_captured_length_mm(
-    profile: LesionProfile, nerve: Nerve, placement: CannulaPlacement
+    profile: LesionProfile,
+    nerve: Nerve,
+    placement: CannulaPlacement,
+    *,
+    planned: Poses | None = None,
 ) -> float:
-    """Captured length (mm) at the plan: no error, nominal anatomy."""
-    tip_mm = profile.tip_length_m * 1e3
-    pose = planned_pose(
-        placement, nerve, tip_length_mm=tip_mm, cannula_radius_mm=profile.cannula_radius_m * 1e3
+    """Captured length (mm) at the plan: no error, nominal anatomy.
+
+    ``planned`` (:attr:`rhizo.planning.pose_set.PoseSet.planned`) skips drawing it.
+    """
+    pose = planned or planned_pose(
+        placement,
+        nerve,
+        tip_length_mm=profile.tip_length_m * 1e3,
+        cannula_radius_mm=profile.cannula_radius_m * 1e3,
     )
     centreline = nerve.centreline_m(CENTRELINE_SPACING_MM)
     length = captured_length_m(profile, centreline, pose.tips, pose.directions, pose.nerve_radius_m)
     return float(length[0]) * 1e3
+
+
+def lengths_on_batches_mm(
+    profile: LesionProfile,
+    nerve: Nerve,
+    batches: Sequence[tuple[Poses, FloatArray | None]],
+    *,
+    spacing_mm: float = CENTRELINE_SPACING_MM,
+) -> FloatArray:
+    """Captured length (mm) of every pose of ``batches`` (poses, size factors) in order."""
+    centreline = nerve.centreline_m(spacing_mm)
+    return (
+        np.concatenate(
+            [
+                captured_length_m(
+                    profile, centreline, poses.tips, poses.directions, poses.nerve_radius_m, scale
+                )
+                for poses, scale in batches
+            ]
+        )
+        * 1e3
+    )
 
 
 def sample_captured_lengths_mm(
@@ -88,31 +135,22 @@ def sample_captured_lengths_mm(
     rng: np.random.Generator,
     spacing_mm: float = CENTRELINE_SPACING_MM,
     radius_cv: float = 0.0,
-) -> np.ndarray:
+) -> FloatArray:
     """Captured length (mm) of ``samples`` random poses, vectorised in batches.
 
     ``radius_cv`` > 0 scales the lesion per sample (drawn after each batch's poses).
     """
-    tip_mm = profile.tip_length_m * 1e3
-    cannula_mm = profile.cannula_radius_m * 1e3
-    centreline = nerve.centreline_m(spacing_mm)
-    lengths = np.empty(samples)
-    for start in range(0, samples, CHUNK):
-        count = min(CHUNK, samples - start)
-        poses = sample_poses(
-            placement,
-            nerve,
-            tip_length_mm=tip_mm,
-            errors=errors,
-            samples=count,
-            rng=rng,
-            cannula_radius_mm=cannula_mm,
-        )
-        scale = radius_scales(radius_cv, count, rng) if radius_cv > 0 else None
-        lengths[start : start + count] = captured_length_m(
-            profile, centreline, poses.tips, poses.directions, poses.nerve_radius_m, scale
-        )
-    return lengths * 1e3
+    batches = draw_batches(
+        placement,
+        nerve,
+        tip_length_mm=profile.tip_length_m * 1e3,
+        cannula_radius_mm=profile.cannula_radius_m * 1e3,
+        errors=errors,
+        samples=samples,
+        rng=rng,
+        radius_cv=radius_cv,
+    )
+    return lengths_on_batches_mm(profile, nerve, batches, spacing_mm=spacing_mm)
 
 
 def estimate_capture(
@@ -126,6 +164,7 @@ def estimate_capture(
     min_length_mm: float = MIN_CAPTURED_LENGTH_MM,
     spacing_mm: float = CENTRELINE_SPACING_MM,
     radius_cv: float = LESION_RADIUS_CV,
+    poses: PoseSet | None = None,
 ) -> CaptureEstimate:
     """Captured length at the plan and P(captured length >= ``min_length_mm``).
 
@@ -133,25 +172,46 @@ def estimate_capture(
     integrated exactly between them, so a coarser spacing (0.2 mm) only blurs
     steps in the lesion profile. ``radius_cv`` is the lesion-size spread (0: the
     profile as given in every sample).
+
+    ``poses`` (:func:`rhizo.planning.pose_set.draw_pose_set`) evaluates the
+    lesion on poses drawn beforehand, with the tip-depth contact test already
+    done: the result equals the one drawn here with the same seed, and candidate
+    lesions evaluated on the same set share their random numbers (common random
+    numbers: the differences between candidates carry less sampling noise than
+    with independent draws, :mod:`rhizo.planning.pose_set`). The set must have
+    been drawn for this nerve, placement, tip and cannula, and for the same
+    ``samples``, ``seed``, ``errors`` and ``radius_cv`` (ValueError otherwise).
     """
     if not (np.isfinite(min_length_mm) and min_length_mm > 0):
         raise ValueError(f"min_length_mm {min_length_mm!r}: allowed a finite length > 0 mm")
-    rng = np.random.default_rng(seed)
-    lengths = sample_captured_lengths_mm(
-        profile,
-        nerve,
-        placement,
-        errors=errors or PlacementError(),
-        samples=samples,
-        rng=rng,
-        spacing_mm=spacing_mm,
-        radius_cv=radius_cv,
-    )
+    error_model = errors or PlacementError()
+    if poses is None:
+        poses = draw_pose_set(
+            placement,
+            nerve,
+            tip_length_mm=profile.tip_length_m * 1e3,
+            cannula_radius_mm=profile.cannula_radius_m * 1e3,
+            errors=error_model,
+            samples=samples,
+            seed=seed,
+            radius_cv=radius_cv,
+        )
+    else:
+        poses.check(profile, nerve, placement)
+        drawn = (poses.samples, poses.seed, poses.errors, poses.radius_cv)
+        if drawn != (samples, seed, error_model, radius_cv):
+            raise ValueError(
+                f"poses: drawn with samples, seed, errors, radius_cv = {drawn!r}, "
+                f"not {(samples, seed, error_model, radius_cv)!r}"
+            )
+    lengths = lengths_on_batches_mm(profile, nerve, poses.batches, spacing_mm=spacing_mm)
     captured = int(np.count_nonzero(lengths >= min_length_mm))
     low, high = np.percentile(lengths, [5.0, 95.0])
     return CaptureEstimate(
         nerve=nerve.name,
-        planned_captured_length_mm=planned_captured_length_mm(profile, nerve, placement),
+        planned_captured_length_mm=planned_captured_length_mm(
+            profile, nerve, placement, planned=poses.planned
+        ),
         mean_captured_length_mm=float(lengths.mean()),
         capture_probability=captured / samples,
         ci95=wilson_interval(captured, samples),

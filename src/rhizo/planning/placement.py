@@ -156,17 +156,18 @@ def sample_poses(
         tips[k] = np.column_stack([x_rot, y_rot, tip_z]) * 1e-3
     nerve_radius_m = diameter * 0.5e-3
     if placement.tip_stop == "contact":
-        centreline = nerve.centreline_m(CONTACT_SPACING_MM)
-        for k in range(placement.lesion_count):
-            tips[k, :, 2] += contact_lift_m(
-                tips[k],
-                directions,
-                tip_length_m=tip_length_mm * 1e-3,
-                cannula_radius_m=cannula_radius_mm * 1e-3,
-                centreline_m=centreline,
-                nerve_radius_m=nerve_radius_m,
-                groove_depth_m=nerve.groove_depth_mm * 1e-3,
-            )
+        # Every lesion of every sample in one call: (lesions x n) cannulae.
+        lesions = placement.lesion_count
+        lift = contact_lift_m(
+            tips.reshape(lesions * n, 3),
+            np.tile(directions, (lesions, 1)),
+            tip_length_m=tip_length_mm * 1e-3,
+            cannula_radius_m=cannula_radius_mm * 1e-3,
+            centreline_m=nerve.centreline_m(CONTACT_SPACING_MM),
+            nerve_radius_m=np.tile(nerve_radius_m, lesions),
+            groove_depth_m=nerve.groove_depth_mm * 1e-3,
+        )
+        tips[:, :, 2] += lift.reshape(lesions, n)
     return Poses(tips=tips, directions=directions, nerve_radius_m=nerve_radius_m)
 
 

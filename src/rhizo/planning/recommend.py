@@ -7,6 +7,13 @@ and every technique reuses that lesion. Every candidate is evaluated with the
 same random numbers (same seed), so differences between candidates are not
 sampling noise of independent runs.
 
+Poses are drawn once per (placement, nerve, tip, cannula, sample count) and
+shared by every candidate that differs only in temperature or time
+(:mod:`rhizo.planning.pose_set`): common random numbers, so the comparisons
+between those candidates carry less sampling noise, and the tip-depth contact
+test runs once per pose set. The safety check reuses the same poses where they
+are the same draw (up to :data:`~rhizo.planning.pose_set.CHUNK` samples).
+
 The joint is denervated when every target nerve is captured; nerves are
 lesioned through separate placements, taken as independent, so the joint's
 probability is the product of the nerves'. Its interval multiplies the nerves'
@@ -43,9 +50,10 @@ import numpy as np
 from rhizo.physics import LesionProtocol
 from rhizo.planning.anatomy import Joint, Nerve
 from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM
-from rhizo.planning.lesions import LesionProfile, lesion_for, planner_protocol
+from rhizo.planning.lesions import LESION_RADIUS_CV, LesionProfile, lesion_for, planner_protocol
 from rhizo.planning.montecarlo import CaptureEstimate, estimate_capture
 from rhizo.planning.placement import CannulaPlacement, PlacementError, Poses, planned_pose
+from rhizo.planning.pose_set import PoseSet, draw_pose_set
 from rhizo.planning.safety import (
     MAX_REACH_PROBABILITY,
     TEMPERATURE_RANGES_C,
@@ -175,10 +183,17 @@ def candidate_grid(
 
 
 def placed_lesions(
-    profile: LesionProfile, nerve: Nerve, placement: CannulaPlacement
+    profile: LesionProfile,
+    nerve: Nerve,
+    placement: CannulaPlacement,
+    *,
+    planned: Poses | None = None,
 ) -> list[PlacedLesion]:
-    """The planned lesions of one nerve's placement, in the nerve frame (no error)."""
-    pose = planned_pose(
+    """The planned lesions of one nerve's placement, in the nerve frame (no error).
+
+    ``planned`` (:attr:`rhizo.planning.pose_set.PoseSet.planned`) skips drawing the pose.
+    """
+    pose = planned or planned_pose(
         placement,
         nerve,
         tip_length_mm=profile.tip_length_m * 1e3,
@@ -228,32 +243,73 @@ def _worst_risks(per_nerve: Sequence[Sequence[StructureRisk]]) -> tuple[Structur
     return tuple(worst.values())
 
 
-def _shared_poses(
-    cache: dict[tuple[str, str, float, float, int], tuple[Poses, Poses]],
-    placement: CannulaPlacement,
-    nerve: Nerve,
-    profile: LesionProfile,
-    errors: PlacementError,
-    samples: int,
-    seed: int | None,
-) -> tuple[Poses, Poses]:
-    """The safety check's poses, drawn once per placement, nerve and tip length."""
-    tip_mm = profile.tip_length_m * 1e3
-    cannula_mm = profile.cannula_radius_m * 1e3
-    key = (placement.model_dump_json(), nerve.name, tip_mm, cannula_mm, samples)
-    found = cache.get(key)
-    if found is None:
-        found = risk_poses(
-            placement,
-            nerve,
-            tip_length_mm=tip_mm,
-            cannula_radius_mm=cannula_mm,
-            errors=errors,
-            samples=samples,
-            seed=seed,
+PoseKey = tuple[str, str, float, float, int]
+
+
+@dataclass
+class _PoseCache:
+    """Pose sets and safety poses drawn once per placement, nerve, tip, cannula and count."""
+
+    errors: PlacementError
+    seed: int | None
+    capture: dict[PoseKey, PoseSet]
+    risk: dict[PoseKey, tuple[Poses, Poses]]
+
+    @staticmethod
+    def key(
+        placement: CannulaPlacement, nerve: Nerve, profile: LesionProfile, samples: int
+    ) -> PoseKey:
+        """What the poses depend on (not the lesion's temperature or time)."""
+        return (
+            placement.model_dump_json(),
+            nerve.name,
+            profile.tip_length_m * 1e3,
+            profile.cannula_radius_m * 1e3,
+            samples,
         )
-        cache[key] = found
-    return found
+
+    def pose_set(
+        self, placement: CannulaPlacement, nerve: Nerve, profile: LesionProfile, samples: int
+    ) -> PoseSet:
+        """The capture estimate's poses (:func:`rhizo.planning.pose_set.draw_pose_set`)."""
+        key = self.key(placement, nerve, profile, samples)
+        found = self.capture.get(key)
+        if found is None:
+            found = draw_pose_set(
+                placement,
+                nerve,
+                tip_length_mm=key[2],
+                cannula_radius_mm=key[3],
+                errors=self.errors,
+                samples=samples,
+                seed=self.seed,
+                radius_cv=LESION_RADIUS_CV,
+            )
+            self.capture[key] = found
+        return found
+
+    def risk_poses(
+        self, placement: CannulaPlacement, nerve: Nerve, profile: LesionProfile, samples: int
+    ) -> tuple[Poses, Poses]:
+        """The safety check's poses: the capture set's own where they are the same draw
+        (one batch), else :func:`rhizo.planning.safety.risk_poses`, drawn once."""
+        shared = self.pose_set(placement, nerve, profile, samples).risk_poses()
+        if shared is not None:
+            return shared
+        key = self.key(placement, nerve, profile, samples)
+        found = self.risk.get(key)
+        if found is None:
+            found = risk_poses(
+                placement,
+                nerve,
+                tip_length_mm=key[2],
+                cannula_radius_mm=key[3],
+                errors=self.errors,
+                samples=samples,
+                seed=self.seed,
+            )
+            self.risk[key] = found
+        return found
 
 
 def rank_key(entry: RankedCandidate) -> tuple[bool, float, float, float, float]:
@@ -291,7 +347,7 @@ def rank_candidates(
     after each evaluation.
     """
     error_model = errors or PlacementError()
-    pose_cache: dict[tuple[str, str, float, float, int], tuple[Poses, Poses]] = {}
+    pose_cache = _PoseCache(errors=error_model, seed=seed, capture={}, risk={})
     screening = screen_samples is not None and screen_samples < samples
     first_samples = screen_samples if screen_samples is not None and screening else samples
     total = len(candidates) + (min(refine_top, len(candidates)) if screening else 0)
@@ -334,7 +390,7 @@ def _evaluate(
     errors: PlacementError,
     min_length_mm: float,
     lesion_source: Callable[[LesionProtocol], LesionProfile],
-    pose_cache: dict[tuple[str, str, float, float, int], tuple[Poses, Poses]],
+    pose_cache: _PoseCache,
 ) -> RankedCandidate:
     """One candidate's estimates, safety and union volume."""
     error_model = errors
@@ -354,6 +410,7 @@ def _evaluate(
             seed=seed,
             min_length_mm=min_length_mm,
             spacing_mm=RANKING_SPACING_MM,
+            poses=pose_cache.pose_set(placement, nerve, profile, samples),
         )
         for nerve in joint.nerves
     )
@@ -367,9 +424,7 @@ def _evaluate(
                 errors=error_model,
                 samples=samples,
                 seed=seed,
-                poses=_shared_poses(
-                    pose_cache, placement, nerve, profile, error_model, samples, seed
-                ),
+                poses=pose_cache.risk_poses(placement, nerve, profile, samples),
             )
             for nerve in joint.nerves
         ]
@@ -383,7 +438,14 @@ def _evaluate(
     width = dimensions.width_mm if dimensions else 2e3 * float(profile.radius_m.max())
     # Each nerve's lesions overlap one another, never another nerve's (other level).
     volume = sum(
-        union_volume_mm3(placed_lesions(profile, nerve, placement)).volume_mm3
+        union_volume_mm3(
+            placed_lesions(
+                profile,
+                nerve,
+                placement,
+                planned=pose_cache.pose_set(placement, nerve, profile, samples).planned,
+            )
+        ).volume_mm3
         for nerve in joint.nerves
     )
     lesions = candidate.lesion_count * len(joint.nerves)

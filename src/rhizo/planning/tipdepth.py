@@ -49,14 +49,17 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from rhizo.planning.nearby import RowPoints, nearby_points
+
 FloatArray = NDArray[np.float64]
 
 
-def _sphere_low(centre: FloatArray, points: FloatArray, rho: FloatArray) -> FloatArray:
+def _sphere_low(centre: FloatArray, points: RowPoints, rho: FloatArray) -> FloatArray:
     """Lowest z of spheres (radius ``rho`` (n,)) at ``centre`` (n, 3) on verticals through
-    ``points`` (m, 3); +inf where the vertical misses. Shape (n, m)."""
-    dx = points[None, :, 0] - centre[:, None, 0]
-    dy = points[None, :, 1] - centre[:, None, 1]
+    ``points`` (x, y, z, each (n, W)), each row its own points; +inf where the vertical
+    misses. Shape (n, W)."""
+    dx = points[0] - centre[:, None, 0]
+    dy = points[1] - centre[:, None, 1]
     under = rho[:, None] ** 2 - dx * dx - dy * dy
     low = centre[:, None, 2] - np.sqrt(np.clip(under, 0.0, None))
     return np.where(under >= 0.0, low, np.inf)
@@ -66,14 +69,15 @@ def _body_low(
     start: FloatArray,
     directions: FloatArray,
     length_m: float,
-    points: FloatArray,
+    points: RowPoints,
     rho: FloatArray,
 ) -> FloatArray:
     """Lowest z of the capsule body (cylinder of radius ``rho`` about the segment from
-    ``start`` along ``directions`` for ``length_m``) on verticals through ``points``;
-    +inf where the vertical misses it or the entry point is beyond the segment."""
-    qx = points[None, :, 0] - start[:, None, 0]
-    qy = points[None, :, 1] - start[:, None, 1]
+    ``start`` along ``directions`` for ``length_m``) on verticals through ``points``
+    (x, y, z, each (n, W)); +inf where the vertical misses it or the entry point is beyond the
+    segment."""
+    qx = points[0] - start[:, None, 0]
+    qy = points[1] - start[:, None, 1]
     ux, uy, uz = (directions[:, k, None] for k in range(3))
     q_dot_u = qx * ux + qy * uy
     alpha = 1.0 - uz * uz
@@ -103,6 +107,13 @@ def contact_lift_m(
     ``ends_m`` (n, 3) are the metal's distal ends, ``directions`` (n, 3) unit
     vectors pointing distally, ``centreline_m`` (m, 3) the nerve's axis points and
     ``nerve_radius_m`` (n,) its radius per sample. Negative lifts lower the cannula.
+
+    All poses at once, and for each only the nerve points that can touch its
+    metal: a point whose x lies more than ``rho`` from the capsule's x-range
+    ``[min(A_x, C_x), max(A_x, C_x)]`` is more than ``rho`` from the segment
+    horizontally, so no vertical through it meets the capsule (its lift would be
+    -inf); :func:`nearby_points` keeps the rest (a one-spacing allowance beyond
+    ``rho`` absorbs rounding). The result is the same as testing every point.
     """
     r_c = cannula_radius_m
     near = ends_m - r_c * directions  # C: centre of the rounded end
@@ -111,9 +122,23 @@ def contact_lift_m(
     bone_z = -nerve_radius_m + groove_depth_m
     lift_bone = bone_z + r_c - np.minimum(near[:, 2], far[:, 2])
     rho = nerve_radius_m + r_c
-    low = np.minimum(
-        np.minimum(_sphere_low(near, centreline_m, rho), _sphere_low(far, centreline_m, rho)),
-        _body_low(far, directions, body, centreline_m, rho),
+    spacing = _spacing_m(centreline_m)
+    reach = rho + spacing
+    points, _ = nearby_points(
+        centreline_m,
+        np.minimum(near[:, 0], far[:, 0]) - reach,
+        np.maximum(near[:, 0], far[:, 0]) + reach,
     )
-    lift_nerve = np.max(centreline_m[None, :, 2] - low, axis=1)  # -inf where no contact
+    low = np.minimum(
+        np.minimum(_sphere_low(near, points, rho), _sphere_low(far, points, rho)),
+        _body_low(far, directions, body, points, rho),
+    )
+    lift_nerve = np.max(points[2] - low, axis=1)  # -inf where no contact
     return np.asarray(np.maximum(lift_bone, lift_nerve), dtype=np.float64)
+
+
+def _spacing_m(centreline_m: FloatArray) -> float:
+    """The largest distance between consecutive centreline points (m)."""
+    if centreline_m.shape[0] < 2:
+        return 0.0
+    return float(np.max(np.linalg.norm(np.diff(centreline_m, axis=0), axis=1)))
