@@ -7,9 +7,14 @@ name must be on the page; a lesion the planner cannot predict shows why.
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import FastAPI
 from markupsafe import escape
 
+from rhizo.clinic.outcomes.durability import Grouping, analyse
+from rhizo.clinic.outcomes.snapshot import compute_snapshot
+from rhizo.clinic.procedure.prediction import CAPTURE_BAND_LABELS, NO_PREDICTION_BAND
 from rhizo.planning import CannulaPlacement, estimate_capture, get_joint, lesion_for
 from rhizo.planning.lesions import planner_protocol
 from tests.web.test_forms_procedure import _procedures, passing_lesion, procedure_form
@@ -57,3 +62,23 @@ def test_patient_page_shows_each_lesions_predicted_capture(
     assert second.prediction_note is not None
     assert str(escape(second.prediction_note)) in page
     assert "no recorded angle to the nerve" in second.prediction_note
+
+
+def test_outcomes_page_groups_by_predicted_capture_band(as_role: AsRole, web_app: FastAPI) -> None:
+    html = as_role("researcher").get("/analytics?grouping=capture").text
+    assert 'value="capture" selected' in html
+    session = web_app.state.session_factory()
+    try:
+        snapshot = compute_snapshot(
+            session=session, as_of=date.today(), zone=web_app.state.settings.clinic_zone
+        )
+    finally:
+        session.close()
+    report = analyse(snapshot, grouping=Grouping.CAPTURE, performer_names={})
+    assert report is not None
+    assert report.groups
+    for group in report.groups:
+        assert group.key in (*CAPTURE_BAND_LABELS, NO_PREDICTION_BAND)
+        assert str(escape(group.label)) in html
+    # The seeded lesions (18 G, 10 mm, 80 C, 90 s, parallel) are all predicted.
+    assert NO_PREDICTION_BAND not in {g.key for g in report.groups}

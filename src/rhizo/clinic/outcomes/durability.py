@@ -26,7 +26,9 @@ days, 32 % at 6 months, 22 % at 1 year; median success duration 17 weeks.
 It is drawn beside the clinic's curve for orientation, not as a target: that
 cohort's case mix, technique and definitions differ from any one clinic's.
 
-Groups (region, technique, performer) are compared with the log-rank test;
+Groups (region, technique, performer, or the band of the procedure's lowest
+predicted lesion capture: an association in the clinic's own data, not proof
+that capture causes relief) are compared with the log-rank test;
 a group under 10 courses is shown but labelled too few to judge.
 """
 
@@ -47,6 +49,7 @@ from rhizo.clinic.core.auth.models import Actor
 from rhizo.clinic.outcomes.figures import CheckpointOutcome, review_outcome
 from rhizo.clinic.outcomes.proportion import MIN_DENOMINATOR
 from rhizo.clinic.outcomes.snapshot import REVIEW_MONTHS, OutcomeSnapshot
+from rhizo.clinic.procedure.prediction import capture_bands
 from rhizo.stats.survival import LogRank, SurvivalCurve, kaplan_meier, log_rank
 
 ENTITY = "durability_analysis"
@@ -75,6 +78,8 @@ class Grouping(StrEnum):
     REGION = "region"
     TECHNIQUE = "technique"
     PERFORMER = "performer"
+    #: The band of the lowest predicted lesion capture (the record link).
+    CAPTURE = "capture"
 
 
 @dataclass(frozen=True)
@@ -177,6 +182,8 @@ def _keys(snapshot: OutcomeSnapshot, grouping: Grouping) -> NDArray[np.str_]:
         return rows.region
     if grouping is Grouping.TECHNIQUE:
         return rows.technique
+    if grouping is Grouping.CAPTURE:
+        return capture_bands(rows.lowest_capture)
     return rows.performer_id.astype(np.str_)
 
 

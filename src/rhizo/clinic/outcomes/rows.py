@@ -8,7 +8,10 @@ the API). Per completed procedure performed on or before the clinic day
   the clinic's zone (``RHIZO_CLINIC_TIMEZONE``);
 - ``baseline``: :func:`rhizo.pathway.baseline.baseline_for_procedure` over the
   patient's NRS scores and diagnostic blocks (-1: none);
-- ``complicated``: at least one complication is linked to it.
+- ``complicated``: at least one complication is linked to it;
+- ``lowest_capture``: the lowest predicted capture among its performed lesions
+  (the record link, :mod:`rhizo.clinic.procedure.prediction`; NaN when any of
+  them has none).
 
 And every NRS score of those patients dated on or before ``as_of``, assigned
 to the procedure it follows: a score linked to a procedure belongs to it (to
@@ -38,7 +41,7 @@ from rhizo.clinic.complication.models import Complication
 from rhizo.clinic.followup.models import FollowUp
 from rhizo.clinic.outcomes.arrays import ScoreRows
 from rhizo.clinic.outcomes.queries import completed_by
-from rhizo.clinic.procedure.models import Procedure
+from rhizo.clinic.procedure.models import Lesion, Procedure
 from rhizo.pathway.baseline import BlockReading, baseline_for_procedure
 from rhizo.pathway.clinic_day import procedure_day
 from rhizo.pathway.relief import Score
@@ -65,6 +68,9 @@ class RegistryRows:
     scores: ScoreRows
     #: PGIC of each score (0: not recorded), parallel to the score arrays.
     pgic: Ints
+    #: Lowest predicted capture among each procedure's performed lesions (the record
+    #: link); NaN when a performed lesion has no prediction or none was performed.
+    lowest_capture: NDArray[np.float64]
 
     @property
     def size(self) -> int:
@@ -161,6 +167,7 @@ def read_rows(session: Session, *, as_of: date, zone: tzinfo) -> RegistryRows:
         )
         baseline.append(-1 if chosen is None else chosen.nrs)
 
+    lowest = _lowest_capture(session, as_of=as_of, zone=zone)
     score_owner, score_day, score_nrs, score_pgic = _assign(
         followups, procedure_id=procedure_id, patient_id=patient_id, day=day
     )
@@ -182,7 +189,30 @@ def read_rows(session: Session, *, as_of: date, zone: tzinfo) -> RegistryRows:
             nrs=score_nrs,
         ),
         pgic=score_pgic,
+        lowest_capture=np.asarray(
+            [lowest.get(int(pid), np.nan) for pid in procedure_id], dtype=np.float64
+        ),
     )
+
+
+def _lowest_capture(session: Session, *, as_of: date, zone: tzinfo) -> dict[int, float]:
+    """{procedure id: lowest predicted capture} where every performed lesion has one."""
+    statement = (
+        sa.select(
+            Lesion.procedure_id,
+            sa.func.min(Lesion.predicted_capture_probability),
+            sa.func.count(Lesion.id),
+            sa.func.count(Lesion.predicted_capture_probability),
+        )
+        .join(Procedure, Procedure.id == Lesion.procedure_id)
+        .where(*completed_by(as_of, zone), Lesion.performed.is_(True))
+        .group_by(Lesion.procedure_id)
+    )
+    return {
+        int(pid): float(lowest)
+        for pid, lowest, lesions, predicted in session.execute(statement)
+        if lesions == predicted and lowest is not None
+    }
 
 
 def _assign(

@@ -28,7 +28,11 @@ def get_durability(
     session: SessionDep,
     settings: SettingsDep,
     grouping: Annotated[
-        Grouping, Query(description="split the curves by region, technique or performer")
+        Grouping,
+        Query(
+            description="split the curves by region, technique, performer or the band of "
+            "the procedure's lowest predicted lesion capture (a model estimate)"
+        ),
     ] = Grouping.NONE,
 ) -> DurabilityRead:
     """Kaplan-Meier durability of >= 50 % relief after completed procedures (audited read).

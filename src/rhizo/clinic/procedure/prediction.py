@@ -39,6 +39,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+import numpy as np
+from numpy.typing import NDArray
+
 from rhizo.clinic.procedure.models import (
     PREDICTION_MODEL_LENGTH,
     PREDICTION_NOTE_LENGTH,
@@ -274,3 +277,24 @@ def predicted_capture_line(lesion: Lesion) -> str:
         lesion.prediction_model,
         lesion.prediction_note,
     )
+
+
+#: Cut points of the Outcomes page's capture bands, applied to a procedure's lowest
+#: predicted lesion capture: rhizo's own round numbers (no source sets them).
+CAPTURE_BAND_EDGES = (0.5, 0.8)
+CAPTURE_BAND_LABELS = (
+    "predicted capture below 50 %",
+    "predicted capture 50-79 %",
+    "predicted capture 80 % or more",
+)
+NO_PREDICTION_BAND = "no capture prediction"
+
+
+def capture_bands(lowest: NDArray[np.float64]) -> NDArray[np.str_]:
+    """Band label of each procedure's lowest predicted lesion capture (NaN: no prediction).
+
+    ``p < 0.5`` -> below 50 %; ``0.5 <= p < 0.8`` -> 50-79 %; ``p >= 0.8`` -> 80 % or more.
+    """
+    index = np.searchsorted(np.asarray(CAPTURE_BAND_EDGES), lowest, side="right")
+    labels = np.asarray(CAPTURE_BAND_LABELS, dtype=np.str_)[np.minimum(index, 2)]
+    return np.where(np.isnan(lowest), NO_PREDICTION_BAND, labels).astype(np.str_)

@@ -44,6 +44,7 @@ GROUPING_LABELS = {
     Grouping.REGION: "spinal region",
     Grouping.TECHNIQUE: "technique",
     Grouping.PERFORMER: "specialist",
+    Grouping.CAPTURE: "predicted capture band (model estimate; association, not proof)",
 }
 
 
