@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from rhizo.clinic.followup.models import FollowUp, FollowUpSource
 from rhizo.clinic.procedure.models import Procedure
+from rhizo.clinic.procedure.prediction import predicted_capture_line
 from rhizo.pathway.gates import GateVerdict, LesionCheck, MotorResponse, evaluate_lesion
 from tests.e2e.conftest import TODAY, Clinic, DemoPatient, log_in, screenshot
 from tests.e2e.plot import FOLLOW_UP_COLOUR, plotted_points
@@ -175,7 +176,8 @@ def test_procedure_form_blocks_a_limb_twitch_live(page: Page, clinic: Clinic) ->
     expect(entry).to_contain_text("L4-L5 (left, completed)")
     expect(entry.locator("li")).to_have_text(
         [
-            "#1 L3 medial branch left: performed, 80 °C 90 s",
+            # A performed lesion carries its capture prediction (the record link).
+            f"#1 L3 medial branch left: performed, 80 °C 90 s; {predicted_capture_line(stored[0])}",
             "#2 L4 medial branch left: not performed - gates blocked, 80 °C 90 s",
         ]
     )
