@@ -318,3 +318,27 @@ def test_the_database_holds_predictions_to_their_ranges(
     with pytest.raises(sa.exc.IntegrityError):
         session.commit()
     session.rollback()
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "predicted_capture_probability",
+        "predicted_coagulated_length_mm",
+        "prediction_model",
+        "prediction_note",
+    ],
+)
+def test_clients_cannot_write_a_prediction(
+    client: TestClient, session: Session, token_for: Callable[[User], Headers], field: str
+) -> None:
+    headers = token_for(make_user(session, Role.CLINICIAN))
+    patient = make_patient(session)
+    value: object = "typed" if field.startswith("prediction_") else 0.99
+    response = client.post(
+        f"/api/v1/patients/{patient.id}/procedures",
+        headers=headers,
+        json=procedure_payload(make_specialist(session).id, [good_lesion(**{field: value})]),
+    )
+    assert response.status_code == 422, response.text
+    assert field in response.text
