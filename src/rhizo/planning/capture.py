@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rhizo.planning.lesions import LesionProfile
-from rhizo.planning.nearby import RowPoints, nearby_points
+from rhizo.planning.nearby import RowPoints, block_rows, nearby_points
 
 FloatArray = NDArray[np.float64]
 
@@ -50,9 +50,6 @@ A_DELTA_INTERNODE_MM = 1.0
 NODES_FOR_BLOCK = 3
 #: Default minimum coagulated length (mm): three internodes of the longest A-delta one.
 MIN_CAPTURED_LENGTH_MM = NODES_FOR_BLOCK * A_DELTA_INTERNODE_MM
-#: Poses per block in :func:`captured_length_m`: (128 x points) temporaries stay under
-#: glibc's 128 KiB mmap threshold and in cache (no page faults per temporary).
-BLOCK = 128
 
 
 def margins_m(
@@ -96,7 +93,7 @@ def row_margins_m(
         dy = py - tips[:, None, 1]
         dz = pz - tips[:, None, 2]
         z = dx * ux + dy * uy + dz * uz
-        r = np.sqrt(np.clip(dx * dx + dy * dy + dz * dz - z * z, 0.0, None))
+        r = np.sqrt(np.maximum(dx * dx + dy * dy + dz * dz - z * z, 0.0))
         radius = profile.radius_at(z)
         if radius_scale is not None:
             radius = radius * radius_scale[:, None]
@@ -108,22 +105,25 @@ def longest_inside_run_m(margin: FloatArray, spacing_m: float) -> FloatArray:
     """Longest contiguous length (m) with margin >= 0 along each row of ``margin`` (n, m).
 
     Points are ``spacing_m`` apart along the nerve; between points the margin is
-    taken as linear, so partly-inside segments contribute the exact fraction.
+    taken as linear, so partly-inside segments contribute the exact fraction
+    ``m_in / |m_left - m_right|``.
     """
+    rows = margin.shape[0]
+    inside = margin >= 0.0
     left, right = margin[:, :-1], margin[:, 1:]
-    left_in, right_in = left >= 0.0, right >= 0.0
+    left_in, right_in = inside[:, :-1], inside[:, 1:]
     with np.errstate(divide="ignore", invalid="ignore"):
-        fraction_left = np.where(left_in & ~right_in, left / (left - right), 0.0)
-        fraction_right = np.where(right_in & ~left_in, right / (right - left), 0.0)
-    fraction = np.where(left_in & right_in, 1.0, fraction_left + fraction_right)
-    inside = fraction * spacing_m
-    cumulative = np.concatenate([np.zeros((margin.shape[0], 1)), np.cumsum(inside, axis=1)], 1)
+        part = np.where(left_in, left, right) / np.abs(left - right)
+    fraction = np.where(left_in & right_in, 1.0, np.where(left_in ^ right_in, part, 0.0))
+    cumulative = np.zeros(margin.shape)
+    np.cumsum(fraction * spacing_m, axis=1, out=cumulative[:, 1:])
     # Runs restart at every outside point; a run ending at point k started after the
     # last outside point before k.
-    resets = np.where(margin < 0.0, cumulative, 0.0)
-    start = np.maximum.accumulate(resets, axis=1)
-    start_before = np.concatenate([np.zeros((margin.shape[0], 1)), start[:, :-1]], 1)
-    return np.asarray(np.max(cumulative - start_before, axis=1), dtype=np.float64)
+    start = np.maximum.accumulate(np.where(inside, 0.0, cumulative), axis=1)
+    if margin.shape[1] < 2:
+        return np.zeros(rows)
+    longest = np.max(cumulative[:, 1:] - start[:, :-1], axis=1)
+    return np.asarray(np.maximum(longest, 0.0), dtype=np.float64)
 
 
 def lesion_z_extent_m(profile: LesionProfile) -> tuple[float, float]:
@@ -154,8 +154,7 @@ def captured_length_m(
     and so do the window's two end points (:func:`rhizo.planning.nearby.nearby_points`).
     Outside points add nothing to a run, so the length equals the whole-nerve
     computation (:func:`margins_m` then :func:`longest_inside_run_m`). Poses go
-    through in blocks of :data:`BLOCK` (rows are independent; small blocks stay
-    in the CPU's cache).
+    through in blocks (rows are independent; :func:`rhizo.planning.nearby.block_rows`).
     """
     spacing = float(np.linalg.norm(centreline_m[1] - centreline_m[0]))
     count = directions.shape[0]
@@ -170,8 +169,9 @@ def captured_length_m(
         low = np.minimum(low, np.minimum(x_near, x_far) - reach)
         high = np.maximum(high, np.maximum(x_near, x_far) + reach)
     lengths = np.empty(count)
-    for start in range(0, count, BLOCK):
-        rows = slice(start, start + BLOCK)
+    block = block_rows(centreline_m, low, high)
+    for start in range(0, count, block):
+        rows = slice(start, start + block)
         points, _ = nearby_points(centreline_m, low[rows], high[rows])
         margin = row_margins_m(
             profile,

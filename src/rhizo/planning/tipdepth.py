@@ -49,7 +49,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from rhizo.planning.nearby import RowPoints, nearby_points
+from rhizo.planning.nearby import RowPoints, block_rows, nearby_points
 
 FloatArray = NDArray[np.float64]
 
@@ -61,7 +61,7 @@ def _sphere_low(centre: FloatArray, points: RowPoints, rho: FloatArray) -> Float
     dx = points[0] - centre[:, None, 0]
     dy = points[1] - centre[:, None, 1]
     under = rho[:, None] ** 2 - dx * dx - dy * dy
-    low = centre[:, None, 2] - np.sqrt(np.clip(under, 0.0, None))
+    low = centre[:, None, 2] - np.sqrt(np.maximum(under, 0.0))
     return np.where(under >= 0.0, low, np.inf)
 
 
@@ -86,7 +86,7 @@ def _body_low(
     disc = beta * beta - 4.0 * alpha * gamma
     steep = alpha > 1e-12
     with np.errstate(divide="ignore", invalid="ignore"):
-        t_low = (-beta - np.sqrt(np.clip(disc, 0.0, None))) / (2.0 * alpha)
+        t_low = (-beta - np.sqrt(np.maximum(disc, 0.0))) / (2.0 * alpha)
     along = q_dot_u + t_low * uz
     valid = steep & (disc >= 0.0) & (along >= 0.0) & (along <= length_m)
     return np.where(valid, start[:, None, 2] + t_low, np.inf)
@@ -114,6 +114,7 @@ def contact_lift_m(
     horizontally, so no vertical through it meets the capsule (its lift would be
     -inf); :func:`nearby_points` keeps the rest (a one-spacing allowance beyond
     ``rho`` absorbs rounding). The result is the same as testing every point.
+    Cannulae go through in blocks (:func:`rhizo.planning.nearby.block_rows`).
     """
     r_c = cannula_radius_m
     near = ends_m - r_c * directions  # C: centre of the rounded end
@@ -122,18 +123,22 @@ def contact_lift_m(
     bone_z = -nerve_radius_m + groove_depth_m
     lift_bone = bone_z + r_c - np.minimum(near[:, 2], far[:, 2])
     rho = nerve_radius_m + r_c
-    spacing = _spacing_m(centreline_m)
-    reach = rho + spacing
-    points, _ = nearby_points(
-        centreline_m,
-        np.minimum(near[:, 0], far[:, 0]) - reach,
-        np.maximum(near[:, 0], far[:, 0]) + reach,
-    )
-    low = np.minimum(
-        np.minimum(_sphere_low(near, points, rho), _sphere_low(far, points, rho)),
-        _body_low(far, directions, body, points, rho),
-    )
-    lift_nerve = np.max(points[2] - low, axis=1)  # -inf where no contact
+    reach = rho + _spacing_m(centreline_m)
+    x_low = np.minimum(near[:, 0], far[:, 0]) - reach
+    x_high = np.maximum(near[:, 0], far[:, 0]) + reach
+    lift_nerve = np.empty(ends_m.shape[0])
+    block = block_rows(centreline_m, x_low, x_high)
+    for start in range(0, ends_m.shape[0], block):
+        rows = slice(start, start + block)
+        points, _ = nearby_points(centreline_m, x_low[rows], x_high[rows])
+        low = np.minimum(
+            np.minimum(
+                _sphere_low(near[rows], points, rho[rows]),
+                _sphere_low(far[rows], points, rho[rows]),
+            ),
+            _body_low(far[rows], directions[rows], body, points, rho[rows]),
+        )
+        lift_nerve[rows] = np.max(points[2] - low, axis=1)  # -inf where no contact
     return np.asarray(np.maximum(lift_bone, lift_nerve), dtype=np.float64)
 
 
