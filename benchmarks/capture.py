@@ -3,7 +3,10 @@
 Times ``estimate_capture`` for the L3 medial branch at L4-L5 with an 18 G,
 10 mm, 80 C, 90 s lesion, parallel, 1 mm offset: once with the lesion already
 simulated (cache warm: the Monte Carlo alone) and once including the lesion
-simulation (cache cleared).
+simulation (cache cleared). Process CPU seconds (``time.process_time``), median
+of ``REPEATS``; the load average before and after and the git commit are written
+with the figures (a shared machine's load inflates CPU time too, through cache
+and memory contention).
 
 Then ``rhizo recommend --joint L4-L5 --json`` (128 candidates, 1,000 samples per
 nerve) runs as a child process on one core (``OMP/OPENBLAS/MKL_NUM_THREADS=1``)
@@ -33,7 +36,7 @@ from rhizo.planning import CannulaPlacement, estimate_capture, get_joint, lesion
 from rhizo.planning.lesions import clear_cache
 
 SAMPLES = 10_000
-REPEATS = 5
+REPEATS = 3
 RESULTS = Path(__file__).parent / "results" / "capture.json"
 RECOMMEND_REPEATS = 3
 RECOMMEND = [
@@ -90,6 +93,28 @@ def time_recommend() -> dict[str, object]:
     }
 
 
+def _commit() -> str:
+    """The checkout's commit (short hash, '+dirty' with uncommitted changes), or 'unknown'."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src/rhizo/planning"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent.parent,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
 def main() -> None:
     protocol = LesionProtocol(gauge=18, tip_length_mm=10, set_temperature_c=80, duration_s=90)
     nerve = get_joint("L4-L5").nerves[0]
@@ -98,13 +123,14 @@ def main() -> None:
     included: list[float] = []
     excluded: list[float] = []
     probability = 0.0
+    load_before = os.getloadavg()
     for repeat in range(REPEATS):
         clear_cache()
-        started = time.perf_counter()
+        started = time.process_time()
         profile = lesion_for(protocol)
-        simulated = time.perf_counter()
+        simulated = time.process_time()
         estimate = estimate_capture(profile, nerve, placement, samples=SAMPLES, seed=repeat)
-        finished = time.perf_counter()
+        finished = time.process_time()
         included.append(finished - started)
         excluded.append(finished - simulated)
         probability = estimate.capture_probability
@@ -114,8 +140,8 @@ def main() -> None:
         "with_simulation_s": statistics.median(included),
         "per_sample_us": statistics.median(excluded) / SAMPLES * 1e6,
     }
-    print(f"capture benchmark: {SAMPLES} placements, median of {REPEATS}")
-    print(f"{'case':<34}{'seconds':>10}")
+    print(f"capture benchmark: {SAMPLES} placements, CPU seconds, median of {REPEATS}")
+    print(f"{'case':<34}{'CPU s':>10}")
     print(f"{'Monte Carlo, simulation excluded':<34}{rows['monte_carlo_only_s']:>10.3f}")
     print(f"{'Monte Carlo + one simulation':<34}{rows['with_simulation_s']:>10.3f}")
     print(f"{'per placement (us)':<34}{rows['per_sample_us']:>10.1f}")
@@ -132,11 +158,20 @@ def main() -> None:
         f"{recommend['warm_cpu_median_s']:>10.2f}{recommend['warm_wall_median_s']:>10.2f}"
     )
     print(f"recommended: {recommend['recommended']} (target < 2 s CPU)")
+    load_after = os.getloadavg()
+    commit = _commit()
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    print(f"{stamp}, commit {commit}, load average {load_before[0]:.2f} -> {load_after[0]:.2f}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(
             {
                 "benchmark": "capture",
+                "date": stamp,
+                "commit": commit,
+                "load_average_before": list(load_before),
+                "load_average_after": list(load_after),
+                "clock": "CPU seconds (process_time; the recommend child's user + system)",
                 "samples": SAMPLES,
                 "repeats": REPEATS,
                 "setting": protocol.model_dump(
