@@ -9,6 +9,7 @@ Observation, the research export and the migration are checked beside it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,9 @@ def test_a_recorded_lesion_carries_the_planners_own_numbers(
     assert parallel["predicted_coagulated_length_mm"] == round(length, 3)
     assert parallel["prediction_note"] is None
     model = parallel["prediction_model"]
-    assert model.startswith("capture-v1 muscle-in-vivo whole-nerve>=3mm ")
+    assert model.startswith(
+        f"capture-v1+{prediction.code_fingerprint()} muscle-in-vivo whole-nerve>=3mm "
+    )
     assert model.endswith(" n2000 seed0")
     # L5 dorsal ramus: the second nerve of L5-S1, perpendicular (90 deg), 85 C for 120 s.
     probability, length = _planner(
@@ -342,3 +345,25 @@ def test_clients_cannot_write_a_prediction(
     )
     assert response.status_code == 422, response.text
     assert field in response.text
+
+
+def test_the_model_name_carries_a_fingerprint_of_the_planner_and_engine_code() -> None:
+    """Second implementation: hash the two packages' sources here."""
+    import rhizo.physics
+    import rhizo.planning
+
+    def package_hash(module: object) -> hashlib._Hash:
+        root = Path(module.__file__).resolve().parent  # type: ignore[attr-defined]
+        digest = hashlib.sha256()
+        for path in sorted(root.rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+        return digest
+
+    physics = package_hash(rhizo.physics).hexdigest()
+    combined = hashlib.sha256(physics.encode())
+    planning_root = Path(rhizo.planning.__file__).resolve().parent
+    for path in sorted(planning_root.rglob("*.py")):
+        combined.update(path.relative_to(planning_root).as_posix().encode() + b"\0")
+        combined.update(path.read_bytes())
+    assert prediction.code_fingerprint() == combined.hexdigest()[:8]

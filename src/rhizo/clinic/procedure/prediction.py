@@ -34,9 +34,11 @@ It is a model estimate, not a measurement (:data:`CAVEAT`).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -112,14 +114,32 @@ def known_nerve(target_nerve: str) -> str | None:
     return None if nerve is None else nerve.name
 
 
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """First 8 hex digits of SHA-256 over the lesion engine's source hash and the path and
+    bytes of every .py file of rhizo.planning: any code change that could move a
+    prediction changes the model name, even when nobody bumps :data:`MODEL_VERSION`."""
+    import rhizo.planning
+    from rhizo.physics.surrogate_cache import physics_source_hash
+
+    package = Path(rhizo.planning.__file__).resolve().parent
+    digest = hashlib.sha256(physics_source_hash().encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def model_name(engine: str) -> str:
-    """Short version string: model version, tissue, criterion, engine, samples, seed."""
+    """Short version string: model version and code fingerprint, tissue, criterion,
+    engine, samples, seed."""
     from rhizo.physics import CLINICAL_TISSUE
     from rhizo.planning import MIN_CAPTURED_LENGTH_MM
 
     return (
-        f"{MODEL_VERSION} {CLINICAL_TISSUE} whole-nerve>={MIN_CAPTURED_LENGTH_MM:g}mm "
-        f"{engine} n{SAMPLES} seed{SEED}"
+        f"{MODEL_VERSION}+{code_fingerprint()} {CLINICAL_TISSUE} "
+        f"whole-nerve>={MIN_CAPTURED_LENGTH_MM:g}mm {engine} n{SAMPLES} seed{SEED}"
     )[:MODEL_LENGTH]
 
 
