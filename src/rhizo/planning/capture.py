@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rhizo.planning.lesions import LesionProfile
-from rhizo.planning.nearby import RowPoints, block_rows, nearby_points
+from rhizo.planning.nearby import RowPoints, nearby_windows
 
 FloatArray = NDArray[np.float64]
 
@@ -151,10 +151,10 @@ def captured_length_m(
     within ``s max(R)`` of its axis segment from ``T + z_0 u`` to ``T + z_1 u``
     (:func:`lesion_z_extent_m`), so a point whose x lies farther than that (plus
     one point spacing, for rounding) from the segment's x-range has margin < 0,
-    and so do the window's two end points (:func:`rhizo.planning.nearby.nearby_points`).
+    and so do the window's two end points (:func:`rhizo.planning.nearby.nearby_windows`).
     Outside points add nothing to a run, so the length equals the whole-nerve
     computation (:func:`margins_m` then :func:`longest_inside_run_m`). Poses go
-    through in blocks (rows are independent; :func:`rhizo.planning.nearby.block_rows`).
+    through in blocks (rows are independent; :meth:`rhizo.planning.nearby.Windows.block_rows`).
     """
     spacing = float(np.linalg.norm(centreline_m[1] - centreline_m[0]))
     count = directions.shape[0]
@@ -169,10 +169,11 @@ def captured_length_m(
         low = np.minimum(low, np.minimum(x_near, x_far) - reach)
         high = np.maximum(high, np.maximum(x_near, x_far) + reach)
     lengths = np.empty(count)
-    block = block_rows(centreline_m, low, high)
+    windows = nearby_windows(centreline_m, low, high)
+    block = windows.block_rows()
     for start in range(0, count, block):
         rows = slice(start, start + block)
-        points, _ = nearby_points(centreline_m, low[rows], high[rows])
+        points = windows.points(rows)
         margin = row_margins_m(
             profile,
             points,

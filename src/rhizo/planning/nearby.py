@@ -11,6 +11,8 @@ the poses stay one NumPy array (used by :mod:`rhizo.planning.tipdepth` and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -29,48 +31,65 @@ MIN_BLOCK_ROWS = 16
 RowPoints = tuple[FloatArray, FloatArray, FloatArray]
 
 
-def nearby_points(
+@dataclass(frozen=True)
+class Windows:
+    """Every row's window: ``start`` (n,) and one ``width`` for all rows (see
+    :func:`nearby_windows`), over the centreline's coordinates ``x``, ``y``, ``z``."""
+
+    start: NDArray[np.intp]
+    width: int
+    x: FloatArray
+    y: FloatArray
+    z: FloatArray
+
+    def index(self, rows: slice) -> NDArray[np.intp]:
+        """The point indices of ``rows``, shape (rows, width)."""
+        return self.start[rows, None] + np.arange(self.width)[None, :]
+
+    def points(self, rows: slice) -> RowPoints:
+        """The x, y, z of the points of ``rows`` (each (rows, width))."""
+        index = self.index(rows)
+        return self.x[index], self.y[index], self.z[index]
+
+    def block_rows(self) -> int:
+        """Rows per block so that a block's (rows, width) temporaries hold about
+        :data:`BLOCK_ELEMENTS` numbers."""
+        return max(MIN_BLOCK_ROWS, BLOCK_ELEMENTS // max(self.width, 1))
+
+
+def nearby_windows(
     centreline_m: FloatArray, x_low_m: FloatArray, x_high_m: FloatArray
-) -> tuple[RowPoints, NDArray[np.intp]]:
+) -> Windows:
     """Each row's window of centreline points whose x may lie in [x_low, x_high].
 
     ``centreline_m`` (m, 3) with x increasing along it; ``x_low_m``, ``x_high_m``
-    (n,). Returns the points' x, y, z (each (n, W)) and their indices (n, W): for every row the
-    same number W of consecutive points (the widest row's count), holding every
-    point with ``x_low <= x <= x_high`` plus one more at each end where the nerve
-    goes on; a window that would run past the nerve's end is shifted back inside.
-    A point outside its row's window lies outside [x_low, x_high] (so a test that
-    can only succeed within that range loses nothing), and the two end points of
-    a window that does not reach the nerve's end lie outside it too. Where x does
-    not increase (a nerve bent past 90 degrees) every point is returned.
+    (n,). Every row gets the same number W of consecutive points (the widest
+    row's count), holding every point with ``x_low <= x <= x_high`` plus one more
+    at each end where the nerve goes on; a window that would run past the nerve's
+    end is shifted back inside. A point outside its row's window lies outside
+    [x_low, x_high] (so a test that can only succeed within that range loses
+    nothing), and so do the points of a window beyond its row's range. Where x
+    does not increase (a nerve bent past 90 degrees) every point is in every window.
     """
     count = centreline_m.shape[0]
-    x = centreline_m[:, 0]
+    x, y, z = (np.ascontiguousarray(centreline_m[:, k]) for k in range(3))
     rows = x_low_m.shape[0]
-    if count < 3 or not bool(np.all(np.diff(x) > 0.0)):
-        index = np.broadcast_to(np.arange(count), (rows, count))
-        return _gather(centreline_m, index), index
+    if count < 3 or not bool(np.all(x[1:] > x[:-1])):
+        return Windows(np.zeros(rows, dtype=np.intp), count, x, y, z)
     first = np.searchsorted(x, x_low_m, side="left") - 1  # one point before the range
     last = np.searchsorted(x, x_high_m, side="right")  # one point after it
-    first = np.clip(first, 0, count - 1)
-    last = np.clip(last, 0, count - 1)
+    first = np.minimum(np.maximum(first, 0), count - 1)
+    last = np.minimum(last, count - 1)
     width = int(np.max(last - first)) + 1 if rows else 1
     width = min(max(width, 1), count)
-    start = np.clip(first, 0, count - width)
-    index = start[:, None] + np.arange(width)[None, :]
-    return _gather(centreline_m, index), index
+    start = np.minimum(first, count - width)
+    return Windows(start, width, x, y, z)
 
 
-def block_rows(centreline_m: FloatArray, x_low_m: FloatArray, x_high_m: FloatArray) -> int:
-    """Rows per block so that a block's (rows, W) temporaries hold about
-    :data:`BLOCK_ELEMENTS` numbers (W: the widest window of :func:`nearby_points`)."""
-    spacing = float(np.max(np.abs(np.diff(centreline_m[:, 0])))) if len(centreline_m) > 1 else 1.0
-    span = float(np.max(x_high_m - x_low_m)) if x_low_m.size else 0.0
-    width = min(centreline_m.shape[0], int(span / spacing) + 3) if spacing > 0 else 1
-    return max(MIN_BLOCK_ROWS, BLOCK_ELEMENTS // max(width, 1))
-
-
-def _gather(centreline_m: FloatArray, index: NDArray[np.intp]) -> RowPoints:
-    """The x, y, z of the points ``index`` (n, W), one contiguous take per coordinate."""
-    x, y, z = (np.ascontiguousarray(centreline_m[:, k]) for k in range(3))
-    return x[index], y[index], z[index]
+def nearby_points(
+    centreline_m: FloatArray, x_low_m: FloatArray, x_high_m: FloatArray
+) -> tuple[RowPoints, NDArray[np.intp]]:
+    """The points' x, y, z (each (n, W)) and indices (n, W) of :func:`nearby_windows`."""
+    windows = nearby_windows(centreline_m, x_low_m, x_high_m)
+    every = slice(None)
+    return windows.points(every), windows.index(every)

@@ -49,7 +49,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from rhizo.planning.nearby import RowPoints, block_rows, nearby_points
+from rhizo.planning.nearby import RowPoints, nearby_windows
 
 FloatArray = NDArray[np.float64]
 
@@ -112,9 +112,10 @@ def contact_lift_m(
     metal: a point whose x lies more than ``rho`` from the capsule's x-range
     ``[min(A_x, C_x), max(A_x, C_x)]`` is more than ``rho`` from the segment
     horizontally, so no vertical through it meets the capsule (its lift would be
-    -inf); :func:`nearby_points` keeps the rest (a one-spacing allowance beyond
-    ``rho`` absorbs rounding). The result is the same as testing every point.
-    Cannulae go through in blocks (:func:`rhizo.planning.nearby.block_rows`).
+    -inf); :func:`rhizo.planning.nearby.nearby_windows` keeps the rest (a
+    one-spacing allowance beyond ``rho`` absorbs rounding). The result is the same
+    as testing every point.
+    Cannulae go through in blocks (:meth:`rhizo.planning.nearby.Windows.block_rows`).
     """
     r_c = cannula_radius_m
     near = ends_m - r_c * directions  # C: centre of the rounded end
@@ -127,10 +128,11 @@ def contact_lift_m(
     x_low = np.minimum(near[:, 0], far[:, 0]) - reach
     x_high = np.maximum(near[:, 0], far[:, 0]) + reach
     lift_nerve = np.empty(ends_m.shape[0])
-    block = block_rows(centreline_m, x_low, x_high)
+    windows = nearby_windows(centreline_m, x_low, x_high)
+    block = windows.block_rows()
     for start in range(0, ends_m.shape[0], block):
         rows = slice(start, start + block)
-        points, _ = nearby_points(centreline_m, x_low[rows], x_high[rows])
+        points = windows.points(rows)
         low = np.minimum(
             np.minimum(
                 _sphere_low(near[rows], points, rho[rows]),
