@@ -88,10 +88,13 @@ def row_margins_m(
     ux, uy, uz = (directions[:, k, None] for k in range(3))
     px, py, pz = points_m
     best = np.full(px.shape, -np.inf)
+    # The nerve's axis lies in its bone plane, z = 0 (anatomy.Nerve.centreline_m):
+    # then dz is one number per pose, not one per point.
+    flat = not bool(np.any(pz))
     for tips in tips_m:
         dx = px - tips[:, None, 0]
         dy = py - tips[:, None, 1]
-        dz = pz - tips[:, None, 2]
+        dz = -tips[:, None, 2] if flat else pz - tips[:, None, 2]
         z = dx * ux + dy * uy + dz * uz
         r = np.sqrt(np.maximum(dx * dx + dy * dy + dz * dz - z * z, 0.0))
         radius = profile.radius_at(z)
