@@ -34,7 +34,7 @@ WRITER = textwrap.dedent(
     engine = create_db_engine(url)
     Session = create_session_factory(engine)
     lesion = dict(target_nerve="L4 medial branch", side="right", motor_response="multifidus",
-                  sensory_response="concordant", sensory_threshold_v=0.3,
+                  sensory_response="concordant", sensory_threshold_v=0.3, motor_test_voltage_v=2.0,
                   local_anaesthetic_given=True, gauge=18, duration_s=90, set_temperature_c=80)
     with Session() as session:
         specialist = Specialist(display_name="Dr Kill")
