@@ -57,9 +57,7 @@ class Windows:
         return max(MIN_BLOCK_ROWS, BLOCK_ELEMENTS // max(self.width, 1))
 
 
-def nearby_windows(
-    centreline_m: FloatArray, x_low_m: FloatArray, x_high_m: FloatArray
-) -> Windows:
+def nearby_windows(centreline_m: FloatArray, x_low_m: FloatArray, x_high_m: FloatArray) -> Windows:
     """Each row's window of centreline points whose x may lie in [x_low, x_high].
 
     ``centreline_m`` (m, 3) with x increasing along it; ``x_low_m``, ``x_high_m``
