@@ -37,11 +37,15 @@ Per-sample lesion size: ``radius_scale`` (n,) multiplies R(z) in each sample
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import cast
+
 import numpy as np
 from numpy.typing import NDArray
 
 from rhizo.planning.lesions import LesionProfile
-from rhizo.planning.nearby import RowPoints, nearby_windows
+from rhizo.planning.nearby import BLOCK_ELEMENTS, MIN_BLOCK_ROWS, RowPoints, nearby_windows
 
 FloatArray = NDArray[np.float64]
 
@@ -71,6 +75,43 @@ def margins_m(
     return row_margins_m(profile, (x, y, z), tips_m, directions, nerve_radius_m, radius_scale)
 
 
+def cannula_frame_m(
+    points_m: RowPoints, tips: FloatArray, directions: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Each point's cannula-frame coordinates (metres): ``z = d . u`` and
+    ``r = sqrt(|d|^2 - z^2)`` with ``d = P - T``, for one lesion's tips ``tips``
+    (n, 3) and directions (n, 3); points (x, y, z), each (n, W). Elementwise, so a
+    point's numbers do not depend on which other points are evaluated with it.
+    """
+    ux, uy, uz = (directions[:, k, None] for k in range(3))
+    px, py, pz = points_m
+    # The nerve's axis lies in its bone plane, z = 0 (anatomy.Nerve.centreline_m):
+    # then dz is one number per pose, not one per point.
+    flat = not bool(np.any(pz))
+    dx = px - tips[:, None, 0]
+    dy = py - tips[:, None, 1]
+    dz = -tips[:, None, 2] if flat else pz - tips[:, None, 2]
+    z = dx * ux + dy * uy + dz * uz
+    r = np.sqrt(np.maximum(dx * dx + dy * dy + dz * dz - z * z, 0.0))
+    return z, r
+
+
+def frame_margins_m(
+    profile: LesionProfile,
+    frames: Sequence[tuple[FloatArray, FloatArray]],
+    nerve_radius_m: FloatArray,
+    radius_scale: FloatArray | None = None,
+) -> FloatArray:
+    """``max over lesions of s R(z) - r - a`` (metres) from each lesion's (z, r) (n, W)."""
+    best = np.full(frames[0][0].shape, -np.inf)
+    for z, r in frames:
+        radius = profile.radius_at(z)
+        if radius_scale is not None:
+            radius = radius * radius_scale[:, None]
+        np.maximum(best, radius - r - nerve_radius_m[:, None], out=best)
+    return best
+
+
 def row_margins_m(
     profile: LesionProfile,
     points_m: RowPoints,
@@ -82,26 +123,67 @@ def row_margins_m(
     """:func:`margins_m` with each pose's own nerve points ``points_m`` (x, y, z, each
     (n, W)): shape (n, W).
 
-    All poses at once (NumPy, no per-pose loop): with ``d = P - T``,
-    ``z = d . u`` and ``r = sqrt(|d|^2 - z^2)``.
+    All poses at once (NumPy, no per-pose loop): :func:`cannula_frame_m` per lesion,
+    then :func:`frame_margins_m`.
     """
-    ux, uy, uz = (directions[:, k, None] for k in range(3))
-    px, py, pz = points_m
-    best = np.full(px.shape, -np.inf)
-    # The nerve's axis lies in its bone plane, z = 0 (anatomy.Nerve.centreline_m):
-    # then dz is one number per pose, not one per point.
-    flat = not bool(np.any(pz))
-    for tips in tips_m:
-        dx = px - tips[:, None, 0]
-        dy = py - tips[:, None, 1]
-        dz = -tips[:, None, 2] if flat else pz - tips[:, None, 2]
-        z = dx * ux + dy * uy + dz * uz
-        r = np.sqrt(np.maximum(dx * dx + dy * dy + dz * dz - z * z, 0.0))
-        radius = profile.radius_at(z)
-        if radius_scale is not None:
-            radius = radius * radius_scale[:, None]
-        np.maximum(best, radius - r - nerve_radius_m[:, None], out=best)
-    return best
+    frames = [cannula_frame_m(points_m, tips, directions) for tips in tips_m]
+    if not frames:
+        return np.full(points_m[0].shape, -np.inf)
+    return frame_margins_m(profile, frames, nerve_radius_m, radius_scale)
+
+
+@dataclass(frozen=True)
+class PoseGeometry:
+    """Every centreline point's cannula-frame ``z`` and ``r`` (metres) for every pose,
+    one (n, m) array each per lesion: ``z_m``, ``r_m`` of shape (lesions, n, m).
+
+    They depend on the poses and the nerve, not on the lesion's temperature or
+    time, so candidates evaluated on one pose set share them
+    (:meth:`rhizo.planning.pose_set.PoseSet.geometry`); the numbers are the ones
+    :func:`row_margins_m` computes (:func:`cannula_frame_m`, elementwise).
+    """
+
+    z_m: FloatArray
+    r_m: FloatArray
+
+    def window(self, rows: slice, index: NDArray[np.intp]) -> list[tuple[FloatArray, FloatArray]]:
+        """Each lesion's (z, r) at the points ``index`` (rows, W) of ``rows``."""
+        full = index.shape[1] == self.z_m.shape[2]
+        frames = []
+        for z, r in zip(self.z_m, self.r_m, strict=True):
+            if full:
+                frames.append((z[rows], r[rows]))
+            else:
+                frames.append(
+                    (
+                        np.take_along_axis(z[rows], index, axis=1),
+                        np.take_along_axis(r[rows], index, axis=1),
+                    )
+                )
+        return frames
+
+
+def pose_geometry(
+    centreline_m: FloatArray, tips_m: FloatArray, directions: FloatArray
+) -> PoseGeometry:
+    """:class:`PoseGeometry` of ``tips_m`` (lesions, n, 3), ``directions`` (n, 3) on the
+    whole centreline (m, 3), computed in blocks of :data:`rhizo.planning.nearby.BLOCK_ELEMENTS`."""
+    lesions, count = tips_m.shape[0], directions.shape[0]
+    points = centreline_m.shape[0]
+    z_all = np.empty((lesions, count, points))
+    r_all = np.empty((lesions, count, points))
+    block = max(MIN_BLOCK_ROWS, BLOCK_ELEMENTS // max(points, 1))
+    for start in range(0, count, block):
+        rows = slice(start, min(start + block, count))
+        n = rows.stop - rows.start
+        row_points = cast(
+            RowPoints, tuple(np.broadcast_to(centreline_m[:, k], (n, points)) for k in range(3))
+        )
+        for lesion, tips in enumerate(tips_m):
+            z_all[lesion, rows], r_all[lesion, rows] = cannula_frame_m(
+                row_points, tips[rows], directions[rows]
+            )
+    return PoseGeometry(z_all, r_all)
 
 
 def longest_inside_run_m(margin: FloatArray, spacing_m: float) -> FloatArray:
@@ -147,6 +229,8 @@ def captured_length_m(
     directions: FloatArray,
     nerve_radius_m: FloatArray,
     radius_scale: FloatArray | None = None,
+    *,
+    geometry: PoseGeometry | None = None,
 ) -> FloatArray:
     """Captured length (m) for each pose: longest stretch of whole nerve inside the lesion.
 
@@ -158,6 +242,10 @@ def captured_length_m(
     Outside points add nothing to a run, so the length equals the whole-nerve
     computation (:func:`margins_m` then :func:`longest_inside_run_m`). Poses go
     through in blocks (rows are independent; :meth:`rhizo.planning.nearby.Windows.block_rows`).
+
+    ``geometry`` (:func:`pose_geometry` of these tips and directions on this
+    centreline) supplies every point's z and r instead of computing them: the
+    same numbers, so the same lengths.
     """
     spacing = float(np.linalg.norm(centreline_m[1] - centreline_m[0]))
     count = directions.shape[0]
@@ -176,14 +264,22 @@ def captured_length_m(
     block = windows.block_rows()
     for start in range(0, count, block):
         rows = slice(start, start + block)
-        points = windows.points(rows)
-        margin = row_margins_m(
-            profile,
-            points,
-            tips_m[:, rows],
-            directions[rows],
-            nerve_radius_m[rows],
-            None if radius_scale is None else radius_scale[rows],
-        )
+        scale_rows = None if radius_scale is None else radius_scale[rows]
+        if geometry is None:
+            margin = row_margins_m(
+                profile,
+                windows.points(rows),
+                tips_m[:, rows],
+                directions[rows],
+                nerve_radius_m[rows],
+                scale_rows,
+            )
+        else:
+            margin = frame_margins_m(
+                profile,
+                geometry.window(rows, windows.index(rows)),
+                nerve_radius_m[rows],
+                scale_rows,
+            )
         lengths[rows] = longest_inside_run_m(margin, spacing)
     return lengths

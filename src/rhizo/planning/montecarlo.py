@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rhizo.planning.anatomy import Nerve
-from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM, captured_length_m
+from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM, PoseGeometry, captured_length_m
 from rhizo.planning.lesions import LESION_RADIUS_CV, LesionProfile
 from rhizo.planning.placement import CannulaPlacement, PlacementError, Poses, planned_pose
 from rhizo.planning.pose_set import CHUNK, PoseSet, draw_batches, draw_pose_set
@@ -109,16 +109,31 @@ def lengths_on_batches_mm(
     batches: Sequence[tuple[Poses, FloatArray | None]],
     *,
     spacing_mm: float = CENTRELINE_SPACING_MM,
+    pose_set: PoseSet | None = None,
 ) -> FloatArray:
-    """Captured length (mm) of every pose of ``batches`` (poses, size factors) in order."""
+    """Captured length (mm) of every pose of ``batches`` (poses, size factors) in order.
+
+    ``pose_set`` (whose batches these are) supplies the points' cannula-frame
+    geometry, computed once for every lesion evaluated on it
+    (:meth:`rhizo.planning.pose_set.PoseSet.geometry`); the lengths are the same.
+    """
     centreline = nerve.centreline_m(spacing_mm)
+    geometry: Sequence[PoseGeometry | None] = (
+        [None] * len(batches) if pose_set is None else pose_set.geometry(centreline, spacing_mm)
+    )
     return (
         np.concatenate(
             [
                 captured_length_m(
-                    profile, centreline, poses.tips, poses.directions, poses.nerve_radius_m, scale
+                    profile,
+                    centreline,
+                    poses.tips,
+                    poses.directions,
+                    poses.nerve_radius_m,
+                    scale,
+                    geometry=frame,
                 )
-                for poses, scale in batches
+                for (poses, scale), frame in zip(batches, geometry, strict=True)
             ]
         )
         * 1e3
@@ -204,7 +219,9 @@ def estimate_capture(
                 f"poses: drawn with samples, seed, errors, radius_cv = {drawn!r}, "
                 f"not {(samples, seed, error_model, radius_cv)!r}"
             )
-    lengths = lengths_on_batches_mm(profile, nerve, poses.batches, spacing_mm=spacing_mm)
+    lengths = lengths_on_batches_mm(
+        profile, nerve, poses.batches, spacing_mm=spacing_mm, pose_set=poses
+    )
     captured = int(np.count_nonzero(lengths >= min_length_mm))
     low, high = np.percentile(lengths, [5.0, 95.0])
     return CaptureEstimate(

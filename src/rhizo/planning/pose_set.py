@@ -22,12 +22,13 @@ per candidate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from rhizo.planning.anatomy import Nerve
+from rhizo.planning.capture import PoseGeometry, pose_geometry
 from rhizo.planning.lesions import LesionProfile, radius_scales
 from rhizo.planning.placement import (
     CannulaPlacement,
@@ -58,6 +59,24 @@ class PoseSet:
     planned: Poses
     #: The batches' poses and lesion-size factors (None when ``radius_cv`` is 0).
     batches: tuple[tuple[Poses, FloatArray | None], ...]
+    #: :meth:`geometry`'s answers by centreline spacing (filled on first use).
+    _geometry: dict[float, tuple[PoseGeometry, ...]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def geometry(self, centreline_m: FloatArray, spacing_mm: float) -> tuple[PoseGeometry, ...]:
+        """Each batch's :func:`rhizo.planning.capture.pose_geometry` on ``centreline_m``
+        (the nerve's centreline at ``spacing_mm``), computed once per spacing: the
+        candidates evaluated on this set share it (the lesion changes, the nerve
+        points' positions relative to the cannula do not)."""
+        found = self._geometry.get(spacing_mm)
+        if found is None:
+            found = tuple(
+                pose_geometry(centreline_m, poses.tips, poses.directions)
+                for poses, _ in self.batches
+            )
+            self._geometry[spacing_mm] = found
+        return found
 
     def check(self, profile: LesionProfile, nerve: Nerve, placement: CannulaPlacement) -> None:
         """Raise ValueError naming the field when this set was drawn for something else."""
