@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import TypeVar
 
+from rhizo.clinic.chart.discharges import DischargeSummary, discharge_summaries
 from rhizo.clinic.chart.record import PatientRecord
 from rhizo.clinic.core.validation import before_birth, stored_date_problem
 from rhizo.clinic.followup.models import FollowUp, FollowUpSource
@@ -36,10 +37,16 @@ from rhizo.clinic.procedure.models import Procedure, ProcedureStatus
 from rhizo.clinic.procedure.prediction import predicted_capture_line
 from rhizo.pathway import candidacy
 from rhizo.pathway.attribution import assign_scores
-from rhizo.pathway.baseline import BaselineNrs, BlockReading, baseline_for_procedure
+from rhizo.pathway.baseline import (
+    BASELINE_WINDOW_DAYS,
+    BaselineNrs,
+    BlockReading,
+    baseline_for_procedure,
+)
 from rhizo.pathway.clinic_day import procedure_day
 from rhizo.pathway.followup import PainScore, relief_duration
 from rhizo.pathway.policies import FacetRegion, Threshold, policy_for_region
+from rhizo.pathway.relief import meets
 from rhizo.pathway.returned import pain_has_returned
 from rhizo.plots.pain import PainPoint
 
@@ -165,6 +172,11 @@ class RecordPage:
         baseline = self.baseline
         return None if baseline is None else baseline.nrs
 
+    def screening_blocks(self) -> list[ScreeningBlock]:
+        """Every plausibly dated diagnostic block as the screening judges it
+        (:func:`screening_blocks`), negative ones included."""
+        return screening_blocks(self)
+
     def pain_points(self) -> list[PainPoint]:
         """Every plausibly dated NRS score, diary entries marked."""
         return [
@@ -176,9 +188,18 @@ class RecordPage:
         """Days of completed procedures (plausibly dated)."""
         return [self.day_of(p.performed_at) for p in self.completed()]
 
+    def discharges(self) -> list[DischargeSummary]:
+        """Every discharge with its red flags and escalation, oldest first
+        (:func:`rhizo.clinic.chart.discharges.discharge_summaries`)."""
+        return discharge_summaries(self.record, self.zone)
+
+    def open_discharges(self) -> list[DischargeSummary]:
+        """The discharges with a red flag and no review since: the page's top."""
+        return [d for d in self.discharges() if d.open]
+
     def timeline(self) -> list[TimelineItem]:
-        """Conditions, blocks, plans, procedures (each lesion, the discharge), follow-ups,
-        complications; newest first."""
+        """Conditions, blocks, plans, procedures (each lesion), discharges (red flags,
+        escalation), follow-ups, complications; newest first."""
         record = self.record
         pid = self.patient.id
         items: list[TimelineItem] = []
@@ -229,13 +250,6 @@ class RecordPage:
                 + (f"; {predicted_capture_line(les)}" if les.performed else "")
                 for les in p.lesions
             ]
-            discharge = record.discharge_of(p.id)
-            if discharge is not None:
-                lesions.append(
-                    f"discharged {discharge.disposition.value}"
-                    + (f", NRS {discharge.nrs}" if discharge.nrs is not None else "")
-                    + (", new deficit" if discharge.new_deficit else "")
-                )
             items.append(
                 TimelineItem(
                     self.day_of(p.performed_at),
@@ -245,6 +259,17 @@ class RecordPage:
                     lesions,
                     flag=self.flag(p.performed_at),
                     row=f"procedure-{p.id}",
+                )
+            )
+        for d in self.discharges():
+            items.append(
+                TimelineItem(
+                    d.day,
+                    "discharge",
+                    d.text,
+                    d.detail,
+                    flag=self.flag(d.discharge.discharged_at),
+                    row=f"discharge-{d.discharge.id}",
                 )
             )
         for f in record.followups:
@@ -324,7 +349,8 @@ def _prior_rf(page: RecordPage) -> list[candidacy.PriorTreatment]:
         prior.append(
             candidacy.PriorTreatment(
                 performed_on=day,
-                relief_percent=relief.peak_relief_percent or 0.0,
+                # Pain worse than the baseline is no relief: 0 %, not a negative percent.
+                relief_percent=max(relief.peak_relief_percent or 0.0, 0.0),
                 relief_duration_weeks=relief.confirmed_weeks,
             )
         )
@@ -399,9 +425,81 @@ def screening_input(page: RecordPage, today: date) -> candidacy.CandidacyInput:
     )
 
 
+#: The block kind the guidelines' block rule counts (``candidacy._block_reason``).
+COUNTED_BLOCK = "medial_branch"
+
+
+@dataclass(frozen=True)
+class ScreeningBlock:
+    """One diagnostic block as the screening judges it, in words for the page.
+
+    ``result``: ``positive`` / ``negative`` against the region policy's block
+    cut-off (Cohen 2020 Table 11 >= 50 % lumbar, Hurley 2022 Table 22 > 50 %
+    cervical: :func:`rhizo.pathway.relief.meets`, the rule the verdict uses);
+    ``not counted`` for a kind the rule does not count (intra-articular);
+    ``no guideline cut-off`` where no guideline covers the region (thoracic).
+    """
+
+    on: date
+    kind: str
+    text: str
+    relief_percent: float
+    result: str
+
+
+def screening_blocks(page: RecordPage) -> list[ScreeningBlock]:
+    """Every plausibly dated block, oldest first, with its result under the region's
+    policy: the same blocks, and the same cut-off, the verdict was computed from."""
+    policy = policy_for_region(_region(page))
+    rule = None if policy is None else policy.diagnostic_blocks
+    rows: list[ScreeningBlock] = []
+    for b in sorted(
+        page.plausible(page.record.blocks, lambda b: b.performed_on), key=lambda b: b.performed_on
+    ):
+        if rule is None:
+            result = "no guideline cut-off"
+        elif b.block_type.value != COUNTED_BLOCK:
+            result = "not counted: the block rule counts medial branch blocks"
+        else:
+            threshold = Threshold(value=rule.min_relief_percent, inclusive=rule.inclusive)
+            sign = ">=" if rule.inclusive else ">"
+            verdict = "positive" if meets(b.relief_percent, threshold) else "negative"
+            result = f"{verdict} (the cut-off is {sign} {rule.min_relief_percent:g} %)"
+        baseline = "" if b.baseline_nrs is None else f", from NRS {b.baseline_nrs}"
+        rows.append(
+            ScreeningBlock(
+                on=b.performed_on,
+                kind=b.block_type.value,
+                text=(
+                    f"{b.block_type.value.replace('_', ' ')} block, {', '.join(b.levels)} "
+                    f"{b.side.value}, {b.agent.value}: {b.relief_percent:g} % relief{baseline}"
+                ),
+                relief_percent=b.relief_percent,
+                result=result,
+            )
+        )
+    return rows
+
+
 def screen(page: RecordPage, today: date) -> candidacy.Screening | str:
     """The candidacy screening under the guideline of the patient's region (none for
-    thoracic: ``no_guideline``), or why it could not run."""
+    thoracic: ``no_guideline``), or why it could not run.
+
+    A last RF without a baseline NRS above 0 cannot be judged (its relief, whether the
+    pain came back): the page says so rather than screen the patient as if never
+    treated (which would read as a first-treatment candidate).
+    """
+    completed = page.completed()
+    if completed:
+        last_day = max(page.day_of(p.performed_at) for p in completed)
+        baseline = page.baseline_for(last_day)
+        if baseline is None or baseline.nrs == 0:
+            return (
+                f"the last RF ({last_day.isoformat()}) has no baseline NRS above 0 (no score "
+                f"in the {BASELINE_WINDOW_DAYS} days before it, no positive block with a "
+                "pre-injection NRS), so its relief and a repeat cannot be judged: record the "
+                "pain score before the RF"
+            )
     try:
         return candidacy.screen_candidacy(screening_input(page, today), today=today)
     except ValueError as error:
