@@ -16,13 +16,18 @@ anything else. ``RHIZO_LOGIN_CONCURRENCY`` (default: a quarter of the CPUs, at
 least 1) bounds the password verifications one process runs at once.
 ``RHIZO_CLINIC_TIMEZONE`` (an IANA name such as ``Europe/Berlin``, default
 ``UTC``) is the zone the web pages take and show times in; the database stores
-UTC either way.
+UTC either way. ``RHIZO_CLINIC_NAME``, ``RHIZO_CLINIC_PHONE`` and
+``RHIZO_CLINIC_HOURS`` are the clinic a patient is told to call (portal warning
+signs, aftercare); unset, those pages say "call the clinic that treated you" and
+never show "call us" without a number. They are optional in every environment:
+a phone is a deployment's choice, and the fallback wording stays safe.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -39,6 +44,11 @@ MIN_SECRET_LENGTH = 32
 #: ``"x" * 48`` is long but guessable: a key needs this many different characters.
 MIN_SECRET_DISTINCT = 8
 _log = logging.getLogger("rhizo.config")
+#: A phone number as a person dials it: an optional ``+``, then digits, spaces,
+#: ``( ) - .``; 3 to 15 digits (E.164 allows at most 15; 3 covers short codes).
+PHONE_PATTERN = r"^\+?[0-9][0-9 ().-]*$"
+PHONE_DIGITS_MIN = 3
+PHONE_DIGITS_MAX = 15
 
 
 def secret_weakness(value: str) -> str | None:
@@ -122,6 +132,35 @@ class Settings(DatabaseSettings):
     #: FHIR ``Patient.identifier.system`` of the clinic's MRNs (a URI; set it to the
     #: clinic's own, e.g. its assigning authority's URL or OID as ``urn:oid:...``).
     fhir_identifier_system: str = Field(default="urn:rhizo:mrn", pattern=r"^(urn:|https?://)\S+$")
+    #: The clinic a patient is told to call; None: "the clinic that treated you".
+    clinic_name: str | None = Field(default=None, max_length=120)
+    clinic_phone: str | None = Field(default=None, max_length=32)
+    #: When the phone is answered, in the clinic's words ("Mon-Fri 8:00-17:00").
+    clinic_hours: str | None = Field(default=None, max_length=120)
+
+    @field_validator("clinic_name", "clinic_hours", "clinic_phone", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """An empty ``RHIZO_CLINIC_*`` variable means unset, not an empty name."""
+        if isinstance(value, str):
+            value = value.strip()
+            return value or None
+        return value
+
+    @field_validator("clinic_phone", mode="after")
+    @classmethod
+    def _dialable(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        digits = sum(c.isdigit() for c in value)
+        if not re.fullmatch(PHONE_PATTERN, value) or not (
+            PHONE_DIGITS_MIN <= digits <= PHONE_DIGITS_MAX
+        ):
+            raise ValueError(
+                f"RHIZO_CLINIC_PHONE {value!r} is not a phone number: an optional '+', then "
+                f"{PHONE_DIGITS_MIN}-{PHONE_DIGITS_MAX} digits with spaces, '(', ')', '-' or '.'"
+            )
+        return value
 
     @field_validator("clinic_timezone", mode="after")
     @classmethod

@@ -41,10 +41,13 @@ from rhizo.clinic.web.access import (
     check_csrf,
     read_form,
 )
+from rhizo.clinic.web.clinic_contact import clinic_contact
 from rhizo.clinic.web.clinic_time import clinic_time_filter, clinic_today, clinic_zone
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
+from rhizo.clinic.web.patient_plan_view import has_sedation, patient_plan_of
 from rhizo.clinic.web.record import RecordPage, record_page, screen
 from rhizo.pathway.aftercare import plan_aftercare
+from rhizo.pathway.durations import human_duration
 from rhizo.pathway.education import choosing_a_specialist, faq, planned_region, procedure_steps
 from rhizo.pathway.facts import EVIDENCE_LABELS
 from rhizo.pathway.premed_models import DrugHold
@@ -61,6 +64,10 @@ TEMPLATES.env.filters["evidence_label"] = EVIDENCE_LABELS.__getitem__
 TEMPLATES.env.globals["responder_percent"] = f"{RESPONDER_THRESHOLD.value:g}"
 TEMPLATES.env.globals["responder_months"] = RESPONDER_MONTHS
 TEMPLATES.env.globals["review_window_days"] = WINDOW_DAYS
+#: Durations a person reads ("about 5 years", "26 weeks"): one helper for every page.
+TEMPLATES.env.filters["duration"] = human_duration
+#: A stored plan as the patient reads it (the portal and the patient page share it).
+TEMPLATES.env.globals["patient_plan_of"] = patient_plan_of
 PAGE_SIZE = 25
 
 router = APIRouter(include_in_schema=False)
@@ -200,9 +207,12 @@ def _portal_context(request: Request, user: WebUser, session: Session) -> dict[s
         "p": patient,
         "record": record,
         "plan": plan,
+        "patient_plan": patient_plan_of(plan) if plan is not None else None,
+        "contact": clinic_contact(request),
         "region": region,
         "aftercare": plan_aftercare(
             procedure_date=procedure_day,
+            sedation=has_sedation(plan) if plan is not None else False,
             patient_name=None,
             region=region,
             holds=[DrugHold.model_validate(hold) for hold in plan.holds] if plan else [],
