@@ -1,8 +1,9 @@
-"""The discharge form: roles, CSRF, the pathway's criteria shown, inline 422, one per procedure."""
+"""The discharge form: roles, CSRF, the pathway's criteria shown, inline 422, one per procedure;
+red flags refused inline as the API refuses them, a clinician's escalation, the timeline."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -12,8 +13,11 @@ from markupsafe import escape
 
 from rhizo.clinic.core.audit.models import AuditAction
 from rhizo.clinic.core.auth.models import Actor, Role
-from rhizo.clinic.core.common import Region, Side
-from rhizo.clinic.discharge.models import Discharge
+from rhizo.clinic.core.common import InvalidInputError, Region, Side
+from rhizo.clinic.discharge import service as discharge_service
+from rhizo.clinic.discharge.models import Discharge, DischargeCreate
+from rhizo.clinic.followup import service as followup_service
+from rhizo.clinic.followup.models import FollowUpCreate
 from rhizo.clinic.plan.models import Sedation
 from rhizo.clinic.procedure import service as procedure_service
 from rhizo.clinic.procedure.models import ProcedureCreate
@@ -168,3 +172,124 @@ def test_discharge_is_recorded_once_and_audited(as_role: AsRole, web_app: FastAP
     assert second.status_code == 409
     assert 'id="form-error"' in second.text
     assert "already has a discharge" in second.text
+
+
+#: One red flag at a time: (the form's changes, the field it is shown on). The rule
+#: (knowledge/discharge_safety.yaml): new deficit; NRS >= 7; no escort after sedation;
+#: instructions not given.
+RED_FLAGS = [
+    ({"new_deficit": "1"}, "new_deficit"),
+    ({"nrs": "7"}, "nrs"),
+    ({"escort_present": None}, "escort_present"),
+    ({"instructions_given": None}, "instructions_given"),
+]
+
+
+def _with(csrf: str, changes: dict[str, str | None]) -> dict[str, str]:
+    data = _valid(csrf) | {k: v for k, v in changes.items() if v is not None}
+    return {k: v for k, v in data.items() if changes.get(k, "") is not None}
+
+
+def _stored(app: FastAPI, procedure_id: int) -> Discharge | None:
+    with db(app) as session:
+        return session.scalar(sa.select(Discharge).where(Discharge.procedure_id == procedure_id))
+
+
+@pytest.mark.parametrize(("changes", "field"), RED_FLAGS)
+def test_each_red_flag_is_refused_inline_as_the_api_refuses_it(
+    as_role: AsRole, web_app: FastAPI, changes: dict[str, str | None], field: str
+) -> None:
+    pid, procedure_id = _procedure(web_app, Sedation.MINIMAL)
+    client = as_role("nurse")
+    _, csrf = form_page(client, f"/procedures/{procedure_id}/discharge")
+    refused = client.post(f"/procedures/{procedure_id}/discharge", data=_with(csrf, changes))
+    assert refused.status_code == 422, refused.text
+    assert f'id="{field}-error"' in refused.text
+    assert "red flag" in refused.text
+    assert _stored(web_app, procedure_id) is None
+    # The service (which the API calls) refuses the same input on the same one field.
+    form = _with("x", changes)
+    data = DischargeCreate(
+        discharged_at=datetime(2026, 5, 4, 11, 15, tzinfo=UTC),
+        nrs=int(form["nrs"]),
+        escort_present="escort_present" in form,
+        instructions_given="instructions_given" in form,
+        new_deficit="new_deficit" in form,
+    )
+    with db(web_app) as session, pytest.raises(InvalidInputError) as refusal:
+        discharge_service.create(
+            session=session,
+            actor=Actor(user_id=None, username="form-tests", role=Role.NURSE),
+            patient_id=pid,
+            procedure_id=procedure_id,
+            data=data,
+        )
+    assert [p.field for p in refusal.value.problems] == [field]
+
+
+def test_a_clinicians_escalation_lets_a_red_flag_through_and_the_page_shows_it(
+    as_role: AsRole, web_app: FastAPI
+) -> None:
+    pid, procedure_id = _procedure(web_app, Sedation.MINIMAL)
+    client = as_role("clinician")
+    _, csrf = form_page(client, f"/procedures/{procedure_id}/discharge")
+    path = f"/procedures/{procedure_id}/discharge"
+    flagged = _with(csrf, {"new_deficit": "1"}) | {"escalation_kind": "reviewed_by_clinician"}
+    no_reason = client.post(path, data=flagged)
+    assert no_reason.status_code == 422
+    assert 'id="escalation_reason-error"' in no_reason.text
+    reason = "Numb left foot from the local anaesthetic; power 5/5; reviewed"
+    saved = client.post(path, data=flagged | {"escalation_reason": reason}, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    stored = _stored(web_app, procedure_id)
+    assert stored is not None
+    assert stored.escalation_kind is not None
+    assert (stored.escalation_kind.value, stored.escalation_reason) == (
+        "reviewed_by_clinician",
+        reason,
+    )
+    page = client.get(f"/patients/{pid}").text
+    deficit = entry("discharge_safety", "new-deficit")["text"]
+    top, timeline = page.split("<h2>Timeline</h2>")
+    assert 'id="open-discharges"' in top
+    assert str(escape(reason)) in top
+    assert f'data-row="discharge-{stored.id}"' in timeline
+    assert str(escape(f"red flag: {deficit}")) in timeline
+    assert "escalation: reviewed by clinician" in timeline
+    # A follow-up after the day of discharge closes it: off the top, still on the timeline.
+    with db(web_app) as session:
+        followup_service.create(
+            session=session,
+            actor=Actor(user_id=None, username="form-tests", role=Role.ADMIN),
+            patient_id=pid,
+            data=FollowUpCreate(followed_on=date(2026, 5, 5), nrs=3),
+        )
+    later = client.get(f"/patients/{pid}").text
+    assert 'id="open-discharges"' not in later
+    assert f'data-row="discharge-{stored.id}"' in later
+
+
+def test_a_nurse_cannot_escalate_and_a_routine_discharge_is_on_the_timeline(
+    as_role: AsRole, web_app: FastAPI
+) -> None:
+    pid, procedure_id = _procedure(web_app, Sedation.NONE)
+    client = as_role("nurse")
+    _, csrf = form_page(client, f"/procedures/{procedure_id}/discharge")
+    path = f"/procedures/{procedure_id}/discharge"
+    escalated = _with(csrf, {"nrs": "8"}) | {
+        "escalation_kind": "reviewed_by_clinician",
+        "escalation_reason": "seen",
+    }
+    refused = client.post(path, data=escalated)
+    assert refused.status_code == 422
+    assert 'id="escalation_kind-error"' in refused.text
+    assert "only a clinician" in refused.text
+    # NRS 6 is below the cut of 7; no escort without sedation is no red flag.
+    routine = _with(csrf, {"nrs": "6", "escort_present": None})
+    assert client.post(path, data=routine, follow_redirects=False).status_code == 303
+    stored = _stored(web_app, procedure_id)
+    assert stored is not None
+    page = as_role("clinician").get(f"/patients/{pid}").text
+    assert 'id="open-discharges"' not in page
+    assert f'data-row="discharge-{stored.id}"' in page
+    assert "discharged home, NRS 6, no escort, instructions given" in page
