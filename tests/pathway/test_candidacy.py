@@ -250,4 +250,4 @@ def test_repeat_reason_rounds_what_it_shows() -> None:
     patient = CandidacyInput.model_validate({**CERVICAL, "prior_rf": prior, "blocks": []})
     result = screen_candidacy(patient, policy="cervical-2022")
     texts = [reason.message for reason in result.reasons if reason.rule == "repeat-response"]
-    assert texts[0].startswith("Last RF gave 28.6 % relief for 0 weeks")
+    assert texts[0].startswith("Last RF gave 28.6 % relief for 0 days")

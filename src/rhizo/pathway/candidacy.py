@@ -39,6 +39,7 @@ from pydantic import (
 )
 
 from rhizo.pathway.dates import months_after, relief_lasted
+from rhizo.pathway.durations import weeks_in_words
 from rhizo.pathway.facts import Evidence, Source, entries, entry
 from rhizo.pathway.policies import (
     POLICIES,
@@ -409,7 +410,7 @@ def _duration_reason(
     via: str = "",
 ) -> Reason:
     """One duration rule (pain, conservative care): met, overridden, or not yet."""
-    message = f"{what} for {weeks:g} weeks; the policy asks for {rule.describe()}."
+    message = f"{what} for {weeks_in_words(weeks)}; the policy asks for {rule.describe()}."
     if rule.note:
         message += f" {rule.note}"
     if weeks >= rule.min_weeks:
@@ -533,6 +534,27 @@ def _relief_long_enough(last: PriorTreatment, months: float) -> tuple[bool, str]
     )
 
 
+def first_review_due(last: PriorTreatment, months: float) -> date | None:
+    """The day the repeat rule can first be judged: ``months`` calendar months after the
+    last RF (:func:`months_after`); ``None`` when the RF's day or whole months are unknown."""
+    if last.performed_on is None or not float(months).is_integer():
+        return None
+    return months_after(last.performed_on, int(months))
+
+
+def _too_early(patient: CandidacyInput, due: date | None, today: date | None) -> bool:
+    """Before the first review the rule needs, relief short of it is not a failure.
+
+    Too early when ``today`` is before ``due`` and the pain has not been seen back
+    (``pain_returned`` not true): relief that has not yet had the months to last
+    cannot have failed to last them. On ``due`` itself the rule is judged. Pain
+    already back before ``due`` means the relief ended early: judged as it stands.
+    """
+    if today is None or due is None:
+        return False
+    return today < due and patient.pain_returned is not True
+
+
 def _repeat_reasons(patient: CandidacyInput, policy: Policy, today: date | None) -> list[Reason]:
     rule = policy.repeat
     last = _last_treatment(patient)
@@ -540,19 +562,26 @@ def _repeat_reasons(patient: CandidacyInput, policy: Policy, today: date | None)
     sign = ">=" if rule.inclusive else ">"
     long_enough, needed = _relief_long_enough(last, rule.min_duration_months)
     ok = passes(last.relief_percent, relief) and long_enough
-    reasons = [
-        _pain_returned_reason(patient),
-        _reason(
+    asked = f"a repeat needs {sign} {rule.min_relief_percent:g} % for {needed}" + (
+        "; no repeat diagnostic block is needed." if not rule.repeat_block_needed else "."
+    )
+    due = first_review_due(last, rule.min_duration_months)
+    if due is not None and not ok and _too_early(patient, due, today):
+        response = _reason(
+            "repeat-response",
+            f"Too early to judge the last RF: first review due {due.isoformat()}; {asked}",
+            rule.source,
+            "not_yet",
+        )
+    else:
+        response = _reason(
             "repeat-response",
             f"Last RF gave {round(last.relief_percent, 1):g} % relief for "
-            f"{round(last.relief_duration_weeks, 1):g} "
-            f"weeks; a repeat needs {sign} {rule.min_relief_percent:g} % for "
-            f"{needed}"
-            + ("; no repeat diagnostic block is needed." if not rule.repeat_block_needed else "."),
+            f"{weeks_in_words(last.relief_duration_weeks)}; {asked}",
             rule.source,
             "supports" if ok else "not_candidate",
-        ),
-    ]
+        )
+    reasons = [_pain_returned_reason(patient), response]
     for override in patient.overrides:
         reasons.append(
             _reason(
@@ -591,7 +620,7 @@ def _chronic_pain_reason(patient: CandidacyInput) -> Reason:
     item: dict[str, Any] = entry("screening", "chronic-pain")
     rule = DurationRule(min_months=float(item["min_months"]), source=item["source"])
     weeks = patient.pain_duration_weeks
-    message = f"Pain for {weeks:g} weeks; chronic pain means more than {rule.describe()}."
+    message = f"Pain for {weeks_in_words(weeks)}; chronic pain means more than {rule.describe()}."
     if weeks >= rule.min_weeks:
         return _reason("screening:chronic-pain", message, rule.source, "supports")
     return _reason("screening:chronic-pain", f"{message} {item['message']}", rule.source, "not_yet")
