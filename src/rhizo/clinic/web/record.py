@@ -177,11 +177,6 @@ class RecordPage:
         (:func:`screening_blocks`), negative ones included."""
         return screening_blocks(self)
 
-    def screening_blocks(self) -> list[ScreeningBlock]:
-        """Every plausibly dated diagnostic block as the screening judges it
-        (:func:`screening_blocks`), negative ones included."""
-        return screening_blocks(self)
-
     def pain_points(self) -> list[PainPoint]:
         """Every plausibly dated NRS score, diary entries marked."""
         return [
@@ -428,62 +423,6 @@ def screening_input(page: RecordPage, today: date) -> candidacy.CandidacyInput:
         prior_rf=_prior_rf(page),
         pain_returned=_pain_returned(page, region),
     )
-
-
-#: The block kind the guidelines' block rule counts (``candidacy._block_reason``).
-COUNTED_BLOCK = "medial_branch"
-
-
-@dataclass(frozen=True)
-class ScreeningBlock:
-    """One diagnostic block as the screening judges it, in words for the page.
-
-    ``result``: ``positive`` / ``negative`` against the region policy's block
-    cut-off (Cohen 2020 Table 11 >= 50 % lumbar, Hurley 2022 Table 22 > 50 %
-    cervical: :func:`rhizo.pathway.relief.meets`, the rule the verdict uses);
-    ``not counted`` for a kind the rule does not count (intra-articular);
-    ``no guideline cut-off`` where no guideline covers the region (thoracic).
-    """
-
-    on: date
-    kind: str
-    text: str
-    relief_percent: float
-    result: str
-
-
-def screening_blocks(page: RecordPage) -> list[ScreeningBlock]:
-    """Every plausibly dated block, oldest first, with its result under the region's
-    policy: the same blocks, and the same cut-off, the verdict was computed from."""
-    policy = policy_for_region(_region(page))
-    rule = None if policy is None else policy.diagnostic_blocks
-    rows: list[ScreeningBlock] = []
-    for b in sorted(
-        page.plausible(page.record.blocks, lambda b: b.performed_on), key=lambda b: b.performed_on
-    ):
-        if rule is None:
-            result = "no guideline cut-off"
-        elif b.block_type.value != COUNTED_BLOCK:
-            result = "not counted: the block rule counts medial branch blocks"
-        else:
-            threshold = Threshold(value=rule.min_relief_percent, inclusive=rule.inclusive)
-            sign = ">=" if rule.inclusive else ">"
-            verdict = "positive" if meets(b.relief_percent, threshold) else "negative"
-            result = f"{verdict} (the cut-off is {sign} {rule.min_relief_percent:g} %)"
-        baseline = "" if b.baseline_nrs is None else f", from NRS {b.baseline_nrs}"
-        rows.append(
-            ScreeningBlock(
-                on=b.performed_on,
-                kind=b.block_type.value,
-                text=(
-                    f"{b.block_type.value.replace('_', ' ')} block, {', '.join(b.levels)} "
-                    f"{b.side.value}, {b.agent.value}: {b.relief_percent:g} % relief{baseline}"
-                ),
-                relief_percent=b.relief_percent,
-                result=result,
-            )
-        )
-    return rows
 
 
 #: The block kind the guidelines' block rule counts (``candidacy._block_reason``).
