@@ -6,7 +6,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -20,10 +20,20 @@ from rhizo.physics import (
     GAUGE_OUTER_DIAMETER_MM,
     TISSUES,
     LesionProtocol,
-    LesionResult,
-    simulate,
 )
-from rhizo.physics.surrogate import LesionAnswer
+
+if TYPE_CHECKING:
+    from rhizo.physics import LesionResult
+    from rhizo.physics.surrogate import LesionAnswer
+
+
+def simulate(protocol: LesionProtocol, **options: Any) -> LesionResult:
+    """:func:`rhizo.physics.simulate`, imported when a lesion is solved: the engine pulls
+    in SciPy (about 0.9 s of CPU), which every other ``rhizo`` command skips (issue 17)."""
+    from rhizo.physics import simulate as solve
+
+    return solve(protocol, **options)
+
 
 OPTION_NAMES = {
     "gauge": "--gauge",
@@ -169,6 +179,8 @@ def lesion(
     if surrogate:
         if plot is not None:
             fail("--plot", str(plot), "the temperature map needs the solver: drop --surrogate")
+        from rhizo.physics.surrogate import LesionAnswer
+
         found = _surrogate_answer(protocol)
         if isinstance(found, LesionAnswer):
             _print_answer(found, as_json=as_json)

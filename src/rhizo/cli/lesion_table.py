@@ -8,7 +8,7 @@ the web planner page use a table only once it is built (``rhizo.physics.surrogat
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -24,8 +24,28 @@ from rich.table import Table
 
 from rhizo.cli._errors import fail
 from rhizo.physics import CLINICAL_TISSUE, GAUGE_OUTER_DIAMETER_MM, TISSUES
-from rhizo.physics.surrogate import DEFAULT_AXES, SurrogateTable, TableSpec
-from rhizo.physics.surrogate_cache import LesionTables, load_table
+
+if TYPE_CHECKING:
+    from rhizo.physics.surrogate import SurrogateTable, TableSpec
+    from rhizo.physics.surrogate_cache import LesionTables
+
+
+def __getattr__(name: str) -> Any:
+    """``LesionTables``, imported when first asked for (tests replace it here)."""
+    if name == "LesionTables":
+        from rhizo.physics.surrogate_cache import LesionTables
+
+        return LesionTables
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _tables(**options: Any) -> LesionTables:
+    """A lesion-table manager: the tables (and the engine) pull in SciPy, about 0.9 s of
+    CPU, so they are imported when a ``lesion-table`` command runs, not with the CLI."""
+    factory = globals().get("LesionTables") or __getattr__("LesionTables")
+    tables: LesionTables = factory(**options)
+    return tables
+
 
 table_app = typer.Typer(
     help="Surrogate lesion tables: build them ahead of use, or list them.",
@@ -98,7 +118,7 @@ def build(
     """Build (or find already built) the tables of the given cannulae and tissues."""
     if backend not in ("numpy", "cupy"):
         fail("--backend", backend, "allowed: numpy, cupy")
-    tables = LesionTables(backend=backend)
+    tables = _tables(backend=backend)
     specs = _specs(tables, gauge or [18], tip_kind or ["blunt"], tissue or [CLINICAL_TISSUE])
     for spec in specs:
         table = build_with_progress(tables, spec, title=spec.label)
@@ -115,7 +135,10 @@ def list_tables(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Which tables are built for the current physics (default: every cannula, every tissue)."""
-    tables = LesionTables()
+    from rhizo.physics.surrogate import DEFAULT_AXES
+    from rhizo.physics.surrogate_cache import load_table
+
+    tables = _tables()
     specs = _specs(
         tables,
         gauge or list(GAUGE_OUTER_DIAMETER_MM),

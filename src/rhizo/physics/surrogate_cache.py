@@ -30,12 +30,14 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from rhizo import __version__
+from rhizo.physics.cache_paths import CACHE_ENV as CACHE_ENV
+from rhizo.physics.cache_paths import default_cache_dir as default_cache_dir
+from rhizo.physics.cache_paths import physics_source_hash as physics_source_hash
 from rhizo.physics.engine import simulate
 from rhizo.physics.grid import GridSettings
 from rhizo.physics.protocol import LesionProtocol
@@ -58,31 +60,8 @@ logger = logging.getLogger(__name__)
 
 #: Bump when the file layout or the tabulated vector changes.
 FORMAT_VERSION = 1
-CACHE_ENV = "RHIZO_CACHE_DIR"
 ProgressCallback = Callable[[int, int], None]
 Solver = Callable[[LesionProtocol], LesionResult]
-
-
-def default_cache_dir() -> Path:
-    """The user's cache directory for lesion tables (see the module docstring)."""
-    override = os.environ.get(CACHE_ENV)
-    if override:
-        return Path(override) / "lesion-tables"
-    base = os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")
-    root = Path(base) if base else Path.home() / ".cache"
-    return root / "rhizo" / "lesion-tables"
-
-
-@cache
-def physics_source_hash() -> str:
-    """SHA-256 over the path and bytes of every .py file of rhizo.physics."""
-    package = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def table_key(

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -46,11 +47,13 @@ from rhizo.physics import (
     LesionDimensions,
     LesionProtocol,
     get_tissue,
-    simulate,
 )
-from rhizo.physics.batch import simulate_sweep
-from rhizo.physics.surrogate import LesionAnswer, solver_answer
-from rhizo.physics.surrogate_cache import LesionTables, default_tables
+
+if TYPE_CHECKING:
+    # The engine, its batch and the lesion tables pull in SciPy (about 0.9 s of
+    # CPU): imported where a lesion is computed, not by readers of stored ones.
+    from rhizo.physics.surrogate import LesionAnswer
+    from rhizo.physics.surrogate_cache import LesionTables
 
 FloatArray = NDArray[np.float64]
 
@@ -203,6 +206,10 @@ def lesion_for(
     if simulator is not None:
         profile = _profile(protocol, simulator(protocol), boundary)
     else:
+        from rhizo.physics import simulate
+        from rhizo.physics.surrogate import solver_answer
+        from rhizo.physics.surrogate_cache import default_tables
+
         found = (tables or default_tables()).lookup(protocol, build=False)
         if isinstance(found, str):
             found = solver_answer(simulate(protocol), reason=found)
@@ -262,6 +269,10 @@ def prefetch_lesions(
     GPU); afterwards :func:`lesion_for` finds them in the cache. The batched lesions
     equal the single engine's (tests/physics/test_batch.py).
     """
+    from rhizo.physics.batch import simulate_sweep
+    from rhizo.physics.surrogate import LesionAnswer, solver_answer
+    from rhizo.physics.surrogate_cache import default_tables
+
     missing: dict[str, tuple[LesionProtocol, str]] = {}
     manager = tables or default_tables()
     for protocol in protocols:

@@ -3,14 +3,14 @@
 :func:`stored_lesion_for` answers a protocol from a file when one was saved by
 an earlier run, else from :func:`rhizo.planning.lesions.lesion_for` (a built
 surrogate table or the solver) and saves it. Files live next to the surrogate
-tables (:func:`rhizo.physics.surrogate_cache.default_cache_dir`'s parent):
+tables (:func:`rhizo.physics.cache_paths.default_cache_dir`'s parent):
 
     <cache>/rhizo/planner-lesions/<key>.npz
 
 Every field of :class:`~rhizo.planning.lesions.LesionProfile` is kept (tissue,
 cannula radius, provenance...). The key is the SHA-256 of the layout version and
 the profile's field names, the boundary, the protocol's JSON
-and :func:`rhizo.physics.surrogate_cache.physics_source_hash` (every byte of the
+and :func:`rhizo.physics.cache_paths.physics_source_hash` (every byte of the
 physics package), so a change to the physics or the protocol never serves a
 stale lesion. A file that does not load, names another key or holds non-finite
 numbers is recomputed and overwritten (written to a temporary file and renamed).
@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from rhizo.physics import LesionDimensions, LesionProtocol
-from rhizo.physics.surrogate_cache import default_cache_dir, physics_source_hash
+from rhizo.physics.cache_paths import default_cache_dir, physics_source_hash
 from rhizo.planning.lesions import LesionProfile, lesion_for
 
 FORMAT_VERSION = 2

@@ -1,0 +1,40 @@
+"""Where rhizo caches computed lesions, and the physics' source hash that keys them.
+
+Kept apart from :mod:`rhizo.physics.surrogate_cache` (which re-exports them) so
+that a reader of stored lesions (:mod:`rhizo.planning.profile_store`) need not
+import the engine and SciPy (issue 17: about 0.9 s of CPU per ``rhizo recommend``).
+
+    $RHIZO_CACHE_DIR/lesion-tables                     when RHIZO_CACHE_DIR is set
+    $XDG_CACHE_HOME (or ~/.cache, %LOCALAPPDATA%)/rhizo/lesion-tables
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import cache
+from pathlib import Path
+
+CACHE_ENV = "RHIZO_CACHE_DIR"
+
+
+def default_cache_dir() -> Path:
+    """The user's cache directory for lesion tables (see the module docstring)."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override) / "lesion-tables"
+    base = os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")
+    root = Path(base) if base else Path.home() / ".cache"
+    return root / "rhizo" / "lesion-tables"
+
+
+@cache
+def physics_source_hash() -> str:
+    """SHA-256 over the path and bytes of every .py file of rhizo.physics."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
