@@ -7,10 +7,13 @@ codes). The tel: link keeps only "+" and digits (RFC 3966, global number).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import SecretStr, ValidationError
 
 from rhizo.clinic.core.config import PHONE_DIGITS_MAX, PHONE_DIGITS_MIN, Settings
+from rhizo.clinic.demo.setup import DEMO_CONTACT, prepare
 from rhizo.clinic.web.clinic_contact import FALLBACK_TEXT, contact_from
 
 
@@ -58,3 +61,15 @@ def test_unset_phone_gives_the_fallback_not_call_us() -> None:
     assert contact.tel_href is None
     assert contact.fallback == FALLBACK_TEXT
     assert "clinic that treated you" in FALLBACK_TEXT
+
+
+def test_the_demo_shows_a_fictional_clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RHIZO_CLINIC_NAME", raising=False)
+    monkeypatch.delenv("RHIZO_CLINIC_PHONE", raising=False)
+    monkeypatch.setenv("RHIZO_CLINIC_HOURS", "")  # a blank variable: unset, not the demo's
+    demo = prepare(url=f"sqlite:///{tmp_path / 'demo.sqlite3'}", patients=1)
+    assert demo.settings.clinic_name == DEMO_CONTACT["clinic_name"]
+    # 555-0100 to 555-0199: the North American numbers reserved for fiction.
+    assert demo.settings.clinic_phone == "+1 555 010 0100"
+    assert contact_from(demo.settings).tel_href == "tel:+15550100100"
+    assert demo.settings.clinic_hours is None

@@ -25,6 +25,20 @@ class DemoRefused(Exception):
     """The database holds real (non-synthetic) patients: the demo will not touch it."""
 
 
+#: The demo's clinic to call: invented, and a 555-01xx number (reserved for fiction in
+#: the North American Numbering Plan); RHIZO_CLINIC_* variables override each.
+DEMO_CONTACT = {
+    "clinic_name": "Rhizo Demo Clinic (synthetic)",
+    "clinic_phone": "+1 555 010 0100",
+    "clinic_hours": "Mon-Fri 8:00-17:00",
+}
+
+
+def _demo_contact(key: str) -> str:
+    """The ``RHIZO_CLINIC_*`` variable when set (blank: unset), else the demo's value."""
+    return os.environ.get(f"RHIZO_{key.upper()}", DEMO_CONTACT[key])
+
+
 def demo_database_url() -> str:
     """``RHIZO_DATABASE_URL`` when set, else ``demo.sqlite3`` in the user data directory."""
     url = os.environ.get("RHIZO_DATABASE_URL")
@@ -77,6 +91,9 @@ def prepare(*, url: str | None = None, patients: int = DEFAULT_PATIENTS) -> Demo
         env="development",
         secret_key=SecretStr(_secret(base)),
         pseudonym_key=SecretStr(_secret(base, ".pseudonym-key")),
+        clinic_name=_demo_contact("clinic_name"),
+        clinic_phone=_demo_contact("clinic_phone"),
+        clinic_hours=_demo_contact("clinic_hours"),
     )
     migrate.upgrade(url)
     credentials_file = base.with_name(base.name + ".credentials.json")
