@@ -8,11 +8,15 @@ below and just above.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
+from fastapi.testclient import TestClient
 
 from rhizo.clinic.web.pages import TEMPLATES
 from rhizo.pathway.durations import DAYS_PER_MONTH, DAYS_PER_YEAR, human_duration, weeks_in_words
+
+AsRole = Callable[[str], TestClient]
 
 
 def test_the_calendar_constants() -> None:
@@ -71,3 +75,11 @@ def test_the_pages_filter_is_the_helper() -> None:
     assert TEMPLATES.env.filters["duration"] is human_duration
     rendered = TEMPLATES.env.from_string("{{ 256.857 | duration }}").render()
     assert rendered == "about 5 years"
+
+
+def test_the_outcomes_page_shows_its_published_median_in_words(as_role: AsRole) -> None:
+    # Streitberger 2011: median success 17 weeks (17.0, a float, in the durability table).
+    html = as_role("researcher").get("/analytics").text
+    foot = html[html.index("<tfoot>") : html.index("</tfoot>")]
+    assert "<td>17 weeks</td>" in foot
+    assert "17.0" not in foot

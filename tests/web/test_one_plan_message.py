@@ -17,6 +17,7 @@ second has none and says "call the clinic that treated you".
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from rhizo.cli import main
 from rhizo.clinic.core import migrate
 from rhizo.clinic.core.common import Side
 from rhizo.clinic.core.config import Settings
@@ -226,3 +228,23 @@ def test_who_to_call(pages: Pages) -> None:
         assert FALLBACK_TEXT in help_card
         assert "tel:" not in pages.portal
     assert "call us" not in pages.portal.lower()
+
+
+def test_rhizo_premed_says_the_same(pages: Pages, capsys: pytest.CaptureFixture[str]) -> None:
+    """``rhizo premed --json`` (the CLI) holds and preparation match both pages."""
+    case = pages.case
+    args = ["premed", "--procedure", case.procedure, "--date", PLANNED.isoformat()]
+    for drug in case.drugs:
+        args += ["--drug", drug]
+    if case.sedation is not Sedation.NONE:
+        args.append("--sedation")
+    assert main([*args, "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    actions = {hold["drug"]: ACTION_OF_HOLD[hold["hold"]] for hold in cli["holds"]}
+    assert actions == dict(MEDICINE.findall(_portal_plan(pages.portal)))
+    topics = [item["topic"] for item in cli["instructions"]]
+    portal_topics = re.findall(r'<li data-topic="([^"]+)">', _portal_plan(pages.portal))
+    assert portal_topics == topics  # same steps, same order, fasting only with sedation
+    for hold in cli["holds"]:
+        if hold["hold"] == "yes":
+            assert f"last dose on {hold['last_dose_date']}" in pages.portal
