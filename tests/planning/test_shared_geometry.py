@@ -13,6 +13,7 @@ hand from ``d = P - T`` for one pose.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pytest
@@ -96,3 +97,39 @@ def test_estimate_on_shared_set_equals_unshared():
         )  # fmt: skip
         shared = estimate_capture(profile, NERVE, placement, samples=700, seed=5, poses=poses)
         assert shared == alone
+
+
+def test_longest_run_ignores_outside_columns_bit_identically():
+    # Columns before the first and after the last point any row has inside (less
+    # one each side) are dropped; rows are independent, so a row inside at both
+    # ends of the nerve keeps every column, and the other rows must come out
+    # bit-identical with or without it. A plain scan of runs is the reference.
+    from rhizo.planning.capture import longest_inside_run_m
+
+    rng = np.random.default_rng(7)
+    margin = rng.normal(0.0, 1e-4, size=(40, 40))
+    margin[:, :6] = -1e-3  # every row outside near both ends: those columns drop
+    margin[:, -8:] = -1e-3
+    margin[:5] = -1e-3  # rows never inside: length 0
+    keeps_all = np.full((1, 40), -1e-3)
+    keeps_all[0, [0, -1]] = 1e-3
+    spacing = 2e-4
+    plain = longest_inside_run_m(margin, spacing)
+    uncropped = longest_inside_run_m(np.vstack([margin, keeps_all]), spacing)[:-1]
+    assert np.array_equal(plain, uncropped)
+    assert np.array_equal(plain[:5], np.zeros(5))
+    for row, length in zip(margin, plain, strict=True):
+        best = run = 0.0
+        for left, right in itertools.pairwise(row):
+            if left >= 0 and right >= 0:
+                run += spacing
+            elif left >= 0 or right >= 0:
+                inside_value = left if left >= 0 else right
+                part = spacing * inside_value / abs(left - right)
+                best = max(best, run + part) if left >= 0 else best
+                run = part if right >= 0 else 0.0
+            else:
+                run = 0.0
+            best = max(best, run)
+        assert length == pytest.approx(best, abs=1e-15)
+    assert np.count_nonzero(plain) > 10
