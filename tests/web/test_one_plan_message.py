@@ -42,6 +42,7 @@ from rhizo.clinic.plan import service as plan_service
 from rhizo.clinic.plan.models import PlanCreate, Sedation
 from rhizo.clinic.web.app import create_web_app
 from rhizo.clinic.web.clinic_contact import FALLBACK_TEXT
+from rhizo.pathway.patient_plan import patient_plan
 from rhizo.pathway.premed import plan_premedication
 from tests.web.conftest import login
 
@@ -248,3 +249,18 @@ def test_rhizo_premed_says_the_same(pages: Pages, capsys: pytest.CaptureFixture[
     for hold in cli["holds"]:
         if hold["hold"] == "yes":
             assert f"last dose on {hold['last_dose_date']}" in pages.portal
+
+
+def test_stored_fasting_lines_without_sedation_are_not_shown() -> None:
+    """A plan whose stored preparation still has fasting (sedation since removed)."""
+    sedated = plan_premedication(
+        procedure="lumbar-facet-rf", procedure_date=PLANNED, drugs=[], sedation=True
+    )
+    assert [i.topic for i in sedated.instructions].count("fasting") == 2  # 6 h solids, 4 h liquids
+    shown = patient_plan(holds=[], instructions=sedated.instructions, sedation=False)
+    topics = [item.topic for item in shown.preparation]
+    assert "fasting" not in topics
+    assert "transport" in topics
+    assert len(topics) == len(sedated.instructions) - 2
+    kept = patient_plan(holds=[], instructions=sedated.instructions, sedation=True)
+    assert kept.preparation == sedated.instructions
