@@ -25,16 +25,16 @@ from rhizo.pathway.facts import entries
 KNOWLEDGE = "discharge_safety"
 
 
-class RedFlag(Cited):
+class DischargeRedFlag(Cited):
     """One red-flag finding, cited; ``field`` names the discharge record's field."""
 
     id: str
     field: str
 
 
-def _flag(item: dict[str, Any]) -> RedFlag:
+def _flag(item: dict[str, Any]) -> DischargeRedFlag:
     cited = Cited.from_entry(item)
-    return RedFlag(
+    return DischargeRedFlag(
         id=str(item["id"]),
         field=str(item["field"]),
         text=cited.text,
@@ -44,7 +44,7 @@ def _flag(item: dict[str, Any]) -> RedFlag:
 
 
 @cache
-def red_flag_rules() -> tuple[RedFlag, ...]:
+def red_flag_rules() -> tuple[DischargeRedFlag, ...]:
     """Every red flag the rule knows, in the knowledge file's order."""
     return tuple(_flag(item) for item in entries(KNOWLEDGE))
 
@@ -62,7 +62,7 @@ def red_flags(
     escort_present: bool,
     instructions_given: bool,
     sedation: bool,
-) -> list[RedFlag]:
+) -> list[DischargeRedFlag]:
     """The red flags found at a discharge (empty: none), in the rule's order."""
     found = {
         "new-deficit": new_deficit,

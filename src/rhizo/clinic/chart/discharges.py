@@ -19,7 +19,7 @@ from rhizo.clinic.discharge.models import Discharge
 from rhizo.clinic.discharge.service import findings
 from rhizo.clinic.procedure.models import Procedure
 from rhizo.pathway.clinic_day import procedure_day
-from rhizo.pathway.discharge_safety import RedFlag
+from rhizo.pathway.discharge_safety import DischargeRedFlag
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class DischargeSummary:
 
     discharge: Discharge
     procedure: Procedure
-    findings: tuple[RedFlag, ...]
+    findings: tuple[DischargeRedFlag, ...]
     #: The clinic's calendar day of the discharge.
     day: date
     #: A red flag and no follow-up dated after :attr:`day`.

@@ -23,12 +23,14 @@ from rhizo.clinic.discharge.models import Discharge, DischargeCreate, Dispositio
 from rhizo.clinic.patient import records
 from rhizo.clinic.plan.models import Sedation
 from rhizo.clinic.procedure.models import Procedure
-from rhizo.pathway.discharge_safety import RedFlag, red_flags
+from rhizo.pathway.discharge_safety import DischargeRedFlag, red_flags
 
 ENTITY = "discharge"
 
 
-def findings(discharge: Discharge | DischargeCreate, procedure: Procedure) -> list[RedFlag]:
+def findings(
+    discharge: Discharge | DischargeCreate, procedure: Procedure
+) -> list[DischargeRedFlag]:
     """The red flags of a discharge (stored or proposed) after ``procedure``."""
     return red_flags(
         new_deficit=discharge.new_deficit,
