@@ -117,9 +117,12 @@ def load_record(session: Session, patient_id: int) -> PatientRecord:
     return found[0]
 
 
-def read_record(*, session: Session, actor: Actor, patient_id: int) -> PatientRecord:
+def read_record(
+    *, session: Session, actor: Actor, patient_id: int, details: dict[str, Any] | None = None
+) -> PatientRecord:
     """One patient's whole record, audited as one ``read`` of the patient (404 when there
-    is no such patient: the refused read is audited by the API's error path)."""
+    is no such patient: the refused read is audited by the API's error path); ``details``
+    are added to the audit row's (a document download names its document)."""
     with transaction(session):
         record = load_record(session, patient_id)
         audit.record(
@@ -129,6 +132,6 @@ def read_record(*, session: Session, actor: Actor, patient_id: int) -> PatientRe
             entity_type=ENTITY,
             entity_id=patient_id,
             patient_id=patient_id,
-            details={"whole_record": True},
+            details={"whole_record": True, **(details or {})},
         )
     return record
