@@ -51,6 +51,7 @@ NOT_FOR_CORE = (
     "block",
     "condition",
     "medication",
+    "allergy",
     "patient",
 )
 
@@ -132,6 +133,7 @@ def test_the_birth_date_check_reads_every_event_date_of_a_record() -> None:
         ("care_trials", "start_date"): "conservative care",
         ("diagnostic_blocks", "performed_on"): "diagnostic block",
         ("medications", "started_on"): "medication start",
+        ("allergies", "recorded_on"): "allergy record",
         ("plans", "planned_date"): "plan",
         ("procedures", "performed_at"): "procedure",
         ("followups", "followed_on"): "follow-up",

@@ -5,11 +5,13 @@ Alembic's ``env.py`` and the tests import this module.
 
 from __future__ import annotations
 
+from rhizo.clinic.allergy.models import Allergy
 from rhizo.clinic.block.models import DiagnosticBlock
 from rhizo.clinic.complication.models import Complication
 from rhizo.clinic.condition.models import CareTrial, Condition
 from rhizo.clinic.core.audit.models import AuditEvent
 from rhizo.clinic.core.auth.models import LoginThrottle, User
+from rhizo.clinic.core.clinic_settings.models import ClinicSettingsRow
 from rhizo.clinic.core.database import Base
 from rhizo.clinic.core.idempotency.models import IdempotencyKey
 from rhizo.clinic.discharge.models import Discharge
@@ -23,9 +25,11 @@ from rhizo.clinic.specialist.models import Specialist
 metadata = Base.metadata
 
 __all__ = [
+    "Allergy",
     "AuditEvent",
     "Base",
     "CareTrial",
+    "ClinicSettingsRow",
     "Complication",
     "Condition",
     "DiagnosticBlock",

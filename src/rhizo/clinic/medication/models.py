@@ -31,6 +31,8 @@ class Medication(VersionedMixin, TimestampMixin, Base):
     indication: Mapped[str | None] = mapped_column(sa.String(200))
     started_on: Mapped[date | None] = mapped_column(info=event_date("medication start"))
     stopped_on: Mapped[date | None]
+    #: Why it was stopped (e.g. 'bleeding risk before the procedure', 'side effects').
+    stop_reason: Mapped[str | None] = mapped_column(sa.String(200))
     active: Mapped[bool] = mapped_column(default=True)
     notes: Mapped[str | None] = mapped_column(sa.Text)
 

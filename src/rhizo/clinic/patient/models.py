@@ -63,6 +63,9 @@ class Patient(VersionedMixin, TimestampMixin, Base):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     postcode: Mapped[str | None] = mapped_column(sa.String(16))
+    #: The referring clinician (the referral letter's addressee): name, and practice/address.
+    referrer_name: Mapped[str | None] = mapped_column(sa.String(200))
+    referrer_address: Mapped[str | None] = mapped_column(sa.String(500))
     user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), unique=True
     )
