@@ -49,6 +49,25 @@ _log = logging.getLogger("rhizo.config")
 PHONE_PATTERN = r"^\+?[0-9][0-9 ().-]*$"
 PHONE_DIGITS_MIN = 3
 PHONE_DIGITS_MAX = 15
+#: Longest clinic name, phone and hours (the settings and the clinic_settings table).
+CLINIC_NAME_MAX_LENGTH = 120
+CLINIC_PHONE_MAX_LENGTH = 32
+CLINIC_HOURS_MAX_LENGTH = 120
+
+
+def dialable_phone(value: str, *, name: str) -> str:
+    """``value`` when it is a phone number as a person dials it (``PHONE_PATTERN``, 3-15
+    digits); ``ValueError`` naming ``name`` otherwise. The one phone rule: the
+    ``RHIZO_CLINIC_PHONE`` setting and the admin's clinic settings both use it."""
+    digits = sum(c.isdigit() for c in value)
+    if not re.fullmatch(PHONE_PATTERN, value) or not (
+        PHONE_DIGITS_MIN <= digits <= PHONE_DIGITS_MAX
+    ):
+        raise ValueError(
+            f"{name} {value!r} is not a phone number: an optional '+', then "
+            f"{PHONE_DIGITS_MIN}-{PHONE_DIGITS_MAX} digits with spaces, '(', ')', '-' or '.'"
+        )
+    return value
 
 
 def secret_weakness(value: str) -> str | None:
@@ -133,10 +152,10 @@ class Settings(DatabaseSettings):
     #: clinic's own, e.g. its assigning authority's URL or OID as ``urn:oid:...``).
     fhir_identifier_system: str = Field(default="urn:rhizo:mrn", pattern=r"^(urn:|https?://)\S+$")
     #: The clinic a patient is told to call; None: "the clinic that treated you".
-    clinic_name: str | None = Field(default=None, max_length=120)
-    clinic_phone: str | None = Field(default=None, max_length=32)
+    clinic_name: str | None = Field(default=None, max_length=CLINIC_NAME_MAX_LENGTH)
+    clinic_phone: str | None = Field(default=None, max_length=CLINIC_PHONE_MAX_LENGTH)
     #: When the phone is answered, in the clinic's words ("Mon-Fri 8:00-17:00").
-    clinic_hours: str | None = Field(default=None, max_length=120)
+    clinic_hours: str | None = Field(default=None, max_length=CLINIC_HOURS_MAX_LENGTH)
 
     @field_validator("clinic_name", "clinic_hours", "clinic_phone", mode="before")
     @classmethod
@@ -150,17 +169,7 @@ class Settings(DatabaseSettings):
     @field_validator("clinic_phone", mode="after")
     @classmethod
     def _dialable(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        digits = sum(c.isdigit() for c in value)
-        if not re.fullmatch(PHONE_PATTERN, value) or not (
-            PHONE_DIGITS_MIN <= digits <= PHONE_DIGITS_MAX
-        ):
-            raise ValueError(
-                f"RHIZO_CLINIC_PHONE {value!r} is not a phone number: an optional '+', then "
-                f"{PHONE_DIGITS_MIN}-{PHONE_DIGITS_MAX} digits with spaces, '(', ')', '-' or '.'"
-            )
-        return value
+        return None if value is None else dialable_phone(value, name="RHIZO_CLINIC_PHONE")
 
     @field_validator("clinic_timezone", mode="after")
     @classmethod

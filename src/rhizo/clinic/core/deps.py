@@ -86,6 +86,12 @@ def get_current_user(
             f"enrol a second factor first: POST {API_PREFIX}/auth/totp/enrol, then "
             f"POST {API_PREFIX}/auth/totp/confirm with a code",
         )
+    if user.must_change_password:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "your password is a temporary one set by an admin: choose your own first "
+            f"(POST {API_PREFIX}/auth/password)",
+        )
     return user
 
 

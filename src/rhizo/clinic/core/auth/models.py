@@ -56,6 +56,9 @@ class User(VersionedMixin, TimestampMixin, Base):
     totp_pending_secret: Mapped[str | None] = mapped_column(sa.String(64))
     #: The last 30-second time step a code was accepted for (a code is never accepted twice).
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger())
+    #: Set by an admin's password reset (a temporary password): the user's pages and API
+    #: calls are refused until they choose their own (cleared by change_own_password).
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     @property
     def totp_enrolled(self) -> bool:
@@ -164,6 +167,7 @@ class UserRead(ReadSchema):
     full_name: str | None
     is_active: bool
     totp_enrolled: bool
+    must_change_password: bool = False
     created_at: datetime
 
 

@@ -29,6 +29,8 @@ class Permission(StrEnum):
     SPECIALIST_WRITE = "specialist:write"
     ANALYTICS_READ = "analytics:read"
     USER_MANAGE = "user:manage"
+    #: Edit the clinic's contact settings (name, phone, hours; admin only).
+    SETTINGS_MANAGE = "settings:manage"
     #: Link or unlink a patient-role login and a patient record (admin only).
     PATIENT_LINK = "patient:link"
     AUDIT_READ = "audit:read"

@@ -245,6 +245,25 @@ def unlock_user(actor: UserManager, session: SessionDep, user_id: DbId) -> UserR
     return UserRead.model_validate(service.get(session=session, user_id=user_id))
 
 
+class TemporaryPassword(UserRead):
+    """A user after a password reset, with the temporary password (shown once)."""
+
+    temporary_password: str
+
+
+@users_router.post("/{user_id}/password/reset", response_model=TemporaryPassword)
+def reset_user_password(
+    actor: UserManager, session: SessionDep, user_id: DbId
+) -> TemporaryPassword:
+    """Set a random temporary password (answered once, never stored in clear) that the user
+    must change at the next login; every session and token of the user ends (admin;
+    audited)."""
+    user, temporary = service.reset_password(session=session, actor=actor, user_id=user_id)
+    return TemporaryPassword.model_validate(
+        {**UserRead.model_validate(user).model_dump(), "temporary_password": temporary}
+    )
+
+
 @users_router.post("/{user_id}/totp/reset", response_model=UserRead)
 def reset_user_totp(actor: UserManager, session: SessionDep, user_id: DbId) -> UserRead:
     """Remove a user's second factor (a lost phone) and end their sessions (admin;
