@@ -239,15 +239,8 @@ def test_the_research_export_carries_each_lesions_prediction(
     headers = token_for(make_user(session, Role.RESEARCHER))
     response = client.get("/api/v1/research/cases", headers=headers)
     assert response.status_code == 200, response.text
-    events = [
-        event
-        for case in response.json()["items"]
-        for event in case["events"]
-        if event["kind"] == "procedure"
-    ]
-    (event,) = events
+    exported = [lesion for case in response.json()["items"] for lesion in case["lesions"]]
     stored = recorded["procedure"]["lesions"]
-    exported = event["values"]["lesion_predictions"]
     assert [e["predicted_capture_probability"] for e in exported] == [
         s["predicted_capture_probability"] for s in stored
     ]
