@@ -41,6 +41,7 @@ CLINICAL = (
     "care-trials",
     "blocks",
     "medications",
+    "allergies",
     "plans",
     "complications",
     "followups",

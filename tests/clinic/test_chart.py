@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from tests.clinic.conftest import count
 from tests.clinic.factories import make_patient, make_specialist
 
+from rhizo.clinic.allergy.models import Allergy, AllergyCategory, AllergySeverity
 from rhizo.clinic.block.models import DiagnosticBlock
 from rhizo.clinic.chart.reader import load_records, read_record
 from rhizo.clinic.complication.models import Complication
@@ -36,7 +37,7 @@ from rhizo.clinic.procedure.models import (
 )
 
 #: One SELECT for the patients and one per kind of row (lesions by selectinload).
-QUERIES = 11
+QUERIES = 12
 ACTOR = Actor(user_id=None, username="chart-tests", role=Role.CLINICIAN)
 
 
@@ -82,6 +83,12 @@ def fill(session: Session, patient: Patient, n: int) -> None:
                     relief_percent=80,
                 ),
                 Medication(patient_id=patient.id, name=f"drug{i}", started_on=on),
+                Allergy(
+                    patient_id=patient.id,
+                    category=AllergyCategory.LATEX,
+                    severity=AllergySeverity.MILD,
+                    recorded_on=on,
+                ),
                 Plan(
                     patient_id=patient.id,
                     procedure="lumbar-facet-rf",
@@ -159,6 +166,7 @@ def test_every_row_in_order_in_a_fixed_number_of_queries(session: Session, engin
         "procedures": (Procedure, lambda r: (r.performed_at, r.id)),
         "followups": (FollowUp, lambda r: (r.followed_on, r.id)),
         "complications": (Complication, lambda r: (r.onset_date, r.id)),
+        "allergies": (Allergy, lambda r: (r.recorded_on, r.id)),
     }
     for name, (model, key) in kinds.items():
         rows = getattr(record, name)

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rhizo import DISCLAIMER, __version__
+from rhizo.clinic.allergy.views import router as allergy_router
 from rhizo.clinic.block.views import router as block_router
 from rhizo.clinic.complication.views import router as complication_router
 from rhizo.clinic.condition.views import router as condition_router
@@ -81,6 +82,7 @@ def api_router() -> APIRouter:
         condition_router,
         block_router,
         medication_router,
+        allergy_router,
         plan_router,
         screening_router,
         procedure_router,

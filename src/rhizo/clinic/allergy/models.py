@@ -73,9 +73,7 @@ class Allergy(VersionedMixin, TimestampMixin, Base):
     #: The substance (e.g. 'lidocaine', 'chlorhexidine', 'iohexol'); required for ``other``.
     substance: Mapped[str | None] = mapped_column(sa.String(120))
     reaction: Mapped[str | None] = mapped_column(sa.String(200))
-    severity: Mapped[AllergySeverity] = mapped_column(
-        str_enum(AllergySeverity, "allergy_severity")
-    )
+    severity: Mapped[AllergySeverity] = mapped_column(str_enum(AllergySeverity, "allergy_severity"))
     recorded_on: Mapped[date] = mapped_column(info=event_date("allergy record"))
     entered_in_error: Mapped[bool] = mapped_column(default=False)
     error_reason: Mapped[str | None] = mapped_column(sa.String(200))

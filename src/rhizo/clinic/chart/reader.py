@@ -1,7 +1,7 @@
 """Read patients' whole records in a fixed number of queries; audit a read of one.
 
 :func:`load_records` runs one ``SELECT`` for the patients and one per kind of
-row (``WHERE patient_id IN (...)``), the lesions by ``selectinload``: eleven
+row (``WHERE patient_id IN (...)``), the lesions by ``selectinload``: twelve
 statements whatever the number of patients or rows (``selectinload`` splits
 more than 500 procedures into further batches of 500). It writes no audit
 row: :func:`read_record` (the pages) audits one ``read`` of the patient in the
@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from rhizo.clinic.allergy.models import Allergy
 from rhizo.clinic.block.models import DiagnosticBlock
 from rhizo.clinic.chart.record import PatientRecord
 from rhizo.clinic.complication.models import Complication
@@ -58,7 +59,7 @@ def _owned(
 
 def load_records(session: Session, patient_ids: Sequence[int]) -> list[PatientRecord]:
     """The whole records of ``patient_ids`` (in that order; ids with no patient are left
-    out), in eleven queries whatever the number of rows. Not audited: the caller audits
+    out), in twelve queries whatever the number of rows. Not audited: the caller audits
     the page or the export that shows them, in its transaction."""
     ids = list(dict.fromkeys(patient_ids))
     if not ids:
@@ -91,6 +92,7 @@ def load_records(session: Session, patient_ids: Sequence[int]) -> list[PatientRe
         discharges[patient_id].append(discharge)
     followups = _owned(session, FollowUp, ids, FollowUp.followed_on, FollowUp.id)
     complications = _owned(session, Complication, ids, Complication.onset_date, Complication.id)
+    allergies = _owned(session, Allergy, ids, Allergy.recorded_on, Allergy.id)
     return [
         PatientRecord(
             patient=patients[pid],
@@ -103,6 +105,7 @@ def load_records(session: Session, patient_ids: Sequence[int]) -> list[PatientRe
             discharges=tuple(discharges.get(pid, ())),
             followups=followups.get(pid, ()),
             complications=complications.get(pid, ()),
+            allergies=allergies.get(pid, ()),
         )
         for pid in ids
         if pid in patients

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rhizo.clinic.allergy.models import Allergy
 from rhizo.clinic.block.models import DiagnosticBlock
 from rhizo.clinic.complication.models import Complication
 from rhizo.clinic.condition.models import CareTrial, Condition
@@ -43,6 +44,8 @@ class PatientRecord:
     followups: tuple[FollowUp, ...]
     #: By onset date.
     complications: tuple[Complication, ...]
+    #: By the day recorded, then id; those entered in error included (flagged).
+    allergies: tuple[Allergy, ...] = ()
 
     @property
     def patient_id(self) -> int:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import TypeVar
 
+from rhizo.clinic.allergy.relevance import candidacy_flags
 from rhizo.clinic.chart.discharges import DischargeSummary, discharge_summaries
 from rhizo.clinic.chart.record import PatientRecord
 from rhizo.clinic.core.validation import before_birth, stored_date_problem
@@ -414,6 +415,7 @@ def screening_input(page: RecordPage, today: date) -> candidacy.CandidacyInput:
         for b in page.plausible(record.blocks, lambda b: b.performed_on)
     ]
     region = _region(page)
+    allergies = candidacy_flags(record.allergies)
     return candidacy.CandidacyInput(
         region=region,
         pain_duration_weeks=max(weeks, 0.0),
@@ -422,6 +424,8 @@ def screening_input(page: RecordPage, today: date) -> candidacy.CandidacyInput:
         blocks=blocks,
         prior_rf=_prior_rf(page),
         pain_returned=_pain_returned(page, region),
+        allergy_local_anaesthetic=allergies.local_anaesthetic,
+        allergy_contrast=allergies.contrast,
     )
 
 
