@@ -57,8 +57,18 @@ class MedicationUpdate(Schema):
     dose: str | None = Field(default=None, max_length=120)
     indication: str | None = Field(default=None, max_length=200)
     stopped_on: PlannedOn | None = None
+    stop_reason: str | None = Field(default=None, min_length=1, max_length=200)
     active: bool | None = None
     notes: Notes | None = None
+
+
+class MedicationStop(Schema):
+    """Stop a medication: the day it was stopped (not in the future) and why."""
+
+    version: EditVersion
+
+    stopped_on: HappenedOn
+    stop_reason: str = Field(min_length=1, max_length=200)
 
 
 class MedicationRead(ReadSchema):
@@ -72,6 +82,7 @@ class MedicationRead(ReadSchema):
     indication: str | None
     started_on: date | None
     stopped_on: date | None
+    stop_reason: str | None = None
     active: bool
     notes: str | None
     created_at: datetime

@@ -11,6 +11,7 @@ from rhizo.clinic.medication import service
 from rhizo.clinic.medication.models import (
     MedicationCreate,
     MedicationRead,
+    MedicationStop,
     MedicationUpdate,
 )
 from rhizo.clinic.patient.access import ClinicalWriter, PatientReader
@@ -80,6 +81,31 @@ def update_medication(
     """Change a medication."""
     return MedicationRead.model_validate(
         service.update(
+            session=session,
+            actor=actor,
+            patient_id=patient_id,
+            medication_id=medication_id,
+            data=data,
+        )
+    )
+
+
+@router.post(
+    "/{patient_id}/medications/{medication_id}/stop",
+    response_model=MedicationRead,
+    tags=["medications"],
+)
+def stop_medication(
+    actor: ClinicalWriter,
+    session: SessionDep,
+    patient_id: DbId,
+    medication_id: DbId,
+    data: MedicationStop,
+) -> MedicationRead:
+    """Stop a medication: the day (not in the future, not before the start) and the reason
+    (409 when already stopped or the version is stale)."""
+    return MedicationRead.model_validate(
+        service.stop(
             session=session,
             actor=actor,
             patient_id=patient_id,

@@ -76,6 +76,17 @@ def _compute(session: Session, plan: Plan) -> None:
     plan.instructions = [item.model_dump(mode="json") for item in premed.instructions]
 
 
+def recomputed(*, session: Session, plan: Plan) -> Plan:
+    """What ``plan`` would hold with the patient's active medications as they are now: a
+    transient copy filled by the same computation as a save (:func:`_compute`), never
+    added to the session, so nothing is written. The medications page shows it, so a drug
+    added or stopped after the plan was saved shows its effect on the holds."""
+    columns = {attr.key: getattr(plan, attr.key) for attr in sa.inspect(Plan).column_attrs}
+    copy = Plan(**columns)
+    _compute(session, copy)
+    return copy
+
+
 def create(*, session: Session, actor: Actor, patient_id: int, data: PlanCreate) -> Plan:
     """Plan a procedure: the pathway computes the holds from the active medications."""
     if data.procedure not in procedures():
