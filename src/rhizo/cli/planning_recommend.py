@@ -35,9 +35,7 @@ from rhizo.cli.planning import (
 )
 from rhizo.cli.planning_checks import check_plot_path, emit_json
 from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM
-
-#: Candidates re-evaluated with the full sample count after the screen.
-REFINE_TOP = 24
+from rhizo.planning.recommend_run import REFINE_TOP, screen_samples_for
 
 
 def recommend(
@@ -76,8 +74,9 @@ def recommend(
         fail("--backend", backend, "single, numpy or cupy")
     check_plot_path("--plot", plot)
     candidates = candidate_grid()
-    # Screen every candidate with a quarter of the samples, then re-run the best 24 in full.
-    screen = samples // 4 if samples >= 400 else None
+    # Screen every candidate with a quarter of the samples, then re-run the best 24 in full
+    # (the parameters the web planner uses too: rhizo.planning.recommend_run).
+    screen = screen_samples_for(samples)
     if backend != "single":
         _prefetch(candidates, backend)
     with Progress(
