@@ -64,14 +64,14 @@ STALE_WRITE = (
 )
 
 
+#: The sentence of a duplicate MRN (the registration form shows it on the MRN field).
+DUPLICATE_MRN = "Another patient already has this medical record number (MRN)."
+
 #: Constraint -> sentence. Each key is matched against both spellings of the
 #: database error: PostgreSQL names the constraint (``uq_patients_mrn``),
 #: SQLite the table and columns (``patients.mrn``).
 _UNIQUE: tuple[tuple[tuple[str, ...], str], ...] = (
-    (
-        ("uq_patients_mrn", "patients.mrn"),
-        "Another patient already has this medical record number (MRN).",
-    ),
+    (("uq_patients_mrn", "patients.mrn"), DUPLICATE_MRN),
     (("uq_users_username", "users.username"), "This username is already taken; choose another."),
     (
         ("uq_patients_user_id", "patients.user_id"),

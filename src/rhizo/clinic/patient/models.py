@@ -5,18 +5,33 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rhizo.clinic.core.common import ReadSchema, Schema, str_enum
+from rhizo.clinic.core.config import dialable_phone
 from rhizo.clinic.core.conflicts import EditVersion
 from rhizo.clinic.core.database import Base, TimestampMixin, VersionedMixin
 from rhizo.clinic.core.validation import BirthDate, DbId
 
 MRN_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{2,31}$"
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
+#: Longest patient phone (the column); the rule is the clinic phone's (config.dialable_phone).
+PHONE_MAX_LENGTH = 32
+
+
+def _phone(value: str) -> str:
+    return dialable_phone(value, name="phone")
+
+
+#: A patient's phone: the one phone rule (an optional '+', 3-15 digits, spaces ( ) - .).
+Phone = Annotated[str, Field(max_length=PHONE_MAX_LENGTH), AfterValidator(_phone)]
+#: The referring clinician's name (e.g. "Dr A. Rivera") and practice or postal address.
+ReferrerName = Annotated[str, Field(min_length=1, max_length=200)]
+ReferrerAddress = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class Sex(StrEnum):
@@ -81,8 +96,10 @@ class PatientCreate(Schema):
     birth_date: BirthDate
     sex: Sex
     email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,31}$")
+    phone: Phone | None = None
     postcode: str | None = Field(default=None, max_length=16)
+    referrer_name: ReferrerName | None = None
+    referrer_address: ReferrerAddress | None = None
     synthetic: bool = False
 
 
@@ -97,8 +114,10 @@ class PatientUpdate(Schema):
     birth_date: BirthDate | None = None
     sex: Sex | None = None
     email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,31}$")
+    phone: Phone | None = None
     postcode: str | None = Field(default=None, max_length=16)
+    referrer_name: ReferrerName | None = None
+    referrer_address: ReferrerAddress | None = None
 
 
 class PatientLoginLink(Schema):
@@ -131,6 +150,8 @@ class PatientRead(PatientSummary):
     email: str | None
     phone: str | None
     postcode: str | None
+    referrer_name: str | None
+    referrer_address: str | None
     user_id: int | None
     created_at: datetime
     updated_at: datetime
