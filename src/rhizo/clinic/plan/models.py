@@ -21,6 +21,7 @@ from rhizo.clinic.core.conflicts import EditVersion
 from rhizo.clinic.core.database import Base, TimestampMixin, VersionedMixin
 from rhizo.clinic.core.validation import PlannedOn
 from rhizo.clinic.patient.dated import event_date
+from rhizo.clinic.plan.lifecycle import PlanStatus
 from rhizo.pathway.premed import DrugHold, Instruction, RiskFactor
 from rhizo.pathway.premed_inputs import (
     EGFR_MAX_ML_PER_MIN,
@@ -60,13 +61,15 @@ class BleedingRisk(StrEnum):
     HIGH = "high"
 
 
-class PlanStatus(StrEnum):
-    """Where a plan stands."""
-
-    DRAFT = "draft"
-    CONFIRMED = "confirmed"
-    DONE = "done"
-    CANCELLED = "cancelled"
+#: Reason, author and time of a cancellation are stored together or not at all.
+CANCELLATION_COMPLETE = (
+    "(cancel_reason IS NULL) = (cancelled_by IS NULL)"
+    " AND (cancel_reason IS NULL) = (cancelled_at IS NULL)"
+)
+#: A plan is cancelled exactly when it carries a cancellation reason.
+CANCELLED_HAS_REASON = "(status = 'cancelled') = (cancel_reason IS NOT NULL)"
+#: Only a done plan names the procedure that carried it out.
+PROCEDURE_ONLY_WHEN_DONE = "procedure_id IS NULL OR status = 'done'"
 
 
 class Plan(VersionedMixin, TimestampMixin, Base):
@@ -79,6 +82,9 @@ class Plan(VersionedMixin, TimestampMixin, Base):
         _range_check("egfr_ml_per_min", EGFR_MIN_ML_PER_MIN, EGFR_MAX_ML_PER_MIN, "egfr_range"),
         _range_check("inr", INR_MIN, INR_MAX, "inr_range"),
         _range_check("stent_months", STENT_MONTHS_MIN, STENT_MONTHS_MAX, "stent_months_range"),
+        sa.CheckConstraint(CANCELLATION_COMPLETE, name="cancellation_complete"),
+        sa.CheckConstraint(CANCELLED_HAS_REASON, name="cancelled_has_reason"),
+        sa.CheckConstraint(PROCEDURE_ONLY_WHEN_DONE, name="procedure_only_when_done"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,6 +114,15 @@ class Plan(VersionedMixin, TimestampMixin, Base):
     status: Mapped[PlanStatus] = mapped_column(
         str_enum(PlanStatus, "status"), default=PlanStatus.DRAFT
     )
+    #: The procedure that carried the plan out (set when it is recorded "from plan").
+    #: ``use_alter``: procedures.plan_id points back here, so the two tables form a cycle.
+    procedure_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("procedures.id", ondelete="SET NULL", use_alter=True)
+    )
+    cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: The username of the clinician who cancelled the plan.
+    cancelled_by: Mapped[str | None] = mapped_column(sa.String(64))
+    cancelled_at: Mapped[datetime | None]
     notes: Mapped[str | None] = mapped_column(sa.Text)
 
 
