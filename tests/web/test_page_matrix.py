@@ -57,6 +57,13 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/specialists"): STAFF | {"researcher"},
     ("GET", "/specialists/{specialist_id}"): STAFF | {"researcher"},
     ("GET", "/analytics"): STAFF | {"researcher"},
+    # The audit trail (the API's audit:read): auditor and admin; the CSV is audited.
+    ("GET", "/audit"): {"admin", "auditor"},
+    ("GET", "/audit.csv"): {"admin", "auditor"},
+    # The de-identified export (the API's deidentified:read): researcher and admin.
+    ("GET", "/research"): {"admin", "researcher"},
+    ("GET", "/research/export-csv.zip"): {"admin", "researcher"},
+    ("GET", "/research/export-parquet.zip"): {"admin", "researcher"},
     # General patient education, no patient data: every signed-in role.
     ("GET", "/learn/choosing-a-specialist"): set(ROLES),
     # Clinical writes: the API's ClinicalWriter (nurses chart too).

@@ -34,11 +34,13 @@ from rhizo.clinic.web import (
     access,
     account,
     analytics,
+    audit_log,
     export,
     forms,
     login,
     pages,
     planner,
+    research,
     specialists,
 )
 
@@ -224,6 +226,8 @@ def add_pages(app: FastAPI, *, synthetic: bool = False) -> FastAPI:
         forms.router,
         export.router,
         analytics.router,
+        audit_log.router,
+        research.router,
     ):
         include_page_router(app, router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -8,7 +8,7 @@ caller's transaction and takes its place in the hash chain when flushed
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -75,6 +75,50 @@ def record_now(
     return event
 
 
+def event_filters(
+    *,
+    patient_id: int | None = None,
+    actor_id: int | None = None,
+    actor_username: str | None = None,
+    action: AuditAction | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[sa.ColumnElement[bool]]:
+    """The WHERE conditions of a filtered read (``since`` included, ``until`` excluded)."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if patient_id is not None:
+        conditions.append(AuditEvent.patient_id == patient_id)
+    if actor_id is not None:
+        conditions.append(AuditEvent.actor_id == actor_id)
+    if actor_username is not None:
+        conditions.append(AuditEvent.actor_username == actor_username)
+    if action is not None:
+        conditions.append(AuditEvent.action == action)
+    if since is not None:
+        conditions.append(AuditEvent.ts >= since)
+    if until is not None:
+        conditions.append(AuditEvent.ts < until)
+    return conditions
+
+
+def stream_events(
+    session: Session, conditions: Sequence[sa.ColumnElement[bool]], *, batch: int = 1000
+) -> Iterator[AuditEvent]:
+    """Every matching row, newest first, read ``batch`` rows at a time (keyset on ``id``,
+    so a long download holds no cursor open between batches). Read-only; not audited:
+    the caller records the download."""
+    below: int | None = None
+    while True:
+        statement = sa.select(AuditEvent).where(*conditions)
+        if below is not None:
+            statement = statement.where(AuditEvent.id < below)
+        rows = session.scalars(statement.order_by(AuditEvent.id.desc()).limit(batch)).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        below = rows[-1].id
+
+
 def list_events(
     *,
     session: Session,
@@ -85,19 +129,17 @@ def list_events(
     action: AuditAction | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    actor_username: str | None = None,
 ) -> tuple[Sequence[AuditEvent], int]:
     """Audit rows, newest first, filtered; with the total that matched."""
-    conditions: list[sa.ColumnElement[bool]] = []
-    if patient_id is not None:
-        conditions.append(AuditEvent.patient_id == patient_id)
-    if actor_id is not None:
-        conditions.append(AuditEvent.actor_id == actor_id)
-    if action is not None:
-        conditions.append(AuditEvent.action == action)
-    if since is not None:
-        conditions.append(AuditEvent.ts >= since)
-    if until is not None:
-        conditions.append(AuditEvent.ts < until)
+    conditions = event_filters(
+        patient_id=patient_id,
+        actor_id=actor_id,
+        actor_username=actor_username,
+        action=action,
+        since=since,
+        until=until,
+    )
     total = session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(*conditions))
     rows = session.scalars(
         sa.select(AuditEvent)
@@ -120,6 +162,7 @@ def read_events(
     action: AuditAction | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    actor_username: str | None = None,
 ) -> tuple[Sequence[AuditEvent], int]:
     """:func:`list_events` for a reader, who is audited in turn (filters and rows shown)."""
     rows, total = list_events(
@@ -131,10 +174,12 @@ def read_events(
         action=action,
         since=since,
         until=until,
+        actor_username=actor_username,
     )
     filters: dict[str, Any] = {
         "patient_id": patient_id,
         "actor_id": actor_id,
+        "actor_username": actor_username,
         "action": action.value if action is not None else None,
         "since": since.isoformat() if since is not None else None,
         "until": until.isoformat() if until is not None else None,
