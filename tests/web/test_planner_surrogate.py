@@ -1,4 +1,4 @@
-"""The planner page says where its lesion came from: surrogate table or solver."""
+"""The planner page says where its lesion came from: surrogate table, engine or full solve."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ from rhizo.physics.surrogate_cache import LesionTables
 from tests.web.conftest import csrf_of
 
 AsRole = Callable[[str], TestClient]
-FORM = {"gauge": "18", "tip_length_mm": "10", "set_temperature_c": "80", "duration_s": "90"}
+FORM = {
+    "tissue": "muscle-in-vivo",
+    "gauge": "18",
+    "tip_length_mm": "10",
+    "set_temperature_c": "80",
+    "duration_s": "90",
+}
 
 
 class _OneAnswer(LesionTables):
@@ -79,8 +85,8 @@ def test_planner_answers_from_the_table_and_offers_a_solve(
     assert "9.9 mm" in text
     assert "88.8 °C" in text
     assert "from the surrogate table (max held-out error 0.41 %)" in text
-    assert "Solve the full model" in text
-    assert 'name="solve" value="1"' in text
+    assert 'data-kind="table"' in text
+    assert 'name="action" value="solve"' in text
     assert "<svg" not in text.split('id="result"')[1]  # no temperature map without a solve
     assert DISCLAIMER in text
     assert surrogate_tables.asked[0].tissue.name == "muscle-in-vivo"
@@ -89,8 +95,9 @@ def test_planner_answers_from_the_table_and_offers_a_solve(
 def test_solve_runs_the_engine_and_says_solved(
     as_role: AsRole, surrogate_tables: _OneAnswer
 ) -> None:
-    text = _post(as_role("clinician"), solve="1")
-    assert "solved (solve requested)" in text
+    text = _post(as_role("clinician"), action="solve")
+    assert "full solve of the engine, with the temperature map" in text
+    assert 'data-kind="full"' in text
     assert "<svg" in text
     assert surrogate_tables.asked == []
 
@@ -100,5 +107,18 @@ def test_without_a_table_the_page_says_why_it_solved(
 ) -> None:
     monkeypatch.setattr(planner, "default_tables", lambda: LesionTables(cache_dir=tmp_path))
     text = _post(as_role("researcher"))
-    assert "solved (no lesion table for 18 G blunt, muscle-in-vivo yet" in text
-    assert "<svg" in text
+    assert (
+        "engine solve, no temperature map (no lesion table for 18 G blunt, muscle-in-vivo yet"
+        in text
+    )
+    # the engine answered without drawing the map (the slow part): no figure, a Full solve offered
+    assert "<svg" not in text.split('id="result"')[1]
+    assert 'data-kind="engine"' in text
+
+
+def test_the_old_solve_field_still_asks_for_a_full_solve(
+    as_role: AsRole, surrogate_tables: _OneAnswer
+) -> None:
+    text = _post(as_role("clinician"), solve="1")
+    assert 'data-kind="full"' in text
+    assert surrogate_tables.asked == []
