@@ -11,11 +11,13 @@ scheduled   cancelled   with a reason (who and when are stored)
 ==========  ==========  ==================================================
 
 ``done`` and ``cancelled`` are final: nothing leaves them, and a plan is edited
-only while it is ``draft`` or ``scheduled``. A plan becomes ``done`` only by a
-procedure recorded "from plan" (the plan then names that procedure); a status
-set to its own value is not a transition and is refused like any other move
-not in the table. rhizo is decision support: the statuses record what the
-clinic decided, they decide nothing.
+only while it is ``draft`` or ``scheduled``. A plan becomes ``done`` only when a
+completed procedure is recorded "from plan" (the plan then names that
+procedure, in the same write transaction); a status equal to the current one is
+no move. One correction sits outside the table: deleting the procedure that
+carried a plan out (recorded in error) puts the plan back to ``scheduled``.
+rhizo is decision support: the statuses record what the clinic decided, they
+decide nothing.
 """
 
 from __future__ import annotations

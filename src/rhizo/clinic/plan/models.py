@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from pydantic import Field, field_validator
@@ -21,7 +21,7 @@ from rhizo.clinic.core.conflicts import EditVersion
 from rhizo.clinic.core.database import Base, TimestampMixin, VersionedMixin
 from rhizo.clinic.core.validation import PlannedOn
 from rhizo.clinic.patient.dated import event_date
-from rhizo.clinic.plan.lifecycle import PlanStatus
+from rhizo.clinic.plan.lifecycle import REASON_MAX_CHARS, REASON_MIN_CHARS, PlanStatus
 from rhizo.pathway.premed import DrugHold, Instruction, RiskFactor
 from rhizo.pathway.premed_inputs import (
     EGFR_MAX_ML_PER_MIN,
@@ -150,12 +150,31 @@ class PlanCreate(Schema):
     notes: Notes | None = None
 
 
+#: Why a plan was cancelled, in the clinician's words.
+CancelReason = Annotated[
+    str,
+    Field(
+        min_length=REASON_MIN_CHARS,
+        max_length=REASON_MAX_CHARS,
+        examples=["patient chose to wait; pain settled"],
+        description=f"why the plan is cancelled ({REASON_MIN_CHARS}-{REASON_MAX_CHARS} chars)",
+    ),
+]
+
+
 class PlanUpdate(Schema):
-    """Changes to a plan; a new date, sedation or risk recomputes the holds."""
+    """Changes to a plan; a new date, sedation or risk recomputes the holds.
+
+    ``status`` moves the plan along :data:`rhizo.clinic.plan.lifecycle.TRANSITIONS`
+    (``cancelled`` needs ``cancel_reason``; ``done`` is set only by recording a
+    procedure from the plan). The other fields edit a draft or scheduled plan.
+    """
 
     version: EditVersion
 
     planned_date: PlannedOn | None = None
+    side: Side | None = None
+    levels: JointLevels | None = None
     sedation: Sedation | None = None
     risk_factors: list[RiskFactor] | None = Field(default=None, max_length=5)
     diabetes: bool | None = None
@@ -166,6 +185,7 @@ class PlanUpdate(Schema):
     stent_months: StentMonths | None = None
     dual_antiplatelet: bool | None = None
     status: PlanStatus | None = None
+    cancel_reason: CancelReason | None = None
     notes: Notes | None = None
 
 
@@ -194,6 +214,10 @@ class PlanRead(ReadSchema):
     unmatched_medications: list[str]
     instructions: list[Instruction]
     status: PlanStatus
+    procedure_id: int | None = None
+    cancel_reason: str | None = None
+    cancelled_by: str | None = None
+    cancelled_at: datetime | None = None
     notes: str | None
     created_at: datetime
 

@@ -2,7 +2,16 @@
 
 The patient's active medications are matched against the pathway's hold
 rules; names it does not know are kept in ``unmatched_medications`` for the
-clinician to decide, never silently dropped.
+clinician to decide, never silently dropped. :func:`_compute` is the one path
+from a plan's inputs to its holds, warnings and instructions: a new plan and an
+edited one go through it once each.
+
+Status moves follow :mod:`rhizo.clinic.plan.lifecycle`: :func:`update` schedules
+and cancels (409 for a move the table refuses, 422 for a cancellation without
+its reason); :func:`mark_done` is called by the procedure service, inside its
+own write transaction, when a completed procedure is recorded from the plan;
+:func:`reopen_for_deleted_procedure` undoes that when the procedure is deleted
+as recorded in error.
 """
 
 from __future__ import annotations
@@ -18,8 +27,12 @@ from rhizo.clinic.core.audit import service as audit
 from rhizo.clinic.core.audit.models import AuditAction
 from rhizo.clinic.core.auth.models import Actor
 from rhizo.clinic.core.common import FieldProblem, InvalidInputError
+from rhizo.clinic.core.conflicts import VERSION_FIELD, check_version
+from rhizo.clinic.core.database import utcnow
 from rhizo.clinic.medication.models import Medication
 from rhizo.clinic.patient import records
+from rhizo.clinic.plan import lifecycle
+from rhizo.clinic.plan.lifecycle import PlanStatus, PlanTransitionError
 from rhizo.clinic.plan.models import BleedingRisk, Plan, PlanCreate, PlanUpdate, Sedation
 from rhizo.pathway.premed import RiskFactor, known_drugs, plan_premedication, procedures
 from rhizo.pathway.premed_inputs import PremedInputError
@@ -149,20 +162,68 @@ def get_all(
     )
 
 
+def _cancel_problem(message: str, value: object = None) -> InvalidInputError:
+    return InvalidInputError([FieldProblem("cancel_reason", value, "cancel_reason", message)])
+
+
+def _move(plan: Plan, wanted: PlanStatus, reason: str | None, actor: Actor) -> None:
+    """Move ``plan`` to ``wanted`` (schedule or cancel) after the lifecycle table allows it."""
+    lifecycle.check_transition(plan.status, wanted)
+    if wanted is PlanStatus.DONE:
+        raise PlanTransitionError(
+            plan.status,
+            wanted,
+            "a plan becomes done only when a completed procedure is recorded from it "
+            "(the procedure's plan_id); it is not set by hand",
+        )
+    if wanted is PlanStatus.CANCELLED:
+        if reason is None:
+            raise _cancel_problem(
+                f"required to cancel: say why ({lifecycle.REASON_MIN_CHARS}-"
+                f"{lifecycle.REASON_MAX_CHARS} characters)"
+            )
+        plan.cancel_reason = reason
+        plan.cancelled_by = actor.username
+        plan.cancelled_at = utcnow()
+    plan.status = wanted
+
+
 def update(
     *, session: Session, actor: Actor, patient_id: int, plan_id: int, data: PlanUpdate
 ) -> Plan:
-    """Change a plan; the holds are recomputed when their inputs change."""
+    """Edit a draft or scheduled plan and/or move its status (schedule, cancel).
+
+    The holds are recomputed once when their inputs change. Order of refusals: a
+    stale ``version`` (409), an edit of a done or cancelled plan (409), a move
+    the lifecycle table refuses (409), a cancellation without a reason or a
+    reason without a cancellation (422). A status equal to the current one is
+    no move. Nothing is written unless everything passes.
+    """
     changes = transactions.changes_of(data)
+    wanted = changes.pop("status", None)
+    reason = changes.pop("cancel_reason", None)
     if changes.get("risk_factors") is not None:
         changes["risk_factors"] = [RiskFactor(f).value for f in changes["risk_factors"]]
     with transactions.transaction(session):
         plan = records.get_owned(session, Plan, plan_id, patient_id, ENTITY)
+        if VERSION_FIELD in changes:
+            check_version(plan, changes[VERSION_FIELD])
+        before = plan.status
+        if set(changes) - {VERSION_FIELD}:
+            lifecycle.check_editable(before)
+        moving = wanted is not None and PlanStatus(wanted) is not before
+        if reason is not None and not (moving and PlanStatus(wanted) is PlanStatus.CANCELLED):
+            raise _cancel_problem("a reason is given only with status 'cancelled'", reason)
         records.check_after_birth(records.get_patient(session, patient_id), changes)
         changed = transactions.apply_changes(plan, changes)
         if _RECOMPUTE.intersection(changed):
             _compute(session, plan)
             changed.append("holds")
+        details: dict[str, Any] = {}
+        if moving:
+            _move(plan, PlanStatus(wanted), reason, actor)
+            changed.append("status")
+            details = {"from": before.value, "to": plan.status.value}
         session.flush()
         audit.record(
             session=session,
@@ -171,9 +232,82 @@ def update(
             entity_type=ENTITY,
             entity_id=plan_id,
             patient_id=patient_id,
-            details={"fields": changed},
+            details={"fields": changed, **details},
         )
     return plan
+
+
+def mark_done(
+    *, session: Session, actor: Actor, patient_id: int, plan_id: int, procedure_id: int
+) -> Plan:
+    """The plan a completed procedure carried out becomes ``done`` and names it.
+
+    Runs inside the caller's write transaction (the procedure service's), so the
+    procedure and the plan's new status are stored together or not at all. A
+    plan already done or cancelled is refused on ``plan_id`` (422): the clinician
+    chooses another plan, or none.
+    """
+    plan = records.get_owned(session, Plan, plan_id, patient_id, ENTITY)
+    if not lifecycle.allowed(plan.status, PlanStatus.DONE):
+        raise InvalidInputError(
+            [
+                FieldProblem(
+                    "plan_id",
+                    plan_id,
+                    "plan_open",
+                    f"plan {plan_id} is {plan.status.value}: a {plan.status.value} plan cannot "
+                    "become done; choose a draft or scheduled plan, or none",
+                )
+            ]
+        )
+    before = plan.status
+    plan.status = PlanStatus.DONE
+    plan.procedure_id = procedure_id
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity_type=ENTITY,
+        entity_id=plan_id,
+        patient_id=patient_id,
+        details={
+            "fields": ["status", "procedure_id"],
+            "from": before.value,
+            "to": PlanStatus.DONE.value,
+            "procedure_id": procedure_id,
+        },
+    )
+    return plan
+
+
+def reopen_for_deleted_procedure(
+    *, session: Session, actor: Actor, patient_id: int, procedure_id: int
+) -> None:
+    """Plans done by ``procedure_id`` go back to ``scheduled`` (the procedure is being
+    deleted as recorded in error; a correction, not a lifecycle move). Runs inside
+    the caller's transaction."""
+    plans = session.scalars(
+        sa.select(Plan).where(Plan.patient_id == patient_id, Plan.procedure_id == procedure_id)
+    ).all()
+    for plan in plans:
+        plan.status = PlanStatus.SCHEDULED
+        plan.procedure_id = None
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            entity_type=ENTITY,
+            entity_id=plan.id,
+            patient_id=patient_id,
+            details={
+                "fields": ["status", "procedure_id"],
+                "from": PlanStatus.DONE.value,
+                "to": PlanStatus.SCHEDULED.value,
+                "procedure_deleted": procedure_id,
+            },
+        )
 
 
 def delete(*, session: Session, actor: Actor, patient_id: int, plan_id: int) -> None:

@@ -31,6 +31,7 @@ from rhizo.clinic.core.common import (
 )
 from rhizo.clinic.core.database import utcnow
 from rhizo.clinic.patient import records
+from rhizo.clinic.plan import service as plan_service
 from rhizo.clinic.plan.models import Plan
 from rhizo.clinic.procedure import prediction
 from rhizo.clinic.procedure.models import (
@@ -38,6 +39,7 @@ from rhizo.clinic.procedure.models import (
     LesionCreate,
     Procedure,
     ProcedureCreate,
+    ProcedureStatus,
     ProcedureUpdate,
 )
 from rhizo.clinic.specialist.models import Specialist
@@ -216,6 +218,15 @@ def create(*, session: Session, actor: Actor, patient_id: int, data: ProcedureCr
         )
         for lesion, given in zip(procedure.lesions, data.lesions, strict=True):
             _audit_lesion(session, actor, patient_id, lesion, given)
+        if data.plan_id is not None and procedure.status == ProcedureStatus.COMPLETED:
+            # The plan it carried out becomes done, in this same transaction.
+            plan_service.mark_done(
+                session=session,
+                actor=actor,
+                patient_id=patient_id,
+                plan_id=data.plan_id,
+                procedure_id=procedure.id,
+            )
     return procedure
 
 
@@ -287,6 +298,9 @@ def delete(*, session: Session, actor: Actor, patient_id: int, procedure_id: int
     """Delete a procedure and its lesions (recorded in error)."""
     with transactions.transaction(session):
         procedure = _get(session, patient_id, procedure_id)
+        plan_service.reopen_for_deleted_procedure(
+            session=session, actor=actor, patient_id=patient_id, procedure_id=procedure_id
+        )
         session.delete(procedure)
         session.flush()
         audit.record(
