@@ -15,6 +15,7 @@ from rhizo.planning.recommend import (
     Setting,
     candidate_grid,
     placed_lesions,
+    preference_key,
     rank_candidates,
     safety_exclusions,
 )
@@ -118,7 +119,7 @@ def _sized_lesions(protocol: LesionProtocol) -> LesionProfile:
     )
 
 
-def test_ranking_puts_safe_first_excludes_90_c_and_prefers_long_tips() -> None:
+def test_ranking_puts_safe_first_excludes_90_c_and_recommends_an_equivalent_one() -> None:
     joint = get_joint("L4-L5")
     candidates = candidate_grid(
         gauges=(16, 22), tips_mm=(5.0, 10.0), temperatures_c=(80.0, 90.0), times_s=(90.0,)
@@ -132,9 +133,16 @@ def test_ranking_puts_safe_first_excludes_90_c_and_prefers_long_tips() -> None:
     )
     best = ranked[0]
     assert best.safe
-    assert best.candidate.setting.tip_length_mm == 10.0
-    safe_probabilities = [entry.joint_probability for entry in ranked if entry.safe]
-    assert safe_probabilities == sorted(safe_probabilities, reverse=True)
+    # The recommended one's joint interval reaches the best capture's lower bound
+    # (equivalent), and the equivalent ones come first in preference order.
+    top_low = max(entry.joint_ci95[0] for entry in ranked if entry.safe)
+    tier = [entry for entry in ranked if entry.equivalent_to_best]
+    assert tier and tier == ranked[: len(tier)]
+    assert all(entry.joint_ci95[1] >= top_low for entry in tier)
+    assert [preference_key(e) for e in tier] == sorted(preference_key(e) for e in tier)
+    rest = [entry.joint_probability for entry in ranked[len(tier) :] if entry.safe]
+    assert rest == sorted(rest, reverse=True)
+    assert all(entry.joint_ci95[1] < top_low for entry in ranked[len(tier) :] if entry.safe)
     payload = best.to_dict()
     assert payload["safe"] is True
     assert payload["excluded_because"] == []
@@ -187,8 +195,9 @@ def test_screening_then_refining_keeps_the_full_numbers_of_the_best() -> None:
     )
     assert len(screened) == len(full)
     refined = [entry for entry in screened if entry.nerves[0].samples == 400]
-    assert len(refined) == 6
+    assert 1 <= len(refined) < len(candidates)
     by_candidate = {entry.candidate: entry for entry in full}
     for entry in refined:  # same seed, same samples: identical to the unscreened run
+        assert entry.nerves == by_candidate[entry.candidate].nerves
         assert entry.joint_probability == by_candidate[entry.candidate].joint_probability
     assert screened[0].candidate == full[0].candidate

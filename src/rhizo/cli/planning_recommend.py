@@ -64,7 +64,12 @@ def recommend(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from rhizo.planning.profile_store import stored_lesion_for
-    from rhizo.planning.recommend import candidate_grid, rank_candidates
+    from rhizo.planning.recommend import (
+        candidate_grid,
+        largest_capture_alternative,
+        rank_candidates,
+        stage_schedule,
+    )
 
     target = resolve_joint(joint)
     check_common(target, samples, seed, offset_mm, min_length_mm)
@@ -74,8 +79,8 @@ def recommend(
         fail("--backend", backend, "single, numpy or cupy")
     check_plot_path("--plot", plot)
     candidates = candidate_grid()
-    # Screen every candidate with a quarter of the samples, then re-run the best 24 in full
-    # (the parameters the web planner uses too: rhizo.planning.recommend_run).
+    # Adaptive screen: an eighth of the samples first, contenders doubled up to the full
+    # count (the parameters the web planner uses too: rhizo.planning.recommend_run).
     screen = screen_samples_for(samples)
     if backend != "single":
         _prefetch(candidates, backend)
@@ -112,8 +117,10 @@ def recommend(
                     "seed": seed,
                     "min_captured_length_mm": min_length_mm,
                     "screen_samples": screen,
-                    "refined_top": REFINE_TOP if screen else None,
+                    "stage_samples": stage_schedule(samples, screen),
+                    "refine_top_per_round": REFINE_TOP if screen else None,
                 },
+                "recommendation": _recommendation(ranked, largest_capture_alternative(ranked)),
                 "tissue": tissue_report(),
                 "nerves": [nerve.name for nerve in target.nerves],
                 "safety": _safety_report(target.region),
@@ -124,6 +131,25 @@ def recommend(
         )
         return
     _print_ranking(target, ranked, top, samples, plot)
+
+
+#: The ranking rule in words (docs/planning.md, "Which candidate is recommended").
+RANKING_RULE = (
+    "Among safe candidates evaluated in full whose joint capture interval overlaps the "
+    "best's (statistically indistinguishable), the fewest lesions per nerve, then the "
+    "smallest union volume, then the shortest total time; the others follow by capture."
+)
+
+
+def _recommendation(ranked: list[Any], alternative: dict[str, Any] | None) -> dict[str, Any]:
+    """The recommended candidate, the rule that chose it and the bigger alternative."""
+    chosen = ranked[0] if ranked and ranked[0].equivalent_to_best else None
+    return {
+        "rule": RANKING_RULE,
+        "recommended": chosen.label if chosen is not None else None,
+        "equivalent_candidates": sum(1 for entry in ranked if entry.equivalent_to_best),
+        "largest_capture_alternative": alternative,
+    }
 
 
 def _safety_report(region: str) -> dict[str, Any]:
@@ -200,6 +226,8 @@ def _print_ranking(
     from rich.console import Console
     from rich.table import Table
 
+    from rhizo.planning.recommend import largest_capture_alternative
+
     console = Console()
     if not console.is_terminal:  # pipes and files: do not squeeze the columns into 80
         console.width = 160
@@ -212,8 +240,8 @@ def _print_ranking(
         f"safe ({len(excluded)} excluded)"
     )
     for column in (
-        "#", "gauge", "tip mm", "temp C", "time s", "technique", "P(joint)", "95 % CI",
-        "coag. length mm", "union mm3", "margin mm", "total time s",
+        "#", "=", "gauge", "tip mm", "temp C", "time s", "technique", "P(joint)", "95 % CI",
+        "n", "coag. length mm", "union mm3", "margin mm", "total time s",
     ):  # fmt: skip
         table.add_column(column, justify="right" if column != "technique" else "left")
     for index, entry in enumerate(shown, start=1):
@@ -222,6 +250,7 @@ def _print_ranking(
         margin = entry.safety_margin_mm
         table.add_row(
             str(index),
+            "=" if entry.equivalent_to_best else "",
             str(setting.gauge),
             f"{setting.tip_length_mm:g}",
             f"{setting.set_temperature_c:g}",
@@ -229,6 +258,7 @@ def _print_ranking(
             entry.candidate.technique,
             f"{entry.joint_probability:.3f}",
             f"{low:.2f}-{high:.2f}",
+            str(entry.samples),
             f"{entry.expected_coagulated_length_mm:.1f}",
             f"{entry.union_volume_mm3:.0f}",
             f"{margin:.1f}" if margin != float("inf") else "-",
@@ -243,10 +273,19 @@ def _print_ranking(
     for reason, count in sorted(reasons.items()):
         console.print(f"excluded: {count} x {reason}")
     console.print(
-        f"P(joint) = every nerve captured ({samples} samples per nerve); ties go to the longer "
-        "coagulated length, then the smaller union volume (overlap counted once). Safety "
-        "constraints and their sources: --json 'safety', docs/planning.md."
+        f"P(joint) = every nerve captured (up to {samples} samples per nerve, column n); "
+        "rows marked = are equivalent to the best. " + RANKING_RULE + " Union volume counts "
+        "overlap once. Safety constraints and their sources: --json 'safety', docs/planning.md."
     )
+    alternative = largest_capture_alternative(ranked)
+    if alternative is not None:
+        console.print(
+            f"Largest-capture alternative (#{alternative['rank']}): {alternative['setting']}: "
+            f"joint capture {alternative['joint_capture_gain']:+.3f}, coagulated length "
+            f"{alternative['coagulated_length_gain_mm']:+.1f} mm, union volume "
+            f"{alternative['union_volume_extra_mm3']:+.0f} mm3, lesions per nerve "
+            f"{alternative['extra_lesions_per_nerve']:+d}, time {alternative['extra_time_s']:+g} s."
+        )
     console.print(tissue_line(tissue_report()))
     if plot is not None:
         console.print(f"plot: {plot}")

@@ -243,11 +243,17 @@ def captured_length_m(
 ) -> FloatArray:
     """Captured length (m) for each pose: longest stretch of whole nerve inside the lesion.
 
-    Only the nerve points the lesion can reach are evaluated: the lesion lies
-    within ``s max(R)`` of its axis segment from ``T + z_0 u`` to ``T + z_1 u``
-    (:func:`lesion_z_extent_m`), so a point whose x lies farther than that (plus
-    one point spacing, for rounding) from the segment's x-range has margin < 0,
-    and so do the window's two end points (:func:`rhizo.planning.nearby.nearby_windows`).
+    Only the nerve points the lesion can reach are evaluated. A point inside the
+    lesion has ``z`` in ``[z_0, z_1]`` (:func:`lesion_z_extent_m`; R = 0 outside)
+    and ``r <= s max(R)``, so it is ``Q = T + z u + w`` with ``w . u = 0`` and
+    ``|w| <= s max(R)``; the x-component of such a ``w`` is at most
+    ``s max(R) sqrt(1 - u_x^2)``. A point whose x lies farther than that (plus one
+    point spacing, for rounding) from the axis segment's x-range ``T_x + z u_x``,
+    ``z`` in ``[z_0, z_1]``, therefore has margin < 0, and so do the window's two
+    end points (:func:`rhizo.planning.nearby.nearby_windows`). (A cannula parallel
+    to the nerve, ``u_x`` near 1, so reaches only a little beyond its lesion's
+    ends; the bound ``s max(R)`` alone, used before, kept about ``2 s max(R)`` more
+    nerve per pose.)
     Outside points add nothing to a run, so the length equals the whole-nerve
     computation (:func:`margins_m` then :func:`longest_inside_run_m`). Poses go
     through in blocks (rows are independent; :meth:`rhizo.planning.nearby.Windows.block_rows`).
@@ -259,7 +265,8 @@ def captured_length_m(
     spacing = float(np.linalg.norm(centreline_m[1] - centreline_m[0]))
     count = directions.shape[0]
     scale = np.ones(count) if radius_scale is None else radius_scale
-    reach = float(np.max(profile.radius_m)) * scale + spacing
+    across = np.sqrt(np.maximum(1.0 - directions[:, 0] * directions[:, 0], 0.0))
+    reach = float(np.max(profile.radius_m)) * scale * across + spacing
     z_near, z_far = lesion_z_extent_m(profile)
     low = np.full(count, np.inf)
     high = np.full(count, -np.inf)

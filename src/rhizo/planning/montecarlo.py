@@ -41,6 +41,7 @@ __all__ = [
     "PoseSet",
     "draw_pose_set",
     "estimate_capture",
+    "estimate_from_lengths",
     "lengths_on_batches_mm",
     "planned_captured_length_mm",
     "sample_captured_lengths_mm",
@@ -222,14 +223,38 @@ def estimate_capture(
     lengths = lengths_on_batches_mm(
         profile, nerve, poses.batches, spacing_mm=spacing_mm, pose_set=poses
     )
-    captured = int(np.count_nonzero(lengths >= min_length_mm))
-    low, high = np.percentile(lengths, [5.0, 95.0])
-    return CaptureEstimate(
-        nerve=nerve.name,
-        planned_captured_length_mm=planned_captured_length_mm(
+    return estimate_from_lengths(
+        profile,
+        nerve,
+        lengths,
+        planned_length_mm=planned_captured_length_mm(
             profile, nerve, placement, planned=poses.planned
         ),
-        mean_captured_length_mm=float(lengths.mean()),
+        min_length_mm=min_length_mm,
+        radius_cv=radius_cv,
+    )
+
+
+def estimate_from_lengths(
+    profile: LesionProfile,
+    nerve: Nerve,
+    lengths_mm: FloatArray,
+    *,
+    planned_length_mm: float,
+    min_length_mm: float,
+    radius_cv: float,
+) -> CaptureEstimate:
+    """The estimate from the samples' captured lengths (mm): the captured fraction
+    (length >= ``min_length_mm``) with its Wilson interval, the mean length and its
+    5-95 % band. The one definition used by :func:`estimate_capture` and the
+    adaptive screen (:mod:`rhizo.planning.staged`)."""
+    samples = int(lengths_mm.shape[0])
+    captured = int(np.count_nonzero(lengths_mm >= min_length_mm))
+    low, high = np.percentile(lengths_mm, [5.0, 95.0])
+    return CaptureEstimate(
+        nerve=nerve.name,
+        planned_captured_length_mm=planned_length_mm,
+        mean_captured_length_mm=float(lengths_mm.mean()),
         capture_probability=captured / samples,
         ci95=wilson_interval(captured, samples),
         samples=samples,

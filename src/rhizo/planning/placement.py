@@ -105,6 +105,40 @@ class Poses:
         return int(self.directions.shape[0])
 
 
+@dataclass(frozen=True)
+class PoseNumbers:
+    """The random numbers of ``n`` poses, before any geometry: ``normal`` (7, n)
+    standard normals (angle, yaw, along, across, height, nerve shift, nerve turn)
+    and the nerve's ``diameter_mm`` (n,). Poses are computed from them row by row
+    (:func:`poses_from_numbers`), so any rows' poses equal those rows of all poses."""
+
+    normal: FloatArray
+    diameter_mm: FloatArray
+
+    @property
+    def count(self) -> int:
+        """Number of samples."""
+        return int(self.diameter_mm.shape[0])
+
+    def rows(self, rows: slice) -> PoseNumbers:
+        """The numbers of ``rows`` only."""
+        return PoseNumbers(self.normal[:, rows], self.diameter_mm[rows])
+
+
+def draw_pose_numbers(
+    nerve: Nerve, *, samples: int, rng: np.random.Generator, anatomy_varies: bool = True
+) -> PoseNumbers:
+    """Draw :class:`PoseNumbers` from ``rng``: the normals, then the diameters (uniform in
+    the nerve's range; its nominal diameter, no draw, without anatomical variation)."""
+    normal = rng.standard_normal((7, samples))
+    low, high = nerve.diameter_range_mm
+    if anatomy_varies and high > low:
+        diameter = rng.uniform(low, high, samples)
+    else:
+        diameter = np.full(samples, low if anatomy_varies else nerve.diameter_mm)
+    return PoseNumbers(normal, diameter)
+
+
 def sample_poses(
     placement: CannulaPlacement,
     nerve: Nerve,
@@ -121,9 +155,34 @@ def sample_poses(
     With ``placement.tip_stop == "contact"`` each lesion's cannula (outer radius
     ``cannula_radius_mm``) is then lowered onto the bone or the nerve, whichever
     it meets first (the sampled height error is overridden by the contact).
+    :func:`draw_pose_numbers` then :func:`poses_from_numbers`.
     """
-    n = samples
-    normal = rng.standard_normal((7, n))
+    numbers = draw_pose_numbers(nerve, samples=samples, rng=rng, anatomy_varies=anatomy_varies)
+    return poses_from_numbers(
+        placement,
+        nerve,
+        numbers,
+        tip_length_mm=tip_length_mm,
+        errors=errors,
+        anatomy_varies=anatomy_varies,
+        cannula_radius_mm=cannula_radius_mm,
+    )
+
+
+def poses_from_numbers(
+    placement: CannulaPlacement,
+    nerve: Nerve,
+    numbers: PoseNumbers,
+    *,
+    tip_length_mm: float,
+    errors: PlacementError,
+    anatomy_varies: bool = True,
+    cannula_radius_mm: float = 0.0,
+) -> Poses:
+    """The poses of :func:`sample_poses` from its random numbers (elementwise per row,
+    the contact test included: :func:`rhizo.planning.tipdepth.contact_lift_m`)."""
+    n = numbers.count
+    normal = numbers.normal
     angle = np.radians(placement.angle_deg + errors.angle_sd_deg * normal[0])
     yaw = np.radians(errors.yaw_sd_deg * normal[1])
     tip_x = (
@@ -133,15 +192,13 @@ def sample_poses(
     )
     tip_y = placement.offset_mm + errors.lateral_sd_mm * normal[3]
     tip_z = placement.height_mm + errors.height_sd_mm * normal[4]
-    low, high = nerve.diameter_range_mm
+    diameter = numbers.diameter_mm
     if anatomy_varies:
         nerve_shift = nerve.lateral_sd_mm * normal[5]
         nerve_turn = np.radians(nerve.course_angle_sd_deg * normal[6])
-        diameter = rng.uniform(low, high, n) if high > low else np.full(n, low)
     else:
         nerve_shift = np.zeros(n)
         nerve_turn = np.zeros(n)
-        diameter = np.full(n, nerve.diameter_mm)
     # Inverse anatomical motion applied to the cannula: shift by -shift, rotate by -turn.
     cos_t, sin_t = np.cos(-nerve_turn), np.sin(-nerve_turn)
     yaw = yaw - nerve_turn

@@ -41,6 +41,7 @@ evidence range 60-85 C; the neck's range stops at 80 C), 90 and 120 s (Cohen
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -50,17 +51,21 @@ import numpy as np
 from rhizo.physics import LesionProtocol
 from rhizo.planning.anatomy import Joint, Nerve
 from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM
+from rhizo.planning.joint import joint_capture_of
 from rhizo.planning.lesions import LESION_RADIUS_CV, LesionProfile, lesion_for, planner_protocol
-from rhizo.planning.montecarlo import CaptureEstimate, estimate_capture
+from rhizo.planning.montecarlo import (
+    CaptureEstimate,
+    estimate_from_lengths,
+    planned_captured_length_mm,
+)
 from rhizo.planning.placement import CannulaPlacement, PlacementError, Poses, planned_pose
-from rhizo.planning.pose_set import PoseSet, draw_pose_set
 from rhizo.planning.safety import (
     MAX_REACH_PROBABILITY,
     TEMPERATURE_RANGES_C,
     StructureRisk,
-    risk_poses,
     structure_risks,
 )
+from rhizo.planning.staged import StagedLengths, StagedPoseSet, draw_staged_pose_set
 from rhizo.planning.union import PlacedLesion, union_volume_mm3
 
 ProgressCallback = Callable[[int, int], None]
@@ -122,6 +127,22 @@ class RankedCandidate:
     lesion_time_s: float
     risks: tuple[StructureRisk, ...] = ()
     excluded_because: tuple[str, ...] = ()
+    #: Set by :func:`order_ranking`: capture equivalent to the best safe candidate's.
+    equivalent_to_best: bool = False
+
+    @property
+    def samples(self) -> int:
+        """Samples per nerve behind the estimates (the smallest over the nerves)."""
+        return min((estimate.samples for estimate in self.nerves), default=0)
+
+    @property
+    def label(self) -> str:
+        """E.g. '16 G, 10 mm, 85 C, 120 s, parallel x1'."""
+        setting = self.candidate.setting
+        return (
+            f"{setting.gauge} G, {setting.tip_length_mm:g} mm, {setting.set_temperature_c:g} C, "
+            f"{setting.duration_s:g} s, {self.candidate.technique}"
+        )
 
     @property
     def safe(self) -> bool:
@@ -157,6 +178,8 @@ class RankedCandidate:
             "union_volume_mm3": round(self.union_volume_mm3, 1),
             "lesion_time_s": self.lesion_time_s,
             "safe": self.safe,
+            "equivalent_to_best": self.equivalent_to_best,
+            "samples": self.samples,
             "excluded_because": list(self.excluded_because),
             "safety_margin_mm": round(margin, 3) if np.isfinite(margin) else None,
             "structures": [risk.to_dict() for risk in self.risks],
@@ -248,34 +271,26 @@ PoseKey = tuple[str, str, float, float, int]
 
 @dataclass
 class _PoseCache:
-    """Pose sets and safety poses drawn once per placement, nerve, tip, cannula and count."""
+    """Staged pose sets drawn once per placement, nerve, tip, cannula and sample count."""
 
     errors: PlacementError
     seed: int | None
-    capture: dict[PoseKey, PoseSet]
-    risk: dict[PoseKey, tuple[Poses, Poses]]
+    sets: dict[PoseKey, StagedPoseSet]
 
-    @staticmethod
-    def key(
-        placement: CannulaPlacement, nerve: Nerve, profile: LesionProfile, samples: int
-    ) -> PoseKey:
-        """What the poses depend on (not the lesion's temperature or time)."""
-        return (
+    def pose_set(
+        self, placement: CannulaPlacement, nerve: Nerve, profile: LesionProfile, samples: int
+    ) -> StagedPoseSet:
+        """The poses of (placement, nerve, tip, cannula): not of the temperature or time."""
+        key = (
             placement.model_dump_json(),
             nerve.name,
             profile.tip_length_m * 1e3,
             profile.cannula_radius_m * 1e3,
             samples,
         )
-
-    def pose_set(
-        self, placement: CannulaPlacement, nerve: Nerve, profile: LesionProfile, samples: int
-    ) -> PoseSet:
-        """The capture estimate's poses (:func:`rhizo.planning.pose_set.draw_pose_set`)."""
-        key = self.key(placement, nerve, profile, samples)
-        found = self.capture.get(key)
+        found = self.sets.get(key)
         if found is None:
-            found = draw_pose_set(
+            found = draw_staged_pose_set(
                 placement,
                 nerve,
                 tip_length_mm=key[2],
@@ -285,35 +300,12 @@ class _PoseCache:
                 seed=self.seed,
                 radius_cv=LESION_RADIUS_CV,
             )
-            self.capture[key] = found
-        return found
-
-    def risk_poses(
-        self, placement: CannulaPlacement, nerve: Nerve, profile: LesionProfile, samples: int
-    ) -> tuple[Poses, Poses]:
-        """The safety check's poses: the capture set's own where they are the same draw
-        (one batch), else :func:`rhizo.planning.safety.risk_poses`, drawn once."""
-        shared = self.pose_set(placement, nerve, profile, samples).risk_poses()
-        if shared is not None:
-            return shared
-        key = self.key(placement, nerve, profile, samples)
-        found = self.risk.get(key)
-        if found is None:
-            found = risk_poses(
-                placement,
-                nerve,
-                tip_length_mm=key[2],
-                cannula_radius_mm=key[3],
-                errors=self.errors,
-                samples=samples,
-                seed=self.seed,
-            )
-            self.risk[key] = found
+            self.sets[key] = found
         return found
 
 
-def rank_key(entry: RankedCandidate) -> tuple[bool, float, float, float, float]:
-    """Sort key: safe first, then capture, coagulated length, union volume, time."""
+def capture_key(entry: RankedCandidate) -> tuple[bool, float, float, float, float]:
+    """Safe first, then joint capture, expected coagulated length, union volume, time."""
     return (
         not entry.safe,
         -entry.joint_probability,
@@ -321,6 +313,146 @@ def rank_key(entry: RankedCandidate) -> tuple[bool, float, float, float, float]:
         entry.union_volume_mm3,
         entry.lesion_time_s,
     )
+
+
+def rank_key(entry: RankedCandidate) -> tuple[bool, float, float, float, float]:
+    """:func:`capture_key` (kept under its old name: the order before the preference rule)."""
+    return capture_key(entry)
+
+
+def preference_key(entry: RankedCandidate) -> tuple[int, float, float, float, float]:
+    """Among candidates equivalent in capture: fewest lesions per nerve, smallest union
+    volume, shortest total time, then higher capture and longer coagulated length."""
+    return (
+        entry.candidate.lesion_count,
+        round(entry.union_volume_mm3, 6),
+        entry.lesion_time_s,
+        -entry.joint_probability,
+        -round(entry.expected_coagulated_length_mm, 6),
+    )
+
+
+def equivalent_capture(entry: RankedCandidate, best: RankedCandidate) -> bool:
+    """Whether ``entry``'s joint capture cannot be told from ``best``'s at the samples
+    used: their 95 % intervals overlap (``entry``'s upper bound reaches ``best``'s
+    lower bound)."""
+    return entry.joint_ci95[1] >= best.joint_ci95[0]
+
+
+def leader(entries: Sequence[RankedCandidate]) -> RankedCandidate | None:
+    """The safe candidate with the highest joint lower bound (ties: :func:`capture_key`)."""
+    safe = [entry for entry in entries if entry.safe]
+    if not safe:
+        return None
+    return min(safe, key=lambda entry: (-entry.joint_ci95[0], capture_key(entry)))
+
+
+def order_ranking(entries: Sequence[RankedCandidate]) -> list[RankedCandidate]:
+    """The ranking rule (docs/planning.md, "Which candidate is recommended").
+
+    The *best* is the :func:`leader` (highest joint lower bound) of the safe
+    candidates evaluated with the most samples. The safe candidates with that many
+    samples whose capture is equivalent to the best's (:func:`equivalent_capture`:
+    the intervals overlap) come first, ordered by :func:`preference_key` (the least
+    lesioning that captures as well) and marked ``equivalent_to_best``; the other
+    safe candidates follow by :func:`capture_key`, then the excluded ones.
+    """
+    if not entries:
+        return []
+    full = max(entry.samples for entry in entries)
+    best = leader([entry for entry in entries if entry.samples == full])
+    if best is None:
+        return sorted(entries, key=capture_key)
+    tier = sorted(
+        (
+            entry
+            for entry in entries
+            if entry.safe and entry.samples == full and equivalent_capture(entry, best)
+        ),
+        key=preference_key,
+    )
+    chosen = {id(entry) for entry in tier}
+    rest = sorted((entry for entry in entries if id(entry) not in chosen), key=capture_key)
+    return [dataclasses.replace(entry, equivalent_to_best=True) for entry in tier] + [
+        dataclasses.replace(entry, equivalent_to_best=False) for entry in rest
+    ]
+
+
+def largest_capture_alternative(ranked: Sequence[RankedCandidate]) -> dict[str, object] | None:
+    """The best-capture safe candidate when the rule recommends another, with what it
+    gains over the recommended one (joint capture, coagulated length) and costs (union
+    volume, lesions, time); None when the recommended one is also the best."""
+    tier = [entry for entry in ranked if entry.equivalent_to_best]
+    if not tier:
+        return None
+    chosen, best = tier[0], min(tier, key=capture_key)
+    if best is chosen:
+        return None
+    return {
+        "rank": ranked.index(best) + 1,
+        "setting": best.label,
+        "joint_capture_gain": round(best.joint_probability - chosen.joint_probability, 4),
+        "coagulated_length_gain_mm": round(
+            best.expected_coagulated_length_mm - chosen.expected_coagulated_length_mm, 3
+        ),
+        "union_volume_extra_mm3": round(best.union_volume_mm3 - chosen.union_volume_mm3, 1),
+        "extra_lesions_per_nerve": best.candidate.lesion_count - chosen.candidate.lesion_count,
+        "extra_time_s": best.lesion_time_s - chosen.lesion_time_s,
+    }
+
+
+def stage_schedule(samples: int, screen_samples: int | None) -> list[int]:
+    """Sample counts of the adaptive screen's stages: ``screen_samples``, doubled until
+    ``samples`` (the last stage); ``[samples]`` without a screen."""
+    if samples < 1:
+        raise ValueError(f"samples {samples!r}: allowed an integer >= 1")
+    if screen_samples is None or screen_samples >= samples:
+        return [samples]
+    if screen_samples < 1:
+        raise ValueError(f"screen_samples {screen_samples!r}: allowed an integer >= 1")
+    stages = [screen_samples]
+    while stages[-1] * 2 < samples:
+        stages.append(stages[-1] * 2)
+    return [*stages, samples]
+
+
+def contenders(entries: Sequence[RankedCandidate]) -> list[RankedCandidate]:
+    """The safe candidates not shown worse than the :func:`leader`: a candidate whose
+    joint upper bound is below the leader's lower bound is worse beyond sampling
+    noise (and is not evaluated further by the adaptive screen)."""
+    top = leader(entries)
+    if top is None:
+        return []
+    return [entry for entry in entries if entry.safe and entry.joint_ci95[1] >= top.joint_ci95[0]]
+
+
+def to_refine(
+    entries: Sequence[RankedCandidate], *, full: int, keep_top: int | None
+) -> list[RankedCandidate]:
+    """The contenders the adaptive screen evaluates further (those below ``full``
+    samples): all of them when ``keep_top`` is None, else the leader, the
+    ``keep_top`` best by :func:`capture_key` (to find the best) and the ``keep_top``
+    first by :func:`preference_key` (to find the recommended one)."""
+    alive = contenders(entries)
+    if keep_top is not None:
+        top = leader(entries)
+        kept = {id(entry) for entry in sorted(alive, key=capture_key)[:keep_top]}
+        kept |= {id(entry) for entry in sorted(alive, key=preference_key)[:keep_top]}
+        kept |= {id(top)} if top is not None else set()
+        alive = [entry for entry in alive if id(entry) in kept]
+    return [entry for entry in alive if entry.samples < full]
+
+
+@dataclass
+class _Fixed:
+    """What a candidate's evaluation does not owe to the samples: lesion, placement,
+    planned lengths, union volume."""
+
+    profile: LesionProfile
+    placement: CannulaPlacement
+    planned_mm: tuple[float, ...]
+    volume_mm3: float
+    lengths: tuple[StagedLengths, ...]
 
 
 def rank_candidates(
@@ -335,84 +467,121 @@ def rank_candidates(
     progress: ProgressCallback | None = None,
     lesion_source: Callable[[LesionProtocol], LesionProfile] = lesion_for,
     screen_samples: int | None = None,
-    refine_top: int = 24,
+    refine_top: int | None = None,
 ) -> list[RankedCandidate]:
-    """Evaluate every candidate and sort by :func:`rank_key` (best first).
+    """Evaluate every candidate and order them by :func:`order_ranking` (recommended first).
 
-    With ``screen_samples`` (< ``samples``) every candidate is first evaluated
-    with that many samples, and the ``refine_top`` best of that screen are
-    evaluated again with ``samples`` (the same seed: their numbers equal an
-    unscreened run's); the rest keep their screening estimate, and every
-    estimate says how many samples it used. ``progress(done, total)`` is called
-    after each evaluation.
+    With ``screen_samples`` (< ``samples``) the evaluation is an adaptive screen
+    (:func:`stage_schedule`): every candidate starts on the first
+    ``screen_samples`` samples of its pose set; after each stage only the
+    :func:`contenders` (``refine_top``: at least that many) go on to the next
+    stage's samples, the others keep their estimate (which says how many samples
+    it used). The stages are prefixes of one pose set per placement
+    (:mod:`rhizo.planning.staged`), so a candidate that reaches the last stage has
+    exactly the numbers of an unscreened evaluation with the same seed.
+    ``progress(done, total)`` is called after each evaluation (``total`` shrinks as
+    candidates drop out).
     """
     error_model = errors or PlacementError()
-    pose_cache = _PoseCache(errors=error_model, seed=seed, capture={}, risk={})
-    screening = screen_samples is not None and screen_samples < samples
-    first_samples = screen_samples if screen_samples is not None and screening else samples
-    total = len(candidates) + (min(refine_top, len(candidates)) if screening else 0)
+    if not (np.isfinite(min_length_mm) and min_length_mm > 0):
+        raise ValueError(f"min_length_mm {min_length_mm!r}: allowed a finite length > 0 mm")
+    pose_cache = _PoseCache(errors=error_model, seed=seed, sets={})
+    schedule = stage_schedule(samples, screen_samples)
+    fixed = [
+        _fixed(joint, candidate, offset_mm, samples, lesion_source, pose_cache)
+        for candidate in candidates
+    ]
     done = 0
 
-    def evaluate(candidate: Candidate, count: int) -> RankedCandidate:
+    def evaluate(number: int, count: int, left: int) -> RankedCandidate:
         nonlocal done
-        entry = _evaluate(
+        entry = _evaluate_staged(
             joint,
-            candidate,
-            offset_mm=offset_mm,
-            samples=count,
+            candidates[number],
+            fixed[number],
+            count=count,
             seed=seed,
             errors=error_model,
             min_length_mm=min_length_mm,
-            lesion_source=lesion_source,
-            pose_cache=pose_cache,
         )
         done += 1
         if progress is not None:
-            progress(done, total)
+            progress(done, done + left)
         return entry
 
-    ranked = [evaluate(candidate, first_samples) for candidate in candidates]
-    if screening:
-        ranked.sort(key=rank_key)
-        refined = [evaluate(entry.candidate, samples) for entry in ranked[:refine_top]]
-        ranked = refined + ranked[refine_top:]
-    ranked.sort(key=rank_key)
-    return ranked
+    total = len(candidates)
+    latest = [evaluate(n, schedule[0], total - n - 1) for n in range(total)]
+    stage = [0] * total
+    # Rounds: the contenders chosen by to_refine go one stage further, until the
+    # leader and every chosen contender have the full sample count.
+    while True:
+        where = {id(entry): n for n, entry in enumerate(latest)}
+        chosen = [where[id(e)] for e in to_refine(latest, full=samples, keep_top=refine_top)]
+        if not chosen:
+            break
+        for position, number in enumerate(chosen):
+            stage[number] += 1
+            latest[number] = evaluate(number, schedule[stage[number]], len(chosen) - position - 1)
+    return order_ranking(latest)
 
 
-def _evaluate(
+def _fixed(
     joint: Joint,
     candidate: Candidate,
-    *,
     offset_mm: float,
     samples: int,
+    lesion_source: Callable[[LesionProtocol], LesionProfile],
+    pose_cache: _PoseCache,
+) -> _Fixed:
+    """The candidate's lesion, placement, planned lengths, union volume and length caches."""
+    profile = lesion_source(candidate.setting.protocol())
+    placement = CannulaPlacement(
+        angle_deg=candidate.angle_deg, offset_mm=offset_mm, lesion_count=candidate.lesion_count
+    )
+    sets = [pose_cache.pose_set(placement, nerve, profile, samples) for nerve in joint.nerves]
+    # Each nerve's lesions overlap one another, never another nerve's (other level).
+    volume = sum(
+        union_volume_mm3(
+            placed_lesions(profile, nerve, placement, planned=pose_set.planned)
+        ).volume_mm3
+        for nerve, pose_set in zip(joint.nerves, sets, strict=True)
+    )
+    return _Fixed(
+        profile=profile,
+        placement=placement,
+        planned_mm=tuple(
+            planned_captured_length_mm(profile, nerve, placement, planned=pose_set.planned)
+            for nerve, pose_set in zip(joint.nerves, sets, strict=True)
+        ),
+        volume_mm3=volume,
+        lengths=tuple(StagedLengths(profile, pose_set, RANKING_SPACING_MM) for pose_set in sets),
+    )
+
+
+def _evaluate_staged(
+    joint: Joint,
+    candidate: Candidate,
+    fixed: _Fixed,
+    *,
+    count: int,
     seed: int | None,
     errors: PlacementError,
     min_length_mm: float,
-    lesion_source: Callable[[LesionProtocol], LesionProfile],
-    pose_cache: _PoseCache,
 ) -> RankedCandidate:
-    """One candidate's estimates, safety and union volume."""
-    error_model = errors
-    profile = lesion_source(candidate.setting.protocol())
-    placement = CannulaPlacement(
-        angle_deg=candidate.angle_deg,
-        offset_mm=offset_mm,
-        lesion_count=candidate.lesion_count,
-    )
+    """One candidate on the first ``count`` samples: estimates, safety, joint capture."""
+    profile, placement = fixed.profile, fixed.placement
     estimates = tuple(
-        estimate_capture(
+        estimate_from_lengths(
             profile,
             nerve,
-            placement,
-            errors=error_model,
-            samples=samples,
-            seed=seed,
+            lengths.up_to(count),
+            planned_length_mm=planned,
             min_length_mm=min_length_mm,
-            spacing_mm=RANKING_SPACING_MM,
-            poses=pose_cache.pose_set(placement, nerve, profile, samples),
+            radius_cv=LESION_RADIUS_CV,
         )
-        for nerve in joint.nerves
+        for nerve, lengths, planned in zip(
+            joint.nerves, fixed.lengths, fixed.planned_mm, strict=True
+        )
     )
     risks = _worst_risks(
         [
@@ -421,33 +590,17 @@ def _evaluate(
                 joint,
                 nerve,
                 placement,
-                errors=error_model,
-                samples=samples,
+                errors=errors,
+                samples=count,
                 seed=seed,
-                poses=pose_cache.risk_poses(placement, nerve, profile, samples),
+                poses=(lengths.pose_set.planned, lengths.pose_set.poses(count)),
             )
-            for nerve in joint.nerves
+            for nerve, lengths in zip(joint.nerves, fixed.lengths, strict=True)
         ]
     )
-    probability, low, high = 1.0, 1.0, 1.0
-    for estimate in estimates:
-        probability *= estimate.capture_probability
-        low *= estimate.ci95[0]
-        high *= estimate.ci95[1]
+    probability, (low, high) = joint_capture(estimates)
     dimensions = profile.dimensions
     width = dimensions.width_mm if dimensions else 2e3 * float(profile.radius_m.max())
-    # Each nerve's lesions overlap one another, never another nerve's (other level).
-    volume = sum(
-        union_volume_mm3(
-            placed_lesions(
-                profile,
-                nerve,
-                placement,
-                planned=pose_cache.pose_set(placement, nerve, profile, samples).planned,
-            )
-        ).volume_mm3
-        for nerve in joint.nerves
-    )
     lesions = candidate.lesion_count * len(joint.nerves)
     return RankedCandidate(
         candidate=candidate,
@@ -455,8 +608,14 @@ def _evaluate(
         joint_probability=probability,
         joint_ci95=(low, high),
         lesion_width_mm=width,
-        union_volume_mm3=volume,
+        union_volume_mm3=fixed.volume_mm3,
         lesion_time_s=candidate.setting.duration_s * lesions,
         risks=risks,
         excluded_because=safety_exclusions(joint, candidate.setting, risks),
     )
+
+
+def joint_capture(estimates: Sequence[CaptureEstimate]) -> tuple[float, tuple[float, float]]:
+    """P(every nerve captured) for separate, independent placements with its
+    conservative interval (:func:`rhizo.planning.joint.joint_capture_of`)."""
+    return joint_capture_of([(e.capture_probability, e.ci95) for e in estimates])

@@ -2,8 +2,10 @@
 
 The candidate grid (:func:`rhizo.planning.recommend.candidate_grid`), the lesions
 kept on disk between runs (:func:`rhizo.planning.profile_store.stored_lesion_for`)
-and the screen: with :data:`SCREEN_FROM_SAMPLES` samples or more, every candidate is
-first evaluated with a quarter of them and the best :data:`REFINE_TOP` again in full
+and the adaptive screen: with :data:`SCREEN_FROM_SAMPLES` samples or more, every
+candidate is first evaluated on an eighth of them, and the contenders (not worse than
+the leader beyond sampling noise; at most :data:`REFINE_TOP` by capture and
+:data:`REFINE_TOP` by preference per round) go on, doubling, to the full count
 (:func:`rhizo.planning.recommend.rank_candidates`). The CLI and the web page read
 these parameters here, so both rank with the same numbers for the same inputs.
 
@@ -21,17 +23,17 @@ if TYPE_CHECKING:
     from rhizo.planning.anatomy import Joint
     from rhizo.planning.recommend import Candidate, RankedCandidate
 
-#: Candidates re-evaluated with the full sample count after the screen.
-REFINE_TOP = 24
-#: Sample counts from this one on screen every candidate with a quarter of them.
+#: Contenders taken further per round of the adaptive screen, by capture and by preference.
+REFINE_TOP = 4
+#: Sample counts from this one on screen every candidate with an eighth of them.
 SCREEN_FROM_SAMPLES = 400
 #: ``rhizo recommend``'s default samples per nerve.
 DEFAULT_SAMPLES = 1000
 
 
 def screen_samples_for(samples: int) -> int | None:
-    """The screening pass's samples per nerve (a quarter), or None for no screen."""
-    return samples // 4 if samples >= SCREEN_FROM_SAMPLES else None
+    """The adaptive screen's first stage (an eighth of the samples), or None for no screen."""
+    return samples // 8 if samples >= SCREEN_FROM_SAMPLES else None
 
 
 def recommend_for_joint(

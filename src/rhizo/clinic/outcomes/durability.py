@@ -78,7 +78,7 @@ class Grouping(StrEnum):
     REGION = "region"
     TECHNIQUE = "technique"
     PERFORMER = "performer"
-    #: The band of the lowest predicted lesion capture (the record link).
+    #: The band of the joint predicted capture: every targeted nerve (the record link).
     CAPTURE = "capture"
 
 
@@ -183,7 +183,7 @@ def _keys(snapshot: OutcomeSnapshot, grouping: Grouping) -> NDArray[np.str_]:
     if grouping is Grouping.TECHNIQUE:
         return rows.technique
     if grouping is Grouping.CAPTURE:
-        return capture_bands(rows.lowest_capture)
+        return capture_bands(rows.joint_capture)
     return rows.performer_id.astype(np.str_)
 
 

@@ -11,7 +11,10 @@ the API). Per completed procedure performed on or before the clinic day
 - ``complicated``: at least one complication is linked to it;
 - ``lowest_capture``: the lowest predicted capture among its performed lesions
   (the record link, :mod:`rhizo.clinic.procedure.prediction`; NaN when any of
-  them has none).
+  them has none);
+- ``joint_capture``: the predicted probability that every nerve it targeted was
+  captured (:func:`rhizo.clinic.procedure.prediction.procedure_joint_capture`; NaN
+  in the same cases): the Outcomes page's capture bands.
 
 And every NRS score of those patients dated on or before ``as_of``, assigned
 to the procedure it follows: a score linked to a procedure belongs to it (to
@@ -42,6 +45,7 @@ from rhizo.clinic.followup.models import FollowUp
 from rhizo.clinic.outcomes.arrays import ScoreRows
 from rhizo.clinic.outcomes.queries import completed_by
 from rhizo.clinic.procedure.models import Lesion, Procedure
+from rhizo.clinic.procedure.prediction import procedure_joint_capture
 from rhizo.pathway.baseline import BlockReading, baseline_for_procedure
 from rhizo.pathway.clinic_day import procedure_day
 from rhizo.pathway.relief import Score
@@ -71,6 +75,8 @@ class RegistryRows:
     #: Lowest predicted capture among each procedure's performed lesions (the record
     #: link); NaN when a performed lesion has no prediction or none was performed.
     lowest_capture: NDArray[np.float64]
+    #: P(every targeted nerve captured) of each procedure (same NaN rule).
+    joint_capture: NDArray[np.float64]
 
     @property
     def size(self) -> int:
@@ -167,7 +173,7 @@ def read_rows(session: Session, *, as_of: date, zone: tzinfo) -> RegistryRows:
         )
         baseline.append(-1 if chosen is None else chosen.nrs)
 
-    lowest = _lowest_capture(session, as_of=as_of, zone=zone)
+    lowest, joint = _predicted_capture(session, as_of=as_of, zone=zone)
     score_owner, score_day, score_nrs, score_pgic = _assign(
         followups, procedure_id=procedure_id, patient_id=patient_id, day=day
     )
@@ -192,27 +198,52 @@ def read_rows(session: Session, *, as_of: date, zone: tzinfo) -> RegistryRows:
         lowest_capture=np.asarray(
             [lowest.get(int(pid), np.nan) for pid in procedure_id], dtype=np.float64
         ),
+        joint_capture=np.asarray(
+            [joint.get(int(pid), np.nan) for pid in procedure_id], dtype=np.float64
+        ),
     )
 
 
-def _lowest_capture(session: Session, *, as_of: date, zone: tzinfo) -> dict[int, float]:
-    """{procedure id: lowest predicted capture} where every performed lesion has one."""
+def _predicted_capture(
+    session: Session, *, as_of: date, zone: tzinfo
+) -> tuple[dict[int, float], dict[int, float]]:
+    """({procedure id: lowest predicted lesion capture}, {procedure id: joint capture})
+    where every performed lesion has a prediction.
+
+    One GROUP BY per (procedure, nerve as written, lower case): the best lesion per
+    nerve and the counts; the joint capture of each procedure is then
+    :func:`rhizo.clinic.procedure.prediction.procedure_joint_capture` of those.
+    """
+    nerve = sa.func.lower(Lesion.target_nerve)
     statement = (
         sa.select(
             Lesion.procedure_id,
+            nerve,
             sa.func.min(Lesion.predicted_capture_probability),
+            sa.func.max(Lesion.predicted_capture_probability),
             sa.func.count(Lesion.id),
             sa.func.count(Lesion.predicted_capture_probability),
         )
         .join(Procedure, Procedure.id == Lesion.procedure_id)
         .where(*completed_by(as_of, zone), Lesion.performed.is_(True))
-        .group_by(Lesion.procedure_id)
+        .group_by(Lesion.procedure_id, nerve)
     )
-    return {
-        int(pid): float(lowest)
-        for pid, lowest, lesions, predicted in session.execute(statement)
-        if lesions == predicted and lowest is not None
-    }
+    groups: dict[int, list[tuple[str, float, float]]] = defaultdict(list)
+    missing: set[int] = set()
+    for pid, name, lowest, best, lesions, predicted in session.execute(statement):
+        if lesions != predicted or lowest is None:
+            missing.add(int(pid))
+        else:
+            groups[int(pid)].append((str(name), float(lowest), float(best)))
+    lowest_of: dict[int, float] = {}
+    joint_of: dict[int, float] = {}
+    for pid, rows in groups.items():
+        if pid in missing:
+            continue
+        lowest_of[pid] = min(low for _, low, _ in rows)
+        joint = procedure_joint_capture([(name, best) for name, _, best in rows])
+        joint_of[pid] = joint.probability
+    return lowest_of, joint_of
 
 
 def _assign(

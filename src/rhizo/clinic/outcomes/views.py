@@ -31,7 +31,7 @@ def get_durability(
         Grouping,
         Query(
             description="split the curves by region, technique, performer or the band of "
-            "the procedure's lowest predicted lesion capture (a model estimate)"
+            "the procedure's joint predicted capture, every targeted nerve (a model estimate)"
         ),
     ] = Grouping.NONE,
 ) -> DurabilityRead:

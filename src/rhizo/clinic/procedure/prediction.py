@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -299,8 +300,40 @@ def predicted_capture_line(lesion: Lesion) -> str:
     )
 
 
-#: Cut points of the Outcomes page's capture bands, applied to a procedure's lowest
-#: predicted lesion capture: rhizo's own round numbers (no source sets them).
+@dataclass(frozen=True)
+class JointCapture:
+    """A procedure's predicted probability that every nerve it targeted was captured."""
+
+    probability: float
+    #: The conservative envelope: the product of the nerves' Wilson 95 % bounds.
+    ci95: tuple[float, float]
+    nerves: int
+
+
+def procedure_joint_capture(lesions: Iterable[tuple[str, float]]) -> JointCapture:
+    """P(every targeted nerve captured) from the performed lesions' (target nerve,
+    predicted capture).
+
+    Per nerve (names compared without case or spacing) the best of its lesions
+    (:func:`rhizo.planning.joint.nerve_capture_floor`: a lower bound on P(at least
+    one of them captures), since two lesions on one nerve share its anatomy); the
+    nerves multiply (separate placements, independent:
+    :func:`rhizo.planning.joint.joint_capture_of`), each with the Wilson interval of
+    its stored ``k / SAMPLES``. No lesions: probability 1 of 0 nerves.
+    """
+    from rhizo.planning.joint import joint_capture_of, nerve_capture_floor
+    from rhizo.stats import wilson_interval
+
+    best = nerve_capture_floor((" ".join(name.split()).lower(), p) for name, p in lesions)
+    probability, ci95 = joint_capture_of(
+        [(p, wilson_interval(round(p * SAMPLES), SAMPLES)) for p in best.values()]
+    )
+    return JointCapture(probability=probability, ci95=ci95, nerves=len(best))
+
+
+#: Cut points of the Outcomes page's capture bands, applied to a procedure's joint
+#: predicted capture (:func:`procedure_joint_capture`): rhizo's own round numbers
+#: (no source sets them).
 CAPTURE_BAND_EDGES = (0.5, 0.8)
 CAPTURE_BAND_LABELS = (
     "predicted capture below 50 %",
@@ -311,7 +344,7 @@ NO_PREDICTION_BAND = "no capture prediction"
 
 
 def capture_bands(lowest: NDArray[np.float64]) -> NDArray[np.str_]:
-    """Band label of each procedure's lowest predicted lesion capture (NaN: no prediction).
+    """Band label of each procedure's joint predicted capture (NaN: no prediction).
 
     ``p < 0.5`` -> below 50 %; ``0.5 <= p < 0.8`` -> 50-79 %; ``p >= 0.8`` -> 80 % or more.
     """
