@@ -98,8 +98,20 @@ def test_recommend_ranks_settings(
     assert len(ranking) == 2 * 2 * 2
     assert ranking[0]["gauge"] == 16
     assert ranking[0]["angle_deg"] == 0
-    probabilities = [entry["joint_capture_probability"] for entry in ranking]
-    assert probabilities == sorted(probabilities, reverse=True)
+    # The recommended rows (equivalent to the best: intervals overlap) first, by
+    # fewest lesions then union volume; the rest by capture.
+    tier = [entry for entry in ranking if entry["equivalent_to_best"]]
+    assert tier == ranking[: len(tier)]
+    assert tier[0]["joint_ci95"][1] >= max(entry["joint_ci95"][0] for entry in ranking)
+    keys = [(entry["lesions_per_nerve"], entry["union_volume_mm3"]) for entry in tier]
+    assert keys == sorted(keys)
+    rest = [entry["joint_capture_probability"] for entry in ranking[len(tier) :]]
+    assert rest == sorted(rest, reverse=True)
+    recommendation = payload["recommendation"]
+    assert recommendation["recommended"].startswith(f"{ranking[0]['gauge']} G,")
+    assert recommendation["equivalent_candidates"] == len(tier)
+    assert "fewest lesions" in recommendation["rule"]
+    assert payload["inputs"]["stage_samples"] == [300]  # under 400 samples: no screen
     assert payload["disclaimer"] == DISCLAIMER
     assert "parallel" in table
     assert "P(joint)" in table
