@@ -132,7 +132,9 @@ def test_lesion_planner_simulates_and_plots(page: Page, clinic: Clinic) -> None:
             tissue=CLINICAL_TISSUE,
         )
     ).lesion
-    page.get_by_role("button", name="Simulate").click()
+    # "Simulate" answers without the temperature map (tests/e2e/test_planner.py); the full
+    # solve draws it.
+    page.get_by_role("button", name="Full solve (temperature map)").click()
     result = page.locator("#result")
     expect(result.locator("svg")).to_be_visible()
     expect(result.locator("tr", has_text="Width").locator("td")).to_have_text(

@@ -92,7 +92,7 @@ def _build_state(request: Request, protocol: LesionProtocol) -> BuildState | Non
     """Queue the clinical table of this gauge in the background (never built here)."""
     if protocol.tissue.name != CLINICAL_TISSUE:
         return None
-    spec = clinical_spec(default_tables(), protocol.gauge, protocol.tip_kind)
+    spec = clinical_spec(BUILDS.tables(), protocol.gauge, protocol.tip_kind)
     if not builds_enabled(request.app.state.settings.env):
         return BUILDS.state(spec)
     return BUILDS.request(spec)
