@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
+from rhizo.clinic.core.auth.models import User
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.procedure.models import Procedure
 from rhizo.clinic.specialist.models import Specialist
@@ -85,6 +86,17 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/patients/{other}/followups/{fresh_followup}/remove"): STAFF,
     ("GET", "/patients/{other}/complications/{fresh_complication}/resolve"): STAFF,
     ("POST", "/patients/{other}/complications/{fresh_complication}/resolve"): STAFF,
+    # The admin's pages: users and clinic settings (the API's user:manage, admin only).
+    # {user_id} is demo-clinician; the empty forms change nothing (422).
+    ("GET", "/admin/users"): {"admin"},
+    ("POST", "/admin/users"): {"admin"},
+    ("GET", "/admin/users/{user_id}"): {"admin"},
+    **{
+        ("POST", f"/admin/users/{{user_id}}/{action}"): {"admin"}
+        for action in ("role", "active", "password", "link")
+    },
+    ("GET", "/admin/settings"): {"admin"},
+    ("POST", "/admin/settings"): {"admin"},
 }
 
 
@@ -139,9 +151,11 @@ def _ids(app: FastAPI) -> dict[str, int]:
             sa.select(Procedure.id).where(Procedure.patient_id == other).order_by(Procedure.id)
         )
         specialist = session.scalar(sa.select(Specialist.id).order_by(Specialist.id))
+        user = session.scalar(sa.select(User.id).where(User.username == "demo-clinician"))
     finally:
         session.close()
     ids = {"own": own, "other": other, "procedure_id": procedure, "specialist_id": specialist}
+    ids["user_id"] = user
     assert all(value is not None for value in ids.values()), ids
     return {key: int(value) for key, value in ids.items() if value is not None}
 
@@ -171,7 +185,7 @@ def test_role_page_matrix(
     else:
         # A token of this session, so only the page's access rule can refuse;
         # an empty form cannot create anything (it fails validation, 422).
-        token = csrf_of(client.get("/", follow_redirects=True).text)
+        token = csrf_of(client.get("/account").text)
         response = client.post(url, data={"csrf_token": token}, follow_redirects=False)
     allowed = role in EXPECTED[(method, path)]
     location = response.headers.get("location", "")

@@ -55,6 +55,11 @@ class SecondFactorEnrolRequired(Exception):
     """An admin's session before TOTP enrolment: redirect to the enrolment page."""
 
 
+class PasswordChangeRequired(Exception):
+    """A user whose password an admin reset to a temporary one: redirect to the account
+    page until they choose their own (rhizo.clinic.core.auth.service.reset_password)."""
+
+
 @dataclass(frozen=True)
 class WebUser:
     """The logged-in user of a page request."""
@@ -106,9 +111,12 @@ AccountWebUser = Annotated[WebUser, Depends(account_web_user)]
 
 def current_web_user(user: AccountWebUser) -> WebUser:
     """The session's user with a full session; an admin still to enrol TOTP is sent to the
-    enrolment page (:class:`SecondFactorEnrolRequired`) from every other page."""
+    enrolment page (:class:`SecondFactorEnrolRequired`) from every other page, a user with a
+    temporary password to the account page (:class:`PasswordChangeRequired`)."""
     if user.stage != "full":
         raise SecondFactorEnrolRequired
+    if user.user.must_change_password:
+        raise PasswordChangeRequired
     return user
 
 

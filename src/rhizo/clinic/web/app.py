@@ -33,6 +33,8 @@ from rhizo.clinic.core.errors import ErrorAnswer
 from rhizo.clinic.web import (
     access,
     account,
+    admin,
+    admin_settings,
     analytics,
     audit_log,
     export,
@@ -193,6 +195,10 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(access.PageForbidden)
     def _forbidden(request: Request, error: access.PageForbidden) -> Response:
         return error_page(request, 403)
+    @app.exception_handler(access.PasswordChangeRequired)
+    def _must_change(request: Request, error: access.PasswordChangeRequired) -> Response:
+        return RedirectResponse("/account?must_change=1", status_code=303)
+
 
     @app.exception_handler(access.CsrfRefused)
     def _csrf(request: Request, error: access.CsrfRefused) -> Response:
@@ -221,6 +227,8 @@ def add_pages(app: FastAPI, *, synthetic: bool = False) -> FastAPI:
         login.router,
         account.router,
         pages.router,
+        admin.router,
+        admin_settings.router,
         planner.router,
         specialists.router,
         forms.router,

@@ -101,14 +101,21 @@ def render(
 # Login and logout: rhizo.clinic.web.login; one's account: rhizo.clinic.web.account.
 
 
+#: Each role's start page (issue 16): where ``GET /`` and a login without a target go.
+START_PAGES: dict[Role, str] = {
+    Role.ADMIN: "/admin/users",
+    Role.CLINICIAN: "/patients",
+    Role.NURSE: "/patients",
+    Role.PATIENT: "/portal",
+    Role.RESEARCHER: "/research",
+    Role.AUDITOR: "/audit",
+}
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(user: AnyUser) -> Response:
-    """Each role's start page."""
-    if user.user.role is Role.PATIENT:
-        return RedirectResponse("/portal", status_code=303)
-    if user.can(Permission.PATIENT_READ):
-        return RedirectResponse("/patients", status_code=303)
-    return RedirectResponse("/planner", status_code=303)
+    """Each role's start page (:data:`START_PAGES`)."""
+    return RedirectResponse(START_PAGES[user.user.role], status_code=303)
 
 
 # --- clinician pages ------------------------------------------------------------
@@ -208,7 +215,7 @@ def _portal_context(request: Request, user: WebUser, session: Session) -> dict[s
         "record": record,
         "plan": plan,
         "patient_plan": patient_plan_of(plan) if plan is not None else None,
-        "contact": clinic_contact(request),
+        "contact": clinic_contact(request, session),
         "region": region,
         "aftercare": plan_aftercare(
             procedure_date=procedure_day,
