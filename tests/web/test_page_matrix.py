@@ -73,6 +73,20 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
         for kind in ("blocks", "plans", "followups", "complications")
         for method in ("GET", "POST")
     },
+    # Medications and allergies: read as the patient page (staff, or the patient's own),
+    # written by the API's ClinicalWriter; registration and demographics: patient:write.
+    ("GET", "/patients/{other}/medications"): STAFF,
+    ("GET", "/patients/{own}/medications"): STAFF | {"patient"},
+    ("POST", "/patients/{other}/medications/new"): STAFF,
+    ("POST", "/patients/{other}/medications/stop"): STAFF,
+    ("GET", "/patients/{other}/allergies"): STAFF,
+    ("GET", "/patients/{own}/allergies"): STAFF | {"patient"},
+    ("POST", "/patients/{other}/allergies/new"): STAFF,
+    ("POST", "/patients/{other}/allergies/error"): STAFF,
+    ("GET", "/patients/new"): STAFF,
+    ("POST", "/patients/new"): STAFF,
+    ("GET", "/patients/{other}/edit"): STAFF,
+    ("POST", "/patients/{other}/edit"): STAFF,
     ("GET", "/procedures/{procedure_id}/discharge"): STAFF,
     ("POST", "/procedures/{procedure_id}/discharge"): STAFF,
     # Procedures: physicians only (the API's ProcedureWriter).

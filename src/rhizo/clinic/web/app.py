@@ -42,6 +42,7 @@ from rhizo.clinic.web import (
     login,
     pages,
     planner,
+    records,
     research,
     specialists,
 )
@@ -226,6 +227,7 @@ def add_pages(app: FastAPI, *, synthetic: bool = False) -> FastAPI:
     for router in (
         login.router,
         account.router,
+        records.router,  # before pages: /patients/new ahead of /patients/{patient_id}
         pages.router,
         admin.router,
         admin_settings.router,

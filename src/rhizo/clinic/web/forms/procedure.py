@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from rhizo.clinic.allergy.relevance import procedure_warnings
 from rhizo.clinic.chart.record import PatientRecord
 from rhizo.clinic.core.auth.permissions import Permission
 from rhizo.clinic.core.common import InvalidInputError, PermissionDeniedError, Region, Side
@@ -138,6 +139,8 @@ def _page(
         "errors": errors,
         "max_rows": MAX_ROWS,
         "may_override": user.can(Permission.GATE_OVERRIDE),
+        # The recorded allergies the procedure touches, shown at the top of the form.
+        "allergy_warnings": procedure_warnings(record.allergies),
     }
     ctx.update(_options(session, record, clinic_zone(request)))
     return render(request, "forms/procedure.html", ctx, user=user, status_code=status_code)
