@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from rhizo.clinic.core.auth.models import User
 from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.plan.models import Plan
 from rhizo.clinic.procedure.models import Procedure
 from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.web.access import PageAccess
@@ -87,6 +88,13 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/patients/new"): STAFF,
     ("GET", "/patients/{other}/edit"): STAFF,
     ("POST", "/patients/{other}/edit"): STAFF,
+    # Documents (issue 16): the operative note page and PDFs; the discharge sheet and the
+    # personal plan also for the patient's own record (tests/web/test_documents.py).
+    ("GET", "/procedures/{procedure_id}/note"): STAFF,
+    ("GET", "/procedures/{procedure_id}/note.pdf"): STAFF,
+    ("GET", "/procedures/{procedure_id}/letter.pdf"): STAFF,
+    ("GET", "/procedures/{procedure_id}/discharge.pdf"): STAFF,
+    ("GET", "/patients/{doc_patient}/plans/{doc_plan}/plan.pdf"): STAFF,
     ("GET", "/procedures/{procedure_id}/discharge"): STAFF,
     ("POST", "/procedures/{procedure_id}/discharge"): STAFF,
     # Procedures: physicians only (the API's ProcedureWriter).
@@ -135,6 +143,7 @@ def _calls(dependant: Any) -> list[Any]:
 def _generic(path: str) -> str:
     generic = path.replace("{own}", "{patient_id}").replace("{other}", "{patient_id}")
     generic = generic.replace("followups/{fresh_followup}/remove", "{kind}/{entry_id}/remove")
+    generic = generic.replace("{doc_patient}", "{patient_id}").replace("{doc_plan}", "{plan_id}")
     return generic.replace("{fresh_complication}", "{complication_id}")
 
 
@@ -165,10 +174,18 @@ def _ids(app: FastAPI) -> dict[str, int]:
             sa.select(Procedure.id).where(Procedure.patient_id == other).order_by(Procedure.id)
         )
         specialist = session.scalar(sa.select(Specialist.id).order_by(Specialist.id))
+        # A plan of a patient who is not the demo patient (the plan's PDF for "other").
+        doc_patient, doc_plan = session.execute(
+            sa.select(Plan.patient_id, Plan.id)
+            .join(Patient, Patient.id == Plan.patient_id)
+            .where(Patient.user_id.is_(None))
+            .order_by(Plan.id)
+        ).first() or (None, None)
         user = session.scalar(sa.select(User.id).where(User.username == "demo-clinician"))
     finally:
         session.close()
     ids = {"own": own, "other": other, "procedure_id": procedure, "specialist_id": specialist}
+    ids["doc_patient"], ids["doc_plan"] = doc_patient, doc_plan
     ids["user_id"] = user
     assert all(value is not None for value in ids.values()), ids
     return {key: int(value) for key, value in ids.items() if value is not None}

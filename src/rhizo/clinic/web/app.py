@@ -46,6 +46,7 @@ from rhizo.clinic.web import (
     research,
     specialists,
 )
+from rhizo.clinic.web.documents import routes as documents_routes
 
 STATIC_DIR = Path(__file__).with_name("static")
 
@@ -238,6 +239,7 @@ def add_pages(app: FastAPI, *, synthetic: bool = False) -> FastAPI:
         analytics.router,
         audit_log.router,
         research.router,
+        documents_routes.router,
     ):
         include_page_router(app, router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
