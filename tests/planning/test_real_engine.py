@@ -24,7 +24,7 @@ def test_the_clinical_lesion_names_its_tissue_and_edge() -> None:
     assert estimate.to_dict()["tissue"] == CLINICAL_TISSUE
 
 
-def test_ranking_prefers_large_parallel_settings() -> None:
+def test_ranking_recommends_a_large_parallel_setting_equivalent_to_the_best() -> None:
     candidates = candidate_grid(
         gauges=(18, 22), tips_mm=(10.0,), temperatures_c=(80.0,), times_s=(90.0,)
     )
@@ -34,8 +34,12 @@ def test_ranking_prefers_large_parallel_settings() -> None:
     assert best.angle_deg == 0
     assert worst.setting.gauge == 22
     assert worst.angle_deg > 0
-    probabilities = [r.joint_probability for r in ranked]
-    assert probabilities == sorted(probabilities, reverse=True)
+    tier = [r for r in ranked if r.equivalent_to_best]
+    assert tier == ranked[: len(tier)]
+    best_low = max(r.joint_ci95[0] for r in ranked if r.safe)
+    assert all(r.joint_ci95[1] >= best_low for r in tier)
+    rest = [r.joint_probability for r in ranked[len(tier) :]]
+    assert rest == sorted(rest, reverse=True)
 
 
 def test_batched_prefetch_fills_the_cache_with_the_engines_lesions() -> None:
