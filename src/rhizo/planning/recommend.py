@@ -9,28 +9,39 @@ sampling noise of independent runs.
 
 Poses are drawn once per (placement, nerve, tip, cannula, sample count) and
 shared by every candidate that differs only in temperature or time
-(:mod:`rhizo.planning.pose_set`): common random numbers, so the comparisons
+(:mod:`rhizo.planning.staged`): common random numbers, so the comparisons
 between those candidates carry less sampling noise, and the tip-depth contact
-test runs once per pose set. The safety check reuses the same poses where they
-are the same draw (up to :data:`~rhizo.planning.pose_set.CHUNK` samples).
+test runs once per pose set. The safety check uses the same poses.
 
 The joint is denervated when every target nerve is captured; nerves are
 lesioned through separate placements, taken as independent, so the joint's
-probability is the product of the nerves'. Its interval multiplies the nerves'
-Wilson bounds (a conservative envelope, not an exact interval).
+probability is the product of the nerves' (:mod:`rhizo.planning.joint`). Its
+interval multiplies the nerves' Wilson bounds (a conservative envelope, not an
+exact interval).
 
 Safety (:mod:`rhizo.planning.safety`): a candidate is *excluded* when its set
 temperature lies outside the region's evidence-supported range or when its
 lesion reaches a structure at risk (ventral ramus; in the neck also the
 vertebral artery) in more than :data:`~rhizo.planning.safety.MAX_REACH_PROBABILITY`
-of simulated placements. Safe candidates rank first, by
+of simulated placements.
 
-1. joint capture probability (higher first),
-2. expected coagulated length of nerve (the smallest nerve's mean captured
-   length, longer first: the clinical reason for long tips laid parallel is
-   more nerve in the lesion, Bogduk 1987, Lau 2004),
-3. union lesion volume (smaller first; overlapping lesions counted once,
-   :mod:`rhizo.planning.union`), then total time.
+Which one is recommended (:func:`order_ranking`; docs/planning.md, "Which
+candidate is recommended"): capture first, but not the largest lesion by
+default. The *best* is the safe candidate with the highest joint lower bound.
+Every safe candidate whose joint interval overlaps the best's cannot be told
+from it at the samples used; among those the least lesioning one is
+recommended: fewest lesions per nerve, then the smallest union volume
+(overlapping lesions counted once, :mod:`rhizo.planning.union`), then the
+shortest total time. The other safe candidates follow by capture, coagulated
+length, union volume and time (:func:`capture_key`), then the excluded ones;
+:func:`largest_capture_alternative` reports what the best-capture one would
+gain and cost.
+
+Adaptive screen (``screen_samples``): every candidate is evaluated on the first
+``screen_samples`` samples of its pose set, and only candidates not shown worse
+than the leader (upper bound at or above its lower bound; :func:`contenders`)
+go on, the sample count doubling up to the full one; a candidate that reaches
+the full count has exactly the numbers of an unscreened run.
 
 The default grid spans what guidelines and bench studies discuss: gauges 16-22
 (Cohen 2020 recommends "large", preferably >= 18 G), 5 and 10 mm tips (MacVicar
