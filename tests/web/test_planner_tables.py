@@ -74,7 +74,7 @@ def test_the_table_is_built_in_the_background_then_answers_the_page(
 
 def test_a_failed_build_is_reported_not_raised(tmp_path: Path) -> None:
     class Broken(LesionTables):
-        def table(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        def table(self, *args: object, **kwargs: object) -> None:
             raise OSError("disk full")
 
     manager = Broken(cache_dir=tmp_path, axes=SMALL)
