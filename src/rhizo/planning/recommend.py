@@ -74,7 +74,9 @@ from rhizo.planning.safety import (
     MAX_REACH_PROBABILITY,
     TEMPERATURE_RANGES_C,
     StructureRisk,
-    structure_risks,
+    planned_clearances_mm,
+    reach_fractions,
+    risks_from,
 )
 from rhizo.planning.staged import StagedLengths, StagedPoseSet, draw_staged_pose_set
 from rhizo.planning.union import PlacedLesion, union_volume_mm3
@@ -464,6 +466,8 @@ class _Fixed:
     planned_mm: tuple[float, ...]
     volume_mm3: float
     lengths: tuple[StagedLengths, ...]
+    #: Per nerve, each structure's planned clearance (mm).
+    clearances_mm: tuple[tuple[float, ...], ...]
 
 
 def rank_candidates(
@@ -511,8 +515,6 @@ def rank_candidates(
             candidates[number],
             fixed[number],
             count=count,
-            seed=seed,
-            errors=error_model,
             min_length_mm=min_length_mm,
         )
         done += 1
@@ -566,6 +568,9 @@ def _fixed(
         ),
         volume_mm3=volume,
         lengths=tuple(StagedLengths(profile, pose_set, RANKING_SPACING_MM) for pose_set in sets),
+        clearances_mm=tuple(
+            planned_clearances_mm(profile, joint, pose_set.planned) for pose_set in sets
+        ),
     )
 
 
@@ -575,12 +580,10 @@ def _evaluate_staged(
     fixed: _Fixed,
     *,
     count: int,
-    seed: int | None,
-    errors: PlacementError,
     min_length_mm: float,
 ) -> RankedCandidate:
     """One candidate on the first ``count`` samples: estimates, safety, joint capture."""
-    profile, placement = fixed.profile, fixed.placement
+    profile = fixed.profile
     estimates = tuple(
         estimate_from_lengths(
             profile,
@@ -594,19 +597,14 @@ def _evaluate_staged(
             joint.nerves, fixed.lengths, fixed.planned_mm, strict=True
         )
     )
+    # The safety check on the same poses: structure_risks' numbers, the planned
+    # clearances computed once per candidate.
     risks = _worst_risks(
         [
-            structure_risks(
-                profile,
-                joint,
-                nerve,
-                placement,
-                errors=errors,
-                samples=count,
-                seed=seed,
-                poses=(lengths.pose_set.planned, lengths.pose_set.poses(count)),
+            risks_from(
+                joint, clearances, reach_fractions(profile, joint, lengths.pose_set.poses(count))
             )
-            for nerve, lengths in zip(joint.nerves, fixed.lengths, strict=True)
+            for lengths, clearances in zip(fixed.lengths, fixed.clearances_mm, strict=True)
         ]
     )
     probability, (low, high) = joint_capture(estimates)

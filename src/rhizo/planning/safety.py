@@ -270,16 +270,48 @@ def structure_risks(
         samples=samples,
         seed=seed,
     )
-    risks = []
-    for structure in STRUCTURES[joint.region]:
-        point = np.asarray(structure.position_mm, dtype=np.float64) * 1e-3
-        at_plan = float(clearance_m(profile, point, planned.tips, planned.directions)[0])
-        reached = inside_any(profile, point, sampled.tips, sampled.directions)
-        risks.append(
-            StructureRisk(
-                name=structure.name,
-                planned_clearance_mm=at_plan * 1e3,
-                reach_probability=float(np.count_nonzero(reached)) / sampled.count,
+    return risks_from(
+        joint,
+        planned_clearances_mm(profile, joint, planned),
+        reach_fractions(profile, joint, sampled),
+    )
+
+
+def planned_clearances_mm(
+    profile: LesionProfile, joint: Joint, planned: Poses
+) -> tuple[float, ...]:
+    """Each structure's clearance (mm) from the lesions at the plan (:func:`clearance_m`)."""
+    return tuple(
+        float(clearance_m(profile, _point_m(structure), planned.tips, planned.directions)[0]) * 1e3
+        for structure in STRUCTURES[joint.region]
+    )
+
+
+def reach_fractions(profile: LesionProfile, joint: Joint, sampled: Poses) -> tuple[float, ...]:
+    """Each structure's fraction of ``sampled`` poses whose lesion reaches it
+    (:func:`inside_any`)."""
+    return tuple(
+        float(
+            np.count_nonzero(
+                inside_any(profile, _point_m(structure), sampled.tips, sampled.directions)
             )
         )
-    return tuple(risks)
+        / sampled.count
+        for structure in STRUCTURES[joint.region]
+    )
+
+
+def risks_from(
+    joint: Joint, clearances_mm: tuple[float, ...], reach: tuple[float, ...]
+) -> tuple[StructureRisk, ...]:
+    """:class:`StructureRisk` per structure of the joint's region from its two numbers."""
+    return tuple(
+        StructureRisk(name=structure.name, planned_clearance_mm=at_plan, reach_probability=p)
+        for structure, at_plan, p in zip(
+            STRUCTURES[joint.region], clearances_mm, reach, strict=True
+        )
+    )
+
+
+def _point_m(structure: Structure) -> FloatArray:
+    return np.asarray(structure.position_mm, dtype=np.float64) * 1e-3
