@@ -25,6 +25,7 @@ from rhizo.clinic.procedure.models import Procedure
 from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.web.access import PageAccess
 from tests.web.conftest import csrf_of
+from tests.web.plan_support import new_plan
 from tests.web.test_forms_support import new_complication, new_followup
 
 AsRole = Callable[[str], TestClient]
@@ -108,6 +109,13 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/patients/{other}/followups/{fresh_followup}/remove"): STAFF,
     ("GET", "/patients/{other}/complications/{fresh_complication}/resolve"): STAFF,
     ("POST", "/patients/{other}/complications/{fresh_complication}/resolve"): STAFF,
+    # A plan's edit, schedule and cancel pages: the API's ClinicalWriter (PATCH); the
+    # empty forms carry no version, so they change nothing (422).
+    ("GET", "/patients/{other}/plans/{fresh_plan}/edit"): STAFF,
+    ("POST", "/patients/{other}/plans/{fresh_plan}/edit"): STAFF,
+    ("POST", "/patients/{other}/plans/{fresh_plan}/schedule"): STAFF,
+    ("GET", "/patients/{other}/plans/{fresh_plan}/cancel"): STAFF,
+    ("POST", "/patients/{other}/plans/{fresh_plan}/cancel"): STAFF,
     # The admin's pages: users and clinic settings (the API's user:manage, admin only).
     # {user_id} is demo-clinician; the empty forms change nothing (422).
     ("GET", "/admin/users"): {"admin"},
@@ -144,6 +152,7 @@ def _generic(path: str) -> str:
     generic = path.replace("{own}", "{patient_id}").replace("{other}", "{patient_id}")
     generic = generic.replace("followups/{fresh_followup}/remove", "{kind}/{entry_id}/remove")
     generic = generic.replace("{doc_patient}", "{patient_id}").replace("{doc_plan}", "{plan_id}")
+    generic = generic.replace("{fresh_plan}", "{plan_id}")
     return generic.replace("{fresh_complication}", "{complication_id}")
 
 
@@ -210,6 +219,8 @@ def test_role_page_matrix(
         ids["fresh_followup"] = new_followup(web_app, ids["other"])
     if "{fresh_complication}" in path:
         ids["fresh_complication"] = new_complication(web_app, ids["other"])
+    if "{fresh_plan}" in path:
+        ids["fresh_plan"] = new_plan(web_app, ids["other"])
     url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m[1]]), path)
     if method == "GET":
         response = client.get(url, follow_redirects=False)

@@ -205,6 +205,8 @@ def _portal_context(request: Request, user: WebUser, session: Session) -> dict[s
     )
     patient = record.patient
     plans = record.plausible(record.plans, lambda p: p.planned_date)  # no aftercare for 9999
+    # A cancelled plan tells the patient nothing to do: no holds, no fasting, no day.
+    plans = [p for p in plans if p.status != "cancelled"]
     upcoming = [p for p in plans if p.planned_date >= today]
     plan = upcoming[0] if upcoming else (plans[-1] if plans else None)
     procedure_day = plan.planned_date if plan is not None else None

@@ -25,6 +25,8 @@ from rhizo.clinic.core.auth.permissions import Permission
 from rhizo.clinic.core.common import InvalidInputError, PermissionDeniedError, Region, Side
 from rhizo.clinic.core.deps import SessionDep
 from rhizo.clinic.core.validation import DbId
+from rhizo.clinic.plan import lifecycle
+from rhizo.clinic.plan import service as plan_service
 from rhizo.clinic.plan.models import Sedation
 from rhizo.clinic.procedure import service as procedure_service
 from rhizo.clinic.procedure.models import (
@@ -38,6 +40,7 @@ from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.web.access import PageForbidden, ProcedureFormUser, WebUser, check_csrf, read_form
 from rhizo.clinic.web.clinic_time import clinic_now, clinic_zone, form_value, from_form_value
 from rhizo.clinic.web.form_errors import problem_errors, validation_errors
+from rhizo.clinic.web.forms import plan_prefill
 from rhizo.clinic.web.forms.common import (
     Errors,
     Values,
@@ -88,9 +91,15 @@ def _options(session: Session, record: PatientRecord, zone: tzinfo) -> dict[str,
     ).all()
     options: dict[str, Any] = {
         "specialists": [(str(s.id), s.display_name) for s in specialists],
+        # Only a draft or scheduled plan can still be carried out ("From plan").
         "plans": [
-            (str(p.id), f"{p.planned_date.isoformat()} {p.procedure} {', '.join(p.levels)}")
+            (
+                str(p.id),
+                f"{p.planned_date.isoformat()} {p.procedure} {', '.join(p.levels)} "
+                f"{p.side.value} ({p.status.value})",
+            )
             for p in record.plans
+            if p.status in lifecycle.EDITABLE
         ],
         "previous": [
             (
@@ -165,7 +174,29 @@ def procedure_form(
         sedation=Sedation.NONE.value,
         status=ProcedureStatus.COMPLETED.value,
     )
-    return _page(request, user, session, patient_id, values, [new_row()], {})
+    rows = [new_row()]
+    plan_id = request.query_params.get("plan_id", "")
+    if plan_id.isdigit():  # "record the procedure from this plan" on the patient page
+        values, rows = _from_plan(request, user, session, patient_id, int(plan_id), values)
+    return _page(request, user, session, patient_id, values, rows, {})
+
+
+def _from_plan(
+    request: Request,
+    user: WebUser,
+    session: Session,
+    patient_id: int,
+    plan_id: int,
+    values: Values,
+) -> tuple[Values, list[Values]]:
+    """The form prefilled from a plan: its side, levels, sedation, day and one lesion
+    row per side and nerve (:mod:`rhizo.clinic.web.forms.plan_prefill`)."""
+    plan = plan_service.get(
+        session=session, actor=user.actor, patient_id=patient_id, plan_id=plan_id
+    )
+    zone = clinic_zone(request)
+    prefilled = values | plan_prefill.plan_values(plan, clinic_now(request), zone)
+    return prefilled, plan_prefill.plan_rows(plan)
 
 
 def _rows(form: dict[str, str]) -> list[Values]:
@@ -196,6 +227,13 @@ async def procedure_submit(
     check_csrf(user, form)
     values = values_of(form, FIELDS)
     rows = _rows(form)
+    if form.get("action") == "from_plan" and values["plan_id"].isdigit():
+        # "Fill from plan" (no JavaScript needed): typed rows are kept unless all blank.
+        filled, plan_rows = _from_plan(
+            request, user, session, patient_id, int(values["plan_id"]), values
+        )
+        kept = rows if any(not is_blank(row) for row in rows) else plan_rows
+        return _page(request, user, session, patient_id, filled, kept, {})
     edited = _edit_rows(form.get("action", ""), rows)
     if edited is not None:
         return _page(request, user, session, patient_id, values, edited, {})
