@@ -230,7 +230,9 @@ def test_the_page_says_whether_the_chain_verifies(
         rows=4, head_seq=4, head_hash="0" * 64, broken=ChainBreak(7, 5, "the row was altered")
     )
     monkeypatch.setattr(
-        audit_log, "check_chain", lambda session: audit_log.ChainStatus(broken, 0.01)
+        audit_log,
+        "check_chain",
+        lambda session, state, full: audit_log.ChainStatus(broken, 0.01, full, 0, None),
     )
     page = auditor.get("/audit")
     assert 'data-intact="false"' in page.text
@@ -250,3 +252,46 @@ def test_a_formula_cell_is_defused() -> None:
     (parsed,) = csv.reader(io.StringIO(audit_log.csv_line(row)))
     assert parsed[2] == "'=HYPERLINK(1)"
     assert parsed[1] == "2025-01-01T00:00:00.000000+00:00"
+
+
+def test_a_check_resumed_from_a_verified_head_finds_what_a_full_check_finds() -> None:
+    from rhizo.clinic.core.audit.chain import check_rows
+    from tests.clinic.test_audit_chain import _chain
+
+    rows = _chain(6)
+    full = check_rows(rows)
+    resumed = check_rows(rows[3:], after_seq=3, after_hash=rows[2]["row_hash"])
+    assert resumed.intact
+    assert (resumed.rows, resumed.head_seq, resumed.head_hash) == (
+        full.rows,
+        full.head_seq,
+        full.head_hash,
+    )
+    wrong_head = check_rows(rows[3:], after_seq=3, after_hash=rows[1]["row_hash"]).broken
+    assert wrong_head is not None
+    assert wrong_head.seq == 4
+    altered = [dict(r) for r in rows[3:]]
+    altered[1]["patient_id"] = 41
+    broken = check_rows(altered, after_seq=3, after_hash=rows[2]["row_hash"]).broken
+    assert broken is not None
+    assert broken.seq == 5
+    assert "altered" in broken.reason
+    gap = check_rows(rows[4:], after_seq=3, after_hash=rows[2]["row_hash"]).broken
+    assert gap is not None
+    assert "missing" in gap.reason
+
+
+def test_the_page_checks_in_full_first_then_the_new_entries(
+    auditor: TestClient, ny_app: FastAPI
+) -> None:
+    if hasattr(ny_app.state, "audit_chain_checkpoint"):
+        del ny_app.state.audit_chain_checkpoint
+    first = auditor.get("/audit")
+    assert 'data-intact="true" data-full="true"' in first.text
+    _probe(ny_app, [{"user": "probe-chain"}, {"user": "probe-chain"}])
+    second = auditor.get("/audit")
+    assert 'data-intact="true" data-full="false"' in second.text
+    # The first view's audit row and the two probes were checked now.
+    assert "the 3 after them were checked now" in second.text
+    again = auditor.get("/audit?verify=full")
+    assert 'data-intact="true" data-full="true"' in again.text

@@ -174,10 +174,13 @@ class ChainReport:
         return self.broken is None and self.anchor_found is not False
 
 
-def _rows(connection: sa.Connection, batch: int) -> sa.CursorResult[Any]:
-    """Every audit row in chain order, streamed (a server-side cursor on PostgreSQL)."""
+def _rows(connection: sa.Connection, batch: int, after_seq: int = 0) -> sa.CursorResult[Any]:
+    """Every audit row in chain order (after ``after_seq``), streamed (a server-side
+    cursor on PostgreSQL)."""
     table = AuditEvent.__table__
     statement = sa.select(table).order_by(table.c.seq, table.c.id)
+    if after_seq:
+        statement = statement.where(table.c.seq > after_seq)
     return connection.execute(statement.execution_options(yield_per=batch))
 
 
@@ -201,9 +204,19 @@ def _mismatch(row: Mapping[Any, Any], expected_seq: int, previous: str) -> str |
     return None
 
 
-def check_rows(rows: Iterable[Mapping[Any, Any]], *, anchor: str | None = None) -> ChainReport:
-    """Walk rows in ``seq`` order and report the first break (pure; no database)."""
-    expected_seq, previous = 1, GENESIS_HASH
+def check_rows(
+    rows: Iterable[Mapping[Any, Any]],
+    *,
+    anchor: str | None = None,
+    after_seq: int = 0,
+    after_hash: str = GENESIS_HASH,
+) -> ChainReport:
+    """Walk rows in ``seq`` order and report the first break (pure; no database).
+
+    ``after_seq`` / ``after_hash``: continue a chain already checked up to that head
+    (the rows given start at ``after_seq + 1``); from the genesis by default.
+    """
+    expected_seq, previous = after_seq + 1, after_hash
     anchor_found = None if anchor is None else False
     for row in rows:
         reason = _mismatch(row, expected_seq, previous)
@@ -218,10 +231,22 @@ def check_rows(rows: Iterable[Mapping[Any, Any]], *, anchor: str | None = None) 
 
 
 def verify_chain(
-    connection: sa.Connection, *, anchor: str | None = None, batch: int = 2000
+    connection: sa.Connection,
+    *,
+    anchor: str | None = None,
+    batch: int = 2000,
+    after_seq: int = 0,
+    after_hash: str = GENESIS_HASH,
 ) -> ChainReport:
-    """Recompute the whole chain from the database, streaming ``batch`` rows at a time."""
+    """Recompute the whole chain from the database, streaming ``batch`` rows at a time;
+    or only the rows after a head already verified (``after_seq`` with its ``after_hash``:
+    the rows up to it are not read again)."""
     # Closed on the way out, also when the check stops at a broken row: an abandoned
     # server-side cursor would otherwise be closed late by the garbage collector.
-    with _rows(connection, batch) as rows:
-        return check_rows((row._mapping for row in rows), anchor=anchor)
+    with _rows(connection, batch, after_seq) as rows:
+        return check_rows(
+            (row._mapping for row in rows),
+            anchor=anchor,
+            after_seq=after_seq,
+            after_hash=after_hash,
+        )
