@@ -195,6 +195,42 @@ def test_episode_of_care_is_audited_route_by_route(
             )
             call("GET", base + f"/{{{id_name}}}", 404, None, patient_id=pid, **{id_name: row["id"]})
 
+    allergies = "/patients/{patient_id}/allergies"
+    allergy = call(
+        "POST",
+        allergies,
+        201,
+        CREATE,
+        patient_id=pid,
+        json={
+            "category": "contrast",
+            "substance": "iohexol",
+            "severity": "moderate",
+            "reaction": "hives",
+            "recorded_on": "2024-10-01",
+        },
+    )
+    call("GET", allergies, 200, READ, patient_id=pid)
+    call("GET", allergies + "/{allergy_id}", 200, READ, patient_id=pid, allergy_id=allergy["id"])
+    wrong = call(
+        "POST",
+        allergies,
+        201,
+        CREATE,
+        patient_id=pid,
+        json={"category": "latex", "recorded_on": "2024-10-01"},
+    )
+    marked = call(
+        "POST",
+        allergies + "/{allergy_id}/entered-in-error",
+        200,
+        UPDATE,
+        patient_id=pid,
+        allergy_id=wrong["id"],
+        json={"version": 1, "reason": "another patient's allergy"},
+    )
+    assert (marked["entered_in_error"], marked["version"]) == (True, 2)
+
     plan = call(
         "POST",
         "/patients/{patient_id}/plans",
@@ -308,6 +344,16 @@ def test_episode_of_care_is_audited_route_by_route(
         patient_id=pid,
         plan_id=plan["id"],
     )
+    stopped = call(
+        "POST",
+        "/patients/{patient_id}/medications/{medication_id}/stop",
+        200,
+        UPDATE,
+        patient_id=pid,
+        medication_id=kept["medications"][1],
+        json={"version": 2, "stopped_on": "2025-02-01", "stop_reason": "before the procedure"},
+    )
+    assert (stopped["active"], stopped["stop_reason"]) == (False, "before the procedure")
     for kind in ("medications", "followups"):
         id_name, row_id = kept[kind]
         call(
