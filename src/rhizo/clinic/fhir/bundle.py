@@ -3,9 +3,10 @@
 The Bundle holds the Patient, the Practitioners who performed the patient's
 procedures, Conditions, diagnostic blocks (Procedure + Observations), RF
 procedures with one Observation per lesion (and one for its predicted
-capture, when it has one), follow-up Observations and
-AdverseEvents. Not exported: care trials, medications and drug holds, plans
-and discharge records (no R4 mapping has been settled for them yet).
+capture, when it has one), follow-up Observations,
+AdverseEvents and AllergyIntolerances (those entered in error flagged as such).
+Not exported: care trials, medications and drug holds, plans and discharge
+records (no R4 mapping has been settled for them yet).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from rhizo.clinic.chart.record import PatientRecord
 from rhizo.clinic.condition.models import Condition, ConditionStatus
+from rhizo.clinic.fhir.allergies import allergy_resource
 from rhizo.clinic.fhir.conditions import adverse_event_resource, condition_resource
 from rhizo.clinic.fhir.people import patient_resource, practitioner_resource
 from rhizo.clinic.fhir.procedures import (
@@ -70,6 +72,7 @@ def build_bundle(
     for followup in record.followups:
         resources.extend(followup_resources(followup, patient_id=pid))
     resources.extend(adverse_event_resource(c, patient_id=pid) for c in record.complications)
+    resources.extend(allergy_resource(a, patient_id=pid) for a in record.allergies)
     bundle: FhirJson = {
         "resourceType": "Bundle",
         "type": "collection",
