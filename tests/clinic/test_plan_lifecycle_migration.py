@@ -1,12 +1,15 @@
-"""Migration 0010b2c3d4e5 on SQLite: confirmed -> scheduled, legacy cancellations get a
-reason, the new checks hold, and the downgrade restores confirmed."""
+"""Migration 0010b2c3d4e5 on SQLite and PostgreSQL: confirmed -> scheduled, legacy
+cancellations get a reason, procedures keep their plan, the new checks hold, and the
+downgrade restores confirmed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from tests.clinic.conftest import postgres_url
 
 from rhizo.clinic.core import migrate
 from rhizo.clinic.core.database import create_db_engine
@@ -28,7 +31,9 @@ def _insert(connection: sa.Connection, table: str, fixed: dict[str, object]) -> 
             values[name] = "1960-01-01"
         elif "DATE" in kind or "TIME" in kind:
             values[name] = "2026-01-01 00:00:00"
-        elif "INT" in kind or "BOOL" in kind:
+        elif "BOOL" in kind:
+            values[name] = True
+        elif "INT" in kind:
             values[name] = 1
         elif "JSON" in kind:
             values[name] = "[]"
@@ -79,10 +84,30 @@ def _statuses(engine: sa.Engine) -> dict[int, tuple[object, ...]]:
         return {row[0]: tuple(row[1:]) for row in rows}
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'lifecycle.sqlite3'}"
+        return
+    # A database of its own: the session's PostgreSQL engine keeps the shared one.
+    base = sa.make_url(postgres_url())
+    name = "rhizo_plan_lifecycle_migration_test"
+    admin = create_db_engine(base.set(database="postgres"))
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+            connection.exec_driver_sql(f"CREATE DATABASE {name}")
+        yield base.set(database=name).render_as_string(hide_password=False)
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        admin.dispose()
+
+
 def test_upgrade_renames_confirmed_backfills_cancellations_and_downgrades(
-    tmp_path: Path,
+    empty_url: str,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'lifecycle.sqlite3'}"
+    url = empty_url
     assert migrate.upgrade(url, BEFORE) == BEFORE
     engine = create_db_engine(url)
     try:
@@ -91,7 +116,12 @@ def test_upgrade_renames_confirmed_backfills_cancellations_and_downgrades(
             for plan_id, status in enumerate(("draft", "confirmed", "done", "cancelled"), 1):
                 _insert(connection, "plans", _plan(plan_id, status))
             _insert(connection, "specialists", {"id": 1})
-            procedure: dict[str, object] = {"id": 1, "patient_id": 1, "performer_id": 1, "plan_id": 3}
+            procedure: dict[str, object] = {
+                "id": 1,
+                "patient_id": 1,
+                "performer_id": 1,
+                "plan_id": 3,
+            }
             _insert(connection, "procedures", procedure | _PROCEDURE_ENUMS)
         assert migrate.upgrade(url, THIS) == THIS
         after = _statuses(engine)
