@@ -16,6 +16,7 @@ import pytest
 
 from rhizo.physics import LesionProtocol
 from rhizo.planning import CannulaPlacement, PlacementError, get_joint
+from rhizo.planning.capture import captured_length_m, captured_lengths_m
 from rhizo.planning.lesions import LesionProfile
 from rhizo.planning.montecarlo import lengths_on_batches_mm
 from rhizo.planning.pose_set import draw_pose_set
@@ -121,3 +122,47 @@ def test_screened_ranking_keeps_full_numbers_and_recommends_the_preferred_one() 
         if entry.safe and preference_key(entry) < preference_key(chosen):
             assert entry.joint_ci95[1] < best.joint_ci95[0], entry.label
     assert chosen.candidate == full[0].candidate
+
+
+def test_several_profiles_at_once_equal_one_at_a_time() -> None:
+    placement = CannulaPlacement(angle_deg=45.0, offset_mm=1.0, lesion_count=2)
+    whole = draw_pose_set(
+        placement,
+        NERVE,
+        tip_length_mm=10.0,
+        cannula_radius_mm=0.635,
+        errors=PlacementError(),
+        samples=600,
+        seed=5,
+        radius_cv=0.113,
+    )
+    poses, scale = whole.batches[0]
+    profiles = [
+        PROFILE,
+        LesionProfile.cylinder(radius_mm=1.5, tip_length_mm=10.0, distal_mm=0.5),
+        LesionProfile.ellipsoid(radius_mm=4.0, half_length_mm=9.0, tip_length_mm=10.0),
+    ]
+    centreline = NERVE.centreline_m(0.2)
+    geometry = whole.geometry(centreline, 0.2)[0]
+    for shared in (None, geometry):
+        together = captured_lengths_m(
+            profiles,
+            centreline,
+            poses.tips,
+            poses.directions,
+            poses.nerve_radius_m,
+            scale,
+            geometry=shared,
+        )
+        for profile, row in zip(profiles, together, strict=True):
+            alone = captured_length_m(
+                profile,
+                centreline,
+                poses.tips,
+                poses.directions,
+                poses.nerve_radius_m,
+                scale,
+                geometry=shared,
+            )
+            assert np.array_equal(row, alone)
+        assert together[2].mean() > together[0].mean() > together[1].mean() > 0.0

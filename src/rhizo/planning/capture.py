@@ -45,7 +45,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rhizo.planning.lesions import LesionProfile
-from rhizo.planning.nearby import BLOCK_ELEMENTS, MIN_BLOCK_ROWS, RowPoints, nearby_windows
+from rhizo.planning.nearby import (
+    BLOCK_ELEMENTS,
+    MIN_BLOCK_ROWS,
+    RowPoints,
+    Windows,
+    nearby_windows,
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -262,9 +268,28 @@ def captured_length_m(
     centreline) supplies every point's z and r instead of computing them: the
     same numbers, so the same lengths.
     """
-    spacing = float(np.linalg.norm(centreline_m[1] - centreline_m[0]))
+    lengths = captured_lengths_m(
+        [profile],
+        centreline_m,
+        tips_m,
+        directions,
+        nerve_radius_m,
+        radius_scale,
+        geometry=geometry,
+    )
+    return np.asarray(lengths[0], dtype=np.float64)
+
+
+def _reach_bounds_m(
+    profile: LesionProfile,
+    tips_m: FloatArray,
+    directions: FloatArray,
+    scale: FloatArray,
+    spacing: float,
+) -> tuple[FloatArray, FloatArray]:
+    """Per pose, the x-range outside which no nerve point is inside the lesion (see
+    :func:`captured_length_m`)."""
     count = directions.shape[0]
-    scale = np.ones(count) if radius_scale is None else radius_scale
     across = np.sqrt(np.maximum(1.0 - directions[:, 0] * directions[:, 0], 0.0))
     reach = float(np.max(profile.radius_m)) * scale * across + spacing
     z_near, z_far = lesion_z_extent_m(profile)
@@ -275,27 +300,58 @@ def captured_length_m(
         x_far = tips[:, 0] + z_far * directions[:, 0]
         low = np.minimum(low, np.minimum(x_near, x_far) - reach)
         high = np.maximum(high, np.maximum(x_near, x_far) + reach)
-    lengths = np.empty(count)
+    return low, high
+
+
+def captured_lengths_m(
+    profiles: Sequence[LesionProfile],
+    centreline_m: FloatArray,
+    tips_m: FloatArray,
+    directions: FloatArray,
+    nerve_radius_m: FloatArray,
+    radius_scale: FloatArray | None = None,
+    *,
+    geometry: PoseGeometry | None = None,
+) -> FloatArray:
+    """:func:`captured_length_m` of several lesion profiles on the same poses, shape
+    (profiles, n): one window per pose covering every profile's reach (points
+    outside a profile's own reach have margin < 0 and add nothing, so each length
+    equals the single-profile one), the nerve points' z and r looked up once per
+    block, and the longest runs of all profiles computed in one stacked array (rows
+    are independent)."""
+    spacing = float(np.linalg.norm(centreline_m[1] - centreline_m[0]))
+    count = directions.shape[0]
+    scale = np.ones(count) if radius_scale is None else radius_scale
+    low = np.full(count, np.inf)
+    high = np.full(count, -np.inf)
+    for profile in profiles:
+        p_low, p_high = _reach_bounds_m(profile, tips_m, directions, scale, spacing)
+        low, high = np.minimum(low, p_low), np.maximum(high, p_high)
+    lengths = np.empty((len(profiles), count))
     windows = nearby_windows(centreline_m, low, high)
-    block = windows.block_rows()
+    # The stacked margins of all profiles hold about BLOCK_ELEMENTS numbers per block.
+    block = max(MIN_BLOCK_ROWS, windows.block_rows() // max(len(profiles), 1))
     for start in range(0, count, block):
         rows = slice(start, start + block)
         scale_rows = None if radius_scale is None else radius_scale[rows]
         if geometry is None:
-            margin = row_margins_m(
-                profile,
-                windows.points(rows),
-                tips_m[:, rows],
-                directions[rows],
-                nerve_radius_m[rows],
-                scale_rows,
-            )
+            points = windows.points(rows)
+            frames = [cannula_frame_m(points, tips[rows], directions[rows]) for tips in tips_m]
         else:
-            margin = frame_margins_m(
-                profile,
-                geometry.window(rows, windows.index(rows)),
-                nerve_radius_m[rows],
-                scale_rows,
-            )
-        lengths[rows] = longest_inside_run_m(margin, spacing)
+            frames = geometry.window(rows, windows.index(rows))
+        margins = [
+            frame_margins_m(profile, frames, nerve_radius_m[rows], scale_rows)
+            if frames
+            else np.full(frames_shape(windows, rows, count), -np.inf)
+            for profile in profiles
+        ]
+        stacked = margins[0] if len(margins) == 1 else np.concatenate(margins, axis=0)
+        found = longest_inside_run_m(stacked, spacing).reshape(len(profiles), -1)
+        lengths[:, rows] = found
     return lengths
+
+
+def frames_shape(windows: Windows, rows: slice, count: int) -> tuple[int, int]:
+    """(rows in the block, window width): the shape of a block's margin array."""
+    first, last, _ = rows.indices(count)
+    return last - first, windows.width

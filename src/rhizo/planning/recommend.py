@@ -78,7 +78,12 @@ from rhizo.planning.safety import (
     reach_fractions,
     risks_from,
 )
-from rhizo.planning.staged import StagedLengths, StagedPoseSet, draw_staged_pose_set
+from rhizo.planning.staged import (
+    StagedLengths,
+    StagedPoseSet,
+    draw_staged_pose_set,
+    extend_together,
+)
 from rhizo.planning.union import PlacedLesion, union_volume_mm3
 
 ProgressCallback = Callable[[int, int], None]
@@ -523,6 +528,7 @@ def rank_candidates(
         return entry
 
     total = len(candidates)
+    _extend([fixed[n] for n in range(total)], schedule[0])
     latest = [evaluate(n, schedule[0], total - n - 1) for n in range(total)]
     stage = [0] * total
     # Rounds: the contenders chosen by to_refine go one stage further, until the
@@ -532,10 +538,20 @@ def rank_candidates(
         chosen = [where[id(e)] for e in to_refine(latest, full=samples, keep_top=refine_top)]
         if not chosen:
             break
+        for count in sorted({schedule[stage[number] + 1] for number in chosen}):
+            _extend([fixed[n] for n in chosen if schedule[stage[n] + 1] == count], count)
         for position, number in enumerate(chosen):
             stage[number] += 1
             latest[number] = evaluate(number, schedule[stage[number]], len(chosen) - position - 1)
     return order_ranking(latest)
+
+
+def _extend(group: Sequence[_Fixed], count: int) -> None:
+    """Compute the candidates' lengths up to ``count`` samples, nerve by nerve, sibling
+    lesions on one pose set together (:func:`rhizo.planning.staged.extend_together`)."""
+    if group:
+        for nerve in range(len(group[0].lengths)):
+            extend_together([member.lengths[nerve] for member in group], count)
 
 
 def _fixed(

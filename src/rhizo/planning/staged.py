@@ -19,13 +19,14 @@ once and shared by the candidates that differ only in temperature or time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from rhizo.planning.anatomy import Nerve
-from rhizo.planning.capture import PoseGeometry, captured_length_m, pose_geometry
+from rhizo.planning.capture import PoseGeometry, captured_lengths_m, pose_geometry
 from rhizo.planning.lesions import LesionProfile, radius_scales
 from rhizo.planning.placement import (
     CannulaPlacement,
@@ -188,20 +189,38 @@ class StagedLengths:
 
     def up_to(self, stop: int) -> FloatArray:
         """The captured lengths (mm) of rows ``[0, stop)``; rows done before are kept."""
-        centreline = self.pose_set.centreline_m(self.spacing_mm)
-        for segment in self.pose_set.segments(stop):
-            if segment.start < self._done:
+        extend_together([self], stop)
+        return np.concatenate(self._parts)[:stop]
+
+
+def extend_together(group: Sequence[StagedLengths], stop: int) -> None:
+    """Compute the lengths of rows up to ``stop`` for every member of ``group``.
+
+    Members on the same pose set, spacing and rows done go through
+    :func:`rhizo.planning.capture.captured_lengths_m` together (the same numbers
+    as one at a time: each profile's lengths do not depend on the others)."""
+    batches: dict[tuple[int, float, int], list[StagedLengths]] = {}
+    for member in group:
+        key = (id(member.pose_set), member.spacing_mm, member._done)
+        batches.setdefault(key, []).append(member)
+    for members in batches.values():
+        first = members[0]
+        pose_set, spacing = first.pose_set, first.spacing_mm
+        centreline = pose_set.centreline_m(spacing)
+        for segment in pose_set.segments(stop):
+            if segment.stop <= first._done:
                 continue
-            length = captured_length_m(
-                self.profile,
+            if segment.start < first._done:
+                raise ValueError(f"segment {segment.start}-{segment.stop} splits done rows")
+            lengths = captured_lengths_m(
+                [member.profile for member in members],
                 centreline,
                 segment.poses.tips,
                 segment.poses.directions,
                 segment.poses.nerve_radius_m,
                 segment.scale,
-                geometry=self.pose_set.geometry(segment, centreline, self.spacing_mm),
+                geometry=pose_set.geometry(segment, centreline, spacing),
             )
-            self._parts.append(length * 1e3)
-            self._done = segment.stop
-        lengths = np.concatenate(self._parts)
-        return lengths[:stop]
+            for member, row in zip(members, lengths, strict=True):
+                member._parts.append(row * 1e3)
+                member._done = segment.stop
