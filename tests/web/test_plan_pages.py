@@ -23,6 +23,7 @@ from markupsafe import escape
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Plan
 from tests.web.plan_support import new_plan
+from tests.web.test_forms_procedure import passing_lesion, procedure_form
 from tests.web.test_forms_support import AsRole, db, form_page, new_patient
 
 LATER = date.today() + timedelta(days=40)
@@ -239,3 +240,26 @@ def test_the_portal_leaves_a_cancelled_plan_out(as_role: AsRole, web_app: FastAP
         data={"csrf_token": csrf, "version": "1", "cancel_reason": "patient asked to wait"},
     )
     assert day.isoformat() not in as_role("patient").get("/portal").text
+
+
+def test_recording_the_procedure_from_the_form_marks_the_plan_done(
+    as_role: AsRole, web_app: FastAPI
+) -> None:
+    pid = new_patient(web_app)
+    plan_id = new_plan(web_app, pid, side="left", levels=["L4-L5"])
+    client = as_role("clinician")
+    _, csrf = form_page(client, f"/patients/{pid}/procedures/new?plan_id={plan_id}")
+    rows = [passing_lesion("L3 medial branch"), passing_lesion("L4 medial branch")]
+    data = procedure_form(web_app, csrf, rows, plan_id=str(plan_id))
+    saved = client.post(f"/patients/{pid}/procedures/new", data=data, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    plan = _plan(web_app, plan_id)
+    assert plan.status.value == "done"
+    assert plan.procedure_id is not None
+    page = client.get(f"/patients/{pid}").text
+    assert f'id="plan-status-{plan_id}" data-status="done"' in page
+    assert "carried out by the procedure of <time" in page
+    # A second procedure cannot carry out the same plan (crafted: the choice hides it).
+    again = client.post(f"/patients/{pid}/procedures/new", data=data)
+    assert again.status_code == 422
+    assert f"plan {plan_id} is done" in again.text
