@@ -36,7 +36,7 @@ RESEARCH_ID = "HMAC-SHA256 of 'patient:<id>' under RHIZO_PSEUDONYM_KEY, first 20
 DAY_ZERO = "days after the patient's first procedure's clinic day (day 0); negative before it"
 
 
-class PatientRow(BaseModel):
+class ResearchPatient(BaseModel):
     """Table ``patients``: one row per patient."""
 
     research_id: str = column("The patient's pseudonym (stable for one key)", source=RESEARCH_ID)
@@ -59,7 +59,7 @@ class PatientRow(BaseModel):
     )
 
 
-class ConditionRow(BaseModel):
+class ResearchCondition(BaseModel):
     """Table ``conditions``: one row per recorded diagnosis."""
 
     research_id: str = column("The patient's pseudonym", source=RESEARCH_ID)
@@ -71,7 +71,7 @@ class ConditionRow(BaseModel):
     onset_day: int | None = column("Onset, " + DAY_ZERO, unit="days", source="condition.onset_date")
 
 
-class BlockRow(BaseModel):
+class ResearchBlock(BaseModel):
     """Table ``blocks``: one row per diagnostic block, in day then id order."""
 
     research_id: str = column("The patient's pseudonym", source=RESEARCH_ID)
@@ -105,7 +105,7 @@ class BlockRow(BaseModel):
     )
 
 
-class ProcedureRow(BaseModel):
+class ResearchProcedure(BaseModel):
     """Table ``procedures``: one row per procedure, in the order performed."""
 
     research_id: str = column("The patient's pseudonym", source=RESEARCH_ID)
@@ -176,7 +176,7 @@ class ProcedureRow(BaseModel):
     )
 
 
-class LesionRow(BaseModel):
+class ResearchLesion(BaseModel):
     """Table ``lesions``: one row per lesion, in the order recorded in its procedure."""
 
     research_id: str = column("The patient's pseudonym", source=RESEARCH_ID)
@@ -239,7 +239,7 @@ class LesionRow(BaseModel):
     )
 
 
-class DischargeRow(BaseModel):
+class ResearchDischarge(BaseModel):
     """Table ``discharges``: one row per discharge after a procedure."""
 
     research_id: str = column("The patient's pseudonym", source=RESEARCH_ID)
@@ -263,7 +263,7 @@ class DischargeRow(BaseModel):
     )
 
 
-class FollowUpRow(BaseModel):
+class ResearchFollowUp(BaseModel):
     """Table ``followups``: one row per pain score (visit, call or diary), day then id order."""
 
     research_id: str = column("The patient's pseudonym", source=RESEARCH_ID)
@@ -297,7 +297,7 @@ class FollowUpRow(BaseModel):
     )
 
 
-class ComplicationRow(BaseModel):
+class ResearchComplication(BaseModel):
     """Table ``complications``: one row per complication."""
 
     research_id: str = column("The patient's pseudonym", source=RESEARCH_ID)
@@ -323,23 +323,23 @@ class DeidCase(BaseModel):
     age_band: str
     sex: str
     synthetic: bool
-    conditions: list[ConditionRow]
-    blocks: list[BlockRow]
-    procedures: list[ProcedureRow]
-    lesions: list[LesionRow]
-    discharges: list[DischargeRow]
-    followups: list[FollowUpRow]
-    complications: list[ComplicationRow]
+    conditions: list[ResearchCondition]
+    blocks: list[ResearchBlock]
+    procedures: list[ResearchProcedure]
+    lesions: list[ResearchLesion]
+    discharges: list[ResearchDischarge]
+    followups: list[ResearchFollowUp]
+    complications: list[ResearchComplication]
 
 
 #: The export's tables in file order: name -> row model (``patients`` first).
 TABLES: dict[str, type[BaseModel]] = {
-    "patients": PatientRow,
-    "conditions": ConditionRow,
-    "blocks": BlockRow,
-    "procedures": ProcedureRow,
-    "lesions": LesionRow,
-    "discharges": DischargeRow,
-    "followups": FollowUpRow,
-    "complications": ComplicationRow,
+    "patients": ResearchPatient,
+    "conditions": ResearchCondition,
+    "blocks": ResearchBlock,
+    "procedures": ResearchProcedure,
+    "lesions": ResearchLesion,
+    "discharges": ResearchDischarge,
+    "followups": ResearchFollowUp,
+    "complications": ResearchComplication,
 }

@@ -36,14 +36,14 @@ from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.procedure import prediction
 from rhizo.clinic.procedure.models import Lesion, Procedure, ProcedureStatus
 from rhizo.clinic.research.models import (
-    BlockRow,
-    ComplicationRow,
-    ConditionRow,
     DeidCase,
-    DischargeRow,
-    FollowUpRow,
-    LesionRow,
-    ProcedureRow,
+    ResearchBlock,
+    ResearchComplication,
+    ResearchCondition,
+    ResearchDischarge,
+    ResearchFollowUp,
+    ResearchLesion,
+    ResearchProcedure,
 )
 from rhizo.pathway.attribution import assign_reviews
 from rhizo.pathway.baseline import BlockReading, baseline_for_procedure
@@ -156,7 +156,7 @@ def deidentified_case(
         sex=patient.sex.value,
         synthetic=patient.synthetic,
         conditions=[
-            ConditionRow(
+            ResearchCondition(
                 research_id=rid,
                 icd10_code=c.icd10_code,
                 region=None if c.region is None else c.region.value,
@@ -166,7 +166,7 @@ def deidentified_case(
             for c in record.conditions
         ],
         blocks=[
-            BlockRow(
+            ResearchBlock(
                 research_id=rid,
                 block_no=n,
                 day=days(b.performed_on),
@@ -201,7 +201,7 @@ def deidentified_case(
             for lesion in p.lesions
         ],
         discharges=[
-            DischargeRow(
+            ResearchDischarge(
                 research_id=rid,
                 procedure_no=number[d.procedure_id],
                 minutes_after_start=round(
@@ -219,7 +219,7 @@ def deidentified_case(
             if by_id.id == d.procedure_id
         ],
         followups=[
-            FollowUpRow(
+            ResearchFollowUp(
                 research_id=rid,
                 followup_no=i + 1,
                 day=days(f.followed_on),
@@ -236,7 +236,7 @@ def deidentified_case(
             for i, f in enumerate(followups)
         ],
         complications=[
-            ComplicationRow(
+            ResearchComplication(
                 research_id=rid,
                 procedure_no=None if c.procedure_id is None else number.get(c.procedure_id),
                 day=days(c.onset_date),
@@ -260,10 +260,10 @@ def _procedure_row(
     scores: list[tuple[date, int]],
     blocks: list[BlockReading],
     pseudonym_key: str,
-) -> ProcedureRow:
+) -> ResearchProcedure:
     baseline = baseline_for_procedure(day=day, scores=scores, blocks=blocks)
     three, six = window_for(day, 3), window_for(day, 6)
-    return ProcedureRow(
+    return ResearchProcedure(
         research_id=rid,
         procedure_no=number[p.id],
         day=days(day),
@@ -287,8 +287,8 @@ def _procedure_row(
     )
 
 
-def _lesion_row(lesion: Lesion, *, rid: str, procedure_no: int) -> LesionRow:
-    return LesionRow(
+def _lesion_row(lesion: Lesion, *, rid: str, procedure_no: int) -> ResearchLesion:
+    return ResearchLesion(
         research_id=rid,
         procedure_no=procedure_no,
         lesion_no=lesion.ordinal,
