@@ -10,6 +10,7 @@ recounted here, so the plot and the table cannot disagree.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,9 +24,12 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
 from rhizo.plots.pain import figure_svg
+from rhizo.plots.screen import MIN_FONT_PT, TITLE_FONT_PT, WIDTH_IN, screen_fonts
 
 COLOURS = ("#1f5f8b", "#e07a1f", "#2a9d3f", "#8e44ad", "#c0392b", "#7f8c8d")
 TICK_MONTHS = (0, 3, 6, 9, 12, 18, 24)
+#: Characters a title line holds at 13 pt across a 5-inch figure.
+TITLE_CHARS = 44
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ def durability_figure(
 ) -> Figure:
     """Step curves in percent against months, bands shaded, at-risk counts below."""
     # Labels can be names typed into the registry: ``$`` stays text, never math mode.
-    with matplotlib.rc_context({"text.parse_math": False}):
+    # Sized for a phone first (rhizo.plots.screen): 5 in wide, no text under 12 pt.
+    with matplotlib.rc_context({"text.parse_math": False}), screen_fonts():
         return _durability_figure(curves, published, published_label, title)
 
 
@@ -70,12 +75,21 @@ def _durability_figure(
     title: str,
 ) -> Figure:
     rows = len(curves)
-    # Inches: plot 3.2, x label 0.6, the at-risk header and one line per curve below it.
-    table_in = 0.3 + 0.22 * rows
-    height_in = 3.2 + 0.6 + table_in + 0.45
-    figure = plt.figure(figsize=(8.0, height_in))
-    bottom = (0.6 + table_in) / height_in
-    axes = figure.add_axes((0.2, bottom, 0.76, 3.2 / height_in))
+    title_lines = textwrap.wrap(title, TITLE_CHARS) or [""]
+    entries = rows + (1 if published else 0)
+    # Inches, top to bottom: the title, the plot, its x label, the legend (one entry a
+    # row, under the plot so it hides no curve on a phone), then the at-risk table:
+    # a header and two lines per curve (its name, then its counts under the ticks).
+    top_in = 0.15 + 0.24 * len(title_lines)
+    plot_in, xlabel_in = 2.6, 0.7
+    legend_in = 0.26 * entries + 0.1
+    table_in = 0.3 + 0.46 * rows
+    height_in = top_in + plot_in + xlabel_in + legend_in + table_in
+    figure = plt.figure(figsize=(WIDTH_IN, height_in))
+    left_in, right_in = 0.72, 0.15
+    axes_width = 1 - (left_in + right_in) / WIDTH_IN
+    bottom = (xlabel_in + legend_in + table_in) / height_in
+    axes = figure.add_axes((left_in / WIDTH_IN, bottom, axes_width, plot_in / height_in))
     last_month = max(
         [max(c.times_months) for c in curves if len(c.times_months)]
         + [p.months for p in published]
@@ -109,8 +123,10 @@ def _durability_figure(
             f"{point.percent:g} % ({point.label})",
             (point.months, point.percent),
             textcoords="offset points",
-            xytext=(6, 4),
-            fontsize=7.5,
+            # Right of the point, or left of it in the last third (it stays inside).
+            xytext=(5, 4) if point.months < span_months * 2 / 3 else (-5, 4),
+            ha="left" if point.months < span_months * 2 / 3 else "right",
+            fontsize=MIN_FONT_PT,
         )
     if published:
         axes.plot([], [], "D", color="black", ms=5, label=published_label)
@@ -124,16 +140,29 @@ def _durability_figure(
     axes.set_ylabel("% with >= 50 % relief")
     axes.axhline(50, color="#999999", lw=0.8, ls=":")
     axes.grid(alpha=0.3)
-    axes.set_title(title, fontsize=10)
-    axes.legend(loc="upper right", fontsize=8, frameon=False)
-    # At-risk table under the x label: x in months (data), y in figure fractions.
+    axes.set_title("\n".join(title_lines), fontsize=TITLE_FONT_PT)
+    axes.legend(
+        loc="upper left",
+        bbox_to_anchor=(0.02, (legend_in + table_in) / height_in),
+        bbox_transform=figure.transFigure,
+        fontsize=MIN_FONT_PT,
+        frameon=False,
+        borderaxespad=0.0,
+    )
+    # At-risk table under the legend: x in months (data), y in figure fractions.
     under = blended_transform_factory(axes.transData, figure.transFigure)
     header_y = (table_in - 0.05) / height_in
-    figure.text(0.01, header_y, "at risk", fontsize=7.5, style="italic", va="top")
+    figure.text(0.02, header_y, "number at risk", fontsize=MIN_FONT_PT, style="italic", va="top")
     for row, series in enumerate(curves):
-        y = (table_in - 0.3 - 0.22 * row) / height_in
+        name_y = (table_in - 0.3 - 0.46 * row) / height_in
+        y = (table_in - 0.3 - 0.46 * row - 0.22) / height_in
         figure.text(
-            0.01, y, series.label[:30], fontsize=7.5, va="top", color=COLOURS[row % len(COLOURS)]
+            0.02,
+            name_y,
+            series.label[:40],
+            fontsize=MIN_FONT_PT,
+            va="top",
+            color=COLOURS[row % len(COLOURS)],
         )
         for tick_months, at_risk in series.at_risk:
             if tick_months > span_months:
@@ -145,7 +174,7 @@ def _durability_figure(
                 transform=under,
                 ha="center",
                 va="top",
-                fontsize=7.5,
+                fontsize=MIN_FONT_PT,
             )
     return figure
 

@@ -22,6 +22,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator
 
+from rhizo.plots.screen import MIN_FONT_PT, TITLE_FONT_PT, WIDTH_IN, screen_fonts
+
 #: Cohen 2010 (via rhizo.pathway knowledge ``outcomes/responder``): >= 50 % relief.
 RESPONDER_RELIEF_PERCENT = 50.0
 
@@ -64,6 +66,16 @@ class PainPoint:
     diary: bool = False
 
 
+def responder_threshold_nrs(
+    baseline_nrs: float, relief_percent: float = RESPONDER_RELIEF_PERCENT
+) -> float:
+    """The NRS at or under which a score is ``relief_percent`` % relief of the baseline.
+
+    ``threshold = baseline * (1 - relief_percent / 100)``.
+    """
+    return baseline_nrs * (1.0 - relief_percent / 100.0)
+
+
 def pain_figure(
     points: Sequence[PainPoint],
     procedure_dates: Sequence[date],
@@ -77,13 +89,40 @@ def pain_figure(
     The responder threshold is ``baseline * (1 - relief_percent / 100)``: a score
     at or below it is at least ``relief_percent`` % relief of the baseline.
     """
-    figure = Figure(figsize=(8.0, 3.4))
-    axes = figure.add_subplot()
-    # Fixed margins: constrained layout re-measures every text and took about two
-    # thirds of the patient page's time (docs/performance.md, registry).
-    figure.subplots_adjust(left=0.075, right=0.97, top=0.92, bottom=0.12)
+    # Sized for a phone first (rhizo.plots.screen): 5 in wide, no text under 12 pt.
+    with screen_fonts():
+        return _pain_figure(points, procedure_dates, baseline_nrs, relief_percent, title)
+
+
+def _pain_figure(
+    points: Sequence[PainPoint],
+    procedure_dates: Sequence[date],
+    baseline_nrs: float | None,
+    relief_percent: float,
+    title: str,
+) -> Figure:
     clinic = sorted((p for p in points if not p.diary), key=lambda p: p.on)
     diary = sorted((p for p in points if p.diary), key=lambda p: p.on)
+    entries = (
+        bool(clinic) + bool(diary) + bool(procedure_dates) + (2 if baseline_nrs is not None else 0)
+    )
+    # Inches, top to bottom: title, axes, tick labels, then the legend under the axes
+    # (one entry a row: inside the axes it would hide the scores on a phone).
+    top_in, axes_in, ticks_in = 0.4, 2.4, 0.45
+    legend_in = 0.26 * entries + (0.12 if entries else 0.0)
+    height_in = top_in + axes_in + ticks_in + legend_in
+    figure = Figure(figsize=(WIDTH_IN, height_in))
+    # Fixed axes: constrained layout re-measures every text and took about two
+    # thirds of the patient page's time (docs/performance.md, registry).
+    left_in, right_in = 0.62, 0.12
+    axes = figure.add_axes(
+        (
+            left_in / WIDTH_IN,
+            (ticks_in + legend_in) / height_in,
+            1 - (left_in + right_in) / WIDTH_IN,
+            axes_in / height_in,
+        )
+    )
     if clinic:
         axes.plot(
             _days([p.on for p in clinic]),
@@ -110,7 +149,7 @@ def pain_figure(
             label="RF procedure" if index == 0 else None,
         )
     if baseline_nrs is not None:
-        threshold = baseline_nrs * (1.0 - relief_percent / 100.0)
+        threshold = responder_threshold_nrs(baseline_nrs, relief_percent)
         axes.axhline(baseline_nrs, color="#888888", linestyle=":", label="baseline NRS")
         axes.axhline(
             threshold,
@@ -119,9 +158,10 @@ def pain_figure(
             label=f"responder threshold (>= {relief_percent:g} % relief)",
         )
     axes.set_ylim(-0.3, 10.3)
-    axes.set_ylabel("NRS (0 = no pain, 10 = worst)")
+    axes.set_yticks([0, 2, 4, 6, 8, 10])
+    axes.set_ylabel("NRS (0-10)")
     # y given: no automatic title placement (it measures the tick labels at every draw).
-    axes.set_title(title, fontsize=10, y=1.0)
+    axes.set_title(title, fontsize=TITLE_FONT_PT, y=1.0)
     axes.grid(alpha=0.3)
     shown = [p.on for p in points] + list(procedure_dates)
     if shown:
@@ -131,10 +171,12 @@ def pain_figure(
         # still draws instead of overflowing.
         first = first - margin if first - date.min > margin else date.min
         last = last + margin if date.max - last > margin else date.max
-        ticks = [t for t in _month_ticks(first, last) if first <= t <= last]
+        # At most 4 month labels: 7 characters of 12 pt each fit a 5-inch axis.
+        ticks = [t for t in _month_ticks(first, last, most=4) if first <= t <= last]
         label = "%Y-%m"
-        if len(ticks) < 2:  # a few days only: label the dates themselves
-            ticks, label = sorted(set(shown))[:8], "%Y-%m-%d"
+        if len(ticks) < 2:  # a few days only: label the dates themselves (first, last)
+            days = sorted(set(shown))
+            ticks, label = sorted({days[0], days[-1]}), "%Y-%m-%d"
         axes.set_xlim(_days([first])[0], _days([last])[0])
         axes.xaxis.set_major_locator(
             FixedLocator([float(mdates.date2num(np.datetime64(t, "D"))) for t in ticks])  # type: ignore[no-untyped-call]
@@ -144,7 +186,14 @@ def pain_figure(
         axes.text(0.5, 0.5, "no scores recorded yet", transform=axes.transAxes, ha="center")
     handles, _ = axes.get_legend_handles_labels()
     if handles:
-        axes.legend(loc="upper right", fontsize=7, framealpha=0.85)
+        axes.legend(
+            loc="upper left",
+            bbox_to_anchor=(-left_in / (WIDTH_IN - left_in - right_in), -ticks_in / axes_in),
+            fontsize=MIN_FONT_PT,
+            frameon=False,
+            borderaxespad=0.0,
+            handlelength=1.8,
+        )
     return figure
 
 

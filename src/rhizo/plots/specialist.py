@@ -10,6 +10,7 @@ bar and ``events/total`` written above it. A bar with fewer than
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,8 +24,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from rhizo.plots.pain import figure_svg
+from rhizo.plots.screen import MIN_FONT_PT, TITLE_FONT_PT, WIDTH_IN, screen_fonts
 
 COLOURS = ("#1f5f8b", "#9aa5ad", "#e07a1f", "#2a9d3f")
+#: Characters a 13 pt title line holds across a 5-inch figure.
+TITLE_CHARS = 44
+#: Characters a 12 pt measure name holds under its group of bars (about 1.4 in).
+GROUP_CHARS = 14
 
 
 @dataclass(frozen=True)
@@ -57,14 +63,33 @@ def rates_figure(
     Labels are names typed into the registry: ``$`` is text there, never
     matplotlib's math mode (``Dr $x^$ Lee`` would otherwise fail to render).
     """
-    with matplotlib.rc_context({"text.parse_math": False}):
+    # Sized for a phone first (rhizo.plots.screen): 5 in wide, no text under 12 pt.
+    with matplotlib.rc_context({"text.parse_math": False}), screen_fonts():
         return _rates_figure(groups, min_total=min_total, title=title)
 
 
 def _rates_figure(groups: Sequence[RateGroup], *, min_total: int, title: str) -> Figure:
-    figure, axes = plt.subplots(figsize=(8.0, 3.8))
-    # Fixed margins: constrained layout triples the render time (docs/performance.md).
-    figure.subplots_adjust(left=0.08, right=0.985, top=0.8, bottom=0.15)
+    title_lines = textwrap.wrap(title, TITLE_CHARS) or [""]
+    group_titles = ["\n".join(textwrap.wrap(g.title, GROUP_CHARS)) or " " for g in groups]
+    tick_lines = max((t.count("\n") + 1 for t in group_titles), default=1)
+    entries = len({bar.label for group in groups for bar in group.bars})
+    # Inches, top to bottom: the title, the legend (one entry a row: a row of names
+    # outgrows a phone), the bars, the measures' names under them.
+    top_in = 0.15 + 0.24 * len(title_lines)
+    legend_in = 0.26 * entries + 0.1
+    axes_in, ticks_in = 2.4, 0.2 + 0.21 * tick_lines
+    height_in = top_in + legend_in + axes_in + ticks_in
+    left_in, right_in = 0.78, 0.1
+    figure = plt.figure(figsize=(WIDTH_IN, height_in))
+    # Fixed axes: constrained layout triples the render time (docs/performance.md).
+    axes = figure.add_axes(
+        (
+            left_in / WIDTH_IN,
+            ticks_in / height_in,
+            1 - (left_in + right_in) / WIDTH_IN,
+            axes_in / height_in,
+        )
+    )
     width = 0.8 / max(1, max((len(g.bars) for g in groups), default=1))
     labels_seen: set[str] = set()
     for g_index, group in enumerate(groups):
@@ -75,7 +100,9 @@ def _rates_figure(groups: Sequence[RateGroup], *, min_total: int, title: str) ->
             labels_seen.add(bar.label)
             if bar.total == 0:
                 axes.bar(x, 0, width, color=colour, label=legend)
-                axes.text(x, 2, "no cases", ha="center", va="bottom", fontsize=7, rotation=90)
+                axes.text(
+                    x, 2, "no cases", ha="center", va="bottom", fontsize=MIN_FONT_PT, rotation=90
+                )
                 continue
             percent = 100.0 * bar.events / bar.total
             few = bar.total < min_total
@@ -103,21 +130,22 @@ def _rates_figure(groups: Sequence[RateGroup], *, min_total: int, title: str) ->
                 )
                 top = high
             text = f"{bar.events}/{bar.total}" + ("\ntoo few" if few else "")
-            axes.text(x, top + 1.5, text, ha="center", va="bottom", fontsize=7)
-    axes.set_xticks(range(len(groups)), [g.title for g in groups], fontsize=8)
+            axes.text(x, top + 1.5, text, ha="center", va="bottom", fontsize=MIN_FONT_PT)
+    axes.set_xticks(range(len(groups)), group_titles, fontsize=MIN_FONT_PT)
     axes.set_ylim(0, 115)
     axes.set_yticks(range(0, 101, 20))
     axes.set_ylabel("% of procedures")
-    figure.suptitle(title, fontsize=10, y=0.985)
+    figure.suptitle("\n".join(title_lines), fontsize=TITLE_FONT_PT, y=1 - 0.08 / height_in)
     axes.grid(axis="y", alpha=0.3)
     if labels_seen:
         # Above the axes, under the title: bars reach 100 % and would hide a legend inside.
         figure.legend(
-            loc="upper center",
-            bbox_to_anchor=(0.5, 0.925),
-            ncol=len(labels_seen),
-            fontsize=8,
+            loc="upper left",
+            bbox_to_anchor=(0.02, 1 - top_in / height_in),
+            ncol=1,
+            fontsize=MIN_FONT_PT,
             frameon=False,
+            borderaxespad=0.0,
         )
     return figure
 

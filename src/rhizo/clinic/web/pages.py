@@ -54,7 +54,7 @@ from rhizo.pathway.premed_models import DrugHold
 from rhizo.pathway.relief import RESPONDER_MONTHS, RESPONDER_THRESHOLD
 from rhizo.pathway.techniques import compare_techniques
 from rhizo.pathway.windows import WINDOW_DAYS
-from rhizo.plots.pain import figure_svg, pain_figure
+from rhizo.plots.pain import figure_svg, pain_figure, responder_threshold_nrs
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 TEMPLATES.env.filters["clinic_time"] = clinic_time_filter
@@ -155,6 +155,18 @@ def patients_page(
     )
 
 
+def _pain_table(record: RecordPage) -> dict[str, Any]:
+    """The pain plot's numbers for the table under it: every score, the procedure days,
+    the baseline and the responder threshold (the plot's own function)."""
+    baseline = record.baseline_nrs
+    return {
+        "points": sorted(record.pain_points(), key=lambda p: (p.on, p.diary)),
+        "procedure_dates": sorted(record.procedure_dates()),
+        "baseline_nrs": baseline,
+        "threshold_nrs": None if baseline is None else responder_threshold_nrs(baseline),
+    }
+
+
 def _pain_svg(record: RecordPage) -> str:
     figure = pain_figure(
         record.pain_points(), record.procedure_dates(), baseline_nrs=record.baseline_nrs
@@ -182,6 +194,7 @@ def patient_page(
             "record": record,
             "timeline": record.timeline(),
             "pain_svg": _pain_svg(record),
+        "pain_table_data": _pain_table(record),
             "screening": screen(record, today),
             "today": today,
             "may_correct": user.user.role is not Role.PATIENT
@@ -230,6 +243,7 @@ def _portal_context(request: Request, user: WebUser, session: Session) -> dict[s
         "faq": faq(region),
         "techniques": compare_techniques(),
         "pain_svg": _pain_svg(record),
+        "pain_table_data": _pain_table(record),
         "today": today,
     }
 

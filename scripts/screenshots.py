@@ -1,0 +1,304 @@
+"""Screenshots of every page of the web app, at a desktop's and a phone's width, for docs/web.md.
+
+Run: ``.venv/bin/python scripts/screenshots.py`` (Debian's /usr/bin/chromium,
+driven by Playwright; ``playwright install`` is never run). It migrates a
+throw-away SQLite database, seeds the synthetic 12-patient cohort on the same
+fixed day as the browser suite (2026-06-01), serves the demo app on 127.0.0.1
+and signs in as each demo role through the login form.
+
+The pages are derived, not listed: every HTML ``GET`` route of the app (its
+``response_class``), each shot once, as the first role in :data:`ROLE_ORDER`
+that may open it (answers 200 without a redirect). So a page added later is
+shot too; a ``{placeholder}`` with no demo value stops the script, naming it.
+
+Each page gives ``docs/screenshots/<name>.png`` (desktop, 1280 px wide, the top
+1,400 px) and ``<name>.phone.png`` (390 x 844, the first screen). PNGs are
+reduced to a 64-colour palette (Pillow), so each stays under 150 KB. The
+script prints a Markdown table (page, role, files) for docs/web.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import re
+import secrets
+import socket
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import uvicorn
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from PIL import Image
+from playwright.sync_api import Browser, Page, sync_playwright
+from pydantic import SecretStr
+from sqlalchemy.orm import Session
+from starlette.responses import HTMLResponse
+
+from rhizo.clinic.complication.models import Complication
+from rhizo.clinic.core import migrate
+from rhizo.clinic.core.auth.models import User
+from rhizo.clinic.core.config import Settings
+from rhizo.clinic.core.database import create_db_engine, create_session_factory
+from rhizo.clinic.demo.seed import seed
+from rhizo.clinic.followup.models import FollowUp
+from rhizo.clinic.patient.models import Patient
+from rhizo.clinic.plan.models import Plan
+from rhizo.clinic.procedure.models import Procedure
+from rhizo.clinic.specialist.models import Specialist
+from rhizo.clinic.web.app import create_web_app
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+#: The browser suite's fixed day (tests/e2e/conftest.py TODAY): the same cohort.
+TODAY = date(2026, 6, 1)
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+#: The role a page is shot as: the first of these that may open it.
+ROLE_ORDER = ("clinician", "patient", "admin", "nurse", "researcher", "auditor")
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+#: The top of a desktop page kept (CSS px): enough to show what the page is.
+DESKTOP_CLIP_PX = 1400
+#: Palette colours of a saved PNG: UI screenshots need few.
+COLOURS = 64
+MAX_PNG_BYTES = 150_000
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One page as shot: its route, the role and URL used, the two files."""
+
+    route: str
+    role: str
+    url: str
+    name: str
+
+
+def _serve(app: FastAPI) -> tuple[uvicorn.Server, threading.Thread, str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise SystemExit("screenshots: the demo app did not start within 20 s")
+        time.sleep(0.05)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def html_routes(app: FastAPI) -> list[str]:
+    """Every HTML GET page route, in the app's order (the login page first)."""
+    routes = ["/login"]
+    for context in iter_route_contexts(app.routes):
+        route = context.route
+        path = context.path or ""
+        if not isinstance(route, APIRoute) or "GET" not in (context.methods or ()):
+            continue
+        if not path or path.startswith(("/api/", "/static/")) or path in routes:
+            continue
+        kind = route.response_class
+        if isinstance(kind, type) and issubclass(kind, HTMLResponse):
+            routes.append(path)
+    return routes
+
+
+#: The rows a placeholder belongs to: a route naming one is shot for a patient with one.
+ANCHORS: dict[str, type[Complication] | type[Plan] | type[Procedure]] = {
+    "complication_id": Complication,
+    "plan_id": Plan,
+    "procedure_id": Procedure,
+}
+
+
+def demo_ids(session: Session, role: str, route: str) -> dict[str, str]:
+    """Placeholder values for ``route`` from the seeded cohort: the patient's own record
+    for the patient; for staff, the first patient with a row of each kind the route
+    names, else one with a complication (the fullest record).
+
+    The browser suite fills its routes the same way (tests/e2e/phone.py).
+    """
+    own = session.scalar(sa.select(Patient.id).where(Patient.user_id.is_not(None)))
+    needs = [ANCHORS[name] for name in _PLACEHOLDER.findall(route) if name in ANCHORS]
+    query = sa.select(Patient.id).where(Patient.user_id.is_(None)).order_by(Patient.id)
+    for model in needs or [Complication]:
+        query = query.where(sa.exists().where(model.patient_id == Patient.id))
+    patient = own if role == "patient" else session.scalar(query)
+    if patient is None:
+        raise SystemExit(f"screenshots: {route}: no demo patient has every row it names")
+
+    def first(column: Any, *where: sa.ColumnElement[bool]) -> object:
+        return session.scalar(sa.select(column).where(*where).order_by(column))
+
+    values = {
+        "patient_id": patient,
+        "procedure_id": first(Procedure.id, Procedure.patient_id == patient),
+        "complication_id": first(Complication.id, Complication.patient_id == patient),
+        "plan_id": first(Plan.id, Plan.patient_id == patient),
+        "entry_id": first(FollowUp.id, FollowUp.patient_id == patient),
+        "specialist_id": first(Specialist.id),
+        "user_id": first(User.id, User.username == "demo-patient"),
+    }
+    return {k: str(v) for k, v in values.items() if v is not None} | {"kind": "followups"}
+
+
+def fill(route: str, ids: dict[str, str]) -> str:
+    unknown = [name for name in _PLACEHOLDER.findall(route) if name not in ids]
+    if unknown:
+        raise SystemExit(f"screenshots: {route}: no demo value for {unknown} (add it to demo_ids)")
+    return _PLACEHOLDER.sub(lambda m: ids[m[1]], route)
+
+
+def name_of(route: str) -> str:
+    """``/patients/{patient_id}/plans/new`` -> ``patients-patient-plans-new``."""
+    parts = [p.removesuffix("_id").strip("{}") for p in route.strip("/").split("/") if p]
+    return "-".join(parts) or "home"
+
+
+def save_png(data: bytes, target: Path) -> int:
+    """``data`` as a palette PNG at ``target``; its size in bytes."""
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    small = image.quantize(colors=COLOURS, method=Image.Quantize.MEDIANCUT)
+    small.save(target, format="PNG", optimize=True)
+    return target.stat().st_size
+
+
+def log_in(page: Page, username: str, password: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def shoot(page: Page, url: str, target: Path, *, phone: bool) -> int:
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    if phone:
+        data = page.screenshot(animations="disabled", caret="hide")
+    else:
+        height = min(DESKTOP_CLIP_PX, int(page.evaluate("document.documentElement.scrollHeight")))
+        clip = {"x": 0, "y": 0, "width": DESKTOP["width"], "height": max(height, 1)}
+        data = page.screenshot(full_page=True, clip=clip, animations="disabled", caret="hide")  # type: ignore[arg-type]
+    return save_png(data, target)
+
+
+def run(
+    browser: Browser, base_url: str, app: FastAPI, engine: sa.Engine, passwords: dict[str, str]
+) -> list[Shot]:
+    routes = html_routes(app)
+    done: dict[str, Shot] = {}
+    sizes: dict[str, int] = {}
+    for role in (None, *ROLE_ORDER):
+        contexts = {
+            wide: browser.new_context(
+                base_url=base_url,
+                viewport=size,  # type: ignore[arg-type]
+                device_scale_factor=1,
+                locale="en-US",
+                timezone_id="UTC",
+                color_scheme="light",
+                reduced_motion="reduce",
+            )
+            for wide, size in (("desktop", DESKTOP), ("phone", PHONE))
+        }
+        pages = {wide: context.new_page() for wide, context in contexts.items()}
+        try:
+            if role is not None:
+                for tab in pages.values():
+                    log_in(tab, f"demo-{role}", passwords[f"demo-{role}"])
+            for route in routes if role else ["/login"]:
+                if route in done or (role and route == "/login"):
+                    continue
+                with Session(engine) as session:
+                    url = fill(route, demo_ids(session, role or "clinician", route))
+                response = pages["desktop"].goto(url)
+                if response is None or response.status != 200 or response.request.redirected_from:
+                    continue
+                if "text/html" not in (response.headers.get("content-type") or ""):
+                    continue
+                name = name_of(route)
+                sizes[f"{name}.png"] = shoot(
+                    pages["desktop"], url, OUT / f"{name}.png", phone=False
+                )
+                sizes[f"{name}.phone.png"] = shoot(
+                    pages["phone"], url, OUT / f"{name}.phone.png", phone=True
+                )
+                done[route] = Shot(route, role or "anyone", url, name)
+                print(f"  {route} as {role or 'anyone'}: {name}.png", file=sys.stderr)
+        finally:
+            for context in contexts.values():
+                context.close()
+    too_big = {k: v for k, v in sizes.items() if v > MAX_PNG_BYTES}
+    total = sum(sizes.values())
+    largest_kb = max(sizes.values(), default=0) / 1e3
+    print(
+        f"{len(sizes)} PNGs, {total / 1e6:.2f} MB in all, largest {largest_kb:.0f} KB",
+        file=sys.stderr,
+    )
+    if too_big:
+        raise SystemExit(f"screenshots: over {MAX_PNG_BYTES} bytes: {too_big}")
+    return [done[r] for r in routes if r in done]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.parse_args(argv)
+    if not CHROMIUM.exists():
+        print(f"screenshots: {CHROMIUM} is missing (apt-get install chromium)", file=sys.stderr)
+        return 2
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/demo.sqlite3"
+        migrate.upgrade(url)
+        engine = create_db_engine(url)
+        session = create_session_factory(engine)()
+        report = seed(session, patients=12, today=TODAY)
+        session.close()
+        passwords = {name: password for name, (_, password) in report.passwords.items()}
+        # env "test": served over plain http on loopback (no Secure cookies); a fresh key;
+        # the admin is not held at the second-factor enrolment, so its pages can be shot.
+        settings = Settings(
+            database_url=url,
+            env="test",
+            secret_key=SecretStr(secrets.token_urlsafe(48)),
+            admin_totp_required=False,
+        )
+        app = create_web_app(settings, synthetic=True)
+        server, thread, base_url = _serve(app)
+        try:
+            with sync_playwright() as driver:
+                browser = driver.chromium.launch(
+                    executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+                )
+                try:
+                    shots = run(browser, base_url, app, engine, passwords)
+                finally:
+                    browser.close()
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            engine.dispose()
+    print("| Page | Shot as | Desktop | Phone |\n|---|---|---|---|")
+    for shot in shots:
+        print(
+            f"| `{shot.route}` | {shot.role} | [desktop](screenshots/{shot.name}.png) "
+            f"| [phone](screenshots/{shot.name}.phone.png) |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
