@@ -11,7 +11,7 @@ The pages are derived, not listed: every HTML ``GET`` route of the app (its
 that may open it (answers 200 without a redirect). So a page added later is
 shot too; a ``{placeholder}`` with no demo value stops the script, naming it.
 
-Each page gives ``docs/screenshots/<name>.png`` (desktop, 1280 px wide, the top
+Each page gives ``docs/screenshots/pages/<name>.png`` (desktop, 1280 px wide, the top
 1,400 px) and ``<name>.phone.png`` (390 x 844, the first screen). PNGs are
 reduced to a 64-colour palette (Pillow), so each stays under 150 KB. The
 script prints a Markdown table (page, role, files) for docs/web.md.
@@ -57,7 +57,7 @@ from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.web.app import create_web_app
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "docs" / "screenshots"
+OUT = ROOT / "docs" / "screenshots" / "pages"
 #: The browser suite's fixed day (tests/e2e/conftest.py TODAY): the same cohort.
 TODAY = date(2026, 6, 1)
 CHROMIUM = Path("/usr/bin/chromium")
@@ -294,8 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     print("| Page | Shot as | Desktop | Phone |\n|---|---|---|---|")
     for shot in shots:
         print(
-            f"| `{shot.route}` | {shot.role} | [desktop](screenshots/{shot.name}.png) "
-            f"| [phone](screenshots/{shot.name}.phone.png) |"
+            f"| `{shot.route}` | {shot.role} | [desktop](screenshots/pages/{shot.name}.png) "
+            f"| [phone](screenshots/pages/{shot.name}.phone.png) |"
         )
     return 0
 

@@ -12,6 +12,7 @@ installing Chromium when it is missing).
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import threading
@@ -24,6 +25,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 import uvicorn
+from PIL import Image
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 from pydantic import SecretStr
 
@@ -49,6 +51,8 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 900}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: The top of a page a screenshot keeps, CSS px.
+SCREENSHOT_CLIP_PX = 1600
 SERVER_START_S = 20.0
 #: Auto-waiting limit of every expect(): generous for a slow CI machine, never slept.
 expect.set_options(timeout=15_000)
@@ -193,10 +197,17 @@ def log_in(page: Page, username: str, password: str) -> None:
 
 
 def screenshot(page: Page, name: str) -> Path:
-    """A full-page PNG of the current page in ``docs/screenshots/<name>.png``."""
+    """A PNG of the current page in ``docs/screenshots/<name>.png``: its top
+    :data:`SCREENSHOT_CLIP_PX` px, as a 64-colour palette PNG (docs stay small:
+    a full-page truecolour shot of the portal was 1 MB)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     target = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(target), full_page=True, animations="disabled", caret="hide")
+    width = page.viewport_size["width"] if page.viewport_size else VIEWPORT["width"]
+    height = int(page.evaluate("document.documentElement.scrollHeight"))
+    clip = {"x": 0, "y": 0, "width": width, "height": max(1, min(height, SCREENSHOT_CLIP_PX))}
+    data = page.screenshot(full_page=True, clip=clip, animations="disabled", caret="hide")  # type: ignore[arg-type]
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    image.quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(target, optimize=True)
     return target
 
 
