@@ -581,3 +581,28 @@ def test_without_pango_a_pdf_answers_503_in_words(
     assert "Traceback" not in response.text
     # The page itself still opens.
     assert as_user["clinician"].get(f"/procedures/{ids.procedure}/note").status_code == 200
+
+
+# --- the buttons on the pages -------------------------------------------------------------
+
+
+def test_the_patient_page_and_the_portal_link_the_documents(
+    docs: tuple[FastAPI, dict[str, str], Ids], as_user: Clients
+) -> None:
+    _, _, ids = docs
+    staff_page = as_user["clinician"].get(f"/patients/{ids.patient}").text
+    note = f'href="/procedures/{ids.procedure}/note"'
+    sheet = f'href="/procedures/{ids.procedure}/discharge.pdf"'
+    plan = f'href="/patients/{ids.patient}/plans/{ids.plan_plain}/plan.pdf"'
+    assert note in staff_page
+    assert sheet in staff_page
+    assert plan in staff_page
+    own_page = as_user["patient"].get(f"/patients/{ids.patient}").text
+    assert note not in own_page  # the note is a staff document
+    assert sheet in own_page
+    portal = as_user["patient"].get("/portal").text
+    assert sheet in portal  # the latest completed procedure: the one made here
+    assert f"/patients/{ids.patient}/plans/" in portal
+    note_page = as_user["nurse"].get(f"/procedures/{ids.procedure}/note").text
+    for href in (f"/procedures/{ids.procedure}/{name}" for name in ("note.pdf", "letter.pdf")):
+        assert f'href="{href}"' in note_page
