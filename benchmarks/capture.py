@@ -20,6 +20,7 @@ benchmarks/results/capture.json. Run: ``.venv/bin/python benchmarks/capture.py``
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import platform
@@ -76,7 +77,13 @@ def time_recommend() -> dict[str, object]:
                     "wall_s": time.perf_counter() - wall,
                 }
             )
-            top = json.loads(done.stdout)["ranking"][0]
+            payload = json.loads(done.stdout)
+            ranking = payload["ranking"]
+            # Machine-independent work: captured lengths computed (candidates x nerves x
+            # samples each used), and how many candidates stopped at each stage.
+            evaluated = sum(len(entry["nerves"]) * entry["samples"] for entry in ranking)
+            by_samples = collections.Counter(entry["samples"] for entry in ranking)
+            top = ranking[0]
             best = (
                 f"{top['gauge']} G, {top['tip_mm']:g} mm, {top['temp_c']:g} C, "
                 f"{top['time_s']:g} s, {top['technique']}"
@@ -89,6 +96,9 @@ def time_recommend() -> dict[str, object]:
         "warm_cpu_median_s": statistics.median(float(run["cpu_s"]) for run in warm),
         "warm_wall_median_s": statistics.median(float(run["wall_s"]) for run in warm),
         "recommended": best,
+        "nerve_samples_evaluated": evaluated,
+        "candidates_by_samples": {str(k): v for k, v in sorted(by_samples.items())},
+        "stage_samples": payload["inputs"].get("stage_samples"),
         # With PYTHONDONTWRITEBYTECODE set every run compiles rhizo's sources again
         # (about 0.2 s of CPU an installed package does not spend).
         "bytecode_written": not os.environ.get("PYTHONDONTWRITEBYTECODE"),
@@ -161,6 +171,10 @@ def main() -> None:
         f"{recommend['warm_cpu_median_s']:>10.2f}{recommend['warm_wall_median_s']:>10.2f}"
     )
     print(f"recommended: {recommend['recommended']} (target < 2 s CPU)")
+    print(
+        f"work: {recommend['nerve_samples_evaluated']} nerve-samples; candidates by samples "
+        f"{recommend['candidates_by_samples']}"
+    )
     load_after = os.getloadavg()
     commit = _commit()
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
