@@ -102,7 +102,7 @@ def _solve(protocol: LesionProtocol, *, full: bool, reason: str) -> LesionView:
     result = simulate(protocol)
     answer = solver_answer(result, reason=reason)
     kind = "full" if full else "engine"
-    svg = figure_svg(lesion_figure(result), title="Simulated lesion") if full else None
+    svg = figure_svg(lesion_figure(result, page=True), title="Simulated lesion") if full else None
     return LesionView(answer=answer, kind=kind, source=_source_line(answer, kind), svg=svg)
 
 
