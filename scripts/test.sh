@@ -17,6 +17,10 @@ source scripts/postgres.sh
 # shellcheck source=scripts/chromium.sh
 source scripts/chromium.sh
 
+# Debian's Pango for the PDF documents (WeasyPrint): sets RHIZO_PANGO.
+# shellcheck source=scripts/pango.sh
+source scripts/pango.sh
+
 echo "== ruff";  .venv/bin/ruff check src tests benchmarks examples scripts
 echo "== ruff format"; .venv/bin/ruff format --check src tests benchmarks examples scripts
 echo "== mypy";  .venv/bin/mypy
