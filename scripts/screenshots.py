@@ -10,11 +10,13 @@ The pages are derived, not listed: every HTML ``GET`` route of the app (its
 ``response_class``), each shot once, as the first role in :data:`ROLE_ORDER`
 that may open it (answers 200 without a redirect). So a page added later is
 shot too; a ``{placeholder}`` with no demo value stops the script, naming it.
+Every role visits every page, so the table it writes into docs/web.md (between
+:data:`MARKERS`) says who may open each one as the app answers (200), beside
+what the page shows (:data:`PAGES`).
 
 Each page gives ``docs/screenshots/pages/<name>.png`` (desktop, 1280 px wide, the top
 1,400 px) and ``<name>.phone.png`` (390 x 844, the first screen). PNGs are
-reduced to a 64-colour palette (Pillow), so each stays under 150 KB. The
-script prints a Markdown table (page, role, files) for docs/web.md.
+reduced to a 64-colour palette (Pillow), so each stays under 150 KB.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ from rhizo.clinic.web.app import create_web_app
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots" / "pages"
+DOCS = ROOT / "docs" / "web.md"
+#: The generated block of docs/web.md.
+MARKERS = ("<!-- pages: written by scripts/screenshots.py -->", "<!-- pages: end -->")
 #: The browser suite's fixed day (tests/e2e/conftest.py TODAY): the same cohort.
 TODAY = date(2026, 6, 1)
 CHROMIUM = Path("/usr/bin/chromium")
@@ -74,14 +79,67 @@ MAX_PNG_BYTES = 150_000
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Shot:
-    """One page as shot: its route, the role and URL used, the two files."""
+    """One page as shot: its route, the role and URL used, the files' stem, who may open it."""
 
     route: str
     role: str
     url: str
     name: str
+    roles: list[str]
+
+
+#: What each page shows, for docs/web.md (a page without an entry says so there).
+PAGES: dict[str, str] = {
+    "/login": "Username and password (then a six-digit code when a second factor is enrolled).",
+    "/account": "One's own account: change the password, the second factor's state.",
+    "/account/totp": "Enrol a second factor (QR code and key, then a code to confirm).",
+    "/": "Sends each role to its start page (admin: users; clinician and nurse: patients; "
+    "patient: portal; researcher: research export; auditor: audit log).",
+    "/admin/users": "Users: create, role, deactivate, reset password, last login.",
+    "/admin/users/{user_id}": "One user: role, active, link a patient login to its record.",
+    "/admin/settings": "Clinic settings: name, phone and hours shown wherever a patient is "
+    "told to call.",
+    "/patients": "Patient list: search by name or MRN, pages of 25.",
+    "/patients/new": "Register a patient (demographics, referring clinician).",
+    "/patients/{patient_id}": "One patient: open red-flag discharges, pain plot with its "
+    "scores, candidacy verdict with every block, plans and what the patient is told, "
+    "timeline, record links.",
+    "/patients/{patient_id}/edit": "Edit demographics and the referring clinician.",
+    "/patients/{patient_id}/medications": "Medications, active and stopped, and the current "
+    "plan's holds; add and stop (staff).",
+    "/patients/{patient_id}/allergies": "Allergies (contrast, local anaesthetic, latex, "
+    "antiseptic, other); add, mark entered in error (staff).",
+    "/patients/{patient_id}/blocks/new": "Record a diagnostic block (NRS before and after).",
+    "/patients/{patient_id}/plans/new": "Plan a procedure: levels, side, sedation; holds "
+    "computed from the medications.",
+    "/patients/{patient_id}/plans/{plan_id}/edit": "Edit a draft or scheduled plan.",
+    "/patients/{patient_id}/plans/{plan_id}/cancel": "Cancel a plan, with a reason.",
+    "/patients/{patient_id}/procedures/new": "Record a procedure, lesion by lesion, with "
+    "live stimulation gates; fill from a plan.",
+    "/patients/{patient_id}/followups/new": "Record a follow-up (NRS, ODI, PGIC).",
+    "/patients/{patient_id}/complications/new": "Record a complication.",
+    "/patients/{patient_id}/{kind}/{entry_id}/remove": "Remove an entry recorded in error "
+    "(asks first).",
+    "/patients/{patient_id}/complications/{complication_id}/resolve": "Resolve a complication.",
+    "/procedures/{procedure_id}/discharge": "Discharge: findings, escort, instructions; a "
+    "red flag refuses a routine discharge home.",
+    "/procedures/{procedure_id}/note": "Operative note: each lesion's level, side, cannula, "
+    "thresholds, impedance, anaesthetic, setting, gates and overrides.",
+    "/portal": "The patient's own plan: medicines to pause or keep, preparation, the day, "
+    "aftercare and warning signs, the pain diary (one tap from the top), FAQ.",
+    "/learn/choosing-a-specialist": "Patient education: what to ask a specialist.",
+    "/planner": "Lesion planner: lesion size for a cannula and setting, nerve capture for "
+    "a joint and placement.",
+    "/specialists": "Specialists: volume and outcome rates with intervals.",
+    "/specialists/{specialist_id}": "One specialist beside the clinic: rates plot and its "
+    "table, complications by type.",
+    "/analytics": "Outcomes: how long relief lasts (Kaplan-Meier curves, at-risk counts, "
+    "table by group, log-rank).",
+    "/audit": "Audit log: filter by patient, user, action, date; CSV; chain check.",
+    "/research": "De-identified export (CSV, Parquet) with its data dictionary.",
+}
 
 
 def _serve(app: FastAPI) -> tuple[uvicorn.Server, threading.Thread, str]:
@@ -201,6 +259,7 @@ def run(
     routes = html_routes(app)
     done: dict[str, Shot] = {}
     sizes: dict[str, int] = {}
+    opens: dict[str, list[str]] = {route: [] for route in routes}
     for role in (None, *ROLE_ORDER):
         contexts = {
             wide: browser.new_context(
@@ -220,14 +279,17 @@ def run(
                 for tab in pages.values():
                     log_in(tab, f"demo-{role}", passwords[f"demo-{role}"])
             for route in routes if role else ["/login"]:
-                if route in done or (role and route == "/login"):
+                if role and route == "/login":
                     continue
                 with Session(engine) as session:
                     url = fill(route, demo_ids(session, role or "clinician", route))
                 response = pages["desktop"].goto(url)
-                if response is None or response.status != 200 or response.request.redirected_from:
+                if response is None or response.status != 200:
                     continue
                 if "text/html" not in (response.headers.get("content-type") or ""):
+                    continue
+                opens[route].append(role or "anyone")
+                if route in done or response.request.redirected_from:
                     continue
                 name = name_of(route)
                 sizes[f"{name}.png"] = shoot(
@@ -236,7 +298,7 @@ def run(
                 sizes[f"{name}.phone.png"] = shoot(
                     pages["phone"], url, OUT / f"{name}.phone.png", phone=True
                 )
-                done[route] = Shot(route, role or "anyone", url, name)
+                done[route] = Shot(route, role or "anyone", url, name, opens[route])
                 print(f"  {route} as {role or 'anyone'}: {name}.png", file=sys.stderr)
         finally:
             for context in contexts.values():
@@ -291,13 +353,36 @@ def main(argv: list[str] | None = None) -> int:
             server.should_exit = True
             thread.join(timeout=10)
             engine.dispose()
-    print("| Page | Shot as | Desktop | Phone |\n|---|---|---|---|")
-    for shot in shots:
-        print(
-            f"| `{shot.route}` | {shot.role} | [desktop](screenshots/pages/{shot.name}.png) "
-            f"| [phone](screenshots/pages/{shot.name}.phone.png) |"
-        )
+    write_docs(shots)
     return 0
+
+
+def pages_table(shots: list[Shot]) -> str:
+    """The Markdown table of every page: what it shows, who may open it, both shots."""
+    lines = [
+        "| Page | What it shows | Who may open it | Screenshots (as) |",
+        "|---|---|---|---|",
+    ]
+    for shot in shots:
+        shows = PAGES.get(shot.route, "(not described yet: add it to scripts/screenshots.py)")
+        lines.append(
+            f"| `{shot.route}` | {shows} | {', '.join(shot.roles)} | "
+            f"[desktop](screenshots/pages/{shot.name}.png), "
+            f"[phone](screenshots/pages/{shot.name}.phone.png) ({shot.role}) |"
+        )
+    return "\n".join(lines)
+
+
+def write_docs(shots: list[Shot]) -> None:
+    """Replace the generated block of docs/web.md (between :data:`MARKERS`) with the table."""
+    text = DOCS.read_text(encoding="utf-8")
+    start, end = MARKERS
+    if start not in text or end not in text:
+        raise SystemExit(f"screenshots: {DOCS} lacks the markers {start} ... {end}")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    DOCS.write_text(f"{head}{start}\n{pages_table(shots)}\n{end}{tail}", encoding="utf-8")
+    print(f"wrote {len(shots)} pages into {DOCS}", file=sys.stderr)
 
 
 if __name__ == "__main__":
