@@ -216,5 +216,11 @@ def test_recommend_on_the_page_equals_rhizo_recommend_json(
         assert cells["ci"] == f"{low:.3f}-{high:.3f}"
         assert cells["length"] == f"{entry['expected_coagulated_length_mm']:.1f} mm"
         assert cells["volume"] == f"{entry['union_volume_mm3']:.0f} mm³"
+        assert cells["n"] == str(entry["samples"])
     excluded = len(payload["ranking"]) - len(safe)
+    alternative = payload["recommendation"]["largest_capture_alternative"]
+    if alternative is None:
+        assert 'id="alternative"' not in response.text
+    else:
+        assert f"Largest-capture alternative (#{alternative['rank']})" in response.text
     assert f"({excluded} excluded by the safety constraints)" in response.text

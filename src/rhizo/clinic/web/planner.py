@@ -53,7 +53,7 @@ from rhizo.planning import (
     estimate_capture,
     lesion_for,
 )
-from rhizo.planning.recommend import RankedCandidate
+from rhizo.planning.recommend import RankedCandidate, largest_capture_alternative
 from rhizo.planning.recommend_run import DEFAULT_SAMPLES, recommend_for_joint
 from rhizo.plots.lesion import lesion_figure
 from rhizo.plots.pain import figure_svg
@@ -166,6 +166,7 @@ def _page(request: Request, user: WebUser, extra: dict[str, Any], status: int = 
         "view": None,
         "capture": None,
         "ranking": None,
+        "alternative": None,
         "gauges": GAUGES,
         "tissues": options,
         "tissue": chosen,
@@ -225,7 +226,9 @@ async def planner_run(request: Request, user: StaffUser) -> Response:
         if action == "capture":
             extra["capture"] = await run_in_threadpool(capture_for, protocol, joint, placement)
         else:
-            extra["ranking"] = await run_in_threadpool(_ranking, joint, placement.offset_mm)
+            ranking = await run_in_threadpool(_ranking, joint, placement.offset_mm)
+            extra["ranking"] = ranking
+            extra["alternative"] = largest_capture_alternative(ranking)
             extra["ranked_joint"] = joint
     return _page(request, user, extra)
 
