@@ -17,6 +17,7 @@ from rhizo.clinic.core.common import Side
 from rhizo.clinic.medication import service as medication_service
 from rhizo.clinic.medication.models import Medication, MedicationCreate
 from rhizo.clinic.plan import service as plan_service
+from rhizo.clinic.plan.lifecycle import PlanStatus
 from rhizo.clinic.plan.models import Plan, PlanCreate, Sedation
 from rhizo.clinic.web.records.medications import current_plan
 from rhizo.pathway.premed import RiskFactor, plan_premedication
@@ -252,7 +253,7 @@ def test_without_csrf_nothing_is_added(as_role: AsRole, web_app: FastAPI) -> Non
         )
 
 
-def _plan_row(pid: int, planned: date, status: str, plan_id: int) -> Plan:
+def _plan_row(pid: int, planned: date, status: PlanStatus, plan_id: int) -> Plan:
     return Plan(
         id=plan_id,
         patient_id=pid,
@@ -265,11 +266,11 @@ def _plan_row(pid: int, planned: date, status: str, plan_id: int) -> Plan:
 
 def test_the_current_plan_is_the_next_open_one_else_the_latest_open_one() -> None:
     today = date(2026, 6, 1)
-    past = _plan_row(1, today - timedelta(days=3), "scheduled", 1)
-    on_the_day = _plan_row(1, today, "draft", 2)
-    later = _plan_row(1, today + timedelta(days=9), "draft", 3)
-    done = _plan_row(1, today + timedelta(days=1), "done", 4)
-    cancelled = _plan_row(1, today + timedelta(days=1), "cancelled", 5)
+    past = _plan_row(1, today - timedelta(days=3), PlanStatus.SCHEDULED, 1)
+    on_the_day = _plan_row(1, today, PlanStatus.DRAFT, 2)
+    later = _plan_row(1, today + timedelta(days=9), PlanStatus.DRAFT, 3)
+    done = _plan_row(1, today + timedelta(days=1), PlanStatus.DONE, 4)
+    cancelled = _plan_row(1, today + timedelta(days=1), PlanStatus.CANCELLED, 5)
     assert current_plan([past, on_the_day, later, done, cancelled], today) is on_the_day
     assert current_plan([past, later, done], today) is later
     assert current_plan([past, done, cancelled], today) is past

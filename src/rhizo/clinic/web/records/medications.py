@@ -39,6 +39,7 @@ from rhizo.clinic.core.validation import MAX_ID, DbId
 from rhizo.clinic.medication import service as medication_service
 from rhizo.clinic.medication.models import MedicationCreate, MedicationStop
 from rhizo.clinic.plan import service as plan_service
+from rhizo.clinic.plan.lifecycle import EDITABLE
 from rhizo.clinic.plan.models import Plan
 from rhizo.clinic.web.access import (
     ClinicalFormUser,
@@ -56,8 +57,8 @@ router = APIRouter(include_in_schema=False)
 
 ADD_FIELDS = ("name", "dose", "indication", "started_on")
 STOP_FIELDS = ("medication_id", "version", "stopped_on", "stop_reason")
-#: Plans whose holds still matter (not carried out, not cancelled): PlanStatus values.
-OPEN_PLANS = frozenset({"draft", "scheduled"})
+#: Plans whose holds still matter: not done, not cancelled (the lifecycle's editable ones).
+OPEN_PLANS = EDITABLE
 
 
 @dataclass(frozen=True)
