@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from rhizo.planning.recommend import Candidate, RankedCandidate
 
 #: Contenders taken further per round of the adaptive screen, by capture and by preference.
-REFINE_TOP = 4
+REFINE_TOP = 2
 #: Sample counts from this one on screen every candidate with an eighth of them.
 SCREEN_FROM_SAMPLES = 400
 #: ``rhizo recommend``'s default samples per nerve.
