@@ -59,6 +59,8 @@ def expected_roles(method: str, path: str) -> set[Role] | None:
         return EVERYONE  # enrolling one's own second factor
     if path.startswith("/users"):
         return {A}
+    if path.startswith("/clinic-settings"):
+        return {A}  # the clinic contact patients are told to call: admin only
     if path.startswith("/audit"):
         return {A, U}
     if path.startswith("/research"):

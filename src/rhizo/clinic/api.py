@@ -27,6 +27,7 @@ from rhizo.clinic.core.auth.gate import LoginGateMiddleware
 from rhizo.clinic.core.auth.views import router as auth_router
 from rhizo.clinic.core.auth.views import users_router
 from rhizo.clinic.core.body_limit import BodySizeLimitMiddleware
+from rhizo.clinic.core.clinic_settings.views import router as clinic_settings_router
 from rhizo.clinic.core.config import Settings
 from rhizo.clinic.core.database import create_db_engine, create_session_factory
 from rhizo.clinic.core.deps import API_PREFIX
@@ -78,6 +79,7 @@ def api_router() -> APIRouter:
         auth_router,
         account_router,
         users_router,
+        clinic_settings_router,
         patient_router,
         condition_router,
         block_router,
