@@ -264,7 +264,7 @@ def test_episode_of_care_is_audited_route_by_route(
         UPDATE,
         patient_id=pid,
         plan_id=plan["id"],
-        json={"status": "confirmed"},
+        json={"status": "scheduled"},  # draft -> scheduled (rhizo.clinic.plan.lifecycle)
     )
 
     base = "/patients/{patient_id}/procedures"
