@@ -172,7 +172,13 @@ def test_portal_per_role(as_role: AsRole, role: str) -> None:
 @pytest.mark.parametrize("role", ROLES)
 def test_home_redirects_by_role(as_role: AsRole, role: str) -> None:
     response = as_role(role).get("/", follow_redirects=False)
-    expected = {"patient": "/portal", "researcher": "/planner", "auditor": "/planner"}
+    # Issue 16's start pages (tests/web/test_admin_pages.py checks them too).
+    expected = {
+        "admin": "/admin/users",
+        "patient": "/portal",
+        "researcher": "/research",
+        "auditor": "/audit",
+    }
     assert response.headers["location"] == expected.get(role, "/patients")
 
 

@@ -24,6 +24,7 @@ from rhizo.clinic.core.common import ConflictError
 from rhizo.clinic.core.config import PHONE_DIGITS_MAX, PHONE_DIGITS_MIN
 from rhizo.clinic.core.deps import SessionDep
 from rhizo.clinic.web.access import PageAccess, WebUser, check_csrf, read_form
+from rhizo.clinic.web.clinic_contact import contact_from
 from rhizo.clinic.web.form_errors import Errors, validation_errors
 from rhizo.clinic.web.pages import render
 
@@ -47,11 +48,7 @@ def _page(
     if values is None:
         values = {field: getattr(current, field) or "" for field in FIELDS}
         values["version"] = str(current.version)
-    defaults = {
-        "name": settings.clinic_name,
-        "phone": settings.clinic_phone,
-        "hours": settings.clinic_hours,
-    }
+    defaults = contact_from(settings)  # the RHIZO_CLINIC_* values, one definition
     return render(
         request,
         "admin/settings.html",
