@@ -194,7 +194,7 @@ def patient_page(
             "record": record,
             "timeline": record.timeline(),
             "pain_svg": _pain_svg(record),
-        "pain_table_data": _pain_table(record),
+            "pain_table_data": _pain_table(record),
             "screening": screen(record, today),
             "today": today,
             "may_correct": user.user.role is not Role.PATIENT
