@@ -215,6 +215,7 @@ def _matrix_allows(route: str, role: str) -> bool | None:
         generic = path.replace("{own}", "{patient_id}").replace("{other}", "{patient_id}")
         generic = generic.replace("followups/{fresh_followup}/remove", "{kind}/{entry_id}/remove")
         generic = generic.replace("{fresh_complication}", "{complication_id}")
+        generic = generic.replace("{fresh_plan}", "{plan_id}")
         if generic == route:
             candidates.append(path)
     if not candidates:
