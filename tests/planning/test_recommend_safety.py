@@ -137,7 +137,8 @@ def test_ranking_puts_safe_first_excludes_90_c_and_recommends_an_equivalent_one(
     # (equivalent), and the equivalent ones come first in preference order.
     top_low = max(entry.joint_ci95[0] for entry in ranked if entry.safe)
     tier = [entry for entry in ranked if entry.equivalent_to_best]
-    assert tier and tier == ranked[: len(tier)]
+    assert tier
+    assert tier == ranked[: len(tier)]
     assert all(entry.joint_ci95[1] >= top_low for entry in tier)
     assert [preference_key(e) for e in tier] == sorted(preference_key(e) for e in tier)
     rest = [entry.joint_probability for entry in ranked[len(tier) :] if entry.safe]
