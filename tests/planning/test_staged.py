@@ -18,7 +18,7 @@ from rhizo.physics import LesionProtocol
 from rhizo.planning import CannulaPlacement, PlacementError, get_joint
 from rhizo.planning.capture import captured_length_m, captured_lengths_m
 from rhizo.planning.lesions import LesionProfile
-from rhizo.planning.montecarlo import lengths_on_batches_mm
+from rhizo.planning.montecarlo import lengths_on_batches_mm, planned_captured_length_mm
 from rhizo.planning.pose_set import draw_pose_set
 from rhizo.planning.recommend import (
     candidate_grid,
@@ -113,6 +113,16 @@ def test_screened_ranking_keeps_full_numbers_and_recommends_the_preferred_one() 
         assert entry.nerves == by_candidate[entry.candidate].nerves
         assert entry.risks == by_candidate[entry.candidate].risks
         assert entry.joint_ci95 == by_candidate[entry.candidate].joint_ci95
+    for entry in screened[:10]:  # the ranking's planned lengths, sibling lesions together
+        placement = CannulaPlacement(
+            angle_deg=entry.candidate.angle_deg,
+            offset_mm=1.0,
+            lesion_count=entry.candidate.lesion_count,
+        )
+        profile = _sized(entry.candidate.setting.protocol())
+        for nerve, estimate in zip(joint.nerves, entry.nerves, strict=True):
+            alone = planned_captured_length_mm(profile, nerve, placement)
+            assert estimate.planned_captured_length_mm == alone
     chosen = screened[0]
     assert chosen.equivalent_to_best
     best = leader(taken)

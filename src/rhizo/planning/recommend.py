@@ -61,13 +61,13 @@ import numpy as np
 
 from rhizo.physics import LesionProtocol
 from rhizo.planning.anatomy import Joint, Nerve
-from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM
+from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM, captured_lengths_m
 from rhizo.planning.joint import joint_capture_of
 from rhizo.planning.lesions import LESION_RADIUS_CV, LesionProfile, lesion_for, planner_protocol
 from rhizo.planning.montecarlo import (
+    CENTRELINE_SPACING_MM,
     CaptureEstimate,
     estimate_from_lengths,
-    planned_captured_length_mm,
 )
 from rhizo.planning.placement import CannulaPlacement, PlacementError, Poses, planned_pose
 from rhizo.planning.safety import (
@@ -528,6 +528,7 @@ def rank_candidates(
         return entry
 
     total = len(candidates)
+    _planned_lengths(fixed)
     _extend([fixed[n] for n in range(total)], schedule[0])
     latest = [evaluate(n, schedule[0], total - n - 1) for n in range(total)]
     stage = [0] * total
@@ -554,6 +555,34 @@ def _extend(group: Sequence[_Fixed], count: int) -> None:
             extend_together([member.lengths[nerve] for member in group], count)
 
 
+def _planned_lengths(group: Sequence[_Fixed]) -> None:
+    """Each candidate's captured length at the plan per nerve (mm): what
+    :func:`rhizo.planning.montecarlo.planned_captured_length_mm` gives, the
+    candidates on one pose set in one :func:`rhizo.planning.capture.captured_lengths_m`
+    call (each profile's length does not depend on the others)."""
+    if not group:
+        return
+    found: dict[int, list[float]] = {id(member): [] for member in group}
+    for nerve in range(len(group[0].lengths)):
+        siblings: dict[int, list[_Fixed]] = {}
+        for member in group:
+            siblings.setdefault(id(member.lengths[nerve].pose_set), []).append(member)
+        for members in siblings.values():
+            pose_set = members[0].lengths[nerve].pose_set
+            planned = pose_set.planned
+            lengths = captured_lengths_m(
+                [member.profile for member in members],
+                pose_set.centreline_m(CENTRELINE_SPACING_MM),
+                planned.tips,
+                planned.directions,
+                planned.nerve_radius_m,
+            )
+            for member, row in zip(members, lengths, strict=True):
+                found[id(member)].append(float(row[0]) * 1e3)
+    for member in group:
+        member.planned_mm = tuple(found[id(member)])
+
+
 def _fixed(
     joint: Joint,
     candidate: Candidate,
@@ -578,10 +607,7 @@ def _fixed(
     return _Fixed(
         profile=profile,
         placement=placement,
-        planned_mm=tuple(
-            planned_captured_length_mm(profile, nerve, placement, planned=pose_set.planned)
-            for nerve, pose_set in zip(joint.nerves, sets, strict=True)
-        ),
+        planned_mm=(),  # filled by _planned_lengths, sibling lesions together
         volume_mm3=volume,
         lengths=tuple(StagedLengths(profile, pose_set, RANKING_SPACING_MM) for pose_set in sets),
         clearances_mm=tuple(
