@@ -3,11 +3,14 @@
 Lesions come from :func:`rhizo.planning.profile_store.stored_lesion_for` (kept
 on disk between runs, keyed by the protocol and the physics source). Safe
 candidates (temperature in the region's evidence range, structures at risk
-spared: :mod:`rhizo.planning.safety`) rank first by joint capture probability,
-then expected coagulated length, then union lesion volume; excluded ones follow
-with the reason. With 400 samples or more, every candidate is screened with a
-quarter of them and the best :data:`REFINE_TOP` are evaluated again in full
-(:func:`rhizo.planning.recommend.rank_candidates`). ``--plot PATH`` writes the trade-off figure
+spared: :mod:`rhizo.planning.safety`) rank first; among those whose joint capture
+interval overlaps the best's, the fewest lesions per nerve, then the smallest
+union volume, then the shortest time are recommended, and the largest-capture
+alternative is shown with its gain (:func:`rhizo.planning.recommend.order_ranking`);
+excluded ones follow with the reason. With 400 samples or more the ranking is
+an adaptive screen: an eighth of the samples first, contenders doubled up to the
+full count (:func:`rhizo.planning.recommend.rank_candidates`, parameters in
+:mod:`rhizo.planning.recommend_run`). ``--plot PATH`` writes the trade-off figure
 (:mod:`rhizo.plots.recommend`); its folder is checked before anything runs.
 """
 
