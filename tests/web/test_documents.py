@@ -54,6 +54,7 @@ from rhizo.clinic.procedure import service as procedure_service
 from rhizo.clinic.procedure.models import LesionCreate, Procedure, ProcedureCreate
 from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.web.app import create_web_app
+from rhizo.pathway.durations import human_duration
 from tests.clinic.factories import good_lesion
 from tests.web.conftest import login
 
@@ -462,6 +463,9 @@ def test_referral_letter_addresses_the_referrer_with_the_outcome_so_far(
     assert f"NRS 8 ({baseline_day})" in text
     assert f"{(8 - 2) / 8 * 100:.0f} %" in text  # peak relief 75 %
     assert f"NRS 4 on {(PERFORMED_ON + timedelta(days=90)).isoformat()}" in text
+    # NRS 4 from 8 is exactly 50 % relief: in relief (Cohen 2010's ">= 50 %", inclusive), so
+    # relief is confirmed to day 90 and still running; were it excluded, it would end at 30.
+    assert f">= 50 % relief for {human_duration(round(90 / 7, 1))} so far" in text
     assert "+44 1223 555 0100" in text
 
 
