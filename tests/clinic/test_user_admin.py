@@ -128,6 +128,15 @@ def test_a_role_change_or_deactivation_ends_the_users_tokens(
     session.refresh(nurse)
     assert nurse.session_epoch == epoch + 1
     assert client.get("/api/v1/auth/me", headers=old).status_code == 401
+    entry = session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.entity_type == "user", AuditEvent.entity_id == str(nurse.id))
+        .order_by(AuditEvent.seq.desc())
+    ).first()
+    assert entry is not None
+    field, value = next(iter(change.items()))
+    before = "nurse" if field == "role" else True
+    assert entry.details == {"fields": [field], field: {"from": before, "to": value}}
     if change == {"is_active": False}:
         # Reactivated: the old token stays dead (its epoch is behind).
         assert _patch(client, admin, nurse, is_active=True).status_code == 200

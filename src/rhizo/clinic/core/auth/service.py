@@ -166,6 +166,11 @@ def update(*, session: Session, actor: Actor, user_id: int, data: UserUpdate) ->
         _guard_role_and_status(session, user, changes)
         old_role, was_active = user.role, user.is_active
         changed = transactions.apply_changes(user, changes)
+        details: dict[str, Any] = {}
+        if user.role is not old_role:
+            details["role"] = {"from": old_role.value, "to": user.role.value}
+        if user.is_active != was_active:
+            details["is_active"] = {"from": was_active, "to": user.is_active}
         if user.role is not old_role or (was_active and not user.is_active):
             user.session_epoch += 1
         if password is not None:
@@ -180,7 +185,8 @@ def update(*, session: Session, actor: Actor, user_id: int, data: UserUpdate) ->
             user.session_epoch += 1
             changed.append("password")
         session.flush()
-        audit_update(session, actor, user_id, {"fields": changed})
+        # Who changed what: the fields, and a role or status change's values (no PHI).
+        audit_update(session, actor, user_id, {"fields": changed, **details})
     return user
 
 
