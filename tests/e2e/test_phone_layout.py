@@ -200,3 +200,24 @@ def test_portal_diary_is_one_tap_from_the_top(phone: Page, clinic: Clinic) -> No
         box["height"],
         before["y"],
     )
+
+
+def test_lesion_plot_is_legible_on_a_phone(phone: Page, clinic: Clinic) -> None:
+    log_in(phone, "demo-clinician", clinic.passwords["demo-clinician"])
+    phone.goto("/planner")
+    phone.get_by_role("button", name="Full solve (temperature map)").click()
+    svg = phone.locator("figure.plot svg")
+    # A first full solve in a new tissue takes seconds; on a loaded CI machine more.
+    expect(svg).to_be_visible(timeout=120_000)
+    box = svg.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0, box
+    assert box["x"] + box["width"] <= PHONE["width"], box
+    texts = svg.evaluate(PLOT_TEXT_JS)
+    small = [t for t in texts if t["px"] < MIN_PLOT_TEXT_PX]
+    assert texts, "the lesion plot has no text"
+    assert not small, small[:5]
+    # Its numbers beside it: the lesion's dimensions table.
+    assert phone.locator("table.dims tbody tr, table.dims tr").count() >= 1
+    assert overflow_px(phone) <= 0, culprits(phone)
+    log.info("lesion plot: smallest text %.1f px", min(t["px"] for t in texts))
