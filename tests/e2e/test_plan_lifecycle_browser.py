@@ -3,7 +3,8 @@
 
 References: the database row after each step, and the nerve supply of the planned
 joints written by hand (L4-L5: L3 and L4 medial branches; L5-S1: L4 medial branch
-and L5 dorsal ramus; Bogduk 2012, ch. 13), one row per nerve on each side.
+and L5 dorsal ramus; Bogduk and Long, J Neurosurg 1979;51:172-177, abstract read,
+evidence secondary), one row per nerve on each side.
 """
 
 from __future__ import annotations

@@ -3,12 +3,14 @@ with a reason, the patient page's status and actions, "From plan" on the procedu
 form, and a cancelled plan left out of the portal.
 
 The lesion rows "From plan" makes are checked against the facet-joint nerve
-supply written here by hand: a lumbar zygapophysial joint is supplied by the
-medial branches of the level above and its own level, and L5-S1 by the L4
-medial branch and the L5 dorsal ramus (Bogduk N, "Clinical and Radiological
-Anatomy of the Lumbar Spine", 5th ed. 2012, ch. 13; the planner's anatomy
-cites Zhou 2012 for the same), so a bilateral L4-L5 + L5-S1 plan needs
-L3 MB, L4 MB and L5 dorsal ramus on each side: 6 rows.
+supply written here by hand from Bogduk N, Long DM, "The anatomy of the so-called
+'articular nerves' and their relationship to facet denervation in the treatment of
+low back pain", J Neurosurg 1979;51:172-177 (abstract read, evidence: secondary):
+each L1-L4 medial branch supplies the joint beside it and the next lower joint,
+and the medial branch of the L5 dorsal ramus supplies L5-S1. So L4-L5 needs the
+L3 and L4 medial branches, L5-S1 the L4 medial branch and the L5 dorsal ramus,
+and a bilateral L4-L5 + L5-S1 plan L3 MB, L4 MB and L5 dorsal ramus on each
+side: 6 rows.
 """
 
 from __future__ import annotations

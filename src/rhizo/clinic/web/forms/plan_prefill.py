@@ -3,7 +3,10 @@ lesion row for each nerve each planned joint needs, on each planned side.
 
 A facet joint is denervated by coagulating the nerves that supply it: the
 medial branches of the level above and of its own level (L5-S1: the L4 medial
-branch and the L5 dorsal ramus; C2-C3: the third occipital nerve). The nerves
+branch and the L5 dorsal ramus; C2-C3: the third occipital nerve). Source:
+Bogduk N, Long DM, J Neurosurg 1979;51:172-177 (abstract read; evidence
+secondary): each L1-L4 medial branch supplies the joint beside it and the next
+lower one, the L5 dorsal ramus's medial branch supplies L5-S1. The nerves
 come from the capture planner's anatomy (:data:`rhizo.planning.anatomy.JOINTS`,
 with its sources), the one list of them in rhizo; a nerve shared by two
 adjacent planned joints gets one row per side. A joint the planner does not
