@@ -64,7 +64,12 @@ def get_plan(
 def update_plan(
     actor: ClinicalWriter, session: SessionDep, patient_id: DbId, plan_id: DbId, data: PlanUpdate
 ) -> PlanRead:
-    """Change a pre-procedure plan."""
+    """Edit a draft or scheduled plan, schedule it or cancel it (with ``cancel_reason``).
+
+    Moves follow :data:`rhizo.clinic.plan.lifecycle.TRANSITIONS`: a refused move, an
+    edit of a done or cancelled plan, ``status: done`` by hand (a plan is done when a
+    completed procedure is recorded with its ``plan_id``) and a stale ``version`` are
+    409; a cancellation without its reason, or a reason without one, is 422."""
     return PlanRead.model_validate(
         service.update(
             session=session, actor=actor, patient_id=patient_id, plan_id=plan_id, data=data
