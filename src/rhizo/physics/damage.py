@@ -236,3 +236,26 @@ DAMAGE_MODELS: dict[str, ArrheniusModel] = {
     "nerve-function": NERVE_FUNCTION_DAMAGE_MODEL,
 }
 """Damage models by short name; each tissue of the catalogue carries one of these."""
+
+
+def step_increment(
+    dt_s: float,
+    log_rate_old: NDArray[np.float64],
+    log_rate_new: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Omega gained over a step whose log-rate is linear in time from old to new.
+
+    dOmega = dt (r_1 - r_0) / (ln r_1 - ln r_0), exact at constant temperature and for
+    a log-rate linear in time (the trapezoid dt (r_0 + r_1)/2 where they are within
+    1e-6). The axisymmetric engine's time loop uses the same rule inline on its
+    backend's arrays; the 3D engine calls this.
+    """
+    rate_old, rate_new = np.exp(log_rate_old), np.exp(log_rate_new)
+    rise = log_rate_new - log_rate_old
+    close = np.abs(rise) < 1e-6
+    increment: NDArray[np.float64] = np.where(
+        close,
+        (0.5 * dt_s) * (rate_new + rate_old),
+        dt_s * (rate_new - rate_old) / np.where(close, 1.0, rise),
+    )
+    return increment

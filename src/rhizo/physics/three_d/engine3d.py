@@ -1,0 +1,244 @@
+"""The 3D lesion time loop: the axisymmetric engine's physics on a Cartesian grid.
+
+Equations (SI), as :mod:`rhizo.physics.engine`:
+
+    div(sigma(T) grad V) = 0,
+    rho c dT/dt = div(k grad T) + sigma |grad V|^2 - W f(Omega) (T - T_a),
+    dOmega/dt = A exp(-E_a / (R T))  per tissue.
+
+Each piece is the 2D engine's own definition, called here: sigma(T), k, rho c, W and
+the perfusion fraction f(Omega) from each cell's :class:`rhizo.physics.tissue.Tissue`;
+the time steps (:func:`rhizo.physics.grid.step_end_times`), variable-step BDF2
+(:func:`rhizo.physics.engine.bdf2_coefficients`, restart beyond MAX_STEP_RATIO), the
+lagged sigma with re-solve past SIGMA_RESOLVE_TOLERANCE, the thermocouple (the
+heat-capacity-weighted mean of the distal THERMOCOUPLE_SPAN_M of metal), the model-
+predictive generator (:func:`rhizo.physics.generator.choose_squared_voltage`: the
+tip temperature at the step's end is affine in V^2, a + b V^2, found here from two
+heat solves A x0 = rhs, A x1 = q), and the damage step
+(:func:`rhizo.physics.damage.step_increment`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rhizo.physics.damage import step_increment
+from rhizo.physics.engine import (
+    MAX_STEP_RATIO,
+    SIGMA_RESOLVE_TOLERANCE,
+    THERMOCOUPLE_SPAN_M,
+    bdf2_coefficients,
+)
+from rhizo.physics.generator import choose_squared_voltage
+from rhizo.physics.grid import step_end_times
+from rhizo.physics.protocol import LesionProtocol
+from rhizo.physics.three_d.fv3d import FarBoundary, Geometry3D
+from rhizo.physics.three_d.geometry3d import Scene
+from rhizo.physics.three_d.heat3d import HeatStepper3D
+from rhizo.physics.three_d.measure3d import Lesion3DDimensions, measure_lesion
+from rhizo.physics.three_d.potential3d import Potential3D, PotentialSolver3D
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Lesion3DResult:
+    """A 3D run: lesion size, fields at the end, generator traces and diagnostics."""
+
+    lesion: Lesion3DDimensions
+    temperature_c: FloatArray
+    peak_temperature_c: FloatArray
+    log10_omega: FloatArray
+    traces: dict[str, FloatArray]
+    diagnostics: dict[str, float] = field(default_factory=dict)
+
+
+def _tissue_fields(
+    scene: Scene, geometry: Geometry3D, protocol: LesionProtocol
+) -> dict[str, FloatArray]:
+    """k, rho c and W per cell: each tissue's own, the cannula's metal where metal."""
+    metal = geometry.metal
+    props = protocol.electrode.metal
+    tissues = scene.tissues
+    k = scene.per_cell(tuple(t.thermal_conductivity_w_per_m_k for t in tissues))
+    rho_c = scene.per_cell(tuple(t.volumetric_heat_capacity_j_per_m3_k for t in tissues))
+    w = scene.per_cell(tuple(t.perfusion_coefficient_w_per_m3_k for t in tissues))
+    return {
+        "k": np.where(metal, props.thermal_conductivity_w_per_m_k, k),
+        "rho_c": np.where(metal, props.density_kg_per_m3 * props.specific_heat_j_per_kg_k, rho_c),
+        "w": np.where(metal, 0.0, w),
+    }
+
+
+def _perfusion_fraction(scene: Scene, omega: FloatArray) -> FloatArray:
+    """f(Omega) per cell from each cell's own tissue's perfusion model."""
+    fraction = np.ones_like(omega)
+    for index, tissue in enumerate(scene.tissues):
+        where = scene.labels == index
+        fraction[where] = tissue.perfusion_fraction(omega[where])
+    return fraction
+
+
+def _log_rate(scene: Scene, protocol: LesionProtocol, temperature: FloatArray) -> FloatArray:
+    """ln dOmega/dt per cell: the protocol's damage model in the surrounding tissue,
+    each further tissue's own model in its cells."""
+    out = protocol.damage.log_rate(temperature)
+    for index, tissue in enumerate(scene.tissues[1:], start=1):
+        where = scene.labels == index
+        out[where] = tissue.damage.log_rate(temperature[where])
+    return np.asarray(out)
+
+
+def simulate3d(
+    protocol: LesionProtocol,
+    scene: Scene,
+    *,
+    far_boundary: FarBoundary = "infinite",
+) -> Lesion3DResult:
+    """One temperature-controlled lesion in 3D (cannula, tissues and grid from ``scene``).
+
+    ``protocol`` gives the cannula (its electrode must be ``scene.pose.electrode``),
+    the generator program, the damage model of the surrounding tissue and the time
+    steps (its ``grid`` settings' time fields); ``scene.tissues[0]`` must be its tissue.
+    """
+    if scene.tissues[0] != protocol.tissue:
+        raise ValueError(
+            f"scene tissue {scene.tissues[0].name!r} != protocol tissue {protocol.tissue.name!r}"
+        )
+    started = time.perf_counter()
+    geometry = Geometry3D.build(scene.grid, scene.pose)
+    fields = _tissue_fields(scene, geometry, protocol)
+    tissue = protocol.tissue
+    t0 = tissue.initial_temperature_c
+    heat = HeatStepper3D(
+        geometry,
+        conductivity_w_per_m_k=fields["k"],
+        volumetric_heat_capacity_j_per_m3_k=fields["rho_c"],
+        perfusion_w_per_m3_k=fields["w"],
+        far_temperature_c=t0,
+        arterial_temperature_c=tissue.arterial_temperature_c,
+        insulation_resistance_m2k_per_w=protocol.electrode.insulation_thermal_resistance_m2k_per_w,
+    )
+    potential_solver = PotentialSolver3D(geometry, far_boundary)
+    generator = protocol.generator
+    schedule = step_end_times(
+        ramp_s=generator.ramp_s, total_s=generator.total_time_s, settings=protocol.grid
+    )
+    # Thermocouple: the heat-capacity-weighted mean of the distal metal.
+    x, y, z = scene.grid.mesh_m
+    _, along = scene.pose.local(x, y, z)
+    span = min(THERMOCOUPLE_SPAN_M, protocol.electrode.tip_length_m)
+    sensor = (geometry.metal & (along >= -span)).ravel()
+    if not sensor.any():
+        raise ValueError("no metal cell in the thermocouple's span: refine the grid near the tip")
+    weights = heat.heat_capacity_j_per_k.ravel() * sensor
+    weights = weights / weights.sum()
+
+    shape = scene.grid.shape
+    temperature = np.full(shape, t0)
+    previous = temperature.copy()
+    peak = temperature.copy()
+    omega = np.zeros(shape)
+    log_rate_old = _log_rate(scene, protocol, temperature)
+    perfused = bool(np.any(heat.perfusion_w_per_k > 0))
+    explicit_old = np.zeros(shape)
+    sigma_used = scene.conductivity(temperature)
+    solution: Potential3D = potential_solver.solve(sigma_used)
+    solves = 1
+    capacity = heat.heat_capacity_j_per_k
+    names = (
+        "time_s",
+        "set_point_c",
+        "tip_temperature_c",
+        "voltage_v",
+        "current_a",
+        "power_w",
+        "impedance_ohm",
+    )
+    traces: dict[str, list[float]] = {name: [] for name in names}
+    series = generator.series_resistance_ohm
+    last_dt = 0.0
+    now = 0.0
+    for end in schedule:
+        dt = float(end) - now
+        ratio = dt / last_dt if last_dt > 0 else 0.0
+        if ratio > MAX_STEP_RATIO:
+            ratio = 0.0
+        effective_dt, history_weight = bdf2_coefficients(dt, ratio)
+        predicted = temperature + ratio * (temperature - previous)
+        sigma = scene.conductivity(predicted)
+        drift = np.max(np.where(geometry.tissue, np.abs(sigma / sigma_used - 1.0), 0.0))
+        if drift > SIGMA_RESOLVE_TOLERANCE:
+            solution = potential_solver.solve(sigma, solution.potential)
+            sigma_used = sigma
+            solves += 1
+        history = (
+            temperature if ratio == 0.0 else temperature + history_weight * (temperature - previous)
+        )
+        rhs = capacity / effective_dt * history + heat.fixed_w
+        if perfused:
+            fraction = _perfusion_fraction(scene, omega)
+            current_explicit = (
+                heat.perfusion_w_per_k
+                * (1.0 - fraction)
+                * (temperature - heat.arterial_temperature_c)
+            )
+            explicit = current_explicit
+            if ratio != 0.0:
+                explicit = current_explicit + ratio * (current_explicit - explicit_old)
+            explicit_old = current_explicit
+            rhs = rhs + explicit
+        solver = heat.solver(effective_dt)
+        base = solver.solve(rhs.ravel(), temperature.ravel())
+        gain = solver.solve(solution.heat_per_v2.ravel())
+        reference = generator.reference_temperature_c(float(end), t0)
+        squared = float(
+            choose_squared_voltage(
+                tip_base_c=float(weights @ base),
+                tip_gain_c_per_v2=float(weights @ gain),
+                reference_c=reference,
+                unit_conductance_s=solution.conductance_s,
+                settings=generator,
+            )
+        )
+        new = (base + squared * gain).reshape(shape)
+        log_rate_new = _log_rate(scene, protocol, new)
+        omega += step_increment(dt, log_rate_old, log_rate_new)
+        log_rate_old = log_rate_new
+        previous, temperature = temperature, new
+        np.maximum(peak, new, out=peak)
+        tissue_ohm = solution.resistance_ohm
+        current = np.sqrt(squared) / tissue_ohm
+        for name, value in (
+            ("time_s", float(end)),
+            ("set_point_c", reference),
+            ("tip_temperature_c", float(weights @ new.ravel())),
+            ("voltage_v", current * (tissue_ohm + series)),
+            ("current_a", current),
+            ("power_w", current**2 * (tissue_ohm + series)),
+            ("impedance_ohm", tissue_ohm + series),
+        ):
+            traces[name].append(float(value))
+        last_dt, now = dt, float(end)
+    log10_omega = np.log10(np.maximum(omega, 1e-300))
+    lesion = measure_lesion(geometry, log10_omega)
+    return Lesion3DResult(
+        lesion=lesion,
+        temperature_c=temperature,
+        peak_temperature_c=peak,
+        log10_omega=log10_omega,
+        traces={name: np.asarray(values) for name, values in traces.items()},
+        diagnostics={
+            "cells": float(scene.grid.size),
+            "steps": float(schedule.size),
+            "potential_solves": float(solves),
+            "potential_cg_iterations": float(solution.iterations),
+            "heat_cg_iterations": float(heat.iterations),
+            "runtime_s": time.perf_counter() - started,
+            "peak_tissue_temperature_c": float(np.max(np.where(geometry.metal, -np.inf, peak))),
+        },
+    )
