@@ -99,6 +99,9 @@ def test_solve_runs_the_engine_and_says_solved(
     assert "full solve of the engine, with the temperature map" in text
     assert 'data-kind="full"' in text
     assert "<svg" in text
+    # the map's colour mesh and its colour bar are two embedded images, not thousands
+    # of vector cells
+    assert text.count("<image") == 2
     assert surrogate_tables.asked == []
 
 
