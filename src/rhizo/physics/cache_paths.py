@@ -28,12 +28,24 @@ def default_cache_dir() -> Path:
     return root / "rhizo" / "lesion-tables"
 
 
+#: Subpackages of rhizo.physics the axisymmetric engine never imports.
+_NOT_AXISYMMETRIC = frozenset({"three_d"})
+
+
 @cache
 def physics_source_hash() -> str:
-    """SHA-256 over the path and bytes of every .py file of rhizo.physics."""
+    """SHA-256 over the path and bytes of the .py files of rhizo.physics the 2D engine runs.
+
+    The 3D engine (:mod:`rhizo.physics.three_d`) imports the shared physics modules
+    but none of them imports it, so its own files cannot change an axisymmetric
+    lesion: they are left out, and a change there does not invalidate the cached
+    lesion tables and stored capture predictions.
+    """
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
+        if path.relative_to(package).parts[0] in _NOT_AXISYMMETRIC:
+            continue
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
