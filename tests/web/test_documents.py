@@ -607,6 +607,9 @@ def test_the_patient_page_and_the_portal_link_the_documents(
     portal = as_user["patient"].get("/portal").text
     assert sheet in portal  # the latest completed procedure: the one made here
     assert f"/patients/{ids.patient}/plans/" in portal
+    discharge_form = as_user["nurse"].get(f"/procedures/{ids.procedure}/discharge").text
+    assert sheet in discharge_form
+    assert note in discharge_form
     note_page = as_user["nurse"].get(f"/procedures/{ids.procedure}/note").text
     for href in (f"/procedures/{ids.procedure}/{name}" for name in ("note.pdf", "letter.pdf")):
         assert f'href="{href}"' in note_page
