@@ -75,6 +75,12 @@ def single_blas_thread() -> int:
     return count
 
 
+def jacobi(matrix: sp.csr_matrix) -> Any:
+    """The diagonal inverse as a linear operator (Jacobi preconditioning)."""
+    inverse = 1.0 / matrix.diagonal()
+    return spla.LinearOperator(matrix.shape, matvec=lambda v: inverse * v)
+
+
 def preconditioner(matrix: sp.csr_matrix) -> Any:
     """One AMG V-cycle as a linear operator, or the Jacobi (diagonal) inverse."""
     single_blas_thread()
@@ -87,8 +93,7 @@ def preconditioner(matrix: sp.csr_matrix) -> Any:
         RuntimeWarning,
         stacklevel=2,
     )
-    inverse = 1.0 / matrix.diagonal()
-    return spla.LinearOperator(matrix.shape, matvec=lambda v: inverse * v)
+    return jacobi(matrix)
 
 
 @dataclass

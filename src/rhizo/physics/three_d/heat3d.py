@@ -12,13 +12,18 @@ of a step length is built once and its AMG hierarchy kept.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from numpy.typing import NDArray
 
-from rhizo.physics.three_d.amg import SpdSolver
+from rhizo.physics.three_d.amg import SpdSolver, jacobi, single_blas_thread
 from rhizo.physics.three_d.fv3d import Geometry3D, assemble, thermal_conductances
 
 FloatArray = NDArray[np.float64]
+
+#: "amg" or "jacobi" (env RHIZO_HEAT3D_PRECONDITIONER overrides, for measuring).
+HEAT_PRECONDITIONER = "amg"
 
 
 class HeatStepper3D:
@@ -60,7 +65,11 @@ class HeatStepper3D:
                 self.conductances,
                 self.heat_capacity_j_per_k / effective_dt_s + self.perfusion_w_per_k,
             )
-            self._solvers[key] = SpdSolver(matrix)
+            single_blas_thread()
+            if os.environ.get("RHIZO_HEAT3D_PRECONDITIONER", HEAT_PRECONDITIONER) == "jacobi":
+                self._solvers[key] = SpdSolver(matrix, precondition=jacobi(matrix))
+            else:
+                self._solvers[key] = SpdSolver(matrix)
         return self._solvers[key]
 
     @property
