@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from rhizo.clinic.allergy.models import Allergy
 from rhizo.clinic.core.audit.models import AuditAction
+from rhizo.clinic.patient.models import Patient
 from rhizo.pathway.facts import entry
 from tests.web.test_forms_support import REFUSED_ROLES, AsRole, audit_rows, db, new_patient
 
@@ -136,8 +137,6 @@ def test_other_without_a_substance_is_refused_on_the_substance_field(
 
 
 def test_the_patient_reads_their_allergies_without_forms(as_role: AsRole, web_app: FastAPI) -> None:
-    from rhizo.clinic.patient.models import Patient
-
     with db(web_app) as session:
         pid = session.scalar(sa.select(Patient.id).where(Patient.user_id.is_not(None)))
     page = as_role("patient").get(f"/patients/{pid}/allergies")

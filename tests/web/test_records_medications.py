@@ -16,6 +16,7 @@ from rhizo.clinic.core.auth.models import Actor, Role
 from rhizo.clinic.core.common import Side
 from rhizo.clinic.medication import service as medication_service
 from rhizo.clinic.medication.models import Medication, MedicationCreate
+from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan import service as plan_service
 from rhizo.clinic.plan.lifecycle import PlanStatus
 from rhizo.clinic.plan.models import Plan, PlanCreate, Sedation
@@ -216,8 +217,6 @@ def test_the_patient_sees_their_medicines_without_forms(as_role: AsRole, web_app
     client = as_role("patient")
     own = client.get("/portal")
     assert own.status_code == 200
-    from rhizo.clinic.patient.models import Patient
-
     with db(web_app) as session:
         pid = session.scalar(sa.select(Patient.id).where(Patient.user_id.is_not(None)))
     page = client.get(f"/patients/{pid}/medications")
