@@ -41,7 +41,12 @@ from rhizo.clinic.core.config import Settings
 from rhizo.clinic.core.database import create_db_engine, create_session_factory
 from rhizo.clinic.demo.seed import SEED_ACTOR, seed
 from rhizo.clinic.discharge import service as discharge_service
-from rhizo.clinic.discharge.models import DischargeCreate
+from rhizo.clinic.discharge.models import (
+    DischargeCreate,
+    Disposition,
+    Escalation,
+    EscalationKind,
+)
 from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.followup.models import FollowUpCreate
 from rhizo.clinic.medication import service as medication_service
@@ -67,6 +72,7 @@ TODAY = date.today()
 PERFORMED_ON = TODAY - timedelta(days=120)
 PLANNED = max(TODAY, SEEDED_ON) + timedelta(days=400)
 REFERRER = "Dr Rosalind Franklin"
+ADMISSION_REASON = "Admitted overnight for neurology review of the new leg weakness."
 REFERRER_ADDRESS = "Riverside Practice\n12 Mill Lane\nCambridge CB1 1AA"
 
 
@@ -78,6 +84,7 @@ class Ids:
     other_procedure: int
     other_plan: int
     other_patient: int
+    third_procedure: int
     performer: str
 
 
@@ -204,6 +211,34 @@ def _build(url: str) -> tuple[dict[str, str], Ids]:
     assert other is not None
     assert other_plan is not None
     ids.other_procedure, ids.other_plan, ids.other_patient = other.id, other_plan.id, old.id
+    # Red flags at discharge (knowledge/discharge_safety.yaml, rhizo's local protocol):
+    # NRS 7 is the lowest uncontrolled pain (flag, escalated), NRS 6 just below (no flag).
+    third = session.scalar(
+        sa.select(Procedure)
+        .where(Procedure.patient_id.not_in([old.id, patient.id]))
+        .order_by(Procedure.id)
+    )
+    assert third is not None
+    ids.third_procedure = third.id
+    for row, nrs, deficit, escalation in (
+        (other, 7, True, Escalation(kind=EscalationKind.ADMITTED, reason=ADMISSION_REASON)),
+        (third, 6, False, None),
+    ):
+        discharge_service.create(
+            session=session,
+            actor=actor,
+            patient_id=row.patient_id,
+            procedure_id=row.id,
+            data=DischargeCreate(
+                discharged_at=row.performed_at + timedelta(hours=2),
+                disposition=Disposition.ADMITTED if escalation else Disposition.HOME,
+                nrs=nrs,
+                new_deficit=deficit,
+                escort_present=True,
+                instructions_given=True,
+                escalation=escalation,
+            ),
+        )
     session.commit()
     session.close()
     engine.dispose()
@@ -446,6 +481,23 @@ def test_discharge_sheet_has_the_discharge_warning_signs_and_contact(
     assert "Your check-ups" in text
     # Apixaban was paused by the plan only when the procedure carries the plan: none here.
     assert "Someone with you yes" in text
+
+
+def test_discharge_sheet_shows_red_flags_at_the_pain_boundary_and_the_escalation(
+    docs: tuple[FastAPI, dict[str, str], Ids], as_user: Clients
+) -> None:
+    _, _, ids = docs
+    flagged, _ = pdf_text(
+        as_user["nurse"].get(f"/procedures/{ids.other_procedure}/discharge.pdf").content
+    )
+    assert "red flag: Pain not controlled (NRS 7 or more at discharge)." in flagged
+    assert "red flag: New weakness or numbness in a limb (a new deficit)." in flagged
+    assert f"escalation: admitted by demo-clinician: {ADMISSION_REASON}" in flagged
+    below, _ = pdf_text(
+        as_user["nurse"].get(f"/procedures/{ids.third_procedure}/discharge.pdf").content
+    )
+    assert "Pain score 6" in below
+    assert "red flag" not in below
 
 
 def test_referral_letter_addresses_the_referrer_with_the_outcome_so_far(
