@@ -221,3 +221,22 @@ def test_lesion_plot_is_legible_on_a_phone(phone: Page, clinic: Clinic) -> None:
     assert phone.locator("table.dims tbody tr, table.dims tr").count() >= 1
     assert overflow_px(phone) <= 0, culprits(phone)
     log.info("lesion plot: smallest text %.1f px", min(t["px"] for t in texts))
+
+
+def test_menu_folds_on_a_phone_and_opens_in_one_tap(phone: Page, clinic: Clinic) -> None:
+    log_in(phone, "demo-clinician", clinic.passwords["demo-clinician"])
+    nav = phone.get_by_role("navigation", name="Main")
+    patients = nav.get_by_role("link", name="Patients")
+    button = phone.locator("label.menu-button")
+    expect(patients).to_be_hidden()
+    box = button.bounding_box()
+    assert box is not None
+    assert box["height"] >= 44, box
+    button.tap()
+    expect(patients).to_be_visible()
+    patients.tap()
+    expect(phone).to_have_url(f"{clinic.base_url}/patients")
+    # On a desktop the links show and the button does not.
+    phone.set_viewport_size({"width": 1280, "height": 900})
+    expect(nav.get_by_role("link", name="Patients")).to_be_visible()
+    expect(button).to_be_hidden()
