@@ -163,6 +163,8 @@ def simulate3d(
     series = generator.series_resistance_ohm
     last_dt = 0.0
     now = 0.0
+    gains: dict[tuple[float, int], FloatArray] = {}
+    last_gain: FloatArray | None = None
     for end in schedule:
         dt = float(end) - now
         ratio = dt / last_dt if last_dt > 0 else 0.0
@@ -194,7 +196,12 @@ def simulate3d(
             rhs = rhs + explicit
         solver = heat.solver(effective_dt)
         base = solver.solve(rhs.ravel(), temperature.ravel())
-        gain = solver.solve(solution.heat_per_v2.ravel())
+        # The response to unit V^2 depends only on the step matrix and the potential:
+        # kept per (step length, potential solve), it is reused across the hold.
+        gain_key = (round(effective_dt, 12), solves)
+        if gain_key not in gains:
+            gains[gain_key] = solver.solve(solution.heat_per_v2.ravel(), last_gain)
+        gain = last_gain = gains[gain_key]
         reference = generator.reference_temperature_c(float(end), t0)
         squared = float(
             choose_squared_voltage(
