@@ -22,7 +22,7 @@ from rhizo.physics.tissue import TISSUES
 from tests.web.conftest import csrf_of
 
 AsRole = Callable[[str], TestClient]
-OPTION = re.compile(r'<option value="([^"]+)"( selected)?>([^<]+)</option>')
+OPTION = re.compile(r'<option value="([^"]+)" title="[^"]*"( selected)?>([^<]+)</option>')
 WARNING = "Not a patient's tissue"
 
 
@@ -43,6 +43,10 @@ def test_every_catalogue_tissue_is_offered_and_the_clinical_one_is_chosen(
         living = value.endswith("-in-vivo")
         assert ("living tissue (perfused)" in text) is living, text
         assert ("not living" in text) is not living, text
+        tissue = TISSUES[value]
+        cited = f"{len(tissue.sources)} properties cited"
+        recalled = f"; {len(tissue.unverified)} recalled, not read" if tissue.unverified else ""
+        assert text.endswith(f"; {cited}{recalled}"), text
     assert WARNING not in html  # the default is a patient's tissue
     assert "Where the numbers for muscle-in-vivo come from" in html
 

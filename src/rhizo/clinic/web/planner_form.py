@@ -66,11 +66,18 @@ class TissueOption:
     recalled: tuple[str, ...]
 
     @property
+    def evidence(self) -> str:
+        """How its numbers are sourced, e.g. "7 properties cited; 5 recalled, not read"."""
+        recalled = f"; {len(self.recalled)} recalled, not read" if self.recalled else ""
+        return f"{len(self.sources)} properties cited{recalled}"
+
+    @property
     def label(self) -> str:
-        """The option's text, e.g. 'muscle-in-vivo: living tissue (perfused)'."""
+        """The option's text, e.g. 'muscle-in-vivo: living tissue (perfused), the clinical
+        default; 10 properties cited'."""
         kind = "living tissue (perfused)" if self.living else "ex-vivo bench sample, not living"
         default = ", the clinical default" if self.name == CLINICAL_TISSUE else ""
-        return f"{self.name}: {kind}{default}"
+        return f"{self.name}: {kind}{default}; {self.evidence}"
 
 
 def tissue_options() -> list[TissueOption]:
