@@ -245,6 +245,8 @@ def test_planner_runs_the_engine(as_role: AsRole) -> None:
             "tip_length_mm": "10",
             "set_temperature_c": "80",
             "duration_s": "90",
+            # The temperature map is drawn only on a full solve (the quick answer has none).
+            "solve": "1",
         },
     )
     assert response.status_code == 200
