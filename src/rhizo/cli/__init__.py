@@ -18,6 +18,7 @@ from rhizo.cli._errors import InputError
 COMMAND_MODULES: tuple[str, ...] = (
     "lesion",
     "lesion_table",
+    "lesion3d",
     "pathway",
     "gate",
     "knowledge",
