@@ -242,15 +242,21 @@ def step_increment(
     dt_s: float,
     log_rate_old: NDArray[np.float64],
     log_rate_new: NDArray[np.float64],
+    rate_old: NDArray[np.float64] | None = None,
+    rate_new: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """Omega gained over a step whose log-rate is linear in time from old to new.
 
     dOmega = dt (r_1 - r_0) / (ln r_1 - ln r_0), exact at constant temperature and for
     a log-rate linear in time (the trapezoid dt (r_0 + r_1)/2 where they are within
-    1e-6). The axisymmetric engine's time loop uses the same rule inline on its
-    backend's arrays; the 3D engine calls this.
+    1e-6). ``rate_old``/``rate_new`` are exp of the log-rates when the caller has
+    them. Ufuncs and ``np.where`` only, so NumPy and CuPy arrays (NEP 18) both stay
+    in their own library: the axisymmetric engine and the 3D engine both call this.
     """
-    rate_old, rate_new = np.exp(log_rate_old), np.exp(log_rate_new)
+    if rate_old is None:
+        rate_old = np.exp(log_rate_old)
+    if rate_new is None:
+        rate_new = np.exp(log_rate_new)
     rise = log_rate_new - log_rate_old
     close = np.abs(rise) < 1e-6
     increment: NDArray[np.float64] = np.where(

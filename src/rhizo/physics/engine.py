@@ -39,7 +39,8 @@ physics has one definition, called here and nowhere re-written:
 - thermocouple: :func:`thermocouple` (:data:`THERMOCOUPLE_SPAN_M`);
 - damage: the protocol's damage model's ``log_rate``, integrated exactly over each
   step for a log-rate linear in time, dt (r_1 - r_0) / (ln r_1 - ln r_0) (exact at
-  constant temperature; the trapezoid overestimates a step whose rate grows e-fold).
+  constant temperature; the trapezoid overestimates a step whose rate grows e-fold):
+  :func:`rhizo.physics.damage.step_increment`, which the 3D engine calls too.
 
 Boiling: water in tissue boils at about 100 C; the vapour raises the impedance and
 real generators then cut their power (impedance roll-off), which this model does not
@@ -62,6 +63,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rhizo.physics.backend import get_backend
+from rhizo.physics.damage import step_increment
 from rhizo.physics.fv import CannulaGeometry, electric_conductances
 from rhizo.physics.generator import BatchLimits, GeneratorSettings, choose_squared_voltage
 from rhizo.physics.grid import step_end_times
@@ -457,15 +459,9 @@ class _Run:
             # step, dt (r1 - r0) / (ln r1 - ln r0) (the trapezoid where they are close).
             log_rate_new = self.damage.log_rate(new_part)
             rate_new = xp.exp(log_rate_new)
-            rate_old = self.rate_old[where]
-            rise = log_rate_new - self.log_rate_old[where]
-            close = xp.abs(rise) < 1e-6
-            increment = xp.where(
-                close,
-                (0.5 * dt) * (rate_new + rate_old),
-                dt * (rate_new - rate_old) / xp.where(close, 1.0, rise),
+            self.omega[where] += step_increment(
+                dt, self.log_rate_old[where], log_rate_new, self.rate_old[where], rate_new
             )
-            self.omega[where] += increment
             if contiguous:  # views: update in place
                 xp.maximum(self.peak[where], new_part, out=self.peak[where])
             else:
