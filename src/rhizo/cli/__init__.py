@@ -24,6 +24,7 @@ from rhizo.cli._errors import InputError
 COMMAND_MODULES: tuple[str, ...] = (
     "lesion",
     "lesion_table",
+    "lesion3d",
     "pathway",
     "gate",
     "knowledge",
@@ -37,6 +38,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 COMMAND_HOMES: dict[str, str] = {
     "lesion": "lesion",
     "lesion-table": "lesion_table",
+    "lesion3d": "lesion3d",
     **dict.fromkeys(
         ("screen", "premed", "compare", "aftercare", "faq", "learn", "score"), "pathway"
     ),
