@@ -63,7 +63,8 @@ def _run(connection: sa.Connection) -> None:
     raw = None
     if connection.dialect.name == "sqlite" and not connection.in_transaction():
         raw = connection.connection.driver_connection
-        assert raw is not None  # a live pooled connection has its sqlite3 connection
+        if raw is None:  # pragma: no cover - a live pooled connection has its sqlite3 one
+            raise RuntimeError("the SQLite connection has no driver connection")
         raw.execute("PRAGMA foreign_keys=OFF")
     try:
         context.configure(
