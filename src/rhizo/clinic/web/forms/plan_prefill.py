@@ -1,4 +1,4 @@
-""""From plan" on the procedure form: the plan's side, levels, sedation and day, and a
+""" "From plan" on the procedure form: the plan's side, levels, sedation and day, and a
 lesion row for each nerve each planned joint needs, on each planned side.
 
 A facet joint is denervated by coagulating the nerves that supply it: the
