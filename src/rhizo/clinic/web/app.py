@@ -198,10 +198,10 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(access.PageForbidden)
     def _forbidden(request: Request, error: access.PageForbidden) -> Response:
         return error_page(request, 403)
+
     @app.exception_handler(access.PasswordChangeRequired)
     def _must_change(request: Request, error: access.PasswordChangeRequired) -> Response:
         return RedirectResponse("/account?must_change=1", status_code=303)
-
 
     @app.exception_handler(access.CsrfRefused)
     def _csrf(request: Request, error: access.CsrfRefused) -> Response:
