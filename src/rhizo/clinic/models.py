@@ -20,15 +20,24 @@ from rhizo.clinic.medication.models import Medication
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Plan
 from rhizo.clinic.procedure.models import Lesion, Procedure
+from rhizo.clinic.schedule.models import (
+    Appointment,
+    ClinicSession,
+    OccupiedBlock,
+    Room,
+    SessionException,
+)
 from rhizo.clinic.specialist.models import Specialist
 
 metadata = Base.metadata
 
 __all__ = [
     "Allergy",
+    "Appointment",
     "AuditEvent",
     "Base",
     "CareTrial",
+    "ClinicSession",
     "ClinicSettingsRow",
     "Complication",
     "Condition",
@@ -39,9 +48,12 @@ __all__ = [
     "Lesion",
     "LoginThrottle",
     "Medication",
+    "OccupiedBlock",
     "Patient",
     "Plan",
     "Procedure",
+    "Room",
+    "SessionException",
     "Specialist",
     "User",
     "metadata",

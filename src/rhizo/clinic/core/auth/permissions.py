@@ -34,6 +34,18 @@ class Permission(StrEnum):
     #: Link or unlink a patient-role login and a patient record (admin only).
     PATIENT_LINK = "patient:link"
     AUDIT_READ = "audit:read"
+    #: The calendar: sessions, appointments, day and week views, worklists (staff).
+    SCHEDULE_READ = "schedule:read"
+    #: Book, reschedule, cancel, mark arrived or no-show (clinician, nurse).
+    SCHEDULE_WRITE = "schedule:write"
+    #: Rooms, specialists' recurring sessions, leave and other exceptions.
+    AVAILABILITY_MANAGE = "availability:manage"
+    #: The triage queue of consultation requests (accept and book, ask, decline).
+    INTAKE_TRIAGE = "intake:triage"
+    #: A patient asks for a consultation for themself from the portal.
+    OWN_REQUEST_WRITE = "own:request"
+    #: The reminder outbox: what was sent, failed or is queued; run the worker (admin).
+    REMINDERS_MANAGE = "reminders:manage"
 
 
 _STAFF_READ = {
@@ -41,6 +53,7 @@ _STAFF_READ = {
     Permission.PATIENT_READ,
     Permission.SPECIALIST_READ,
     Permission.ANALYTICS_READ,
+    Permission.SCHEDULE_READ,
 }
 
 MATRIX: dict[Role, frozenset[Permission]] = {
@@ -52,11 +65,27 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.CLINICAL_WRITE,
             Permission.PROCEDURE_WRITE,
             Permission.GATE_OVERRIDE,
+            Permission.SCHEDULE_WRITE,
+            Permission.AVAILABILITY_MANAGE,
+            Permission.INTAKE_TRIAGE,
         }
     ),
-    Role.NURSE: frozenset(_STAFF_READ | {Permission.PATIENT_WRITE, Permission.CLINICAL_WRITE}),
+    Role.NURSE: frozenset(
+        _STAFF_READ
+        | {
+            Permission.PATIENT_WRITE,
+            Permission.CLINICAL_WRITE,
+            Permission.SCHEDULE_WRITE,
+            Permission.INTAKE_TRIAGE,
+        }
+    ),
     Role.PATIENT: frozenset(
-        {Permission.SELF_READ, Permission.OWN_RECORD_READ, Permission.OWN_DIARY_WRITE}
+        {
+            Permission.SELF_READ,
+            Permission.OWN_RECORD_READ,
+            Permission.OWN_DIARY_WRITE,
+            Permission.OWN_REQUEST_WRITE,
+        }
     ),
     Role.RESEARCHER: frozenset(
         {

@@ -1,0 +1,1 @@
+"""Scheduling: rooms, specialists' recurring sessions, exceptions, slots and appointments."""
