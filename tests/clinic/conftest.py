@@ -59,6 +59,26 @@ def reset_postgres(url: str) -> None:
         engine.dispose()
 
 
+def fresh_database_url(backend: str, tmp_path: Path, name: str) -> Iterator[str]:
+    """An empty database of its own named ``name``: a SQLite file under ``tmp_path``, or a
+    PostgreSQL database created on the test server and dropped afterwards (the session's
+    shared engine keeps the shared one). For migration tests that start from nothing."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / (name + '.sqlite3')}"
+        return
+    base = sa.make_url(postgres_url())
+    admin = create_db_engine(base.set(database="postgres"))
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+            connection.exec_driver_sql(f"CREATE DATABASE {name}")
+        yield base.set(database=name).render_as_string(hide_password=False)
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     path: Path = tmp_path_factory.mktemp("clinic") / "registry.sqlite3"

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from tests.clinic.conftest import postgres_url
+from tests.clinic.conftest import fresh_database_url
 
 from rhizo.clinic.core import migrate
 from rhizo.clinic.core.database import create_db_engine
@@ -18,21 +18,7 @@ from rhizo.clinic.models import metadata
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-        return
-    base = sa.make_url(postgres_url())
-    name = "rhizo_migration_test"
-    admin = create_db_engine(base.set(database="postgres"))
-    try:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
-        yield base.set(database=name).render_as_string(hide_password=False)
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        admin.dispose()
+    yield from fresh_database_url(request.param, tmp_path, "rhizo_migration_test")
 
 
 def test_upgrade_from_empty_matches_the_models_and_downgrades(empty_url: str) -> None:
