@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +28,9 @@ from rhizo.physics.damage import DEFAULT_DAMAGE_MODEL
 from rhizo.physics.electrode import ElectrodeShape
 from rhizo.physics.three_d.grid3d import CartesianGrid, graded_faces
 from rhizo.physics.tissue import Tissue, perfusion_rate_from_ml_per_min_kg
+
+if TYPE_CHECKING:
+    from rhizo.physics.three_d.cannulae3d import Cannula3D
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -118,12 +122,48 @@ def box_mask(grid: CartesianGrid, low_m: Vector, high_m: Vector) -> BoolArray:
 
 @dataclass(frozen=True)
 class Scene:
-    """A grid, one cannula and the tissues: ``tissues[0]`` everywhere ``labels`` is 0."""
+    """A grid, the cannulae and the tissues: ``tissues[0]`` everywhere ``labels`` is 0.
+
+    ``pose`` is the (first active) cannula; ``cannulae`` lists every cannula with its
+    role (:mod:`rhizo.physics.three_d.cannulae3d`), empty for one active ``pose``.
+    """
 
     grid: CartesianGrid
     pose: CannulaPose
     tissues: tuple[Tissue, ...]
     labels: NDArray[np.int8]
+    cannulae: tuple[Cannula3D, ...] = ()
+
+    @property
+    def electrodes(self) -> tuple[Cannula3D, ...]:
+        """Every cannula with its role: ``cannulae``, or ``pose`` alone as the active one."""
+        if self.cannulae:
+            return self.cannulae
+        from rhizo.physics.three_d.cannulae3d import Cannula3D
+
+        return (Cannula3D(self.pose),)
+
+    @classmethod
+    def build_multi(
+        cls,
+        grid: CartesianGrid,
+        cannulae: tuple[Cannula3D, ...],
+        tissue: Tissue,
+        solids: tuple[tuple[Tissue, BoolArray], ...] = (),
+    ) -> Scene:
+        """A scene of several cannulae (at least one active), ``solids`` as :meth:`build`."""
+        actives = [c for c in cannulae if c.role == "active"]
+        if not actives:
+            roles = ", ".join(c.role for c in cannulae) or "none"
+            raise ValueError(f"cannulae roles ({roles}) must include at least one 'active'")
+        scene = cls.build(grid, actives[0].pose, tissue, solids)
+        return cls(
+            grid=grid,
+            pose=scene.pose,
+            tissues=scene.tissues,
+            labels=scene.labels,
+            cannulae=tuple(cannulae),
+        )
 
     @classmethod
     def build(
@@ -187,4 +227,34 @@ def grid_around_cannula(
                 growth=growth,
             )
         )
+    return CartesianGrid(faces[0], faces[1], faces[2])
+
+
+def grid_around_cannulae(
+    cannulae: tuple[Cannula3D, ...],
+    *,
+    cell_m: float,
+    fine_margin_m: float,
+    margin_m: float,
+    growth: float = 1.2,
+) -> CartesianGrid:
+    """A box of uniform ``cell_m`` cells around every active tip and tine (``fine_margin_m``
+    beyond their metal), growing by ``growth`` to ``margin_m`` beyond the fine box's
+    centre-to-face half-width on every side (a cube when the fine box is one)."""
+    lows, highs = zip(*(c.extent_m() for c in cannulae), strict=True)
+    low = np.min(np.asarray(lows), axis=0) - fine_margin_m
+    high = np.max(np.asarray(highs), axis=0) + fine_margin_m
+    centre = 0.5 * (low + high)
+    half = float(np.max(high - low)) / 2 + margin_m
+    faces = [
+        graded_faces(
+            low_m=float(centre[a]) - half,
+            high_m=float(centre[a]) + half,
+            fine_low_m=float(low[a]),
+            fine_high_m=float(high[a]),
+            cell_m=cell_m,
+            growth=growth,
+        )
+        for a in range(3)
+    ]
     return CartesianGrid(faces[0], faces[1], faces[2])
