@@ -45,6 +45,7 @@ from rhizo.clinic.web import (
     planner,
     records,
     research,
+    schedule,
     specialists,
 )
 from rhizo.clinic.web.documents import routes as documents_routes
@@ -242,6 +243,7 @@ def add_pages(app: FastAPI, *, synthetic: bool = False) -> FastAPI:
         audit_log.router,
         research.router,
         documents_routes.router,
+        schedule.router,
     ):
         include_page_router(app, router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
