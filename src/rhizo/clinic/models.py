@@ -28,6 +28,7 @@ from rhizo.clinic.schedule.models import (
     SessionException,
 )
 from rhizo.clinic.specialist.models import Specialist
+from rhizo.clinic.tasks.models import WorklistTask
 
 metadata = Base.metadata
 
@@ -56,5 +57,6 @@ __all__ = [
     "SessionException",
     "Specialist",
     "User",
+    "WorklistTask",
     "metadata",
 ]
