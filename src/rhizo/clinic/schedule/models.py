@@ -26,12 +26,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from enum import StrEnum
+from typing import Annotated
 
 import sqlalchemy as sa
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rhizo.clinic.core.common import str_enum
+from rhizo.clinic.core.common import ReadSchema, Schema, str_enum
+from rhizo.clinic.core.conflicts import EditVersion
 from rhizo.clinic.core.database import Base, TimestampMixin, VersionedMixin
+from rhizo.clinic.core.validation import DbId, PlannedAt, PlannedOn
 
 #: The booking grid (minutes): appointment starts, ends and occupied blocks.
 BLOCK_MIN = 5
@@ -252,3 +256,215 @@ class OccupiedBlock(Base):
     resource: Mapped[Resource] = mapped_column(str_enum(Resource, "resource"))
     resource_id: Mapped[int]
     block_start: Mapped[datetime]
+
+
+# --- API schemas ---------------------------------------------------------------------
+
+#: Shortest and longest cancellation reason, in characters (as a plan's cancellation).
+REASON_MIN_CHARS = 5
+REASON_MAX_CHARS = 500
+
+CancelReason = Annotated[str, Field(min_length=REASON_MIN_CHARS, max_length=REASON_MAX_CHARS)]
+
+
+class RoomCreate(Schema):
+    """A new room."""
+
+    name: str = Field(min_length=1, max_length=80)
+    fluoroscopy: bool = False
+
+
+class RoomUpdate(Schema):
+    """A change to a room (only the fields given)."""
+
+    version: EditVersion
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+    fluoroscopy: bool | None = None
+
+
+class RoomRead(ReadSchema):
+    """A room as stored."""
+
+    id: int
+    version: int
+    name: str
+    fluoroscopy: bool
+    active: bool
+
+
+class ClinicSessionCreate(Schema):
+    """A specialist's new recurring weekly session (wall-clock times of ``timezone``).
+
+    ``timezone`` defaults to the clinic's (``RHIZO_CLINIC_TIMEZONE``). Times are on
+    the 5-minute grid and ``slot_min`` divides ``end_local - start_local`` (checked by
+    :mod:`rhizo.clinic.schedule.availability`, 422 naming the field).
+    """
+
+    specialist_id: DbId
+    kind: AppointmentKind
+    mode: AppointmentMode = AppointmentMode.IN_PERSON
+    room_id: DbId | None = None
+    weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
+    start_local: time
+    end_local: time
+    slot_min: int = Field(ge=5, le=480)
+    timezone: str | None = Field(default=None, min_length=1, max_length=64)
+    valid_from: PlannedOn
+    valid_until: PlannedOn | None = None
+
+
+class ClinicSessionUpdate(Schema):
+    """A change to a session (only the fields given)."""
+
+    version: EditVersion
+    kind: AppointmentKind | None = None
+    mode: AppointmentMode | None = None
+    room_id: DbId | None = None
+    weekday: int | None = Field(default=None, ge=0, le=6)
+    start_local: time | None = None
+    end_local: time | None = None
+    slot_min: int | None = Field(default=None, ge=5, le=480)
+    timezone: str | None = Field(default=None, min_length=1, max_length=64)
+    valid_from: PlannedOn | None = None
+    valid_until: PlannedOn | None = None
+
+
+class ClinicSessionRead(ReadSchema):
+    """A session as stored."""
+
+    id: int
+    version: int
+    specialist_id: int
+    kind: AppointmentKind
+    mode: AppointmentMode
+    room_id: int | None
+    weekday: int
+    start_local: time
+    end_local: time
+    slot_min: int
+    timezone: str
+    valid_from: date
+    valid_until: date | None
+    active: bool
+
+
+class Deactivate(Schema):
+    """Deactivate a room or session read at ``version``."""
+
+    version: EditVersion
+
+
+class SessionExceptionCreate(Schema):
+    """A period with no availability for a specialist and/or a room, with its reason."""
+
+    kind: ExceptionKind
+    specialist_id: DbId | None = None
+    room_id: DbId | None = None
+    starts_at: PlannedAt
+    ends_at: PlannedAt
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class SessionExceptionRead(ReadSchema):
+    """An exception as stored."""
+
+    id: int
+    kind: ExceptionKind
+    specialist_id: int | None
+    room_id: int | None
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    recorded_by: str
+
+
+class AppointmentCreate(Schema):
+    """A booking: a patient with a specialist for ``kind`` at ``starts_at`` (an instant).
+
+    Within availability (the normal case) the slot must be one a session of the
+    specialist offers for ``kind`` (:func:`rhizo.clinic.schedule.slots.free_slots`):
+    ``duration_min`` defaults to the session's ``slot_min``, the mode and room to the
+    session's. ``outside_availability`` (admin only, with ``outside_reason``) books a
+    time no session offers; ``duration_min`` is then required.
+    """
+
+    patient_id: DbId
+    specialist_id: DbId
+    kind: AppointmentKind
+    starts_at: PlannedAt
+    duration_min: int | None = Field(default=None, ge=BLOCK_MIN, le=480)
+    mode: AppointmentMode | None = None
+    room_id: DbId | None = None
+    plan_id: DbId | None = None
+    procedure_id: DbId | None = None
+    review_id: str | None = Field(default=None, min_length=1, max_length=40)
+    notes: str | None = Field(default=None, max_length=10_000)
+    outside_availability: bool = False
+    outside_reason: str | None = Field(default=None, min_length=5, max_length=500)
+
+
+class AppointmentReschedule(Schema):
+    """Move an appointment read at ``version`` to ``starts_at`` (same patient and kind).
+
+    The specialist, duration and room default to the old appointment's.
+    """
+
+    version: EditVersion
+    starts_at: PlannedAt
+    specialist_id: DbId | None = None
+    duration_min: int | None = Field(default=None, ge=BLOCK_MIN, le=480)
+    room_id: DbId | None = None
+    outside_availability: bool = False
+    outside_reason: str | None = Field(default=None, min_length=5, max_length=500)
+
+
+class AppointmentCancel(Schema):
+    """Cancel an appointment read at ``version``, with the reason (5-500 characters)."""
+
+    version: EditVersion
+    reason: CancelReason
+
+
+class AppointmentTransition(Schema):
+    """Mark an appointment read at ``version`` arrived, no-show or completed."""
+
+    version: EditVersion
+
+
+class AppointmentRead(ReadSchema):
+    """An appointment as stored."""
+
+    id: int
+    version: int
+    patient_id: int
+    specialist_id: int
+    room_id: int | None
+    session_id: int | None
+    kind: AppointmentKind
+    mode: AppointmentMode
+    starts_at: datetime
+    ends_at: datetime
+    status: AppointmentStatus
+    plan_id: int | None
+    procedure_id: int | None
+    review_id: str | None
+    rescheduled_from_id: int | None
+    cancel_reason: str | None
+    cancelled_by: str | None
+    cancelled_at: datetime | None
+    arrived_at: datetime | None
+    booked_by: str
+    notes: str | None
+    created_at: datetime
+
+
+class SlotRead(BaseModel):
+    """A free slot a session offers."""
+
+    starts_at: datetime
+    ends_at: datetime
+    specialist_id: int
+    room_id: int | None
+    session_id: int
+    kind: AppointmentKind
+    mode: AppointmentMode
