@@ -62,6 +62,18 @@ MinLengthOption = Annotated[
     ),
 ]
 
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="Lesion engine: 'axisymmetric' (default) or '3d' (bone of the level beside the "
+        "nerve, L4-L5 and L5-S1; docs/engine3d.md).",
+    ),
+]
+CellOption = Annotated[
+    float | None, typer.Option("--cell-mm", help="With --engine 3d: cells near the tip (mm).")
+]
+
 
 def resolve_joint(name: str) -> Joint:
     from rhizo.planning import JOINTS, get_joint
@@ -164,8 +176,11 @@ def capture(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Save a PNG of the lesion and nerve.")
     ] = None,
+    engine: EngineOption = "axisymmetric",
+    cell_mm: CellOption = None,
 ) -> None:
     """Will this placement coagulate the joint's nerves, and how likely? (decision support)"""
+    from rhizo.cli.capture3d import capture_3d, check_engine
     from rhizo.planning import estimate_capture, lesion_for
 
     target = resolve_joint(joint)
@@ -173,8 +188,34 @@ def capture(
         fail("--side", side, "left or right")
     check_common(target, samples, seed, offset_mm, min_length_mm)
     check_plot_path("--plot", plot)
+    cell_3d_mm = check_engine(engine, cell_mm, joint=target.name, plot=plot)
     placement = placement_from_options(angle_deg, offset_mm)
     protocol = protocol_from_options(gauge, tip_mm, temp_c, time_s)
+    if cell_3d_mm is not None:
+        capture_3d(
+            target=target,
+            side=side.lower(),
+            placement=placement,
+            protocol=protocol,
+            inputs={
+                "joint": target.name,
+                "gauge": gauge,
+                "tip_mm": tip_mm,
+                "temp_c": temp_c,
+                "time_s": time_s,
+                "angle_deg": angle_deg,
+                "offset_mm": offset_mm,
+                "samples": samples,
+                "seed": seed,
+                "min_captured_length_mm": min_length_mm,
+            },
+            cell_mm=cell_3d_mm,
+            samples=samples,
+            seed=seed,
+            min_length_mm=min_length_mm,
+            as_json=as_json,
+        )
+        return
     profile = lesion_for(protocol)
     estimates = [
         estimate_capture(

@@ -24,6 +24,8 @@ import typer
 from rhizo import DISCLAIMER
 from rhizo.cli._errors import InputError, fail
 from rhizo.cli.planning import (
+    CellOption,
+    EngineOption,
     JointOption,
     JsonFlag,
     MinLengthOption,
@@ -61,11 +63,20 @@ def recommend(
         typer.Option("--plot", help="Save the trade-off figure (PNG, SVG or PDF)."),
     ] = None,
     as_json: JsonFlag = False,
+    engine: EngineOption = "axisymmetric",
+    cell_mm: CellOption = None,
+    top_3d: Annotated[
+        int,
+        typer.Option(
+            "--top-3d", help="With --engine 3d: safe one-lesion candidates re-scored in 3D."
+        ),
+    ] = 3,
 ) -> None:
     """Rank cannula settings for a joint: capture probability under safety constraints."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from rhizo.cli.capture3d import check_engine, print_recommend_3d, recommend_3d
     from rhizo.planning.profile_store import stored_lesion_for
     from rhizo.planning.recommend import (
         candidate_grid,
@@ -81,6 +92,7 @@ def recommend(
     if backend not in ("single", "numpy", "cupy"):
         fail("--backend", backend, "single, numpy or cupy")
     check_plot_path("--plot", plot)
+    cell_3d_mm = check_engine(engine, cell_mm, joint=target.name, plot=plot, top_3d=top_3d)
     candidates = candidate_grid()
     # Adaptive screen: an eighth of the samples first, contenders doubled up to the full
     # count (the parameters the web planner uses too: rhizo.planning.recommend_run).
@@ -109,6 +121,20 @@ def recommend(
         )
     if plot is not None:
         _save_plot(plot, target.name, ranked)
+    three_d = (
+        recommend_3d(
+            target=target,
+            ranked=ranked,
+            offset_mm=offset_mm,
+            cell_mm=cell_3d_mm,
+            top_3d=top_3d,
+            samples=samples,
+            seed=seed,
+            min_length_mm=min_length_mm,
+        )
+        if cell_3d_mm is not None
+        else None
+    )
     if as_json:
         emit_json(
             {
@@ -130,10 +156,13 @@ def recommend(
                 "ranking": [entry.to_dict() for entry in ranked],
                 "assumptions": planner_assumptions(),
                 **({"plot": str(plot)} if plot is not None else {}),
+                **({"engine": "3d", "three_d": three_d} if three_d is not None else {}),
             }
         )
         return
     _print_ranking(target, ranked, top, samples, plot)
+    if three_d is not None:
+        print_recommend_3d(three_d)
 
 
 #: The ranking rule in words (docs/planning.md, "Which candidate is recommended").
