@@ -122,6 +122,19 @@ class Cannula3D:
                 )
         return level
 
+    def unresolved_tines(self, x_m: FloatArray, y_m: FloatArray, z_m: FloatArray) -> list[int]:
+        """Tines (1-based) whose distal half holds no point of (x, y, z): too thin for
+        the grid."""
+        missing: list[int] = []
+        if self.tines is None:
+            return missing
+        for number, (start, end) in enumerate(self.tines.segments(self.pose), start=1):
+            middle = 0.5 * (start + end)
+            level = _segment_level_set(middle, end, self.tines.radius_m, (x_m, y_m, z_m))
+            if not bool(np.any(level < 0)):
+                missing.append(number)
+        return missing
+
     def level_set(self, x_m: FloatArray, y_m: FloatArray, z_m: FloatArray) -> FloatArray:
         """The metal's level set (negative in metal): the cannula and its tines."""
         level = self.pose.level_set(x_m, y_m, z_m)

@@ -16,6 +16,19 @@ predictive generator (:func:`rhizo.physics.generator.choose_squared_voltage`: th
 tip temperature at the step's end is affine in V^2, a + b V^2, found here from two
 heat solves A x0 = rhs, A x1 = q), and the damage step
 (:func:`rhizo.physics.damage.step_increment`).
+
+Several cannulae (bipolar, or several active tips): each has its own thermocouple
+(its own distal span of metal) and the generator holds the hottest tip at the set
+temperature: with each tip affine in V^2, T_k = a_k + b_k V^2, the step's V^2 is the
+smallest of :func:`choose_squared_voltage` over the tips (the limits then apply to the
+one output). RECALLED, not read in a manual: bipolar RF generators for pain (e.g.
+NeuroTherm NT1100, Abbott/Boston Scientific) read both probes' thermocouples and
+regulate so that neither exceeds the set temperature; controlling on the hotter tip
+is that rule. Traces per cannula: ``tip_temperature_c_<name>`` and ``current_a_<name>``.
+
+Sequential lesions (:func:`simulate_sequential`): a run may start from the temperature
+and accumulated Omega another left (``initial``), with an optional cooling interval at
+zero power between; Omega is then the total.
 """
 
 from __future__ import annotations
@@ -46,6 +59,15 @@ FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
+class Tissue3DState:
+    """What a lesion leaves in the tissue: temperature, accumulated Omega, peak (cells)."""
+
+    temperature_c: FloatArray
+    omega: FloatArray
+    peak_temperature_c: FloatArray
+
+
+@dataclass(frozen=True)
 class Lesion3DResult:
     """A 3D run: lesion size, fields at the end, generator traces and diagnostics."""
 
@@ -55,6 +77,18 @@ class Lesion3DResult:
     log10_omega: FloatArray
     traces: dict[str, FloatArray]
     diagnostics: dict[str, float] = field(default_factory=dict)
+    #: Accumulated Omega per cell (the total when the run started from another's).
+    omega: FloatArray | None = None
+
+    @property
+    def state(self) -> Tissue3DState:
+        """The tissue at the end, to start a following lesion from."""
+        omega = self.omega if self.omega is not None else np.power(10.0, self.log10_omega)
+        return Tissue3DState(
+            temperature_c=self.temperature_c,
+            omega=omega,
+            peak_temperature_c=self.peak_temperature_c,
+        )
 
 
 def _tissue_fields(
@@ -93,24 +127,50 @@ def _log_rate(scene: Scene, protocol: LesionProtocol, temperature: FloatArray) -
     return np.asarray(out)
 
 
+def _thermocouples(
+    scene: Scene, geometry: Geometry3D, heat_capacity_j_per_k: FloatArray
+) -> list[FloatArray]:
+    """Per cannula: weights (summing to 1) of the heat-capacity-weighted mean of the
+    metal within THERMOCOUPLE_SPAN_M of its apex (its own metal only)."""
+    x, y, z = scene.grid.mesh_m
+    owner = geometry.owner_cells
+    out = []
+    for number, cannula in enumerate(geometry.electrodes):
+        _, along = cannula.pose.local(x, y, z)
+        span = min(THERMOCOUPLE_SPAN_M, cannula.pose.electrode.tip_length_m)
+        sensor = (geometry.metal & (owner == number) & (along >= -span)).ravel()
+        if not sensor.any():
+            raise ValueError(
+                f"no metal cell in cannula {number + 1}'s thermocouple span: "
+                "refine the grid near the tip"
+            )
+        weights = heat_capacity_j_per_k.ravel() * sensor
+        out.append(weights / weights.sum())
+    return out
+
+
 def simulate3d(
     protocol: LesionProtocol,
     scene: Scene,
     *,
     far_boundary: FarBoundary = "infinite",
+    initial: Tissue3DState | None = None,
 ) -> Lesion3DResult:
-    """One temperature-controlled lesion in 3D (cannula, tissues and grid from ``scene``).
+    """One temperature-controlled lesion in 3D (cannulae, tissues and grid from ``scene``).
 
     ``protocol`` gives the cannula (its electrode must be ``scene.pose.electrode``),
     the generator program, the damage model of the surrounding tissue and the time
     steps (its ``grid`` settings' time fields); ``scene.tissues[0]`` must be its tissue.
+    ``scene.cannulae`` (if any) are the cannulae with their roles; a bipolar pair is
+    usually run with ``far_boundary="insulating"`` or ``"infinite"`` (no pad).
+    ``initial`` starts from the tissue another lesion left (its Omega is added to).
     """
     if scene.tissues[0] != protocol.tissue:
         raise ValueError(
             f"scene tissue {scene.tissues[0].name!r} != protocol tissue {protocol.tissue.name!r}"
         )
     started = time.perf_counter()
-    geometry = Geometry3D.build(scene.grid, scene.pose)
+    geometry = Geometry3D.build(scene.grid, scene.pose, scene.cannulae or None)
     fields = _tissue_fields(scene, geometry, protocol)
     tissue = protocol.tissue
     t0 = tissue.initial_temperature_c
@@ -128,21 +188,24 @@ def simulate3d(
     schedule = step_end_times(
         ramp_s=generator.ramp_s, total_s=generator.total_time_s, settings=protocol.grid
     )
-    # Thermocouple: the heat-capacity-weighted mean of the distal metal.
-    x, y, z = scene.grid.mesh_m
-    _, along = scene.pose.local(x, y, z)
-    span = min(THERMOCOUPLE_SPAN_M, protocol.electrode.tip_length_m)
-    sensor = (geometry.metal & (along >= -span)).ravel()
-    if not sensor.any():
-        raise ValueError("no metal cell in the thermocouple's span: refine the grid near the tip")
-    weights = heat.heat_capacity_j_per_k.ravel() * sensor
-    weights = weights / weights.sum()
+    # Thermocouple per cannula: the heat-capacity-weighted mean of its distal metal.
+    sensors = _thermocouples(scene, geometry, heat.heat_capacity_j_per_k)
 
     shape = scene.grid.shape
-    temperature = np.full(shape, t0)
+    if initial is None:
+        temperature = np.full(shape, t0)
+        peak = temperature.copy()
+        omega = np.zeros(shape)
+    else:
+        for name in ("temperature_c", "omega", "peak_temperature_c"):
+            if getattr(initial, name).shape != shape:
+                raise ValueError(
+                    f"initial {name} shape {getattr(initial, name).shape} != grid {shape}"
+                )
+        temperature = np.array(initial.temperature_c, dtype=np.float64)
+        peak = np.maximum(initial.peak_temperature_c, temperature)
+        omega = np.array(initial.omega, dtype=np.float64)
     previous = temperature.copy()
-    peak = temperature.copy()
-    omega = np.zeros(shape)
     log_rate_old = _log_rate(scene, protocol, temperature)
     perfused = bool(np.any(heat.perfusion_w_per_k > 0))
     explicit_old = np.zeros(shape)
@@ -150,7 +213,7 @@ def simulate3d(
     solution: Potential3D = potential_solver.solve(sigma_used)
     solves = 1
     capacity = heat.heat_capacity_j_per_k
-    names = (
+    names: tuple[str, ...] = (
         "time_s",
         "set_point_c",
         "tip_temperature_c",
@@ -159,6 +222,11 @@ def simulate3d(
         "power_w",
         "impedance_ohm",
     )
+    electrodes = geometry.electrodes
+    labels = [c.name or str(k + 1) for k, c in enumerate(electrodes)]
+    if len(electrodes) > 1:
+        names = names + tuple(f"tip_temperature_c_{label}" for label in labels)
+        names = names + tuple(f"current_a_{label}" for label in labels)
     traces: dict[str, list[float]] = {name: [] for name in names}
     series = generator.series_resistance_ohm
     last_dt = 0.0
@@ -203,14 +271,18 @@ def simulate3d(
             gains[gain_key] = solver.solve(solution.heat_per_v2.ravel(), last_gain)
         gain = last_gain = gains[gain_key]
         reference = generator.reference_temperature_c(float(end), t0)
-        squared = float(
-            choose_squared_voltage(
-                tip_base_c=float(weights @ base),
-                tip_gain_c_per_v2=float(weights @ gain),
-                reference_c=reference,
-                unit_conductance_s=solution.conductance_s,
-                settings=generator,
+        # The hottest tip holds the set point: the smallest V^2 over the thermocouples.
+        squared = min(
+            float(
+                choose_squared_voltage(
+                    tip_base_c=float(sensor @ base),
+                    tip_gain_c_per_v2=float(sensor @ gain),
+                    reference_c=reference,
+                    unit_conductance_s=solution.conductance_s,
+                    settings=generator,
+                )
             )
+            for sensor in sensors
         )
         new = (base + squared * gain).reshape(shape)
         log_rate_new = _log_rate(scene, protocol, new)
@@ -220,10 +292,17 @@ def simulate3d(
         np.maximum(peak, new, out=peak)
         tissue_ohm = solution.resistance_ohm
         current = np.sqrt(squared) / tissue_ohm
+        tips = [float(sensor @ new.ravel()) for sensor in sensors]
+        if len(electrodes) > 1:
+            for label, tip, per_volt in zip(
+                labels, tips, solution.cannula_current_per_v, strict=True
+            ):
+                traces[f"tip_temperature_c_{label}"].append(tip)
+                traces[f"current_a_{label}"].append(float(np.sqrt(squared) * per_volt))
         for name, value in (
             ("time_s", float(end)),
             ("set_point_c", reference),
-            ("tip_temperature_c", float(weights @ new.ravel())),
+            ("tip_temperature_c", max(tips)),
             ("voltage_v", current * (tissue_ohm + series)),
             ("current_a", current),
             ("power_w", current**2 * (tissue_ohm + series)),
@@ -239,6 +318,7 @@ def simulate3d(
         peak_temperature_c=peak,
         log10_omega=log10_omega,
         traces={name: np.asarray(values) for name, values in traces.items()},
+        omega=omega,
         diagnostics={
             "cells": float(scene.grid.size),
             "steps": float(schedule.size),

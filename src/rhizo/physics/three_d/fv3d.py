@@ -132,6 +132,14 @@ class Geometry3D:
                         f"cannula {number + 1} (return) touches another cannula's metal: "
                         "the poles would short"
                     )
+            for number, cannula in enumerate(cannulae):
+                missing = cannula.unresolved_tines(x, y, z)
+                if missing and cannula.tines is not None:
+                    raise ValueError(
+                        f"cannula {number + 1}'s tines {missing} (radius "
+                        f"{cannula.tines.radius_m:g} m) hold no cell centre in their distal "
+                        "half: refine the grid near the tip"
+                    )
             active = uninsulated & ~is_return
             returning = uninsulated & is_return
             bare = uninsulated
@@ -191,10 +199,13 @@ def _boundary_faces(grid: CartesianGrid) -> list[tuple[tuple[slice | int, ...], 
 def far_field_centre(geometry: Geometry3D) -> tuple[FloatArray, float]:
     """(centre, decay power p) of the far field, V - V_inf ~ rho^-p.
 
-    Monopolar: the active tip's centre, p = 1 (a point source). Bipolar: the midpoint
+    Monopolar: the active tip's centre (the mean of several), p = 1 (a point source).
+    Bipolar: the midpoint
     of the mean active and mean return tip centres, p = 2 (a dipole: zero net current).
     """
     if not geometry.bipolar:
+        if len(geometry.cannulae) > 1:  # several active tips: their mean centre
+            return np.mean([c.tip_centre_m for c in geometry.cannulae], axis=0), 1.0
         pose = geometry.pose
         length = pose.electrode.tip_length_m
         return np.asarray(pose.tip_m) - 0.5 * length * np.asarray(pose.direction), 1.0

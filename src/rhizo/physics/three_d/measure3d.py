@@ -19,6 +19,7 @@ from scipy.interpolate import RegularGridInterpolator
 from rhizo.physics.grid import AxisymmetricGrid
 from rhizo.physics.lesion import _axial_extent, radius_profile
 from rhizo.physics.three_d.fv3d import Geometry3D
+from rhizo.physics.three_d.grid3d import CartesianGrid
 
 FloatArray = NDArray[np.float64]
 
@@ -98,4 +99,59 @@ def measure_lesion(
         width_v_mm=width_v,
         length_mm=(top - bottom) * 1e3,
         distal_extension_mm=max(top, 0.0) * 1e3,
+    )
+
+
+class Confluence3D(BaseModel):
+    """Along the segment joining two tips' centres: is the Omega >= 1 lesion unbroken?
+
+    ``gap_mm`` is the length of the segment where Omega < 1 (0 when confluent);
+    ``min_log10_omega`` the lowest log10 Omega on it; ``midpoint_peak_c`` the highest
+    temperature reached at its midpoint (``None`` without a peak field).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    spacing_mm: float
+    confluent: bool
+    gap_mm: float
+    min_log10_omega: float
+    midpoint_peak_c: float | None = None
+
+
+def confluence(
+    grid: CartesianGrid,
+    log10_omega: FloatArray,
+    start_m: FloatArray,
+    end_m: FloatArray,
+    *,
+    peak_temperature_c: FloatArray | None = None,
+) -> Confluence3D:
+    """Sample log10 Omega (trilinear, cell centres) every SAMPLE_M from start to end.
+
+    The rule, stated for the bench studies (Wondra 2024, "confluent"): a bipolar or
+    sequential lesion is confluent when the Omega >= 1 region joins the two tips along
+    the straight line between their active tips' centres.
+    """
+    start, end = np.asarray(start_m, dtype=np.float64), np.asarray(end_m, dtype=np.float64)
+    spacing = float(np.linalg.norm(end - start))
+    count = max(2, int(np.ceil(spacing / SAMPLE_M)) + 1)
+    fractions = np.linspace(0.0, 1.0, count)
+    points = start + fractions[:, None] * (end - start)
+    centres = tuple(grid.centres_m(a) for a in range(3))
+    values = RegularGridInterpolator(centres, log10_omega, bounds_error=False, fill_value=None)(
+        points
+    )
+    below = values < 0.0
+    step = spacing / (count - 1)
+    midpoint: float | None = None
+    if peak_temperature_c is not None:
+        peak = RegularGridInterpolator(centres, peak_temperature_c)(0.5 * (start + end))
+        midpoint = float(peak[0])
+    return Confluence3D(
+        spacing_mm=spacing * 1e3,
+        confluent=not bool(below.any()),
+        gap_mm=float(np.count_nonzero(below)) * step * 1e3,
+        min_log10_omega=float(np.min(values)),
+        midpoint_peak_c=midpoint,
     )
