@@ -46,6 +46,7 @@ from rhizo.clinic.plan.views import router as plan_router
 from rhizo.clinic.procedure.views import router as procedure_router
 from rhizo.clinic.research.views import router as research_router
 from rhizo.clinic.specialist.views import router as specialist_router
+from rhizo.clinic.tasks.views import router as tasks_router
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -96,6 +97,7 @@ def api_router() -> APIRouter:
         analytics_router,
         research_router,
         audit_router,
+        tasks_router,
     ):
         # Every create honours Idempotency-Key (rhizo.clinic.core.idempotency); others ignore it.
         router.include_router(sub, dependencies=[Depends(idempotency.claim)])
