@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
+from tests.clinic.conftest import actor_of
+from tests.clinic.factories import make_patient, make_specialist, make_user
 
 from rhizo.clinic.core.auth.models import Actor, Role
 from rhizo.clinic.patient.models import Patient
@@ -21,8 +23,6 @@ from rhizo.clinic.schedule.models import (
     RoomCreate,
 )
 from rhizo.clinic.specialist.models import Specialist
-from tests.clinic.conftest import actor_of
-from tests.clinic.factories import make_patient, make_specialist, make_user
 
 #: The clock the booking tests run at (before every date they book).
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
+from tests.clinic.schedule.conftest import NOW, MakeSession
 
 from rhizo.clinic.core.auth.models import Actor
 from rhizo.clinic.patient.models import Patient
@@ -19,7 +20,6 @@ from rhizo.clinic.schedule.models import (
     SessionExceptionCreate,
 )
 from rhizo.clinic.specialist.models import Specialist
-from tests.clinic.schedule.conftest import NOW, MakeSession
 
 
 def _utc(*args: int) -> datetime:
@@ -148,7 +148,8 @@ def test_leave_and_bookings_remove_slots(
     assert _utc(2026, 2, 2, 9, 30) not in _starts(free)
     assert _utc(2026, 2, 2, 10, 0) not in _starts(free)
     nxt = slots.next_free_slot(session=session, kind=kind, after=_utc(2026, 2, 2, 9, 15))
-    assert nxt is not None and nxt.starts_at == _utc(2026, 2, 2, 10, 30)
+    assert nxt is not None
+    assert nxt.starts_at == _utc(2026, 2, 2, 10, 30)
     assert slots.next_free_slot(session=session, kind=AppointmentKind.REVIEW, after=NOW) is None
 
 
