@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
@@ -22,8 +22,9 @@ from rhizo.cli.planning_checks import emit_json, finite_in
 
 #: Engines the planner's commands accept.
 ENGINES = ("axisymmetric", "3d")
-#: Allowed 3D cells near the tip (mm): finer than 0.3 mm runs minutes per nerve.
-CELL_MM = (0.3, 1.0)
+#: Allowed 3D cells near the tip (mm): finer than 0.3 mm runs minutes per nerve; above
+#: 0.8 mm no cell centre may fall inside a 22 G cannula's metal (rhizo lesion3d's bound).
+CELL_MM = (0.3, 0.8)
 #: Candidates re-scored on the 3D engine by ``recommend --engine 3d``.
 TOP_3D = (1, 10)
 
@@ -55,6 +56,15 @@ def check_engine(
         return DEFAULT_CELL_MM
     low, high = CELL_MM
     return finite_in("--cell-mm", cell_mm, low, high, f"a number from {low:g} to {high:g}")
+
+
+def _fail_run(error: ValueError, offset_mm: float, cell_mm: float) -> NoReturn:
+    """One line for a refused 3D run: the placement for a pose in bone, else the grid."""
+    from rhizo.planning.capture3d_run import BonePoseError
+
+    if isinstance(error, BonePoseError):
+        fail("--offset-mm", offset_mm, str(error))
+    fail("--cell-mm", cell_mm, str(error))
 
 
 def _progress(message: str) -> None:
@@ -95,7 +105,7 @@ def capture_3d(
                 )
             )
         except ValueError as error:
-            fail("--offset-mm", inputs["offset_mm"], str(error))
+            _fail_run(error, inputs["offset_mm"], cell_mm)
     payload: dict[str, Any] = {
         "engine": "3d",
         "inputs": {**inputs, "side": side, "cell_mm": cell_mm},
@@ -168,7 +178,7 @@ def recommend_3d(
                 for nerve in target.nerves
             ]
         except ValueError as error:
-            fail("--offset-mm", offset_mm, str(error))
+            _fail_run(error, offset_mm, cell_mm)
         probability, interval = joint_capture([result.estimate for result in results])
         rows.append(
             {

@@ -60,6 +60,10 @@ SAMPLED = (
 )
 
 
+class BonePoseError(ValueError):
+    """The planned cannula's metal enters the level's bone (names the placement)."""
+
+
 def nerve_course(nerve: Nerve) -> NerveCourse:
     """The planner's nerve as the physics layer's :class:`NerveCourse`."""
     return NerveCourse(
@@ -154,7 +158,8 @@ def capture3d(
 
     ``bone=False`` leaves the bone out (homogeneous tissue, the axisymmetric case);
     ``level`` replaces the nerve's own (:func:`bone_level`). Raises ``ValueError``
-    naming the field for more than one lesion, or a pose whose metal enters the bone.
+    naming the field for more than one lesion; :class:`BonePoseError` for a pose whose
+    metal enters the bone.
     """
     if placement.lesion_count != 1:
         raise ValueError(f"lesion_count={placement.lesion_count}: the 3D engine runs one lesion")
@@ -192,7 +197,7 @@ def capture3d(
         kind = chosen.kind
         clearance = chosen.clearance_mm(pose)
         if clearance < -0.5 * cell_mm:
-            raise ValueError(
+            raise BonePoseError(
                 f"offset_mm={placement.offset_mm:g}, angle_deg={placement.angle_deg:g}: the "
                 f"cannula's metal enters the bone by {-clearance:.2f} mm (the planned pose "
                 "must rest on the bone beside the nerve)"
