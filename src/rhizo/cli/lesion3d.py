@@ -1,4 +1,9 @@
-"""``rhizo lesion3d``: one RF lesion on the 3D engine, optionally beside cortical bone."""
+"""``rhizo lesion3d``: one RF lesion on the 3D engine, optionally beside cortical bone.
+
+``--mode bipolar|simultaneous|sequential --spacing-mm S`` runs two parallel cannulae
+(:mod:`rhizo.physics.three_d.pairs3d`) and reports the confluence along the line
+between their tips; ``--tines N`` deploys N tines from the (first) tip.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,13 @@ from rhizo.physics import TISSUES, LesionProtocol
 CELL_MM = (0.1, 2.0)
 HALF_WIDTH_MM = (5.0, 50.0)
 BONE_GAP_MM = (0.0, 20.0)
+SPACING_MM = (1.0, 30.0)
+COOLING_S = (0.0, 600.0)
+TINES = (0, 6)
+TINE_LENGTH_MM = (0.5, 10.0)
+TINE_ANGLE_DEG = (0.0, 90.0)
+MODES = ("monopolar", "bipolar", "simultaneous", "sequential")
+FAR_BOUNDARIES = ("default", "infinite", "grounded", "insulating")
 
 
 def _in_range(option: str, value: float, bounds: tuple[float, float]) -> None:
@@ -54,6 +66,31 @@ def register(app: typer.Typer) -> None:
                 help="cortical bone half-space (x < -gap) this far from the axis, 0-20 mm",
             ),
         ] = None,
+        mode: Annotated[
+            str, typer.Option(help="monopolar, bipolar, simultaneous or sequential")
+        ] = "monopolar",
+        spacing_mm: Annotated[
+            float,
+            typer.Option("--spacing-mm", help="centre-to-centre spacing of a pair, 1-30 mm"),
+        ] = 8.0,
+        cooling_s: Annotated[
+            float, typer.Option("--cooling-s", help="sequential: pause between, 0-600 s")
+        ] = 0.0,
+        far_name: Annotated[
+            str,
+            typer.Option(
+                "--far-boundary",
+                help="default, infinite, grounded or insulating (default: insulating for "
+                "bipolar, infinite otherwise)",
+            ),
+        ] = "default",
+        tines: Annotated[int, typer.Option("--tines", help="tines deployed from the tip, 0-6")] = 0,
+        tine_length_mm: Annotated[
+            float, typer.Option("--tine-length-mm", help="tine length, 0.5-10 mm")
+        ] = 5.0,
+        tine_angle_deg: Annotated[
+            float, typer.Option("--tine-angle-deg", help="tine angle from the axis, 0-90")
+        ] = 30.0,
         as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     ) -> None:
         """Simulate one lesion in 3D; width across the shaft (towards x and y) and length."""
@@ -61,6 +98,20 @@ def register(app: typer.Typer) -> None:
         _in_range("--half-width-mm", half_width_mm, HALF_WIDTH_MM)
         if bone_gap_mm is not None:
             _in_range("--bone-gap-mm", bone_gap_mm, BONE_GAP_MM)
+        if mode not in MODES:
+            fail("--mode", mode, "allowed: " + ", ".join(MODES))
+        if far_name not in FAR_BOUNDARIES:
+            fail("--far-boundary", far_name, "allowed: " + ", ".join(FAR_BOUNDARIES))
+        _in_range("--spacing-mm", spacing_mm, SPACING_MM)
+        _in_range("--cooling-s", cooling_s, COOLING_S)
+        if not TINES[0] <= tines <= TINES[1]:
+            fail("--tines", tines, f"allowed: {TINES[0]} to {TINES[1]}")
+        _in_range("--tine-length-mm", tine_length_mm, TINE_LENGTH_MM)
+        _in_range("--tine-angle-deg", tine_angle_deg, TINE_ANGLE_DEG)
+        if mode != "monopolar" and bone_gap_mm is not None:
+            fail("--bone-gap-mm", bone_gap_mm, "allowed with --mode monopolar only")
+        if mode != "monopolar" and tines:
+            fail("--tines", tines, "allowed with --mode monopolar only")
         try:
             protocol = LesionProtocol(
                 gauge=gauge,
@@ -72,6 +123,11 @@ def register(app: typer.Typer) -> None:
             )
         except ValidationError as error:
             fail_from_validation(error, OPTION_NAMES)
+        far_boundary = None if far_name == "default" else far_name
+        if mode != "monopolar":
+            _pair(protocol, mode, spacing_mm, cooling_s, far_boundary, cell_mm, as_json)
+            return
+        from rhizo.physics.three_d.cannulae3d import TRIDENT_LIKE_TINES, Cannula3D, Tines
         from rhizo.physics.three_d.engine3d import simulate3d
         from rhizo.physics.three_d.geometry3d import (
             CORTICAL_BONE,
@@ -85,6 +141,15 @@ def register(app: typer.Typer) -> None:
         grid = grid_around_cannula(
             pose, cell_m=cell_mm * 1e-3, fine_margin_m=4e-3, half_width_m=half_width_mm * 1e-3
         )
+        cannulae: tuple[Cannula3D, ...] = ()
+        if tines:
+            deployed = Tines(
+                count=tines,
+                length_m=tine_length_mm * 1e-3,
+                angle_deg=tine_angle_deg,
+                radius_m=TRIDENT_LIKE_TINES.radius_m,
+            )
+            cannulae = (Cannula3D(pose, tines=deployed),)
         far = 2 * half_width_mm * 1e-3
         solids = (
             ((CORTICAL_BONE, box_mask(grid, (-far, -far, -far), (-bone_gap_mm * 1e-3, far, far))),)
@@ -92,8 +157,10 @@ def register(app: typer.Typer) -> None:
             else ()
         )
         scene = Scene.build(grid, pose, protocol.tissue, solids)
+        if cannulae:
+            scene = Scene.build_multi(grid, cannulae, protocol.tissue, solids)
         try:
-            result = simulate3d(protocol, scene)
+            result = simulate3d(protocol, scene, far_boundary=far_boundary or "infinite")  # type: ignore[arg-type]
         except ValueError as error:
             fail("--cell-mm", cell_mm, str(error))
         lesion = result.lesion
@@ -107,6 +174,7 @@ def register(app: typer.Typer) -> None:
             },
             "diagnostics": result.diagnostics,
             "bone_gap_mm": bone_gap_mm,
+            "tines": tines,
             "notice": DISCLAIMER,
         }
         if as_json:
@@ -119,3 +187,61 @@ def register(app: typer.Typer) -> None:
             f"{result.diagnostics['runtime_s']:.1f} s"
         )
         typer.echo(DISCLAIMER)
+
+
+def _pair(
+    protocol: LesionProtocol,
+    mode: str,
+    spacing_mm: float,
+    cooling_s: float,
+    far_boundary: str | None,
+    cell_mm: float,
+    as_json: bool,
+) -> None:
+    """Two parallel cannulae ``spacing_mm`` apart: the lesion and the confluence."""
+    from rhizo.physics.three_d.pairs3d import simulate_pair
+
+    if spacing_mm * 1e-3 <= 2 * protocol.electrode.radius_m:
+        fail(
+            "--spacing-mm",
+            spacing_mm,
+            f"allowed: more than the cannula's diameter {2e3 * protocol.electrode.radius_m:g} mm",
+        )
+    try:
+        run = simulate_pair(
+            protocol,
+            spacing_mm * 1e-3,
+            mode=mode,  # type: ignore[arg-type]
+            cell_m=cell_mm * 1e-3,
+            cooling_s=cooling_s,
+            far_boundary=far_boundary,  # type: ignore[arg-type]
+        )
+    except ValueError as error:
+        fail("--cell-mm", cell_mm, str(error))
+    result = run.result
+    traces = result.traces
+    payload = {
+        "mode": mode,
+        "spacing_mm": spacing_mm,
+        "cooling_s": cooling_s if mode == "sequential" else None,
+        "confluence": run.confluence.model_dump(),
+        "lesion_mm": result.lesion.model_dump(),
+        "final": {
+            name: float(values[-1])
+            for name, values in traces.items()
+            if name != "time_s" and values.size
+        },
+        "diagnostics": result.diagnostics,
+        "notice": DISCLAIMER,
+    }
+    if as_json:
+        typer.echo(json.dumps(payload, allow_nan=False))
+        return
+    joined = run.confluence
+    typer.echo(
+        f"3D {mode} pair {spacing_mm:g} mm apart: "
+        f"{'confluent' if joined.confluent else f'not confluent (gap {joined.gap_mm:.2f} mm)'}, "
+        f"lowest log10 Omega between the tips {joined.min_log10_omega:.2f}, midpoint peak "
+        f"{joined.midpoint_peak_c or 0.0:.1f} C, {int(result.diagnostics['cells']):,} cells"
+    )
+    typer.echo(DISCLAIMER)

@@ -77,7 +77,7 @@ def test_unresolved_tines_are_refused_with_the_fix() -> None:
     grid = grid_around_cannulae((tined,), cell_m=0.8e-3, fine_margin_m=1e-3, margin_m=4e-3)
     with pytest.raises(
         ValueError,
-        match=r"tines \[[0-9, ]+\] \(radius 0.00018 m\) hold no cell centre .*: refine the grid",
+        match=r"tines \[[0-9, ]+\] \(radius 0.00018 m\) are not resolved, .*: refine",
     ):
         Geometry3D.build(grid, tined.pose, (tined,))
 

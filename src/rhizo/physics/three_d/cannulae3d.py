@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rhizo.physics.three_d.geometry3d import CannulaPose, Vector
+from rhizo.physics.three_d.grid3d import CartesianGrid
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -122,16 +123,22 @@ class Cannula3D:
                 )
         return level
 
-    def unresolved_tines(self, x_m: FloatArray, y_m: FloatArray, z_m: FloatArray) -> list[int]:
-        """Tines (1-based) whose distal half holds no point of (x, y, z): too thin for
-        the grid."""
+    def unresolved_tines(self, grid: CartesianGrid, metal: BoolArray) -> list[int]:
+        """Tines (1-based) not resolved by the grid: some cell containing a point of the
+        tine's axis (sampled every half radius) is not metal in ``metal``."""
         missing: list[int] = []
         if self.tines is None:
             return missing
+        step = 0.5 * self.tines.radius_m
         for number, (start, end) in enumerate(self.tines.segments(self.pose), start=1):
-            middle = 0.5 * (start + end)
-            level = _segment_level_set(middle, end, self.tines.radius_m, (x_m, y_m, z_m))
-            if not bool(np.any(level < 0)):
+            count = max(2, math.ceil(self.tines.length_m / step) + 1)
+            points = start + np.linspace(0.0, 1.0, count)[:, None] * (end - start)
+            index = []
+            for axis in range(3):
+                faces = grid.faces[axis]
+                inside = np.clip(np.searchsorted(faces, points[:, axis]) - 1, 0, faces.size - 2)
+                index.append(inside)
+            if not bool(np.all(metal[index[0], index[1], index[2]])):
                 missing.append(number)
         return missing
 

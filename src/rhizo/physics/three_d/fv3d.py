@@ -133,12 +133,12 @@ class Geometry3D:
                         "the poles would short"
                     )
             for number, cannula in enumerate(cannulae):
-                missing = cannula.unresolved_tines(x, y, z)
+                missing = cannula.unresolved_tines(grid, metal)
                 if missing and cannula.tines is not None:
                     raise ValueError(
                         f"cannula {number + 1}'s tines {missing} (radius "
-                        f"{cannula.tines.radius_m:g} m) hold no cell centre in their distal "
-                        "half: refine the grid near the tip"
+                        f"{cannula.tines.radius_m:g} m) are not resolved, cells along them "
+                        "are not metal: refine the grid near the tip"
                     )
             active = uninsulated & ~is_return
             returning = uninsulated & is_return
