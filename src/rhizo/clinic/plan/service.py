@@ -17,6 +17,7 @@ as recorded in error.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -320,3 +321,55 @@ def delete(*, session: Session, actor: Actor, patient_id: int, plan_id: int) -> 
         patient_id=patient_id,
         row_id=plan_id,
     )
+
+
+def schedule_for_day(
+    *, session: Session, actor: Actor, patient_id: int, plan_id: int, day: date
+) -> Plan:
+    """An RF day booked for the plan: its ``planned_date`` becomes ``day``, the holds and
+    instructions are recomputed by the one computation (:func:`_compute`) and a draft plan
+    moves to ``scheduled`` (the lifecycle table; a scheduled plan stays scheduled).
+
+    Runs inside the caller's write transaction (the booking's, via
+    :mod:`rhizo.clinic.schedule.effects`), so the appointment and the plan's new day are
+    stored together or not at all. A done or cancelled plan is refused on ``plan_id`` (422).
+    """
+    plan = records.get_owned(session, Plan, plan_id, patient_id, ENTITY)
+    if plan.status not in lifecycle.EDITABLE:
+        raise InvalidInputError(
+            [
+                FieldProblem(
+                    "plan_id",
+                    plan_id,
+                    "plan_open",
+                    f"plan {plan_id} is {plan.status.value}: only a draft or scheduled plan "
+                    "can be given an RF day; choose another plan, or none",
+                )
+            ]
+        )
+    before = plan.status
+    changed = []
+    if plan.planned_date != day:
+        plan.planned_date = day
+        changed.append("planned_date")
+    _compute(session, plan)
+    changed.append("holds")
+    if lifecycle.allowed(before, PlanStatus.SCHEDULED):
+        _move(plan, PlanStatus.SCHEDULED, None, actor)
+        changed.append("status")
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity_type=ENTITY,
+        entity_id=plan_id,
+        patient_id=patient_id,
+        details={
+            "fields": changed,
+            "from": before.value,
+            "to": plan.status.value,
+            "rf_day": str(day),
+        },
+    )
+    return plan
