@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
+from tests.clinic.conftest import actor_of
+from tests.clinic.factories import make_patient, make_specialist, make_user
 
 from rhizo.clinic.core.auth.models import Actor, Role
 from rhizo.clinic.core.common import InvalidInputError, Side
@@ -32,8 +34,6 @@ from rhizo.pathway.hold_reminders import planned_reminders
 from rhizo.pathway.patient_plan import patient_plan
 from rhizo.pathway.premed import RiskFactor
 from rhizo.pathway.premed_models import DrugHold, Instruction
-from tests.clinic.conftest import actor_of
-from tests.clinic.factories import make_patient, make_specialist, make_user
 
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 RF_START = datetime(2026, 4, 6, 7, 0, tzinfo=UTC)  # 08:00 BST
