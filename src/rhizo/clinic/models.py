@@ -14,6 +14,7 @@ from rhizo.clinic.core.auth.models import LoginThrottle, User
 from rhizo.clinic.core.clinic_settings.models import ClinicSettingsRow
 from rhizo.clinic.core.database import Base
 from rhizo.clinic.core.idempotency.models import IdempotencyKey
+from rhizo.clinic.core.outbox.models import OutboxMessage, OutboxSendRecord
 from rhizo.clinic.discharge.models import Discharge
 from rhizo.clinic.followup.models import FollowUp
 from rhizo.clinic.medication.models import Medication
@@ -50,6 +51,8 @@ __all__ = [
     "LoginThrottle",
     "Medication",
     "OccupiedBlock",
+    "OutboxMessage",
+    "OutboxSendRecord",
     "Patient",
     "Plan",
     "Procedure",
