@@ -204,3 +204,28 @@ def test_unsupported_requests_are_named() -> None:
         level_kind(get_joint("C3-C4").nerves[0])
     with pytest.raises(ValueError, match="lesion_count=2"):
         capture3d(PROTOCOL, get_joint("L4-L5").nerves[0], CannulaPlacement(lesion_count=2))
+
+
+def test_the_slices_figure_draws_the_lesion_and_bone_to_scale() -> None:
+    from matplotlib.contour import ContourSet
+
+    from rhizo.physics.three_d.geometry3d import CannulaPose
+    from rhizo.plots.lesion3d_slices import slices_figure
+
+    # A 5 mm sphere about the active tip's middle (the origin), bone below z = -3 mm.
+    grid, field = _sphere(5.0)
+    _, _, z = (c * 1e3 for c in grid.mesh_m)
+    labels = (z < -3.0).astype(np.int8)
+    pose = CannulaPose(PROTOCOL.electrode, tip_m=(5e-3, 0.0, 0.0), direction=(1.0, 0.0, 0.0))
+    figure = slices_figure(grid, field, labels, pose, nerve_m=_nerve_along_x(2.0, 0.0))
+    first, second = figure.axes[:2]
+    # Panel 1 (x, y at z = 0): no bone, the lesion's edge spans +-5 mm along and across.
+    edge = [c for c in first.collections if isinstance(c, ContourSet)][2]
+    points = np.concatenate([path.vertices for path in edge.get_paths()])
+    assert points[:, 0].min() == pytest.approx(-5.0, abs=0.1)
+    assert points[:, 0].max() == pytest.approx(5.0, abs=0.1)
+    assert points[:, 1].max() == pytest.approx(5.0, abs=0.1)
+    # Panel 2 (y, d x e = +z): the bone (z < -3 mm) is its own fill, its edge at 3 mm.
+    bone = next(c for c in second.collections if isinstance(c, ContourSet))
+    bone_points = np.concatenate([path.vertices for path in bone.get_paths()])
+    assert np.abs(bone_points[:, 1]).min() == pytest.approx(3.0, abs=0.3)

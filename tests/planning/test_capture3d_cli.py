@@ -4,6 +4,7 @@ and exit 2; a coarse 3D capture prints the 2D path's fields plus engine, cells, 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +25,7 @@ from rhizo.cli import main
             "--cell-mm: 0.2 is not allowed",
         ),
         (
-            ["capture", "--joint", "L4-L5", "--engine", "3d", "--plot", "x.png"],
+            ["recommend", "--joint", "L4-L5", "--engine", "3d", "--plot", "x.png"],
             "--plot: 'x.png' is not allowed",
         ),
         (["recommend", "--joint", "L1-L2", "--engine", "3d"], "--joint: 'L1-L2' is not allowed"),
@@ -44,10 +45,11 @@ def test_bad_combinations_are_one_line_and_exit_2(
 
 
 def test_a_coarse_3d_capture_reports_the_2d_fields_and_the_run(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     argv = ["capture", "--joint", "L5-S1", "--engine", "3d", "--cell-mm", "0.75"]
-    assert main([*argv, "--samples", "200", "--time-s", "60", "--json"]) == 0
+    plot = tmp_path / "slices.png"
+    assert main([*argv, "--samples", "200", "--time-s", "60", "--plot", str(plot), "--json"]) == 0
     captured = capsys.readouterr()
     payload = json.loads(captured.out, parse_constant=lambda name: pytest.fail(name))
     assert payload["engine"] == "3d"
@@ -64,3 +66,5 @@ def test_a_coarse_3d_capture_reports_the_2d_fields_and_the_run(
     assert payload["runtime_s"] > 0
     assert "rigidly" in payload["sampled"]
     assert "3D lesion for L4 medial branch" in captured.err
+    assert payload["plot"] == str(plot)
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

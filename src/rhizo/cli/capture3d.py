@@ -36,6 +36,7 @@ def check_engine(
     joint: str | None = None,
     plot: Path | None = None,
     top_3d: int | None = None,
+    plots_3d: bool = True,
 ) -> float | None:
     """Validate ``--engine`` and its companions; the 3D cell size (mm), None for 2D."""
     from rhizo.planning.capture3d_run import DEFAULT_CELL_MM, SUPPORTED_JOINTS
@@ -48,8 +49,8 @@ def check_engine(
         return None
     if joint is not None and joint not in SUPPORTED_JOINTS:
         fail("--joint", joint, f"with --engine 3d one of: {', '.join(SUPPORTED_JOINTS)}")
-    if plot is not None:
-        fail("--plot", str(plot), "not with --engine 3d (the plot is the axisymmetric lesion's)")
+    if plot is not None and not plots_3d:
+        fail("--plot", str(plot), "not with --engine 3d here (the axisymmetric ranking's figure)")
     if top_3d is not None and not TOP_3D[0] <= top_3d <= TOP_3D[1]:
         fail("--top-3d", top_3d, f"an integer from {TOP_3D[0]} to {TOP_3D[1]}")
     if cell_mm is None:
@@ -83,13 +84,15 @@ def capture_3d(
     seed: int,
     min_length_mm: float,
     as_json: bool,
+    plot: Path | None = None,
 ) -> None:
-    """Run the 3D capture of every nerve of ``target`` and print or emit it."""
+    """Run the 3D capture of every nerve of ``target`` and print or emit it; ``plot``
+    saves the first nerve's two slices (:mod:`rhizo.plots.lesion3d_slices`)."""
     from rhizo.cli.planning import planner_assumptions, tissue_report
     from rhizo.planning.capture3d_run import SAMPLED, capture3d
 
     started = time.perf_counter()
-    results = []
+    results: list[Any] = []
     for nerve in target.nerves:
         try:
             results.append(
@@ -102,10 +105,13 @@ def capture_3d(
                     seed=seed,
                     min_length_mm=min_length_mm,
                     progress=_progress,
+                    keep_fields=plot is not None and not results,
                 )
             )
         except ValueError as error:
             _fail_run(error, inputs["offset_mm"], cell_mm)
+    if plot is not None:
+        _save_slices(plot, results[0], target.nerves[0], target.name)
     payload: dict[str, Any] = {
         "engine": "3d",
         "inputs": {**inputs, "side": side, "cell_mm": cell_mm},
@@ -126,11 +132,29 @@ def capture_3d(
         ]
         + ["bone: the parametric lumbar level of docs/engine3d.md (dimensions mostly assumed)"],
         "notice": DISCLAIMER,
+        **({"plot": str(plot)} if plot is not None else {}),
     }
     if as_json:
         emit_json(payload)
         return
     _print(payload)
+
+
+def _save_slices(path: Path, result: Any, nerve: Any, joint: str) -> None:
+    from rhizo.planning.montecarlo import CENTRELINE_SPACING_MM
+    from rhizo.plots.lesion3d_slices import slices_figure
+
+    grid, log10_omega, labels, pose = result.fields
+    figure = slices_figure(
+        grid,
+        log10_omega,
+        labels,
+        pose,
+        nerve_m=nerve.centreline_m(CENTRELINE_SPACING_MM),
+        nerve_radius_m=nerve.radius_m,
+        title=f"{joint}, {nerve.name}: 3D lesion beside the {result.bone} bone",
+    )
+    figure.savefig(path, dpi=110)
 
 
 def _print(payload: dict[str, Any]) -> None:
@@ -152,6 +176,8 @@ def _print(payload: dict[str, Any]) -> None:
             f"{nerve['cells']:,} cells, {nerve['runtime_s']:.1f} s"
         )
     typer.echo(f"sampled: {payload['sampled']}")
+    if "plot" in payload:
+        typer.echo(f"plot: {payload['plot']}")
     typer.echo(DISCLAIMER)
 
 

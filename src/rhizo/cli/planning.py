@@ -214,6 +214,7 @@ def capture(
             seed=seed,
             min_length_mm=min_length_mm,
             as_json=as_json,
+            plot=plot,
         )
         return
     profile = lesion_for(protocol)

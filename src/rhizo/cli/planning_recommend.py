@@ -92,7 +92,9 @@ def recommend(
     if backend not in ("single", "numpy", "cupy"):
         fail("--backend", backend, "single, numpy or cupy")
     check_plot_path("--plot", plot)
-    cell_3d_mm = check_engine(engine, cell_mm, joint=target.name, plot=plot, top_3d=top_3d)
+    cell_3d_mm = check_engine(
+        engine, cell_mm, joint=target.name, plot=plot, top_3d=top_3d, plots_3d=False
+    )
     candidates = candidate_grid()
     # Adaptive screen: an eighth of the samples first, contenders doubled up to the full
     # count (the parameters the web planner uses too: rhizo.planning.recommend_run).

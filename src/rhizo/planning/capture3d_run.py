@@ -29,10 +29,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from rhizo.physics.protocol import LesionProtocol
 from rhizo.physics.three_d.engine3d import simulate3d
 from rhizo.physics.three_d.geometry3d import CannulaPose, Scene, grid_around_cannula
+from rhizo.physics.three_d.grid3d import CartesianGrid
 from rhizo.physics.three_d.lumbar3d import LevelKind, LumbarLevel, NerveCourse, lumbar_level
 from rhizo.physics.three_d.measure3d import Lesion3DDimensions
 from rhizo.planning.anatomy import Nerve
@@ -42,6 +44,8 @@ from rhizo.planning.lesions import LESION_RADIUS_CV, LesionProfile
 from rhizo.planning.montecarlo import CENTRELINE_SPACING_MM, CaptureEstimate, estimate_from_lengths
 from rhizo.planning.placement import CannulaPlacement, PlacementError
 from rhizo.planning.pose_set import draw_pose_set
+
+FloatArray = NDArray[np.float64]
 
 #: Joints with a parametric level (their nerves' landmarks are the TP-SAP junction or the ala).
 SUPPORTED_JOINTS = ("L4-L5", "L5-S1")
@@ -104,6 +108,8 @@ class Capture3D:
     final_impedance_ohm: float
     final_power_w: float
     peak_tissue_temperature_c: float
+    #: The run's grid, log10 Omega, tissue labels and pose (``keep_fields=True``), for plots.
+    fields: tuple[CartesianGrid, FloatArray, NDArray[np.int8], CannulaPose] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: the estimate's fields, the lesion and the run."""
@@ -153,6 +159,7 @@ def capture3d(
     errors: PlacementError | None = None,
     radius_cv: float = LESION_RADIUS_CV,
     progress: Callable[[str], None] | None = None,
+    keep_fields: bool = False,
 ) -> Capture3D:
     """Capture of ``nerve`` by ``protocol``'s lesion at ``placement`` on the 3D engine.
 
@@ -247,4 +254,5 @@ def capture3d(
         final_impedance_ohm=float(traces["impedance_ohm"][-1]),
         final_power_w=float(traces["power_w"][-1]),
         peak_tissue_temperature_c=float(result.diagnostics["peak_tissue_temperature_c"]),
+        fields=(grid, result.log10_omega, scene.labels, pose) if keep_fields else None,
     )
