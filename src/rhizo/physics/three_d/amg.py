@@ -111,6 +111,8 @@ class VCycle:
         self.coarse_inverse = np.linalg.pinv(coarsest).astype(self.dtype)
         size = self.matrices[0].shape[0]
         self.shape = (size, size)
+        #: The diagonal of the matrix the hierarchy was built for (float64).
+        self.diagonal = np.asarray(levels[0].A.diagonal(), dtype=np.float64)
 
     def _cycle(self, level: int, rhs: NDArray[Any]) -> NDArray[Any]:
         if level == len(self.matrices) - 1:
@@ -131,7 +133,29 @@ class VCycle:
 
     def operator(self) -> Any:
         """The cycle as a SciPy linear operator (for CG's ``M``)."""
-        return spla.LinearOperator(self.shape, matvec=self, dtype=np.float64)
+        out: Any = spla.LinearOperator(self.shape, matvec=self, dtype=np.float64)
+        out.vcycle = self
+        return out
+
+    def for_matrix(self, matrix: sp.csr_matrix) -> Any:
+        """This cycle as a preconditioner of a nearby matrix with another diagonal.
+
+        With D_0 and D_1 the two diagonals and S = (D_0 / D_1)^(1/2), A_1 is close
+        to S^-1 A_0 S^-1 when the matrices differ by a smooth scaling of their
+        coefficients (sigma(T) drifting, C/dt changing), so M_1 = S M_0 S: still
+        symmetric positive definite, and exact for A_1 = S^-1 A_0 S^-1.
+        """
+        new = np.asarray(matrix.diagonal(), dtype=np.float64)
+        if new.shape != self.diagonal.shape:
+            raise ValueError(f"matrix of size {new.size} for a cycle of size {self.diagonal.size}")
+        if np.array_equal(new, self.diagonal):
+            return self.operator()
+        scale = np.sqrt(self.diagonal / new)
+        out: Any = spla.LinearOperator(
+            self.shape, matvec=lambda b: scale * self(scale * b), dtype=np.float64
+        )
+        out.vcycle = self
+        return out
 
 
 def hierarchy(matrix: sp.csr_matrix) -> Any:
@@ -164,6 +188,7 @@ class SpdSolver:
 
     matrix: sp.csr_matrix
     precondition: Any = None
+    rtol: float = RTOL
     iterations: int = 0
     solves: int = 0
     _history: list[int] = field(default_factory=list)
@@ -171,9 +196,12 @@ class SpdSolver:
     def __post_init__(self) -> None:
         if self.precondition is None:
             self.precondition = preconditioner(self.matrix)
+        elif getattr(self.precondition, "vcycle", None) is not None:
+            # Another matrix's V-cycle: rescale it to this matrix's diagonal.
+            self.precondition = self.precondition.vcycle.for_matrix(self.matrix)
 
     def solve(self, rhs: FloatArray, guess: FloatArray | None = None) -> FloatArray:
-        """x with A x = rhs to :data:`RTOL`; raises ``RuntimeError`` if CG fails."""
+        """x with A x = rhs to ``rtol`` (default :data:`RTOL`); ``RuntimeError`` if CG fails."""
         count = [0]
 
         def tick(_: Any) -> None:
@@ -183,7 +211,7 @@ class SpdSolver:
             self.matrix,
             rhs,
             x0=guess,
-            rtol=RTOL,
+            rtol=self.rtol,
             atol=0.0,
             M=self.precondition,
             callback=tick,

@@ -34,6 +34,7 @@ zero power between; Omega is then the total.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,6 +50,7 @@ from rhizo.physics.engine import (
 from rhizo.physics.generator import choose_squared_voltage
 from rhizo.physics.grid import step_end_times
 from rhizo.physics.protocol import LesionProtocol
+from rhizo.physics.three_d.cooling3d import InternalCooling
 from rhizo.physics.three_d.fv3d import FarBoundary, Geometry3D
 from rhizo.physics.three_d.geometry3d import Scene
 from rhizo.physics.three_d.heat3d import HeatStepper3D
@@ -155,6 +157,8 @@ def simulate3d(
     *,
     far_boundary: FarBoundary = "infinite",
     initial: Tissue3DState | None = None,
+    cooling: InternalCooling | None = None,
+    progress: Callable[[float, float], None] | None = None,
 ) -> Lesion3DResult:
     """One temperature-controlled lesion in 3D (cannulae, tissues and grid from ``scene``).
 
@@ -164,6 +168,9 @@ def simulate3d(
     ``scene.cannulae`` (if any) are the cannulae with their roles; a bipolar pair is
     usually run with ``far_boundary="insulating"`` or ``"infinite"`` (no pad).
     ``initial`` starts from the tissue another lesion left (its Omega is added to).
+    ``cooling``: an internally cooled tip (its coolant as an implicit heat sink in the
+    active metal, :mod:`rhizo.physics.three_d.cooling3d`). ``progress`` is called after
+    every step with (fraction of the run's time done, elapsed wall seconds).
     """
     if scene.tissues[0] != protocol.tissue:
         raise ValueError(
@@ -182,6 +189,12 @@ def simulate3d(
         far_temperature_c=t0,
         arterial_temperature_c=tissue.arterial_temperature_c,
         insulation_resistance_m2k_per_w=protocol.electrode.insulation_thermal_resistance_m2k_per_w,
+        sink_w_per_k=(
+            None
+            if cooling is None
+            else cooling.sink_w_per_k(geometry, protocol.electrode.tip_length_m)
+        ),
+        coolant_temperature_c=0.0 if cooling is None else cooling.coolant_temperature_c,
     )
     potential_solver = PotentialSolver3D(geometry, far_boundary)
     generator = protocol.generator
@@ -231,8 +244,6 @@ def simulate3d(
     series = generator.series_resistance_ohm
     last_dt = 0.0
     now = 0.0
-    gains: dict[tuple[float, int], FloatArray] = {}
-    last_gain: FloatArray | None = None
     for end in schedule:
         dt = float(end) - now
         ratio = dt / last_dt if last_dt > 0 else 0.0
@@ -263,28 +274,26 @@ def simulate3d(
             explicit_old = current_explicit
             rhs = rhs + explicit
         solver = heat.solver(effective_dt)
-        base = solver.solve(rhs.ravel(), temperature.ravel())
-        # The response to unit V^2 depends only on the step matrix and the potential:
-        # kept per (step length, potential solve), it is reused across the hold.
-        gain_key = (round(effective_dt, 12), solves)
-        if gain_key not in gains:
-            gains[gain_key] = solver.solve(solution.heat_per_v2.ravel(), last_gain)
-        gain = last_gain = gains[gain_key]
+        # Each tip reads y_k . b of the step's solution A^{-1} b (y_k = A^{-1} w_k, one
+        # adjoint solve per step length: HeatStepper3D.sensor_response), so the affine
+        # tip temperature a_k + b_k V^2 needs no solve and the step needs one.
+        unit_heat = solution.heat_per_v2.ravel()
+        responses = [heat.sensor_response(effective_dt, w, k) for k, w in enumerate(sensors)]
         reference = generator.reference_temperature_c(float(end), t0)
         # The hottest tip holds the set point: the smallest V^2 over the thermocouples.
         squared = min(
             float(
                 choose_squared_voltage(
-                    tip_base_c=float(sensor @ base),
-                    tip_gain_c_per_v2=float(sensor @ gain),
+                    tip_base_c=float(response @ rhs.ravel()),
+                    tip_gain_c_per_v2=float(response @ unit_heat),
                     reference_c=reference,
                     unit_conductance_s=solution.conductance_s,
                     settings=generator,
                 )
             )
-            for sensor in sensors
+            for response in responses
         )
-        new = (base + squared * gain).reshape(shape)
+        new = solver.solve(rhs.ravel() + squared * unit_heat, predicted.ravel()).reshape(shape)
         log_rate_new = _log_rate(scene, protocol, new)
         omega += step_increment(dt, log_rate_old, log_rate_new)
         log_rate_old = log_rate_new
@@ -310,6 +319,8 @@ def simulate3d(
         ):
             traces[name].append(float(value))
         last_dt, now = dt, float(end)
+        if progress is not None:
+            progress(now / float(schedule[-1]), time.perf_counter() - started)
     log10_omega = np.log10(np.maximum(omega, 1e-300))
     lesion = measure_lesion(geometry, log10_omega)
     return Lesion3DResult(
