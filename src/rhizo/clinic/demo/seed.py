@@ -28,6 +28,7 @@ from rhizo.clinic.core.auth import service as auth_service
 from rhizo.clinic.core.auth.models import Actor, Role, UserCreate
 from rhizo.clinic.core.common import Region, Side
 from rhizo.clinic.demo.durability import EARLY_SUCCESS, draw_relief_weeks
+from rhizo.clinic.demo.schedule_seed import seed_schedule
 from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.followup.models import FollowUpCreate, FollowUpSource
 from rhizo.clinic.medication import service as medication_service
@@ -410,4 +411,11 @@ def seed(
     ctx = _Ctx(session, rng, today or date.today(), specialist_ids, report)
     for index in range(patients):
         _patient(ctx, index, user_ids["demo-patient"] if index == 0 else None)
+    seed_schedule(
+        session,
+        actor=SEED_ACTOR,
+        today=ctx.today,
+        specialist_ids=specialist_ids,
+        demo_user_id=user_ids["demo-patient"],
+    )
     return report

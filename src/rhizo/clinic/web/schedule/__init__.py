@@ -12,9 +12,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from rhizo.clinic.web.schedule import calendar_pages
+from rhizo.clinic.web.schedule import (
+    appointment_pages,
+    booking_pages,
+    calendar_pages,
+    leave_page,
+    rooms_page,
+    sessions_page,
+)
 
 router = APIRouter(include_in_schema=False)
-router.include_router(calendar_pages.router)
+for module in (
+    calendar_pages,
+    booking_pages,
+    appointment_pages,
+    rooms_page,
+    sessions_page,
+    leave_page,
+):
+    router.include_router(module.router)
 
 __all__ = ["router"]

@@ -17,8 +17,10 @@ from typing import Annotated
 from fastapi import Depends
 
 from rhizo.clinic.core.auth.permissions import Permission
+from rhizo.clinic.schedule import clock
 from rhizo.clinic.schedule.models import KIND_LABEL, AppointmentKind, AppointmentStatus
-from rhizo.clinic.web.access import PageAccess, WebUser
+from rhizo.clinic.web.access import PageAccess
+from rhizo.clinic.web.access import WebUser as WebUser
 
 #: The calendar, the appointment pages and the worklists (every staff role with schedule:read).
 ScheduleReader = Annotated[WebUser, Depends(PageAccess(Permission.SCHEDULE_READ))]
@@ -58,9 +60,9 @@ def monday_of(day: date) -> date:
 
 def local_time(moment: datetime, zone: tzinfo) -> str:
     """``09:30``: an instant on the clinic's wall clock (hours and minutes)."""
-    return moment.astimezone(zone).strftime("%H:%M")
+    return clock.local(moment, zone).strftime("%H:%M")
 
 
 def local_day(moment: datetime, zone: tzinfo) -> date:
-    """The clinic's calendar date of an instant."""
-    return moment.astimezone(zone).date()
+    """The clinic's calendar date of an instant (``clock.clinic_date``)."""
+    return clock.clinic_date(moment, zone)

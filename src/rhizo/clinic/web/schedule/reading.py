@@ -67,7 +67,7 @@ def names(
         query = sa.select(Specialist.id, Specialist.display_name).where(Specialist.id.in_(wanted))
     else:
         query = sa.select(Room.id, Room.name).where(Room.id.in_(wanted))
-    return {int(row_id): str(name) for row_id, name in session.execute(query).tuples()}
+    return {int(row[0]): str(row[1]) for row in session.execute(query)}
 
 
 def shown(session: Session, appointments: Sequence[Appointment], zone: tzinfo) -> list[Shown]:

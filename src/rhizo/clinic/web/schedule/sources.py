@@ -1,27 +1,22 @@
-"""The one place the calendar pages call the scheduling domains' services.
+"""The one place the calendar pages read the schedule: the domain's read services.
 
-Every read here is the domain's own function (which audits it); the pages never
-query the schedule tables for patient data themselves. Kept in one module so
-each page reads the same way and a service's signature is followed in one
-place.
+Every list a page shows comes from :mod:`rhizo.clinic.schedule.calendar` (the
+clinic days by :func:`rhizo.clinic.schedule.clock.day_bounds`) and is audited
+through its :func:`~rhizo.clinic.schedule.calendar.record_read` (one row per
+list shown, with the ids); the pages never query the schedule tables for
+patient data themselves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, tzinfo
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from rhizo.clinic.core.audit import service as audit
-from rhizo.clinic.core.audit.models import AuditAction
 from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.schedule import calendar
 from rhizo.clinic.schedule.models import Appointment
-
-
-def _midnight(day: date, zone: tzinfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def appointments_between(
@@ -34,28 +29,45 @@ def appointments_between(
     specialist_id: int | None = None,
     room_id: int | None = None,
 ) -> Sequence[Appointment]:
-    """The appointments starting on the clinic days ``first`` .. ``first + days - 1``."""
-    start, end = _midnight(first, zone), _midnight(first + timedelta(days=days), zone)
-    query = sa.select(Appointment).where(
-        Appointment.starts_at >= start, Appointment.starts_at < end
-    )
+    """The appointments (cancelled ones too) of the clinic day ``first`` (``days`` = 1) or
+    of its ISO week (``days`` = 7, ``first`` a Monday), audited as one read."""
+    if days == 1:
+        rows = list(
+            calendar.day(
+                session=session,
+                on=first,
+                zone=zone,
+                specialist_id=specialist_id,
+                room_id=room_id,
+                include_cancelled=True,
+            )
+        )
+        scope = f"day {first.isoformat()}"
+    else:
+        week = calendar.week(
+            session=session,
+            of=first,
+            zone=zone,
+            specialist_id=specialist_id,
+            room_id=room_id,
+            include_cancelled=True,
+        )
+        rows = [row for day in sorted(week) for row in week[day]]
+        scope = f"week {first.isoformat()}"
     if specialist_id is not None:
-        query = query.where(Appointment.specialist_id == specialist_id)
+        scope += f" specialist {specialist_id}"
     if room_id is not None:
-        query = query.where(Appointment.room_id == room_id)
-    rows = session.scalars(query.order_by(Appointment.starts_at, Appointment.id)).all()
-    audit.record(
-        session=session,
-        actor=actor,
-        action=AuditAction.READ,
-        entity_type="calendar",
-        details={
-            "first": first.isoformat(),
-            "days": days,
-            "specialist_id": specialist_id,
-            "room_id": room_id,
-            "appointments": len(rows),
-        },
+        scope += f" room {room_id}"
+    calendar.record_read(session=session, actor=actor, appointments=rows, scope=scope)
+    return rows
+
+
+def patient_list(
+    *, session: Session, actor: Actor, patient_id: int, scope: str
+) -> Sequence[Appointment]:
+    """One patient's appointments, earliest first, audited as one read of that patient."""
+    rows = calendar.patient_appointments(session=session, patient_id=patient_id)
+    calendar.record_read(
+        session=session, actor=actor, appointments=rows, scope=scope, patient_id=patient_id
     )
-    session.commit()
     return rows
