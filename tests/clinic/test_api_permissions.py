@@ -73,6 +73,10 @@ def expected_roles(method: str, path: str) -> set[Role] | None:
         return {A, C}
     if path == "/candidacy/screen":
         return STAFF  # a dry run over facts the caller gives, like reading a record
+    if path.startswith(("/rooms", "/sessions", "/session-exceptions")):
+        return STAFF if method == "GET" else {A, C}  # the calendar; availability:manage
+    if path.startswith(("/slots", "/appointments")):
+        return STAFF  # schedule:read, schedule:write (clinician, nurse, admin)
     if path == "/patients":
         return STAFF
     if path == "/patients/{patient_id}":

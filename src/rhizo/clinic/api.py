@@ -45,6 +45,7 @@ from rhizo.clinic.plan.screening import router as screening_router
 from rhizo.clinic.plan.views import router as plan_router
 from rhizo.clinic.procedure.views import router as procedure_router
 from rhizo.clinic.research.views import router as research_router
+from rhizo.clinic.schedule.views import router as schedule_router
 from rhizo.clinic.specialist.views import router as specialist_router
 from rhizo.clinic.tasks.views import router as tasks_router
 
@@ -97,6 +98,7 @@ def api_router() -> APIRouter:
         analytics_router,
         research_router,
         audit_router,
+        schedule_router,
         tasks_router,
     ):
         # Every create honours Idempotency-Key (rhizo.clinic.core.idempotency); others ignore it.
