@@ -37,6 +37,7 @@ from rhizo.clinic.core.proxy import ProxySettings, TrustedProxyMiddleware
 from rhizo.clinic.discharge.views import router as discharge_router
 from rhizo.clinic.fhir.views import router as fhir_router
 from rhizo.clinic.followup.views import router as followup_router
+from rhizo.clinic.intake.views import router as intake_router
 from rhizo.clinic.medication.views import router as medication_router
 from rhizo.clinic.outcomes.views import router as analytics_router
 from rhizo.clinic.patient.account import router as account_router
@@ -100,6 +101,7 @@ def api_router() -> APIRouter:
         audit_router,
         schedule_router,
         tasks_router,
+        intake_router,
     ):
         # Every create honours Idempotency-Key (rhizo.clinic.core.idempotency); others ignore it.
         router.include_router(sub, dependencies=[Depends(idempotency.claim)])

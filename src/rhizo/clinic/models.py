@@ -17,6 +17,7 @@ from rhizo.clinic.core.idempotency.models import IdempotencyKey
 from rhizo.clinic.core.outbox.models import OutboxMessage, OutboxSendRecord
 from rhizo.clinic.discharge.models import Discharge
 from rhizo.clinic.followup.models import FollowUp
+from rhizo.clinic.intake.models import ConsultationRequest
 from rhizo.clinic.medication.models import Medication
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Plan
@@ -43,6 +44,7 @@ __all__ = [
     "ClinicSettingsRow",
     "Complication",
     "Condition",
+    "ConsultationRequest",
     "DiagnosticBlock",
     "Discharge",
     "FollowUp",
