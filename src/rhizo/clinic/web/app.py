@@ -43,6 +43,7 @@ from rhizo.clinic.web import (
     pages,
     plan_status,
     planner,
+    portal_reviews,
     records,
     research,
     schedule,
@@ -244,6 +245,7 @@ def add_pages(app: FastAPI, *, synthetic: bool = False) -> FastAPI:
         research.router,
         documents_routes.router,
         schedule.router,
+        portal_reviews.router,
     ):
         include_page_router(app, router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
