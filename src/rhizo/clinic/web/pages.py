@@ -29,6 +29,7 @@ from rhizo.clinic.core.validation import DbId, QueryText
 from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.followup.models import FollowUpCreate, FollowUpSource
 from rhizo.clinic.patient import service as patient_service
+from rhizo.clinic.tasks import service as tasks_service
 from rhizo.clinic.web import session as web_session
 from rhizo.clinic.web.access import (
     AnyUser,
@@ -291,6 +292,13 @@ async def portal_diary(request: Request, user: DiaryUser, session: SessionDep) -
         ctx = _portal_context(request, user, session)
         ctx.update({"errors": errors, "values": values, "saved": False})
         return render(request, "portal.html", ctx, user=user, status_code=422)
+    # The worklist sweep for this patient: a diary back out of relief raises "pain returned".
+    tasks_service.refresh(
+        session=session,
+        today=clinic_today(request),
+        zone=clinic_zone(request),
+        patient_id=user.patient_id,
+    )
     return RedirectResponse("/portal?saved=1#diary", status_code=303)
 
 
