@@ -18,6 +18,11 @@ Cases (docs/validation.md, "3D: bipolar and sequential"):
   read as centre to centre. Simultaneous is run both as two active tips against a
   pad and as a bipolar pair.
 
+``--speed``: instead, one 18 G / 10 mm / 80 C / 90 s bipolar pair 8 mm apart on the
+issue-19 grid rule (``--cell-mm`` cells, default then 0.25 mm, within 4 mm of the
+metal, growing by 1.2 outward to 15 mm beyond the fine box), timed; writes
+benchmarks/results/lesion3d_bipolar_speed.json.
+
 Not a test: the machine's load changes wall times; CPU time is the figure to compare.
 """
 
@@ -33,6 +38,7 @@ import json
 import platform
 import resource
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +46,7 @@ from rhizo.physics.protocol import LesionProtocol
 from rhizo.physics.three_d.pairs3d import PairMode, simulate_pair
 
 RESULTS = Path(__file__).with_name("results") / "lesion3d_bipolar.json"
+SPEED_RESULTS = Path(__file__).with_name("results") / "lesion3d_bipolar_speed.json"
 WONDRA_LIMIT_MM = {18: 12.0, 20: 10.0, 22: 8.0}
 WONDRA_SPACINGS_MM = (6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0)
 LEE_SPACINGS_MM = (2.0, 3.0, 4.0, 5.0, 6.0, 7.0)
@@ -75,12 +82,51 @@ def _case(
     }
 
 
+def _speed(cell_mm: float, out: Path) -> None:
+    protocol = LesionProtocol(
+        gauge=18, tip_length_mm=10, set_temperature_c=80, duration_s=90, ramp_s=15
+    )
+    tracemalloc.start()
+    wall, cpu = time.perf_counter(), time.process_time()
+    run = simulate_pair(
+        protocol, 8e-3, mode="bipolar", cell_m=cell_mm * 1e-3, fine_margin_m=4e-3, margin_m=15e-3
+    )
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    _, heap_peak = tracemalloc.get_traced_memory()
+    diagnostics = run.result.diagnostics
+    row = {
+        "case": "18 G / 10 mm / 80 C / 90 s bipolar pair, 8 mm apart, insulating far faces",
+        "cell_mm": cell_mm,
+        "cells": int(diagnostics["cells"]),
+        "steps": int(diagnostics["steps"]),
+        "potential_solves": int(diagnostics["potential_solves"]),
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "heap_peak_mb": round(heap_peak / 2**20, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "confluent": run.confluence.confluent,
+        "min_log10_omega": round(run.confluence.min_log10_omega, 3),
+        "machine": platform.platform(),
+    }
+    for name, value in row.items():
+        print(f"{name:>18}: {value}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(row, indent=2, allow_nan=False) + "\n")
+    print(f"wrote {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cell-mm", type=float, default=0.4)
+    parser.add_argument("--cell-mm", type=float, default=None)
     parser.add_argument("--quick", action="store_true", help="18 G Wondra cases only")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--speed", action="store_true", help="time one pair instead")
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    if args.speed:
+        _speed(args.cell_mm or 0.25, args.out or SPEED_RESULTS)
+        return
+    args.cell_mm = args.cell_mm or 0.4
+    args.out = args.out or RESULTS
     wondra: list[dict[str, Any]] = []
     for gauge in (18,) if args.quick else (18, 20, 22):
         protocol = LesionProtocol(
