@@ -17,6 +17,9 @@ are called from here, never re-derived:
   the plan service's one computation and a draft plan becomes ``scheduled``
   (:func:`rhizo.clinic.plan.service.schedule_for_day`). A done or cancelled plan
   refuses the booking (422 on ``plan_id``).
+- **Every booking** queues its confirmation and day-before reminder, **every
+  cancellation** withdraws them and queues the notice
+  (:func:`rhizo.clinic.schedule.reminders.queue_for_booking`, ``cancel_for``).
 - **RF day cancelled**: the plan keeps its status and day. The lifecycle table
   (:mod:`rhizo.clinic.plan.lifecycle`) has no move from ``scheduled`` back to
   ``draft``, so "back per the lifecycle" is: still scheduled, waiting for a new
@@ -31,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from rhizo.clinic.core.auth.models import Actor
 from rhizo.clinic.plan import service as plan_service
-from rhizo.clinic.schedule import clock
+from rhizo.clinic.schedule import clock, reminders
 from rhizo.clinic.schedule.models import Appointment, AppointmentKind, ClinicSession
 
 
@@ -55,8 +58,12 @@ def after_booked(*, session: Session, actor: Actor, appointment: Appointment) ->
             plan_id=appointment.plan_id,
             day=clock.clinic_date(appointment.starts_at, zone),
         )
+    reminders.queue_for_booking(session=session, appointment=appointment)
 
 
 def after_cancelled(*, session: Session, actor: Actor, appointment: Appointment) -> None:
-    """The pathway's consequences of a cancellation (module docstring): the plan stays."""
-    del session, actor, appointment
+    """The pathway's consequences of a cancellation (module docstring): the plan stays;
+    the appointment's queued messages are withdrawn and the patient told
+    (:func:`rhizo.clinic.schedule.reminders.cancel_for`)."""
+    del actor
+    reminders.cancel_for(session=session, appointment=appointment)

@@ -26,6 +26,12 @@ screens and in shared inboxes): it says "Your appointment at <clinic>" and when.
 Times are shown on the appointment's own zone (its session's, else the
 clinic's ``RHIZO_CLINIC_TIMEZONE``) by :func:`rhizo.clinic.schedule.clock.local`.
 
+The request-received message repeats the red flags of back pain that need urgent
+care instead of a wait (sudden severe worsening, new weakness or numbness, bladder
+or bowel problems: the cauda equina warning signs; NICE NG59 "Low back pain and
+sciatica in over 16s", 2016, and the GIRFT/NHS England cauda equina pathway, 2023:
+recalled, not re-read here).
+
 Dedupe keys (one message per appointment and purpose):
 ``appointment:<id>:<template>``.
 """
@@ -50,6 +56,7 @@ from rhizo.clinic.core.outbox.models import Channel, OutboxMessage
 from rhizo.clinic.core.outbox.templates import Rendered
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.schedule import clock, ics
+from rhizo.clinic.schedule.lifecycle import RESCHEDULED_REASON
 from rhizo.clinic.schedule.models import (
     KIND_LABEL,
     Appointment,
@@ -72,8 +79,6 @@ REQUEST_OUTCOME = "request_outcome"
 
 #: The day-before reminder goes out at this wall time on the appointment's zone.
 REMINDER_WALL_TIME = time(9, 0)
-#: The cancel reason the booking service gives the old appointment of a reschedule.
-RESCHEDULED_REASON = "rescheduled"
 SHORT = 200
 
 
@@ -420,6 +425,7 @@ def _request_received(context: RequestReceivedContext, contact: Contact, zone: t
             "If your pain is suddenly much worse, you have new weakness or numbness, or "
             "problems controlling your bladder or bowels, do not wait for us: get "
             "urgent medical help.",
+            f"If you have questions about your request, please {_call(contact)}.",
             "",
             _signature(contact),
         ]
@@ -605,7 +611,7 @@ def cancel_for(*, session: Session, appointment: Appointment) -> OutboxMessage |
     transaction) and, unless it was cancelled to be rescheduled, queue the
     cancellation notice at once. Returns the notice (None: none queued)."""
     outbox.cancel(session=session, appointment_id=appointment.id)
-    if (appointment.cancel_reason or "").strip().lower() == RESCHEDULED_REASON:
+    if appointment.cancel_reason == RESCHEDULED_REASON:
         return None
     to = _patient_email(session=session, appointment=appointment)
     if to is None:
