@@ -31,7 +31,7 @@ _BONE = "#b8b8b8"
 _NERVE = "#3d5a80"
 #: Half-size of each panel (mm) and its sampling step (mm).
 HALF_MM = 10.0
-STEP_MM = 0.05
+STEP_MM = 0.1
 
 
 def _plane_axes(pose: CannulaPose) -> tuple[FloatArray, FloatArray, FloatArray]:

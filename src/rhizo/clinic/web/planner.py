@@ -32,6 +32,7 @@ from matplotlib.collections import QuadMesh
 
 from rhizo.clinic.web.access import StaffUser, WebUser, check_csrf, read_form
 from rhizo.clinic.web.pages import render
+from rhizo.clinic.web.planner3d import capture3d_for, joint_error
 from rhizo.clinic.web.planner_form import (
     DEFAULTS,
     GAUGES,
@@ -61,7 +62,7 @@ from rhizo.plots.pain import figure_svg
 
 router = APIRouter(include_in_schema=False)
 
-ACTIONS = ("lesion", "solve", "capture", "recommend")
+ACTIONS = ("lesion", "solve", "capture", "capture3d", "recommend")
 #: Monte Carlo samples per nerve and seed of the page's capture (``rhizo capture``'s defaults).
 CAPTURE_SAMPLES = 10_000
 CAPTURE_SEED = 0
@@ -180,6 +181,7 @@ def _page(request: Request, user: WebUser, extra: dict[str, Any], status: int = 
         "errors": {},
         "view": None,
         "capture": None,
+        "capture3d": None,
         "ranking": None,
         "alternative": None,
         "gauges": GAUGES,
@@ -224,9 +226,11 @@ async def planner_run(request: Request, user: StaffUser) -> Response:
     values = read_values(form)
     protocol = read_protocol(values)
     errors: dict[str, str] = dict(protocol) if isinstance(protocol, dict) else {}
-    target = read_placement(values) if action in ("capture", "recommend") else None
+    target = read_placement(values) if action in ("capture", "capture3d", "recommend") else None
     if isinstance(target, dict):
         errors.update(target)
+    elif target is not None and action == "capture3d":
+        errors.update(joint_error(target[0]))
     if errors or not isinstance(protocol, LesionProtocol):
         return _page(request, user, {"values": values, "errors": errors}, status=422)
     view = await lesion_view(protocol, full=action == "solve")
@@ -240,6 +244,15 @@ async def planner_run(request: Request, user: StaffUser) -> Response:
         joint, placement = target
         if action == "capture":
             extra["capture"] = await run_in_threadpool(capture_for, protocol, joint, placement)
+        elif action == "capture3d":
+            found = await run_in_threadpool(
+                lambda: capture3d_for(
+                    protocol, joint, placement, samples=CAPTURE_SAMPLES, seed=CAPTURE_SEED
+                )
+            )
+            if isinstance(found, dict):
+                return _page(request, user, {"values": values, "errors": found}, status=422)
+            extra["capture3d"] = found
         else:
             ranking = await run_in_threadpool(_ranking, joint, placement.offset_mm)
             extra["ranking"] = ranking
