@@ -39,6 +39,7 @@ from rhizo.clinic.web import (
     audit_log,
     export,
     forms,
+    intake,
     login,
     pages,
     plan_status,
@@ -246,6 +247,7 @@ def add_pages(app: FastAPI, *, synthetic: bool = False) -> FastAPI:
         documents_routes.router,
         schedule.router,
         portal_reviews.router,
+        intake.router,
     ):
         include_page_router(app, router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
