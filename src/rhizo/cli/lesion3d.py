@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from rhizo import DISCLAIMER
 from rhizo.cli._errors import fail, fail_from_validation
+from rhizo.cli._progress import ProgressBar, wanted
 from rhizo.cli.lesion import OPTION_NAMES
 from rhizo.physics import TISSUES, LesionProtocol
 
@@ -92,6 +93,13 @@ def register(app: typer.Typer) -> None:
             float, typer.Option("--tine-angle-deg", help="tine angle from the axis, 0-90")
         ] = 30.0,
         as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+        show_progress: Annotated[
+            bool | None,
+            typer.Option(
+                "--progress/--no-progress",
+                help="progress bar on stderr (default: when stderr is a terminal)",
+            ),
+        ] = None,
     ) -> None:
         """Simulate one lesion in 3D; width across the shaft (towards x and y) and length."""
         _in_range("--cell-mm", cell_mm, CELL_MM)
@@ -159,10 +167,19 @@ def register(app: typer.Typer) -> None:
         scene = Scene.build(grid, pose, protocol.tissue, solids)
         if cannulae:
             scene = Scene.build_multi(grid, cannulae, protocol.tissue, solids)
+        bar = ProgressBar(label="lesion3d") if wanted(show_progress) else None
         try:
-            result = simulate3d(protocol, scene, far_boundary=far_boundary or "infinite")  # type: ignore[arg-type]
+            result = simulate3d(
+                protocol,
+                scene,
+                far_boundary=far_boundary or "infinite",  # type: ignore[arg-type]
+                progress=bar,
+            )
         except ValueError as error:
             fail("--cell-mm", cell_mm, str(error))
+        finally:
+            if bar is not None:
+                bar.close()
         lesion = result.lesion
         traces = result.traces
         payload = {

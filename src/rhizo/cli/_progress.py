@@ -1,0 +1,46 @@
+"""A one-line progress bar on stderr for long computations (``rhizo lesion3d``)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+#: Characters of the bar between its brackets.
+BAR_WIDTH = 30
+
+
+class ProgressBar:
+    """Redraws ``[#####.....]  42 %  3.1 s`` in place (carriage return) on a stream.
+
+    Called as ``bar(fraction_done, elapsed_s)``; :meth:`close` ends the line. The
+    fraction is clipped to [0, 1] and a non-finite one is drawn as 0.
+    """
+
+    def __init__(self, stream: TextIO | None = None, label: str = "") -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.label = label
+        self.drawn = False
+
+    def __call__(self, fraction: float, elapsed_s: float) -> None:
+        done = fraction if fraction == fraction and abs(fraction) != float("inf") else 0.0
+        done = min(max(done, 0.0), 1.0)
+        filled = round(done * BAR_WIDTH)
+        bar = "#" * filled + "." * (BAR_WIDTH - filled)
+        prefix = f"{self.label} " if self.label else ""
+        self.stream.write(f"\r{prefix}[{bar}] {100 * done:3.0f} %  {elapsed_s:.1f} s")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        """End the bar's line (if anything was drawn)."""
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def wanted(flag: bool | None, stream: TextIO | None = None) -> bool:
+    """Show a bar: ``--progress`` / ``--no-progress`` when given, else when stderr is a TTY."""
+    if flag is not None:
+        return flag
+    target = stream if stream is not None else sys.stderr
+    return bool(getattr(target, "isatty", lambda: False)())
