@@ -298,3 +298,37 @@ def test_duplicate_room_refused_inline(as_role: AsRole) -> None:
     )
     assert answer.status_code in (409, 422)
     assert 'id="name-error"' in answer.text
+
+
+def test_portal_shows_only_own_appointments(as_role: AsRole, web_app: FastAPI) -> None:
+    session = web_app.state.session_factory()
+    try:
+        own = session.scalar(sa.select(Patient.id).where(Patient.user_id.is_not(None)))
+        mine = set(session.scalars(sa.select(Appointment.id).where(Appointment.patient_id == own)))
+    finally:
+        session.close()
+    assert mine, "the demo patient has a seeded consultation"
+    html = as_role("patient").get("/portal/appointments").text
+    assert set(map(int, re.findall(r'data-appointment="(\d+)"', html))) == mine
+    portal = as_role("patient").get("/portal").text
+    assert 'hx-get="/portal/appointments"' in portal
+    assert as_role("nurse").get("/portal/appointments").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("role", "sections"),
+    [
+        ("admin", {"clinic", "tasks", "reviews", "requests", "reminders"}),
+        ("nurse", {"clinic", "reviews", "requests", "reminders"}),
+        ("clinician", {"clinic", "tasks", "reviews", "requests"}),
+    ],
+)
+def test_worklists_per_role(as_role: AsRole, role: str, sections: set[str]) -> None:
+    response = as_role(role).get("/worklists")
+    assert response.status_code == 200, response.text
+    assert set(re.findall(r'id="wl-(\w+)"', response.text)) == sections
+
+
+@pytest.mark.parametrize("role", ["researcher", "auditor", "patient"])
+def test_worklists_refused(as_role: AsRole, role: str) -> None:
+    assert as_role(role).get("/worklists", follow_redirects=False).status_code == 403

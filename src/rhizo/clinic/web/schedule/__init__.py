@@ -17,8 +17,10 @@ from rhizo.clinic.web.schedule import (
     booking_pages,
     calendar_pages,
     leave_page,
+    portal_appointments,
     rooms_page,
     sessions_page,
+    worklists,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -29,6 +31,8 @@ for module in (
     rooms_page,
     sessions_page,
     leave_page,
+    worklists,
+    portal_appointments,
 ):
     router.include_router(module.router)
 
