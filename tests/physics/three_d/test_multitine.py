@@ -95,3 +95,23 @@ def test_bad_tines_name_the_field(field: str, value: float, message: str) -> Non
     arguments[field] = value
     with pytest.raises(ValueError, match=message):
         Tines(**arguments)  # type: ignore[arg-type]
+
+
+def test_a_tined_lesion_is_wider_and_its_thermocouple_holds_the_set_point() -> None:
+    from rhizo.physics.protocol import LesionProtocol
+    from rhizo.physics.three_d.engine3d import simulate3d
+    from rhizo.physics.three_d.geometry3d import Scene
+
+    protocol = LesionProtocol(
+        gauge=18, tip_length_mm=5, set_temperature_c=80, duration_s=10, ramp_s=5
+    )
+    pose = CannulaPose(protocol.electrode)
+    # Fat tines (0.5 mm radius) so that 0.5 mm cells resolve them: a CI-sized run.
+    tines = Tines(count=3, length_m=4e-3, angle_deg=30.0, radius_m=0.5e-3)
+    tined = Cannula3D(pose, tines=tines)
+    grid = grid_around_cannulae((tined,), cell_m=0.5e-3, fine_margin_m=1e-3, margin_m=5e-3)
+    plain = simulate3d(protocol, Scene.build(grid, pose, protocol.tissue))
+    wide = simulate3d(protocol, Scene.build_multi(grid, (tined,), protocol.tissue))
+    assert wide.traces["tip_temperature_c"][-1] == pytest.approx(80.0, abs=1e-6)
+    assert wide.lesion.width_mm > plain.lesion.width_mm
+    assert wide.lesion.distal_extension_mm > plain.lesion.distal_extension_mm

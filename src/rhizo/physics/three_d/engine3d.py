@@ -133,14 +133,17 @@ def _thermocouples(
     scene: Scene, geometry: Geometry3D, heat_capacity_j_per_k: FloatArray
 ) -> list[FloatArray]:
     """Per cannula: weights (summing to 1) of the heat-capacity-weighted mean of the
-    metal within THERMOCOUPLE_SPAN_M of its apex (its own metal only)."""
+    metal within THERMOCOUPLE_SPAN_M of its apex (its own cannula's metal, not tines)."""
     x, y, z = scene.grid.mesh_m
     owner = geometry.owner_cells
     out = []
     for number, cannula in enumerate(geometry.electrodes):
         _, along = cannula.pose.local(x, y, z)
         span = min(THERMOCOUPLE_SPAN_M, cannula.pose.electrode.tip_length_m)
-        sensor = (geometry.metal & (owner == number) & (along >= -span)).ravel()
+        body = geometry.metal & (owner == number)
+        if cannula.tines is not None:  # the thermocouple sits in the cannula, not a tine
+            body &= cannula.pose.level_set(x, y, z) < 0
+        sensor = (body & (along >= -span)).ravel()
         if not sensor.any():
             raise ValueError(
                 f"no metal cell in cannula {number + 1}'s thermocouple span: "
