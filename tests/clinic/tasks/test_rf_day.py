@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from tests.clinic.conftest import actor_of
 from tests.clinic.factories import make_patient, make_specialist, make_user
@@ -190,3 +191,47 @@ def test_reminders_go_two_days_before_each_last_dose_and_before_the_day() -> Non
     assert [item.topic for item in reminders[0].preparation] == ["transport"]
     assert len(reminders[-1].medicines) == 3
     assert RF_DAY - timedelta(days=2) == reminders[-1].send_on
+
+
+def test_booking_queues_the_hold_reminders_with_the_plans_dates_and_cancelling_withdraws_them(
+    session: Session, clinic: tuple[Actor, Patient, Specialist], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rhizo.clinic.core.outbox.models import OutboxMessage, OutboxStatus
+    from rhizo.clinic.schedule import effects
+
+    # The booking's clock: the RF day is ahead (the reminders are only queued before it).
+    monkeypatch.setattr(effects, "utcnow", lambda: NOW)
+    admin, patient, doctor = clinic
+    patient.email = "ann@example.org"
+    session.commit()
+    plan = _plan(session, admin, patient, date(2026, 3, 2))
+    appointment = _book(session, admin, patient, doctor, plan_id=plan.id)
+    rows = session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.appointment_id == appointment.id)
+        .where(OutboxMessage.template == "rf_day_holds")
+        .order_by(OutboxMessage.send_after)
+    ).all()
+    # Clopidogrel's last dose 2026-03-30 (7 days before 04-06): reminder 03-28 09:00 London,
+    # still GMT (the clocks change on 03-29) = 09:00 UTC; the preparation reminder 04-04
+    # 09:00 BST = 08:00 UTC.
+    assert [(r.dedupe_key.rsplit(":", 1)[1], r.send_after) for r in rows] == [
+        ("last-dose-2026-03-30", datetime(2026, 3, 28, 9, 0, tzinfo=UTC)),
+        ("preparation", datetime(2026, 4, 4, 8, 0, tzinfo=UTC)),
+    ]
+    first = rows[0].context
+    assert [m["drug"] for m in first["medicines"]] == ["clopidogrel"]
+    assert first["medicines"][0]["last_dose_date"] == "2026-03-30"
+    assert first["medicines"][0]["restart_after_hours"] == 12
+    assert any(item["topic"] == "transport" for item in first["preparation"])
+    booking.cancel(
+        session=session,
+        actor=admin,
+        appointment_id=appointment.id,
+        version=appointment.version,
+        reason="patient unwell",
+        now=NOW,
+    )
+    for row in rows:
+        session.refresh(row)
+    assert {row.status for row in rows} == {OutboxStatus.CANCELLED}

@@ -16,7 +16,14 @@ are called from here, never re-derived:
   a booking outside any session), its holds and instructions are recomputed by
   the plan service's one computation and a draft plan becomes ``scheduled``
   (:func:`rhizo.clinic.plan.service.schedule_for_day`). A done or cancelled plan
-  refuses the booking (422 on ``plan_id``).
+  refuses the booking (422 on ``plan_id``). Then the RF day's reminders are queued
+  (:func:`rhizo.pathway.hold_reminders.planned_reminders` from the plan's patient
+  list, :func:`rhizo.pathway.patient_plan.patient_plan`; template
+  :data:`rhizo.clinic.schedule.reminders.RF_DAY_HOLDS`): one 2 days before each
+  last-dose day and one 2 days before the RF day, at 09:00 on the session's
+  clock (:func:`rhizo.clinic.schedule.clock.instant`), at once when that is past,
+  none at or after the RF day's start; e-mail only, and only to a valid address
+  (:func:`rhizo.clinic.core.outbox.addresses.email_problem`).
 - **Every booking** queues its confirmation and day-before reminder, **every
   cancellation** withdraws them and queues the notice
   (:func:`rhizo.clinic.schedule.reminders.queue_for_booking`, ``cancel_for``).
@@ -30,12 +37,23 @@ are called from here, never re-derived:
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from rhizo.clinic.core.auth.models import Actor
+from rhizo.clinic.core.database import utcnow
+from rhizo.clinic.core.outbox import service as outbox
+from rhizo.clinic.core.outbox.addresses import email_problem
+from rhizo.clinic.core.outbox.models import Channel
+from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan import service as plan_service
+from rhizo.clinic.plan.models import Plan, Sedation
 from rhizo.clinic.schedule import clock, reminders
 from rhizo.clinic.schedule.models import Appointment, AppointmentKind, ClinicSession
+from rhizo.pathway.hold_reminders import planned_reminders
+from rhizo.pathway.patient_plan import patient_plan
+from rhizo.pathway.premed_models import DrugHold, Instruction
 
 
 def appointment_zone_name(*, session: Session, appointment: Appointment) -> str:
@@ -47,17 +65,67 @@ def appointment_zone_name(*, session: Session, appointment: Appointment) -> str:
     return "UTC"
 
 
+def queue_rf_day_reminders(
+    *,
+    session: Session,
+    appointment: Appointment,
+    plan: Plan,
+    zone: str,
+    now: datetime | None = None,
+) -> int:
+    """Queue the RF day's hold and preparation reminders (module docstring); how many."""
+    patient = session.get(Patient, appointment.patient_id)
+    to = (patient.email or "").strip() if patient is not None else ""
+    if not to or email_problem(to) is not None:
+        return 0
+    steps = patient_plan(
+        holds=[DrugHold.model_validate(hold) for hold in plan.holds],
+        instructions=[Instruction.model_validate(item) for item in plan.instructions],
+        sedation=plan.sedation is not Sedation.NONE,
+    )
+    moment = now or utcnow()
+    queued = 0
+    for planned in planned_reminders(plan=steps, procedure_on=plan.planned_date):
+        send_after = max(clock.instant(planned.send_on, planned.send_at_local, zone), moment)
+        if send_after >= appointment.starts_at:
+            continue
+        outbox.enqueue(
+            session=session,
+            channel=Channel.EMAIL,
+            to=to,
+            template=reminders.RF_DAY_HOLDS,
+            context={
+                "recipient_name": patient.given_name if patient is not None else None,
+                "timezone": zone,
+                "appointment_id": appointment.id,
+                "starts_at": appointment.starts_at,
+                "medicines": [step.model_dump(mode="json") for step in planned.medicines],
+                "preparation": [
+                    {"topic": item.topic, "text": item.text} for item in planned.preparation
+                ],
+            },
+            send_after=send_after,
+            dedupe_key=f"{reminders.dedupe_key(appointment.id, reminders.RF_DAY_HOLDS)}:"
+            f"{planned.key}",
+            patient_id=appointment.patient_id,
+            appointment_id=appointment.id,
+        )
+        queued += 1
+    return queued
+
+
 def after_booked(*, session: Session, actor: Actor, appointment: Appointment) -> None:
     """The pathway's consequences of a new booking (module docstring)."""
     if appointment.kind is AppointmentKind.RF_PROCEDURE and appointment.plan_id is not None:
         zone = appointment_zone_name(session=session, appointment=appointment)
-        plan_service.schedule_for_day(
+        plan = plan_service.schedule_for_day(
             session=session,
             actor=actor,
             patient_id=appointment.patient_id,
             plan_id=appointment.plan_id,
             day=clock.clinic_date(appointment.starts_at, zone),
         )
+        queue_rf_day_reminders(session=session, appointment=appointment, plan=plan, zone=zone)
     reminders.queue_for_booking(session=session, appointment=appointment)
 
 
