@@ -154,6 +154,7 @@ def test_booking_or_recording_a_review_closes_its_task_and_cancelling_reopens_it
     tasks = _tasks(session, patient)
     three = tasks[f"book_review:procedure:{rf.id}:follow-up-3-months"]
     assert (three.status, three.closed_by) == (TaskStatus.DONE, "pathway")
+    assert three.appointment_id == booked.id  # the booking is linked to its task
     booked.status = AppointmentStatus.CANCELLED
     booked.cancel_reason, booked.cancelled_by = "patient unwell", "nurse1"
     booked.cancelled_at = datetime(2026, 2, 6, tzinfo=UTC)

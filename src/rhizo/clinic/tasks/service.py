@@ -327,15 +327,18 @@ def _book_rf_day(rows: _Patient, zone: tzinfo, today: date) -> _Wanted | None:
     )
 
 
-def _wanted(rows: dict[int, _Patient], zone: tzinfo, today: date) -> tuple[list[_Wanted], set[str]]:
-    """The tasks the facts call for, and the keys of review tasks the facts satisfy."""
+def _wanted(
+    rows: dict[int, _Patient], zone: tzinfo, today: date
+) -> tuple[list[_Wanted], dict[str, int | None]]:
+    """The tasks the facts call for, and the review tasks the facts satisfy (key ->
+    the booked review appointment, None when recorded without one)."""
     wanted: list[_Wanted] = []
-    satisfied: set[str] = set()
+    satisfied: dict[str, int | None] = {}
     for patient_rows in rows.values():
         for review in _reviews(patient_rows, zone, today):
             key = f"book_review:procedure:{review.procedure_id}:{review.review_id}"
             if review.satisfied:
-                satisfied.add(key)
+                satisfied[key] = review.appointment_id
                 continue
             wanted.append(
                 _Wanted(
@@ -416,6 +419,8 @@ def refresh(
                 task.close_reason = (
                     "booked or recorded" if key in satisfied else "the facts no longer call for it"
                 )
+                if satisfied.get(key) is not None:
+                    task.appointment_id = satisfied[key]
                 closed.append(key)
         session.flush()
         for keys, action in ((raised, "raised"), (closed, "closed"), (reopened, "reopened")):
