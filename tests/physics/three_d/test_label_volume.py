@@ -79,7 +79,7 @@ def test_bad_volumes_spacings_labels_and_grids_are_named() -> None:
     with pytest.raises(LabelVolumeError, match="spacing y=0"):
         LabelVolume(np.zeros((2, 2, 2), dtype=np.int64), (1e-3, 0.0, 1e-3))
     with pytest.raises(LabelVolumeError, match="has 2 axes; allowed: 3"):
-        LabelVolume(np.zeros((2, 2), dtype=np.int64), (1e-3, 1e-3, 1e-3))  # type: ignore[arg-type]
+        LabelVolume(np.zeros((2, 2), dtype=np.int64), (1e-3, 1e-3, 1e-3))
     volume = _volume()
     # One cell, centre (10.3, 21.5, 31.8) mm: voxel (0, 1, 1), label 110.
     inside = _grid([10.0, 10.6], [21.0, 22.0], [31.6, 32.0])
