@@ -26,6 +26,7 @@ from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.web.access import PageAccess
 from tests.web.conftest import csrf_of
 from tests.web.plan_support import new_plan
+from tests.web.schedule_support import book_own_review
 from tests.web.test_forms_support import new_complication, new_followup
 
 AsRole = Callable[[str], TestClient]
@@ -34,6 +35,8 @@ STAFF = {"admin", "clinician", "nurse"}
 EVERY_STAFF_ROLE = STAFF | {"researcher", "auditor"}
 #: The login form and its one-time-code step (a signed 5-minute cookie, not a session).
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/login/totp")}
+#: The public consultation request form (no login; its abuse limits: tests/clinic/intake).
+PUBLIC |= {("GET", "/request-consultation"), ("POST", "/request-consultation")}
 
 #: (method, path) -> roles that may use it. ``{own}`` / ``{other}`` are filled
 #: with the demo patient's own record and another patient's.
@@ -127,6 +130,47 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     },
     ("GET", "/admin/settings"): {"admin"},
     ("POST", "/admin/settings"): {"admin"},
+    # Consultation requests (issue 18): the patient's own (own:request); the triage queue
+    # (intake:triage); the empty triage forms are refused (422) before a request is read.
+    ("GET", "/portal/request"): {"patient"},
+    ("POST", "/portal/request"): {"patient"},
+    ("GET", "/requests"): STAFF,
+    **{
+        ("POST", f"/requests/{{request_no}}/{action}"): STAFF
+        for action in ("accept", "ask", "decline")
+    },
+    # The calendar (issue 18): schedule:read (staff who read patients) for the views,
+    # the appointment page and the worklists; schedule:write (admin, clinician, nurse)
+    # for booking and an appointment's changes (the empty forms carry no version or
+    # slot: 422); availability:manage (admin, clinician) for rooms, sessions and leave.
+    ("GET", "/schedule/day"): STAFF,
+    ("GET", "/schedule/week"): STAFF,
+    ("GET", "/schedule/book"): STAFF,
+    ("POST", "/schedule/book"): STAFF,
+    ("GET", "/appointments/{appointment_id}"): STAFF,
+    **{
+        ("POST", f"/appointments/{{appointment_id}}/{action}"): STAFF
+        for action in ("cancel", "reschedule", "arrived", "no-show", "complete")
+    },
+    ("GET", "/worklists"): STAFF,
+    ("POST", "/worklists/refresh"): STAFF,
+    **{(method, path): {"admin", "clinician"} for method in ("GET", "POST") for path in (
+        "/schedule/rooms", "/schedule/sessions", "/schedule/leave"
+    )},
+    **{
+        ("POST", path): {"admin", "clinician"}
+        for path in (
+            "/schedule/rooms/deactivate",
+            "/schedule/sessions/deactivate",
+            "/schedule/leave/remove",
+        )
+    },
+    # The patient's own appointments and review questionnaires (the portal: patient only);
+    # {fresh_review} is an upcoming review booked for the demo patient for the case.
+    ("GET", "/portal/appointments"): {"patient"},
+    ("GET", "/portal/reviews"): {"patient"},
+    ("GET", "/portal/reviews/{fresh_review}"): {"patient"},
+    ("POST", "/portal/reviews/{fresh_review}"): {"patient"},
 }
 
 
@@ -153,6 +197,7 @@ def _generic(path: str) -> str:
     generic = generic.replace("followups/{fresh_followup}/remove", "{kind}/{entry_id}/remove")
     generic = generic.replace("{doc_patient}", "{patient_id}").replace("{doc_plan}", "{plan_id}")
     generic = generic.replace("{fresh_plan}", "{plan_id}")
+    generic = generic.replace("{fresh_review}", "{appointment_id}")
     return generic.replace("{fresh_complication}", "{complication_id}")
 
 
@@ -196,6 +241,8 @@ def _ids(app: FastAPI) -> dict[str, int]:
     ids = {"own": own, "other": other, "procedure_id": procedure, "specialist_id": specialist}
     ids["doc_patient"], ids["doc_plan"] = doc_patient, doc_plan
     ids["user_id"] = user
+    ids["request_no"] = 1  # any number: the empty triage forms fail before it is read
+    ids["appointment_id"] = 1  # the demo week's first appointment
     assert all(value is not None for value in ids.values()), ids
     return {key: int(value) for key, value in ids.items() if value is not None}
 
@@ -221,6 +268,12 @@ def test_role_page_matrix(
         ids["fresh_complication"] = new_complication(web_app, ids["other"])
     if "{fresh_plan}" in path:
         ids["fresh_plan"] = new_plan(web_app, ids["other"])
+    if "{fresh_review}" in path:
+        session = web_app.state.session_factory()
+        try:
+            ids["fresh_review"] = book_own_review(session)
+        finally:
+            session.close()
     url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m[1]]), path)
     if method == "GET":
         response = client.get(url, follow_redirects=False)
