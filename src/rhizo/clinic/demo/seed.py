@@ -46,6 +46,7 @@ from rhizo.clinic.procedure.models import (
 )
 from rhizo.clinic.specialist import service as specialist_service
 from rhizo.clinic.specialist.models import SpecialistCreate
+from rhizo.clinic.tasks import service as tasks_service
 from rhizo.pathway.gates import MotorResponse, SensoryResponse
 
 SEED_ACTOR = Actor(user_id=None, username="demo-seed", role=None)
@@ -418,4 +419,5 @@ def seed(
         specialist_ids=specialist_ids,
         demo_user_id=user_ids["demo-patient"],
     )
+    tasks_service.refresh(session=session, today=ctx.today)  # the demo's worklist tasks
     return report
