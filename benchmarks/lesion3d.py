@@ -33,6 +33,20 @@ from rhizo.physics.three_d.geometry3d import CannulaPose, Scene, grid_around_can
 
 RESULTS = Path(__file__).with_name("results") / "lesion3d.json"
 
+#: The same run before the speed work (commit 9e5154c, pyamg's own preconditioner,
+#: one hierarchy per step length, base and gain heat solves), measured on this
+#: machine 2026-12-01T21:37Z at load average 1.5, for the ratio in the table.
+BEFORE = {
+    "commit": "9e5154c",
+    "cpu_s": 76.38,
+    "wall_s": 77.48,
+    "heat_cg_iterations": 431,
+    "peak_rss_mb": 1198.7,
+    "tracemalloc_peak_mb": 1010.7,
+    "width_3d_mm": 7.0748,
+    "length_3d_mm": 13.641,
+}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -82,6 +96,20 @@ def main() -> None:
         "width_rel_diff": round(result.lesion.width_mm / two_d.lesion.width_mm - 1, 5),
         "length_rel_diff": round(result.lesion.length_mm / two_d.lesion.length_mm - 1, 5),
         "peak_tissue_temperature_c": round(d["peak_tissue_temperature_c"], 2),
+        "before": BEFORE if args.cell_mm == 0.25 else None,
+        "cpu_speedup_vs_before": (
+            round(BEFORE["cpu_s"] / cpu, 2) if args.cell_mm == 0.25 else None  # type: ignore[operator]
+        ),
+        "width_change_vs_before": (
+            round(result.lesion.width_mm / BEFORE["width_3d_mm"] - 1, 6)  # type: ignore[operator]
+            if args.cell_mm == 0.25
+            else None
+        ),
+        "length_change_vs_before": (
+            round(result.lesion.length_mm / BEFORE["length_3d_mm"] - 1, 6)  # type: ignore[operator]
+            if args.cell_mm == 0.25
+            else None
+        ),
         "load_average_1min": round(os.getloadavg()[0], 1),
         "machine": f"{platform.machine()} {os.cpu_count()} CPUs, {platform.python_version()}",
         "date_utc": time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime()),
