@@ -4,7 +4,9 @@ The Bundle holds the Patient, the Practitioners who performed the patient's
 procedures, Conditions, diagnostic blocks (Procedure + Observations), RF
 procedures with one Observation per lesion (and one for its predicted
 capture, when it has one), follow-up Observations,
-AdverseEvents and AllergyIntolerances (those entered in error flagged as such).
+AdverseEvents and AllergyIntolerances (those entered in error flagged as such), and the
+patient's appointments with their Schedules, busy Slots and rooms' Locations
+(:mod:`rhizo.clinic.fhir.schedule`).
 Not exported: care trials, medications and drug holds, plans and discharge
 records (no R4 mapping has been settled for them yet).
 """
@@ -28,8 +30,10 @@ from rhizo.clinic.fhir.procedures import (
     procedure_resource,
 )
 from rhizo.clinic.fhir.references import FhirJson, date_time, entry
+from rhizo.clinic.fhir.schedule import calendar_resources
 from rhizo.clinic.fhir.scores import followup_resources
 from rhizo.clinic.procedure.models import Procedure
+from rhizo.clinic.schedule.models import Appointment, ClinicSession, Room
 from rhizo.clinic.specialist.models import Specialist
 
 #: Conditions a procedure may have been done for: those not resolved.
@@ -51,9 +55,13 @@ def build_bundle(
     performers: Sequence[Specialist],
     identifier_system: str,
     now: datetime,
+    appointments: Sequence[Appointment] = (),
+    sessions: Sequence[ClinicSession] = (),
+    rooms: Sequence[Room] = (),
 ) -> FhirJson:
     """The patient's record as a validated FHIR R4 ``collection`` Bundle (JSON);
-    ``performers``: the specialists who performed the record's procedures."""
+    ``performers``: the specialists who performed the record's procedures or see the
+    patient in ``appointments`` (whose ``sessions`` and ``rooms`` are exported too)."""
     pid = record.patient.id
     resources: list[FhirJson] = [
         patient_resource(record.patient, identifier_system=identifier_system),
@@ -73,6 +81,7 @@ def build_bundle(
         resources.extend(followup_resources(followup, patient_id=pid))
     resources.extend(adverse_event_resource(c, patient_id=pid) for c in record.complications)
     resources.extend(allergy_resource(a, patient_id=pid) for a in record.allergies)
+    resources.extend(calendar_resources(appointments, sessions=sessions, rooms=rooms))
     bundle: FhirJson = {
         "resourceType": "Bundle",
         "type": "collection",
