@@ -52,7 +52,7 @@ MAX_SPAN_DAYS = 400
 _BLOCK = timedelta(minutes=BLOCK_MIN)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Slot:
     """One slot a session offers: an instant span, whose, where, what and how."""
 
@@ -87,6 +87,16 @@ def session_slots(clinic_session: ClinicSession, day: date) -> list[Slot]:
     step = timedelta(minutes=clinic_session.slot_min)
     start_wall = datetime.combine(day, clinic_session.start_local)
     end_wall = datetime.combine(day, clinic_session.end_local)
+    fast = _without_change(clinic_session, day, zone, end_wall - start_wall)
+    if fast is not None:
+        # no offset change inside the session that day: every slot is the first + k steps
+        count = (end_wall - start_wall) // step
+        who, room, row_id = clinic_session.specialist_id, clinic_session.room_id, clinic_session.id
+        kind, mode = clinic_session.kind, clinic_session.mode
+        return [
+            Slot(fast + k * step, fast + (k + 1) * step, who, room, row_id, kind, mode)
+            for k in range(count)
+        ]
     out: list[Slot] = []
     wall = start_wall
     while wall + step <= end_wall:
@@ -95,6 +105,24 @@ def session_slots(clinic_session: ClinicSession, day: date) -> list[Slot]:
             out.append(slot)
         wall += step
     return out
+
+
+def _without_change(
+    clinic_session: ClinicSession, day: date, zone: ZoneInfo, length: timedelta
+) -> datetime | None:
+    """The session's start instant on ``day`` when its start and end wall times exist and
+    the real time between them equals the wall-clock length (no offset change inside:
+    the same offset throughout, as offsets change at most once a day); else None."""
+    try:
+        start = clock.instant(day, clinic_session.start_local, zone)
+        end = clock.instant(day, clinic_session.end_local, zone)
+    except clock.NonexistentWallTimeError:
+        return None
+    if end - start != length or start.utcoffset() != end.utcoffset():
+        return None
+    if clock.local(start, zone).utcoffset() != clock.local(end, zone).utcoffset():
+        return None
+    return start
 
 
 def _slot(
@@ -184,15 +212,24 @@ def offered_slots(
     """The slots sessions offer starting in ``[start, end)``, exceptions removed,
     bookings ignored; sorted by start, then specialist."""
     _check_span(start, end)
-    utc_first, utc_last = start.date() - timedelta(days=1), end.date() + timedelta(days=1)
     rows = sessions_for(
         session=session,
         kind=kind,
-        first_day=utc_first,
-        last_day=utc_last,
+        first_day=start.date() - timedelta(days=1),
+        last_day=end.date() + timedelta(days=1),
         specialist_id=specialist_id,
         mode=mode,
     )
+    return _offered(session, rows, start, end)
+
+
+def _by_start(slot: Slot) -> tuple[datetime, int, int]:
+    return slot.starts_at, slot.specialist_id, slot.session_id
+
+
+def _offered(
+    session: Session, rows: Sequence[ClinicSession], start: datetime, end: datetime
+) -> list[Slot]:
     if not rows:
         return []
     slots: list[Slot] = []
@@ -208,8 +245,8 @@ def offered_slots(
     if not slots:
         return []
     exceptions = _exceptions(session, slots, start, end)
-    kept = [s for s in slots if not _excepted(s, exceptions)]
-    kept.sort()
+    kept = [s for s in slots if not _excepted(s, exceptions)] if exceptions else slots
+    kept.sort(key=_by_start)
     return kept
 
 
@@ -286,28 +323,55 @@ def free_slots(
     start then specialist: offered by an active session, not in an exception, and
     neither the specialist nor the room held by a booked appointment. 422 when a bound
     has no zone, ``end <= start`` or the span exceeds :data:`MAX_SPAN_DAYS`."""
-    slots = offered_slots(
-        session=session,
-        kind=kind,
-        start=start,
-        end=end,
-        specialist_id=specialist_id,
-        mode=mode,
+    return _unheld(
+        session,
+        offered_slots(
+            session=session,
+            kind=kind,
+            start=start,
+            end=end,
+            specialist_id=specialist_id,
+            mode=mode,
+        ),
     )
-    if not slots:
+
+
+def _unheld(session: Session, offered: list[Slot]) -> list[Slot]:
+    if not offered:
         return []
+    held = occupied(
+        session=session,
+        resources=_resources_of(offered),
+        start=offered[0].starts_at,
+        end=max(s.ends_at for s in offered),
+    )
+    return [s for s in offered if _free(s, held)] if held else offered
+
+
+def _first_unheld(session: Session, offered: list[Slot]) -> Slot | None:
+    """The earliest of ``offered`` (sorted) that no block holds."""
+    if not offered:
+        return None
+    held = occupied(
+        session=session,
+        resources=_resources_of(offered),
+        start=offered[0].starts_at,
+        end=max(s.ends_at for s in offered),
+    )
+    return next((s for s in offered if _free(s, held)), None)
+
+
+def _resources_of(offered: Iterable[Slot]) -> set[tuple[Resource, int]]:
     resources: set[tuple[Resource, int]] = set()
-    for s in slots:
+    for s in offered:
         resources.add((Resource.SPECIALIST, s.specialist_id))
         if s.room_id is not None:
             resources.add((Resource.ROOM, s.room_id))
-    held = occupied(
-        session=session,
-        resources=resources,
-        start=slots[0].starts_at,
-        end=max(s.ends_at for s in slots),
-    )
-    return [s for s in slots if _free(s, held)]
+    return resources
+
+
+#: :func:`next_free_slot` looks one day at a time for this many days, then a week at a time.
+DAY_BY_DAY = 14
 
 
 def next_free_slot(
@@ -320,27 +384,31 @@ def next_free_slot(
     horizon_days: int = NEXT_SLOT_HORIZON_DAYS,
 ) -> Slot | None:
     """The earliest free slot of ``kind`` starting at or after ``after`` within
-    ``horizon_days``, or None. Looks a day ahead first, then widens the window
-    (1, 7, 28, 91 days, ...) so a busy clinic answers from the first few days."""
+    ``horizon_days``, or None. The sessions are read once; the days are then searched
+    one at a time (a week at a time after :data:`DAY_BY_DAY` days), so a busy clinic
+    answers from the first day that has a free slot."""
     if after.tzinfo is None or after.utcoffset() is None:
         raise InvalidInputError(
             [FieldProblem("after", after.isoformat(), "timezone_required", "give a time zone")]
         )
     limit = after + timedelta(days=horizon_days)
-    window_start = after
-    span = timedelta(days=1)
+    rows = sessions_for(
+        session=session,
+        kind=kind,
+        first_day=after.date() - timedelta(days=1),
+        last_day=limit.date() + timedelta(days=1),
+        specialist_id=specialist_id,
+        mode=mode,
+    )
+    if not rows:
+        return None
+    window_start, searched = after, 0
     while window_start < limit:
+        span = timedelta(days=1 if searched < DAY_BY_DAY else 7)
         window_end = min(window_start + span, limit)
-        found = free_slots(
-            session=session,
-            kind=kind,
-            start=window_start,
-            end=window_end,
-            specialist_id=specialist_id,
-            mode=mode,
-        )
-        if found:
-            return found[0]
-        window_start = window_end
-        span = min(span * 4, timedelta(days=91))
+        offered = _offered(session, rows, window_start, window_end)
+        first = _first_unheld(session, offered)
+        if first is not None:
+            return first
+        window_start, searched = window_end, searched + span.days
     return None
