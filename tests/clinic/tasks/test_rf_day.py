@@ -24,6 +24,7 @@ from rhizo.clinic.plan.lifecycle import PlanStatus
 from rhizo.clinic.plan.models import Plan, PlanCreate, PlanUpdate
 from rhizo.clinic.schedule import availability, booking
 from rhizo.clinic.schedule.models import (
+    Appointment,
     AppointmentCreate,
     AppointmentKind,
     AppointmentMode,
@@ -88,7 +89,9 @@ def _plan(session: Session, actor: Actor, patient: Patient, day: date) -> Plan:
     )
 
 
-def _book(session: Session, actor: Actor, patient: Patient, doctor: Specialist, **kw: object):  # type: ignore[no-untyped-def]
+def _book(
+    session: Session, actor: Actor, patient: Patient, doctor: Specialist, **kw: object
+) -> Appointment:
     values: dict[str, object] = {
         "patient_id": patient.id,
         "specialist_id": doctor.id,
@@ -96,7 +99,9 @@ def _book(session: Session, actor: Actor, patient: Patient, doctor: Specialist, 
         "starts_at": RF_START,
     }
     values.update(kw)
-    return booking.book(session=session, actor=actor, data=AppointmentCreate(**values), now=NOW)
+    return booking.book(
+        session=session, actor=actor, data=AppointmentCreate.model_validate(values), now=NOW
+    )
 
 
 def test_booking_the_rf_day_sets_the_plans_day_recomputes_holds_and_schedules_it(
@@ -154,7 +159,7 @@ def _hold(drug: str, last: date | None, hold: str = "yes") -> DrugHold:
     return DrugHold(
         drug=drug,
         drug_class="x",
-        hold=hold,  # type: ignore[arg-type]
+        hold=hold,
         hold_days=7,
         last_dose_date=last,
         restart_after_hours=24,
