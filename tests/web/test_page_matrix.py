@@ -154,9 +154,11 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     },
     ("GET", "/worklists"): STAFF,
     ("POST", "/worklists/refresh"): STAFF,
-    **{(method, path): {"admin", "clinician"} for method in ("GET", "POST") for path in (
-        "/schedule/rooms", "/schedule/sessions", "/schedule/leave"
-    )},
+    **{
+        (method, path): {"admin", "clinician"}
+        for method in ("GET", "POST")
+        for path in ("/schedule/rooms", "/schedule/sessions", "/schedule/leave")
+    },
     **{
         ("POST", path): {"admin", "clinician"}
         for path in (
