@@ -77,6 +77,8 @@ def expected_roles(method: str, path: str) -> set[Role] | None:
         return STAFF if method == "GET" else {A, C}  # the calendar; availability:manage
     if path.startswith(("/slots", "/appointments")):
         return STAFF  # schedule:read, schedule:write (clinician, nurse, admin)
+    if path.startswith("/consultation-requests"):
+        return STAFF  # intake:triage (clinician, nurse, admin)
     if path == "/patients":
         return STAFF
     if path == "/patients/{patient_id}":
@@ -92,6 +94,8 @@ def expected_roles(method: str, path: str) -> set[Role] | None:
         if rest.endswith("/discharge"):
             return STAFF
         return {A, C}
+    if kind == "consultation-requests":
+        return STAFF_OR_OWN  # own:request on the patient's own record; intake:triage staff
     assert kind in CLINICAL, kind
     if kind == "followups" and method == "POST":
         return STAFF_OR_OWN  # a patient's pain diary
