@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "clinic",
     "web",
     "audit",
+    "reminders",
 )
 
 #: The module (of :data:`COMMAND_MODULES`) that registers each top-level command or group.
@@ -48,6 +49,7 @@ COMMAND_HOMES: dict[str, str] = {
     **dict.fromkeys(("db", "user"), "clinic"),
     **dict.fromkeys(("serve", "demo"), "web"),
     "audit": "audit",
+    "reminders": "reminders",
 }
 
 
