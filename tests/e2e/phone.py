@@ -38,9 +38,11 @@ from rhizo.clinic.followup.models import FollowUp
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Plan
 from rhizo.clinic.procedure.models import Procedure
+from rhizo.clinic.schedule.models import Appointment, AppointmentKind
 from rhizo.clinic.specialist.models import Specialist
 from rhizo.clinic.web.app import create_web_app
 from tests.e2e.conftest import TODAY, Clinic, DemoPatient, _serve
+from tests.web.schedule_support import book_own_review
 
 with warnings.catch_warnings():
     # The matrix module imports Starlette's TestClient, which warns about httpx2;
@@ -118,6 +120,7 @@ def served_clinic(folder: Path) -> Iterator[Clinic]:
     engine = create_db_engine(url)
     session = create_session_factory(engine)()
     report = seed(session, patients=12, today=TODAY)
+    book_own_review(session)  # an upcoming review: the portal's questionnaire page
     patients = {
         row.mrn: DemoPatient(row.id, row.mrn, row.given_name, row.family_name, row.user_id)
         for row in session.scalars(sa.select(Patient).order_by(Patient.mrn))
@@ -189,6 +192,14 @@ def _ids(session: Session, role: str, route: str) -> dict[str, str]:
         "specialist_id": first(Specialist.id),
         # A user page: the patient's login (linked to a record), the fullest one.
         "user_id": first(User.id, User.username == "demo-patient"),
+        # An appointment: the patient's own upcoming review (book_own_review), staff the last.
+        "appointment_id": session.scalar(
+            sa.select(Appointment.id)
+            .where(Appointment.patient_id == patient, Appointment.kind == AppointmentKind.REVIEW)
+            .order_by(Appointment.id.desc())
+        )
+        if role == "patient"
+        else session.scalar(sa.select(sa.func.max(Appointment.id))),
     }
     return {key: str(value) for key, value in values.items() if value is not None} | {
         "kind": "followups"
@@ -216,6 +227,7 @@ def _matrix_allows(route: str, role: str) -> bool | None:
         generic = generic.replace("followups/{fresh_followup}/remove", "{kind}/{entry_id}/remove")
         generic = generic.replace("{fresh_complication}", "{complication_id}")
         generic = generic.replace("{fresh_plan}", "{plan_id}")
+        generic = generic.replace("{fresh_review}", "{appointment_id}")
         if generic == route:
             candidates.append(path)
     if not candidates:

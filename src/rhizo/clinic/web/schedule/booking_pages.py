@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -21,6 +22,8 @@ from sqlalchemy.orm import Session
 from rhizo.clinic.core.common import ConflictError, InvalidInputError, NotFoundError
 from rhizo.clinic.core.deps import SessionDep
 from rhizo.clinic.patient import service as patient_service
+from rhizo.clinic.plan.lifecycle import PlanStatus
+from rhizo.clinic.plan.models import Plan
 from rhizo.clinic.schedule import booking, clock, slots
 from rhizo.clinic.schedule.models import AppointmentCreate, AppointmentKind
 from rhizo.clinic.web.access import check_csrf, read_form
@@ -40,9 +43,26 @@ from rhizo.clinic.web.schedule.slot_choice import free_choices, parse, value_of
 
 router = APIRouter(include_in_schema=False)
 
-FIELDS = ("patient_id", "kind", "specialist", "from", "slot", "notes")
+FIELDS = ("patient_id", "kind", "specialist", "from", "slot", "plan_id", "notes")
 #: Booking refusals by the service's field -> the form field they belong next to.
 FIELD_OF = {"starts_at": "slot", "specialist_id": "slot", "room_id": "slot", "mode": "slot"}
+
+
+def open_plans(session: Session, patient_id: int) -> list[tuple[str, str]]:
+    """The patient's draft and scheduled plans as options: an RF day carries one out
+    (booking it sets the plan's day and its holds: ``schedule.effects``)."""
+    rows = session.execute(
+        sa.select(Plan.id, Plan.planned_date, Plan.levels, Plan.status)
+        .where(
+            Plan.patient_id == patient_id,
+            Plan.status.in_([PlanStatus.DRAFT, PlanStatus.SCHEDULED]),
+        )
+        .order_by(Plan.planned_date, Plan.id)
+    )
+    return [
+        (str(pid), f"{day.isoformat()} {', '.join(levels)} ({status.value})")
+        for pid, day, levels, status in rows
+    ]
 
 
 def _patient_id(value: str) -> int | str | None:
@@ -118,6 +138,9 @@ def page(
                 "day": clock.clinic_date(nxt.starts_at, zone),
                 "starts": local_time(nxt.starts_at, zone),
             }
+    plans: list[tuple[str, str]] = []
+    if patient is not None and kind is AppointmentKind.RF_PROCEDURE:
+        plans = open_plans(session, patient.id)
     shown = dict(values)
     shown.setdefault("kind", kind.value if isinstance(kind, AppointmentKind) else "")
     shown["from"] = shown.get("from") or first.isoformat()
@@ -130,6 +153,7 @@ def page(
         "choices": choices,
         "earliest": earliest,
         "first": first,
+        "plans": plans,
     }
     code = status_code if status_code != 200 else (422 if errors else 200)
     return render(request, "schedule/book.html", ctx, user=user, status_code=code)
@@ -171,6 +195,7 @@ async def book_slot(request: Request, user: ScheduleWriter, session: SessionDep)
                 "kind": kind,
                 "starts_at": chosen[1],
                 "notes": values["notes"] or None,
+                "plan_id": values["plan_id"] or None,
             }
         )
         appointment = booking.book(session=session, actor=user.actor, data=data)
