@@ -24,6 +24,9 @@ from rhizo.physics import TISSUES, LesionProtocol
 CELL_MM = (0.1, 2.0)
 HALF_WIDTH_MM = (5.0, 50.0)
 BONE_GAP_MM = (0.0, 20.0)
+#: An internally cooled tip's coolant (rhizo.physics.three_d.cooling3d's own limits).
+COOLANT_C = (0.0, 45.0)
+COOLANT_ML_MIN = (0.0, 200.0)
 SPACING_MM = (1.0, 30.0)
 COOLING_S = (0.0, 600.0)
 TINES = (0, 6)
@@ -93,6 +96,17 @@ def register(app: typer.Typer) -> None:
             float, typer.Option("--tine-angle-deg", help="tine angle from the axis, 0-90")
         ] = 30.0,
         as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+        coolant_c: Annotated[
+            float | None,
+            typer.Option(
+                "--coolant-c",
+                help="internally cooled tip: coolant temperature, 0-45 C (monopolar only)",
+            ),
+        ] = None,
+        coolant_ml_min: Annotated[
+            float,
+            typer.Option("--coolant-ml-min", help="coolant flow with --coolant-c, 0-200 mL/min"),
+        ] = 20.0,
         show_progress: Annotated[
             bool | None,
             typer.Option(
@@ -118,6 +132,11 @@ def register(app: typer.Typer) -> None:
         _in_range("--tine-angle-deg", tine_angle_deg, TINE_ANGLE_DEG)
         if mode != "monopolar" and bone_gap_mm is not None:
             fail("--bone-gap-mm", bone_gap_mm, "allowed with --mode monopolar only")
+        if coolant_c is not None:
+            _in_range("--coolant-c", coolant_c, COOLANT_C)
+            _in_range("--coolant-ml-min", coolant_ml_min, COOLANT_ML_MIN)
+            if mode != "monopolar":
+                fail("--coolant-c", coolant_c, "allowed with --mode monopolar only")
         if mode != "monopolar" and tines:
             fail("--tines", tines, "allowed with --mode monopolar only")
         try:
@@ -136,6 +155,7 @@ def register(app: typer.Typer) -> None:
             _pair(protocol, mode, spacing_mm, cooling_s, far_boundary, cell_mm, as_json)
             return
         from rhizo.physics.three_d.cannulae3d import TRIDENT_LIKE_TINES, Cannula3D, Tines
+        from rhizo.physics.three_d.cooling3d import InternalCooling
         from rhizo.physics.three_d.engine3d import simulate3d
         from rhizo.physics.three_d.geometry3d import (
             CORTICAL_BONE,
@@ -174,6 +194,13 @@ def register(app: typer.Typer) -> None:
                 scene,
                 far_boundary=far_boundary or "infinite",  # type: ignore[arg-type]
                 progress=bar,
+                cooling=(
+                    None
+                    if coolant_c is None
+                    else InternalCooling(
+                        coolant_temperature_c=coolant_c, flow_ml_per_min=coolant_ml_min
+                    )
+                ),
             )
         except ValueError as error:
             fail("--cell-mm", cell_mm, str(error))
@@ -191,6 +218,9 @@ def register(app: typer.Typer) -> None:
             },
             "diagnostics": result.diagnostics,
             "bone_gap_mm": bone_gap_mm,
+            "coolant": None
+            if coolant_c is None
+            else {"temperature_c": coolant_c, "flow_ml_per_min": coolant_ml_min},
             "tines": tines,
             "notice": DISCLAIMER,
         }

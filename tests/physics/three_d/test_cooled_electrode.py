@@ -10,11 +10,13 @@ Avanos' chicken-breast comparison, RAPM 2024 49 Suppl 1 A173: cooled "more spher
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 
+from rhizo.cli import main
 from rhizo.physics.electrode import Electrode
 from rhizo.physics.protocol import LesionProtocol
 from rhizo.physics.three_d.cooling3d import COOLED_17G, InternalCooling
@@ -196,3 +198,38 @@ def test_a_negative_sink_is_refused() -> None:
             sink_w_per_k=-ones,
         )
     assert Electrode(gauge=16, tip_length_mm=4).tip_length_m == pytest.approx(4e-3)
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["--coolant-c", "50"], "error: --coolant-c: 50.0 is not allowed; allowed: 0 to 45"),
+        (
+            ["--coolant-c", "20", "--coolant-ml-min", "-1"],
+            "error: --coolant-ml-min: -1.0 is not allowed; allowed: 0 to 200",
+        ),
+        (
+            ["--coolant-c", "20", "--mode", "bipolar"],
+            "error: --coolant-c: 20.0 is not allowed; allowed with --mode monopolar only",
+        ),
+    ],
+)
+def test_cli_bad_coolant_is_one_line_and_exit_2(
+    argv: list[str], line: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["lesion3d", *argv]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(line)
+    assert error.count("\n") == 1
+
+
+def test_cli_cooled_run_holds_60c_and_draws_more_power(capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["lesion3d", "--gauge", "16", "--tip-mm", "4", "--temp-c", "60", "--time-s", "10"]
+    base += ["--cell-mm", "0.8", "--half-width-mm", "10", "--json"]
+    assert main(base) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main([*base, "--coolant-c", "22"]) == 0
+    cooled = json.loads(capsys.readouterr().out)
+    assert cooled["coolant"] == {"temperature_c": 22.0, "flow_ml_per_min": 20.0}
+    assert cooled["final"]["tip_temperature_c"] == pytest.approx(60.0, abs=1e-6)
+    assert cooled["final"]["power_w"] > 1.5 * plain["final"]["power_w"]
