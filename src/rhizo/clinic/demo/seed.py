@@ -28,6 +28,7 @@ from rhizo.clinic.core.auth import service as auth_service
 from rhizo.clinic.core.auth.models import Actor, Role, UserCreate
 from rhizo.clinic.core.common import Region, Side
 from rhizo.clinic.demo.durability import EARLY_SUCCESS, draw_relief_weeks
+from rhizo.clinic.demo.intake_seed import seed_requests
 from rhizo.clinic.demo.schedule_seed import seed_schedule
 from rhizo.clinic.followup import service as followup_service
 from rhizo.clinic.followup.models import FollowUpCreate, FollowUpSource
@@ -420,4 +421,5 @@ def seed(
         demo_user_id=user_ids["demo-patient"],
     )
     tasks_service.refresh(session=session, today=ctx.today)  # the demo's worklist tasks
+    seed_requests(session, actor=SEED_ACTOR, demo_user_id=user_ids["demo-patient"])
     return report
