@@ -348,17 +348,31 @@ def _unheld(session: Session, offered: list[Slot]) -> list[Slot]:
     return [s for s in offered if _free(s, held)] if held else offered
 
 
+#: :func:`next_free_slot` reads the blocks of this many hours of slots at a time.
+BATCH = timedelta(hours=2)
+
+
 def _first_unheld(session: Session, offered: list[Slot]) -> Slot | None:
-    """The earliest of ``offered`` (sorted) that no block holds."""
-    if not offered:
-        return None
-    held = occupied(
-        session=session,
-        resources=_resources_of(offered),
-        start=offered[0].starts_at,
-        end=max(s.ends_at for s in offered),
-    )
-    return next((s for s in offered if _free(s, held)), None)
+    """The earliest of ``offered`` (sorted) that no block holds, reading the blocks
+    :data:`BATCH` hours of slots at a time (a busy day's first free slot needs only
+    its first hours' blocks)."""
+    index = 0
+    while index < len(offered):
+        cut = offered[index].starts_at + BATCH
+        batch = []
+        while index < len(offered) and offered[index].starts_at < cut:
+            batch.append(offered[index])
+            index += 1
+        held = occupied(
+            session=session,
+            resources=_resources_of(batch),
+            start=batch[0].starts_at,
+            end=max(s.ends_at for s in batch),
+        )
+        first = next((s for s in batch if _free(s, held)), None)
+        if first is not None:
+            return first
+    return None
 
 
 def _resources_of(offered: Iterable[Slot]) -> set[tuple[Resource, int]]:
