@@ -46,6 +46,7 @@ from rhizo.clinic.plan.screening import router as screening_router
 from rhizo.clinic.plan.views import router as plan_router
 from rhizo.clinic.procedure.views import router as procedure_router
 from rhizo.clinic.research.views import router as research_router
+from rhizo.clinic.schedule.ics_views import router as appointment_calendar_router
 from rhizo.clinic.schedule.views import router as schedule_router
 from rhizo.clinic.specialist.views import router as specialist_router
 from rhizo.clinic.tasks.views import router as tasks_router
@@ -100,6 +101,7 @@ def api_router() -> APIRouter:
         research_router,
         audit_router,
         schedule_router,
+        appointment_calendar_router,
         tasks_router,
         intake_router,
     ):

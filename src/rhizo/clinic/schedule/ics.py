@@ -29,6 +29,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from rhizo.clinic.core.audit import service as audit
+from rhizo.clinic.core.audit.models import AuditAction
+from rhizo.clinic.core.auth.models import Actor
 from rhizo.clinic.schedule.models import (
     KIND_LABEL,
     Appointment,
@@ -199,3 +202,36 @@ def location_for(
         return "By phone"
     parts = [part for part in (room_name, clinic_name) if part]
     return ", ".join(parts) or None
+
+
+def read_calendar(
+    *,
+    session: Session,
+    actor: Actor,
+    appointment: Appointment,
+    clinic_name: str | None,
+    clinic_phone: str | None,
+) -> str:
+    """:func:`appointment_ics` for a reader, audited (``read`` of the appointment, with
+    its patient); the caller has checked that ``actor`` may read it."""
+    text = appointment_ics(
+        session=session,
+        appointment=appointment,
+        clinic_name=clinic_name,
+        clinic_phone=clinic_phone,
+    )
+    audit.record_now(
+        session=session,
+        actor=actor,
+        action=AuditAction.READ,
+        entity_type="appointment",
+        entity_id=appointment.id,
+        patient_id=appointment.patient_id,
+        details={"format": "ics"},
+    )
+    return text
+
+
+def filename(appointment_id: int) -> str:
+    """The download's file name."""
+    return f"appointment-{appointment_id}.ics"

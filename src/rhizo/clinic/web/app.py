@@ -41,6 +41,7 @@ from rhizo.clinic.web import (
     forms,
     intake,
     login,
+    outbox,
     pages,
     plan_status,
     planner,
@@ -248,6 +249,7 @@ def add_pages(app: FastAPI, *, synthetic: bool = False) -> FastAPI:
         schedule.router,
         portal_reviews.router,
         intake.router,
+        outbox.router,
     ):
         include_page_router(app, router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
