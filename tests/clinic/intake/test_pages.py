@@ -188,6 +188,8 @@ def test_staff_queue_books_a_free_slot_and_declines_with_reason(
     csrf = sign_in(make_user(session, Role.NURSE))
     queue = web.get("/requests")
     assert queue.status_code == 200
+    ids = re.findall(r'\bid="([^"]+)"', queue.text)
+    assert len(ids) == len(set(ids)), "element ids are unique with two requests open"
     slot = f"{clinic_session.id}|{next_monday_0900_utc().isoformat()}"
     assert f'value="{slot}"' in queue.text
     no_slot = web.post(
@@ -195,7 +197,7 @@ def test_staff_queue_books_a_free_slot_and_declines_with_reason(
         data={"csrf_token": csrf, "version": first.version, "patient_id": patient.id},
     )
     assert no_slot.status_code == 422
-    assert 'id="slot-error"' in no_slot.text
+    assert f'id="slot-{first.id}-error"' in no_slot.text
     booked = web.post(
         f"/requests/{first.id}/accept",
         data={"csrf_token": csrf, "version": first.version, "slot": slot, "patient_id": patient.id},
@@ -207,7 +209,7 @@ def test_staff_queue_books_a_free_slot_and_declines_with_reason(
         data={"csrf_token": csrf, "version": second.version, "reason": "no"},
     )
     assert short.status_code == 422
-    assert 'id="reason-error"' in short.text
+    assert f'id="reason-{second.id}-error"' in short.text
     declined = web.post(
         f"/requests/{second.id}/decline",
         data={"csrf_token": csrf, "version": second.version, "reason": "Hip pain: see your GP."},
