@@ -155,3 +155,22 @@ def test_availability_booking_and_reading_through_the_api(
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "cancelled"
     assert client.get("/api/v1/appointments/999999", headers=token_for(nurse)).status_code == 404
+
+
+def test_implausible_or_naive_query_times_are_422_not_500(
+    session: Session, client: TestClient, token_for: Headers
+) -> None:
+    nurse = make_user(session, Role.NURSE)
+    for params in (
+        {"kind": "review", "start": "9999-12-30T00:00:00Z", "end": "9999-12-31T00:00:00Z"},
+        {"kind": "review", "start": "2026-03-01T00:00:00", "end": "2026-03-02T00:00:00Z"},
+        {"kind": "review", "start": "2026-03-02T00:00:00Z", "end": "2026-03-01T00:00:00Z"},
+    ):
+        answer = client.get("/api/v1/slots", params=params, headers=token_for(nurse))
+        assert answer.status_code == 422, (params, answer.text)
+    answer = client.get(
+        "/api/v1/slots/next",
+        params={"kind": "review", "after": "9999-12-31T00:00:00Z"},
+        headers=token_for(nurse),
+    )
+    assert answer.status_code == 422

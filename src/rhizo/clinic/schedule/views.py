@@ -25,7 +25,7 @@ from rhizo.clinic.core.auth.permissions import Permission
 from rhizo.clinic.core.common import FieldProblem, InvalidInputError, NotFoundError
 from rhizo.clinic.core.deps import SessionDep, SettingsDep, require
 from rhizo.clinic.core.openapi import declare
-from rhizo.clinic.core.validation import DbId
+from rhizo.clinic.core.validation import DbId, PlannedAt
 from rhizo.clinic.patient.access import PatientReader
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.schedule import availability, booking, calendar, clock, slots
@@ -201,8 +201,8 @@ def deactivate_session(
 def list_exceptions(
     actor: Reader,
     session: SessionDep,
-    start: datetime,
-    end: datetime,
+    start: PlannedAt,
+    end: PlannedAt,
     specialist_id: Annotated[int | None, Query(ge=1)] = None,
     room_id: Annotated[int | None, Query(ge=1)] = None,
 ) -> list[SessionExceptionRead]:
@@ -255,8 +255,8 @@ def list_slots(
     actor: Reader,
     session: SessionDep,
     kind: AppointmentKind,
-    start: datetime,
-    end: datetime,
+    start: PlannedAt,
+    end: PlannedAt,
     specialist_id: Annotated[int | None, Query(ge=1)] = None,
     mode: AppointmentMode | None = None,
 ) -> list[SlotRead]:
@@ -276,7 +276,7 @@ def next_slot(
     actor: Reader,
     session: SessionDep,
     kind: AppointmentKind,
-    after: datetime | None = None,
+    after: PlannedAt | None = None,
     specialist_id: Annotated[int | None, Query(ge=1)] = None,
     mode: AppointmentMode | None = None,
 ) -> SlotRead:
@@ -300,8 +300,8 @@ def next_slot(
 def list_appointments(
     actor: Reader,
     session: SessionDep,
-    start: datetime,
-    end: datetime,
+    start: PlannedAt,
+    end: PlannedAt,
     specialist_id: Annotated[int | None, Query(ge=1)] = None,
     room_id: Annotated[int | None, Query(ge=1)] = None,
     include_cancelled: bool = False,
