@@ -186,7 +186,7 @@ class Worker:
 
     def send_claimed(self, session: Session, message_id: int) -> SendOutcome:
         """Render and send one claimed message and record the outcome (its own transaction)."""
-        message = session.get(OutboxMessage, message_id, populate_existing=True)
+        message = session.get(OutboxMessage, message_id)  # loaded by the claim: no SELECT
         if message is None:  # deleted with its patient meanwhile
             return SendOutcome.FAILED
         started = self.clock()
