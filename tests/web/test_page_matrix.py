@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from rhizo.clinic.core.auth.models import User
+from rhizo.clinic.core.outbox.models import OutboxMessage
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan.models import Plan
 from rhizo.clinic.procedure.models import Procedure
@@ -169,6 +170,12 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     },
     # The patient's own appointments and review questionnaires (the portal: patient only);
     # {fresh_review} is an upcoming review booked for the demo patient for the case.
+    # An appointment's .ics (C2): staff with schedule:read, or the appointment's own patient
+    # (appointment 1 is another patient's: the patient's 403).
+    ("GET", "/appointments/{appointment_id}/calendar.ics"): STAFF,
+    # The reminder outbox (reminders:manage, admin only); {message_id}: a stored message.
+    ("GET", "/admin/outbox"): {"admin"},
+    ("POST", "/admin/outbox/{message_id}/retry"): {"admin"},
     ("GET", "/portal/appointments"): {"patient"},
     ("GET", "/portal/reviews"): {"patient"},
     ("GET", "/portal/reviews/{fresh_review}"): {"patient"},
@@ -219,6 +226,15 @@ def test_every_page_is_in_the_matrix(web_app: FastAPI) -> None:
     assert routes == declared
 
 
+def _first_message(app: FastAPI) -> int:
+    session = app.state.session_factory()
+    try:
+        found = session.scalar(sa.select(sa.func.min(OutboxMessage.id)))
+    finally:
+        session.close()
+    return int(found) if found is not None else 1
+
+
 def _ids(app: FastAPI) -> dict[str, int]:
     session = app.state.session_factory()
     try:
@@ -245,6 +261,7 @@ def _ids(app: FastAPI) -> dict[str, int]:
     ids["user_id"] = user
     ids["request_no"] = 1  # any number: the empty triage forms fail before it is read
     ids["appointment_id"] = 1  # the demo week's first appointment
+    ids["message_id"] = _first_message(app)
     assert all(value is not None for value in ids.values()), ids
     return {key: int(value) for key, value in ids.items() if value is not None}
 
