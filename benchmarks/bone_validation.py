@@ -66,7 +66,7 @@ def reactive_zone_run(
     centre_z = -protocol.electrode.tip_length_m / 2
     x, y, z = grid.mesh_m
     r_mm = np.sqrt(x * x + y * y + (z - centre_z) ** 2) * 1e3
-    solids = ()
+    solids: tuple[tuple[Tissue, np.ndarray], ...] = ()
     if thickness_mm > 0:
         solids = ((zone, (r_mm > NIDUS_RADIUS_MM) & (r_mm <= outer_mm)),)
     result = simulate3d(protocol, Scene.build(grid, pose, protocol.tissue, solids))
