@@ -219,6 +219,48 @@ def test_accept_needs_a_patient_and_a_consultation_slot(
     assert count(session, Appointment) == 0
 
 
+def test_a_failure_after_booking_rolls_back_the_appointment_and_the_request(
+    session: Session,
+    make_request: MakeRequest,
+    make_clinic_session: MakeSession,
+    clinician: Actor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The booking, the request's move and link and the requester's message are one
+    transaction: when telling the requester fails after the slot was booked, nothing of
+    the accept is left (no appointment, no blocks, the request still new, no message)."""
+    consult = make_clinic_session()
+    patient = make_patient(session)
+    row = make_request()
+    told_before = len(_messages(session, row))
+
+    def broken_tell(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("outbox down")
+
+    monkeypatch.setattr(service, "_tell", broken_tell)
+    with pytest.raises(RuntimeError, match="outbox down"):
+        service.accept(
+            session=session,
+            actor=clinician,
+            request_id=row.id,
+            data=RequestAccept.model_validate(
+                {
+                    "version": row.version,
+                    "session_id": consult.id,
+                    "starts_at": next_monday_0900_utc(),
+                    "patient_id": patient.id,
+                }
+            ),
+        )
+    session.expire_all()
+    again = session.get(ConsultationRequest, row.id)
+    assert again is not None
+    assert again.status is RequestStatus.NEW
+    assert again.appointment_id is None
+    assert count(session, Appointment) == 0
+    assert len(_messages(session, again)) == told_before
+
+
 def test_a_taken_slot_leaves_the_request_open_with_its_linked_patient(
     session: Session, make_request: MakeRequest, make_clinic_session: MakeSession, clinician: Actor
 ) -> None:

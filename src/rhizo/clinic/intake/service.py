@@ -8,9 +8,10 @@ Triage is one of three moves from an open request (``new`` or
   registration service (:func:`rhizo.clinic.patient.service.create`, its rules and
   its audit row); the slot is a consultation slot of a session
   (:func:`rhizo.clinic.schedule.slots.free_slots` lists them) booked by
-  :func:`rhizo.clinic.schedule.booking.book`. The request's move to ``booked`` is
-  flushed inside the booking's own transaction, so the appointment and the
-  request's status commit together, and two staff accepting the same request
+  :func:`rhizo.clinic.schedule.booking.book`. The request's move to ``booked``, the
+  appointment, the request's link to it, the audit row and the requester's message
+  are one transaction (the move is flushed before the booking, the rest runs in the
+  booking's ``then``), so they commit together or not at all, and two staff accepting the same request
   at once cannot both book (the second gets 409: the request's version moved).
   A patient registered for the request is linked to it first (its own
   transaction), so a booking that fails (the slot was just taken) leaves the
@@ -363,34 +364,25 @@ def accept(
         starts_at=data.starts_at,
         notes=f"consultation request {request_id}",
     )
-    # The request's move is written inside the booking's transaction (it is opened here
-    # and booking.book joins it), so the appointment and the request's status commit
-    # together or not at all; a concurrent accept fails on the request's version (409).
-    try:
-        begin_write(session)
-        row = _get(session, request_id, lock=True)
-        if row.status not in OPEN_STATUSES:
-            raise ConflictError(f"consultation request {request_id} is already {row.status.value}")
-        _triaged(row, actor, RequestStatus.BOOKED)
-        session.flush()
-        appointment = booking.book(session=session, actor=actor, data=booked, now=now)
-    except BaseException:
-        session.rollback()
-        raise
-    with transactions.transaction(session):
-        row = _get(session, request_id, lock=True)
-        row.appointment_id = appointment.id
+    # The request's move, the booked appointment, the request's link to it, the audit row
+    # and the requester's message are one transaction: the move is written first (opened
+    # here; booking.book joins it) and the rest runs in book's ``then``, so all of it
+    # commits together or not at all; a concurrent accept fails on the request (409).
+
+    def link_and_tell(appointment: Appointment) -> None:
+        linked = _get(session, request_id, lock=True)
+        linked.appointment_id = appointment.id
         session.flush()
         _audit(
             session,
             actor,
             AuditAction.UPDATE,
-            row,
-            {"fields": ["status", "appointment_id"], "status": row.status.value},
+            linked,
+            {"fields": ["status", "appointment_id"], "status": linked.status.value},
         )
         _tell(
             session,
-            row,
+            linked,
             OUTCOME_TEMPLATE,
             {
                 "outcome": OUTCOME_WORD[RequestStatus.BOOKED],
@@ -399,6 +391,18 @@ def accept(
             },
             "booked",
         )
+
+    try:
+        begin_write(session)
+        row = _get(session, request_id, lock=True)
+        if row.status not in OPEN_STATUSES:
+            raise ConflictError(f"consultation request {request_id} is already {row.status.value}")
+        _triaged(row, actor, RequestStatus.BOOKED)
+        session.flush()
+        booking.book(session=session, actor=actor, data=booked, now=now, then=link_and_tell)
+    except BaseException:
+        session.rollback()
+        raise
     return row
 
 

@@ -36,6 +36,7 @@ Evidence: definitions (local protocol).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -375,10 +376,19 @@ def _draft(data: AppointmentCreate, duration_min: int) -> Appointment:
 
 
 def book(
-    *, session: Session, actor: Actor, data: AppointmentCreate, now: datetime | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    data: AppointmentCreate,
+    now: datetime | None = None,
+    then: Callable[[Appointment], None] | None = None,
 ) -> Appointment:
     """Book ``data`` (the module's rules): the appointment, its blocks, its audit row and
-    :func:`effects.after_booked` in one transaction; 409 :class:`SlotTakenError` on a clash."""
+    :func:`effects.after_booked` in one transaction; 409 :class:`SlotTakenError` on a clash.
+
+    ``then`` (optional) runs inside the same transaction once the appointment is in
+    place, for a caller whose own rows must commit with it or not at all (the intake
+    triage links its request and queues the requester's message there)."""
     moment = now or clock.now_utc()
     placed: dict[str, Any] = {}
     try:
@@ -386,6 +396,8 @@ def book(
             appointment, zone_name = _new_appointment(
                 session=session, actor=actor, data=data, now=moment
             )
+            if then is not None:
+                then(appointment)
             placed.update(
                 zone=zone_name,
                 room_id=appointment.room_id,
