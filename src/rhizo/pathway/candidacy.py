@@ -609,6 +609,13 @@ def _repeat_reasons(patient: CandidacyInput, policy: Policy, today: date | None)
     return reasons
 
 
+def chronic_pain_rule() -> DurationRule:
+    """The chronic-pain duration where no region guideline sets one (``screening:chronic-pain``
+    in the knowledge files: more than 3 months, Treede 2019); the one reading of it."""
+    item: dict[str, Any] = entry("screening", "chronic-pain")
+    return DurationRule(min_months=float(item["min_months"]), source=item["source"])
+
+
 def _chronic_pain_reason(patient: CandidacyInput) -> Reason:
     """Chronicity where no region guideline sets a pain duration (``screening:chronic-pain``).
 
@@ -617,13 +624,13 @@ def _chronic_pain_reason(patient: CandidacyInput) -> Reason:
     worth of weeks (3 * 52 / 12 = 13.0 weeks) supports, anything shorter is
     ``not_yet``. The guideline policies carry their own pain-duration rule.
     """
-    item: dict[str, Any] = entry("screening", "chronic-pain")
-    rule = DurationRule(min_months=float(item["min_months"]), source=item["source"])
+    rule = chronic_pain_rule()
     weeks = patient.pain_duration_weeks
     message = f"Pain for {weeks_in_words(weeks)}; chronic pain means more than {rule.describe()}."
     if weeks >= rule.min_weeks:
         return _reason("screening:chronic-pain", message, rule.source, "supports")
-    return _reason("screening:chronic-pain", f"{message} {item['message']}", rule.source, "not_yet")
+    advice = entry("screening", "chronic-pain")["message"]
+    return _reason("screening:chronic-pain", f"{message} {advice}", rule.source, "not_yet")
 
 
 def _no_guideline(patient: CandidacyInput) -> Screening:

@@ -11,20 +11,11 @@ a person in pain for a shorter time may still need to be seen.
 
 from __future__ import annotations
 
-from functools import cache
-
-from rhizo.pathway.facts import entry
-from rhizo.pathway.policies import WEEKS_PER_MONTH, DurationRule
+from rhizo.pathway.candidacy import chronic_pain_rule
+from rhizo.pathway.policies import WEEKS_PER_MONTH
 
 #: Weeks per unit the forms offer for "how long": months by the pathway's 52/12.
 WEEKS_PER_UNIT: dict[str, float] = {"weeks": 1.0, "months": WEEKS_PER_MONTH, "years": 52.0}
-
-
-@cache
-def chronic_pain_rule() -> DurationRule:
-    """The pathway's chronic-pain duration (read from the knowledge file, as candidacy does)."""
-    item = entry("screening", "chronic-pain")
-    return DurationRule(min_months=float(item["min_months"]), source=item["source"])
 
 
 def is_chronic(pain_weeks: float | None) -> bool | None:

@@ -11,7 +11,7 @@ rule, :func:`rhizo.clinic.core.config.dialable_phone`); at least one, checked by
 the schema and by a CHECK. How long the pain has lasted is stored in weeks
 (``pain_weeks``; the form converts months by 52/12 weeks, years by 52); the
 triage queue compares it with the pathway's chronic-pain duration
-(:func:`rhizo.clinic.intake.chronic.chronic_pain_rule`), never a copied number.
+(:func:`rhizo.pathway.candidacy.chronic_pain_rule`), never a copied number.
 
 The requester's address is kept only as a keyed hash (``client_hash``, HMAC-SHA256
 with the app's secret, :func:`rhizo.clinic.intake.abuse.client_hash`): enough to
