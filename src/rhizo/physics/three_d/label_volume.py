@@ -21,6 +21,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -167,11 +168,12 @@ def _load_nifti(path: Path, spacing_mm: Vector | None) -> LabelVolume:
         raise LabelVolumeError(
             f"{path.name}: reading NIfTI needs nibabel: pip install 'rhizo[imaging]'"
         ) from None
-    image = nibabel.load(str(path))
-    data = _integer_labels(np.asanyarray(image.dataobj), path.name)  # type: ignore[attr-defined]
+    # Any: nibabel is an optional extra (typed when installed, absent in the base install).
+    image: Any = nibabel.load(str(path))
+    data = _integer_labels(np.asanyarray(image.dataobj), path.name)
     if data.ndim == 4 and data.shape[3] == 1:
         data = data[..., 0]
-    affine = np.asarray(image.affine, dtype=np.float64)  # type: ignore[attr-defined]
+    affine = np.asarray(image.affine, dtype=np.float64)
     linear = affine[:3, :3]
     off = linear - np.diag(np.diag(linear))
     if np.max(np.abs(off)) > AXIS_ALIGNED_TOLERANCE * np.max(np.abs(linear)):
