@@ -3,9 +3,11 @@
 A patient requests a consultation in the portal, a nurse books it from the triage
 queue (/requests), the patient sees it in the portal with its .ics file, the
 reminder worker (run once) delivers a message to a local SMTP server started
-here (aiosmtpd), the RF day booked from the calendar's booking page carries the
-plan's hold dates in its reminders, and the worklists list the reviews the
-pathway's schedule says are due after the recorded procedures.
+here (aiosmtpd), a rising pain diary raises "pain has returned" on the
+clinician's worklist, the RF day booked from the calendar's booking page carries
+the plan's hold dates (apixaban's last dose at intermediate risk) in its
+reminders, and the worklists list the reviews the pathway's schedule says are
+due after the recorded procedures.
 
 References: the rows the database holds after each step (the appointment the
 queue created, the plan's recomputed holds), the .ics parsed by an independent
@@ -15,7 +17,7 @@ reader (icalendar), the day written in words by hand for the hold reminder, and
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -26,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from rhizo.clinic.core.auth.models import Actor
 from rhizo.clinic.core.clinic_settings.service import effective
+from rhizo.clinic.core.common import Side
 from rhizo.clinic.core.config import Settings
 from rhizo.clinic.core.database import create_session_factory
 from rhizo.clinic.core.outbox.settings import OutboxSettings
@@ -34,10 +37,13 @@ from rhizo.clinic.core.outbox.worker import Worker
 from rhizo.clinic.medication import service as medication_service
 from rhizo.clinic.medication.models import MedicationCreate
 from rhizo.clinic.patient.models import Patient
-from rhizo.clinic.plan.models import Plan
+from rhizo.clinic.plan import service as plan_service
+from rhizo.clinic.plan.models import Plan, PlanCreate
 from rhizo.clinic.schedule import reminders  # noqa: F401 - registers the templates
 from rhizo.clinic.schedule.models import Appointment, AppointmentKind
 from rhizo.clinic.tasks import service as tasks_service
+from rhizo.clinic.tasks.models import TaskKind
+from rhizo.pathway.premed_models import RiskFactor
 from tests.clinic.reminders.smtp_sink import smtp_sink
 from tests.e2e.conftest import Clinic, log_in
 
@@ -84,6 +90,43 @@ def _day_words(day: date) -> str:
     return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
 
 
+def _rising_diary_raises_the_task(page: Page, clinic: Clinic, patient_id: int) -> None:
+    """A rising diary raises "pain has returned": relief seen (NRS 0), then two scores at
+    NRS 10 sixteen days apart, the set time (knowledge/calendar.yaml: 2 scores out of
+    relief >= 14 days apart). The seeded cohort's scores end on its fixed day (2026-06-01);
+    no repeat RF is booked yet (a booked one closes the task)."""
+    today = datetime.now(UTC).date()
+    engine = clinic.engine()
+    try:
+        with Session(engine) as session:
+            tasks_service.refresh(session=session, today=today, patient_id=patient_id)
+            returned_before = tasks_service.open_tasks(
+                session=session, kind=TaskKind.PAIN_RETURNED, patient_id=patient_id
+            )
+    finally:
+        engine.dispose()
+    assert returned_before == [], "no pain-returned task before the diary rises"
+    page.context.clear_cookies()
+    log_in(page, "demo-patient", clinic.passwords["demo-patient"])
+    for days_ago, nrs in ((40, 0), (16, 10), (0, 10)):
+        page.goto("/portal#diary")
+        diary = page.locator("#diary form")
+        diary.locator("input[name='followed_on']").fill(
+            (today - timedelta(days=days_ago)).isoformat()
+        )
+        diary.locator("input[name='nrs']").fill(str(nrs))
+        diary.get_by_role("button").first.click()
+        page.wait_for_load_state()
+        assert "saved=1" in page.url, f"diary entry {days_ago} days ago was refused"
+    page.context.clear_cookies()
+    # The clinician's worklist holds the tasks (the nurse's: lists and reminders).
+    log_in(page, "demo-clinician", clinic.passwords["demo-clinician"])
+    page.goto("/worklists")
+    expect(page.locator(f"#wl-tasks li[data-patient='{patient_id}']")).to_contain_text(
+        "pain has returned"
+    )
+
+
 def test_request_book_see_remind_hold_dates_reviews(page: Page, clinic: Clinic) -> None:
     engine = clinic.engine()
     try:
@@ -99,6 +142,22 @@ def test_request_book_see_remind_hold_dates_reviews(page: Page, clinic: Clinic) 
                 patient_id=patient_id,
                 data=MedicationCreate(name="apixaban"),
             )
+            # A plan whose holds the pathway dates: an older patient raises the lumbar RF's
+            # bleeding risk to intermediate (ASRA, the plan's own computation), so apixaban
+            # gets a last-dose day (5 days before) rather than "prescriber decides".
+            dated_plan = plan_service.create(
+                session=session,
+                actor=Actor(user_id=None, username="e2e-setup", role=None),
+                patient_id=patient_id,
+                data=PlanCreate(
+                    procedure="lumbar-facet-rf",
+                    planned_date=datetime.now(UTC).date() + timedelta(days=60),
+                    side=Side.LEFT,
+                    levels=["L4-L5"],
+                    risk_factors=[RiskFactor.OLDER_AGE],
+                ),
+            )
+            dated_plan_id = dated_plan.id
             before = set(
                 session.scalars(
                     sa.select(Appointment.id).where(Appointment.patient_id == patient_id)
@@ -166,14 +225,17 @@ def test_request_book_see_remind_hold_dates_reviews(page: Page, clinic: Clinic) 
         to_patient = [m for m in sink.received if PATIENT_EMAIL in str(m["To"])]
         assert to_patient, "the booking's confirmation reached the SMTP server"
 
-        # 5. The RF day, booked from the calendar's booking page for the patient's plan,
+        # 5. A rising diary raises the "pain has returned" task on the nurse's worklist.
+        _rising_diary_raises_the_task(page, clinic, patient_id)
+
+        # 6. The RF day, booked from the calendar's booking page for the patient's plan,
         # carries the plan's hold dates in its reminders.
         page.context.clear_cookies()
         log_in(page, "demo-nurse", clinic.passwords["demo-nurse"])
         page.goto(f"/schedule/book?patient_id={patient_id}&kind=rf_procedure")
         book = page.locator("#book-form")
         book.locator("input[name='slot']").first.check()
-        book.get_by_label("The plan this RF day", exact=False).select_option(index=1)
+        book.get_by_label("The plan this RF day", exact=False).select_option(str(dated_plan_id))
         book.get_by_role("button", name="Book this slot").click()
         expect(page.locator("#flash")).to_contain_text("Appointment booked")
         appointment_id = int(page.url.split("/appointments/")[1].split("?")[0])
@@ -191,10 +253,13 @@ def test_request_book_see_remind_hold_dates_reviews(page: Page, clinic: Clinic) 
                     if h.get("last_dose_date")
                 ]
                 starts_at = rf_day.starts_at
+                session.expunge(rf_day)
                 drugs = [str(h["drug"]) for h in plan.holds]
         finally:
             engine.dispose()
-        assert drugs, "the demo patient's plan lists clopidogrel and apixaban"
+        assert rf_day.plan_id == dated_plan_id
+        assert "apixaban" in drugs
+        assert last_doses, "the plan dates at least one hold (apixaban at intermediate risk)"
         sink.received.clear()
         _run_worker(clinic, port, starts_at)
         bodies = [
@@ -211,7 +276,7 @@ def test_request_book_see_remind_hold_dates_reviews(page: Page, clinic: Clinic) 
         for day in last_doses:
             assert any(f"Last dose: {_day_words(day)}." in body for body in holds_mail), day
 
-    # 6. The reviews the pathway's schedule says are due after the recorded procedures
+    # 7. The reviews the pathway's schedule says are due after the recorded procedures
     # appear on the worklists (after a refresh of the tasks).
     page.goto("/worklists")
     page.get_by_role("button", name="Refresh tasks now").click()
