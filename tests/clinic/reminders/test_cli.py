@@ -72,7 +72,9 @@ def test_run_once_json(
 ) -> None:
     _queue(db_url, 3)
     assert main(["reminders", "run", "--once", "--json", "--db", db_url]) == 0
-    line = json.loads(capsys.readouterr().out)
+    sweep, line = (json.loads(text) for text in capsys.readouterr().out.splitlines())
+    # The worklist sweep runs first (no patients here: nothing raised).
+    assert (sweep["tasks_raised"], sweep["tasks_closed"], sweep["tasks_reopened"]) == (0, 0, 0)
     assert (line["sent"], line["failed"], line["now"]["sent"], line["now"]["queued"]) == (
         3,
         0,
@@ -85,7 +87,10 @@ def test_run_once_json(
 
 def test_run_once_text(env: None, db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["reminders", "run", "--once", "--db", db_url]) == 0
-    assert capsys.readouterr().out.startswith("reminders: sent 0, retried 0, failed 0")
+    sweep, line = capsys.readouterr().out.splitlines()
+    assert sweep.startswith("tasks (")
+    assert "raised 0, closed 0, reopened 0" in sweep
+    assert line.startswith("reminders: sent 0, retried 0, failed 0")
 
 
 @pytest.mark.parametrize(
@@ -126,7 +131,9 @@ def test_password_in_clear_to_a_remote_host_refused(
     assert "s3cret" not in err
 
 
-@pytest.mark.parametrize(("option", "value"), [("--batch", "0"), ("--interval-s", "0")])
+@pytest.mark.parametrize(
+    ("option", "value"), [("--batch", "0"), ("--interval-s", "0"), ("--sweep-every-s", "10")]
+)
 def test_bad_options(
     env: None, db_url: str, capsys: pytest.CaptureFixture[str], option: str, value: str
 ) -> None:
