@@ -32,7 +32,7 @@ def test_planner_capture_shows_the_probability_of_each_nerve(page: Page, clinic:
     page.locator("select[name=joint]").select_option("L5-S1")
     page.locator("input[name=angle_deg]").fill("20")
     page.locator("input[name=offset_mm]").fill("1.5")
-    page.get_by_role("button", name="Plan capture").click()
+    page.get_by_role("button", name="Plan capture", exact=True).click()
 
     joint = get_joint("L5-S1")
     profile = lesion_for(

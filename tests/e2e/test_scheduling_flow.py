@@ -34,6 +34,7 @@ from rhizo.clinic.core.database import create_session_factory
 from rhizo.clinic.core.outbox.settings import OutboxSettings
 from rhizo.clinic.core.outbox.transports import transports_for
 from rhizo.clinic.core.outbox.worker import Worker
+from rhizo.clinic.followup.models import FollowUp
 from rhizo.clinic.medication import service as medication_service
 from rhizo.clinic.medication.models import MedicationCreate
 from rhizo.clinic.patient.models import Patient
@@ -45,7 +46,7 @@ from rhizo.clinic.tasks import service as tasks_service
 from rhizo.clinic.tasks.models import TaskKind
 from rhizo.pathway.premed_models import RiskFactor
 from tests.clinic.reminders.smtp_sink import smtp_sink
-from tests.e2e.conftest import Clinic, log_in
+from tests.e2e.conftest import TODAY, Clinic, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -99,6 +100,14 @@ def _rising_diary_raises_the_task(page: Page, clinic: Clinic, patient_id: int) -
     engine = clinic.engine()
     try:
         with Session(engine) as session:
+            # Scores other browser tests added after the seeded day (test_portal's diary
+            # entry today) are removed first: the series is the seeded one plus ours.
+            session.execute(
+                sa.delete(FollowUp).where(
+                    FollowUp.patient_id == patient_id, FollowUp.followed_on > TODAY
+                )
+            )
+            session.commit()
             tasks_service.refresh(session=session, today=today, patient_id=patient_id)
             returned_before = tasks_service.open_tasks(
                 session=session, kind=TaskKind.PAIN_RETURNED, patient_id=patient_id
