@@ -12,7 +12,8 @@ Triage is one of three moves from an open request (``new`` or
   appointment, the request's link to it, the audit row and the requester's message
   are one transaction (the move is flushed before the booking, the rest runs in the
   booking's ``then``), so they commit together or not at all, and two staff
-  accepting the same request at once cannot both book (the second gets 409: the request's version moved).
+  accepting the same request at once cannot both book (the second gets 409: the
+  request's version moved).
   A patient registered for the request is linked to it first (its own
   transaction), so a booking that fails (the slot was just taken) leaves the
   request open with its patient, and trying again does not register twice.
