@@ -331,6 +331,18 @@ def test_episode_of_care_is_audited_route_by_route(
         },
     )
     call("GET", base + "/{procedure_id}/discharge", 200, READ, patient_id=pid, procedure_id=proc)
+    # Issue 18: a consultation request filed for the patient (staff, after a phone call),
+    # the patient's requests and appointments.
+    call(
+        "POST",
+        "/patients/{patient_id}/consultation-requests",
+        201,
+        CREATE,
+        patient_id=pid,
+        json={"name": "Ann Example", "email": "ann@example.org", "region": "lumbar"},
+    )
+    call("GET", "/patients/{patient_id}/consultation-requests", 200, READ, patient_id=pid)
+    call("GET", "/patients/{patient_id}/appointments", 200, READ, patient_id=pid)
     call("GET", "/research/cases", 200, AuditAction.EXPORT)
     bundle = call("GET", "/patients/{patient_id}/fhir", 200, AuditAction.EXPORT, patient_id=pid)
     R4Bundle(bundle, strict=True)  # the whole episode reads back as FHIR R4 4.0.1

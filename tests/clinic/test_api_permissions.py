@@ -79,6 +79,8 @@ def expected_roles(method: str, path: str) -> set[Role] | None:
         return STAFF  # schedule:read, schedule:write (clinician, nurse, admin)
     if path.startswith("/consultation-requests"):
         return STAFF  # intake:triage (clinician, nurse, admin)
+    if path.startswith("/tasks"):
+        return STAFF  # worklist tasks: schedule:read, schedule:write (staff)
     if path == "/patients":
         return STAFF
     if path == "/patients/{patient_id}":

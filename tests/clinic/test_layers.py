@@ -33,6 +33,9 @@ DOMAIN_CONTRACT = (
 #: What the core must never import (issue 13): every domain, the app assembly, the pages,
 #: the exports, the outcomes and the models aggregate.
 NOT_FOR_CORE = (
+    "intake",
+    "tasks",
+    "schedule",
     "api",
     "web",
     "models",

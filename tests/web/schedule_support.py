@@ -21,13 +21,15 @@ ACTOR = Actor(user_id=None, username="test-schedule", role=None)
 
 
 def book_own_review(session: Session) -> int:
-    """Book the next free review slot (from tomorrow) for the patient linked to a login."""
+    """Book the next free review slot (from three weeks ahead) for the patient linked to a login."""
     patient_id = session.scalar(sa.select(Patient.id).where(Patient.user_id.is_not(None)))
     assert patient_id is not None
     slot = slots.next_free_slot(
         session=session,
         kind=AppointmentKind.REVIEW,
-        after=clock.now_utc() + timedelta(days=1),
+        # Three weeks out: clear of the 7 days the booking pages offer, which other tests
+        # book from (each page-matrix case books one of these).
+        after=clock.now_utc() + timedelta(days=21),
     )
     assert slot is not None, "the demo sessions offer review slots"
     appointment = booking.book(

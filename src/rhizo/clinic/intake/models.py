@@ -34,7 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from rhizo.clinic.core.common import ReadSchema, Schema, str_enum
 from rhizo.clinic.core.conflicts import EditVersion
 from rhizo.clinic.core.database import Base, TimestampMixin, VersionedMixin
-from rhizo.clinic.core.validation import DbId
+from rhizo.clinic.core.validation import DbId, PlannedAt
 from rhizo.clinic.patient.models import EMAIL_PATTERN, PatientCreate, Phone
 
 #: Size limits (characters) of the request's texts: the columns, the schema and the form.
@@ -206,7 +206,7 @@ class RequestAccept(Schema):
 
     version: EditVersion
     session_id: DbId
-    starts_at: datetime
+    starts_at: PlannedAt
     patient_id: DbId | None = None
     new_patient: PatientCreate | None = None
 

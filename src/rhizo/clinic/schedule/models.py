@@ -29,7 +29,7 @@ from enum import StrEnum
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rhizo.clinic.core.common import ReadSchema, Schema, str_enum
@@ -39,6 +39,21 @@ from rhizo.clinic.core.validation import DbId, PlannedAt, PlannedOn
 
 #: The booking grid (minutes): appointment starts, ends and occupied blocks.
 BLOCK_MIN = 5
+
+
+#: A session's wall-clock time as read back: "HH:MM" (no offset: it is on the clock of the
+#: session's ``timezone``; JSON Schema's ``format: time`` would demand an offset).
+WallTime = Annotated[
+    time,
+    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+            "description": "wall-clock time HH:MM on the clock of the session's timezone",
+        }
+    ),
+]
 
 
 class AppointmentKind(StrEnum):
@@ -339,8 +354,8 @@ class ClinicSessionRead(ReadSchema):
     mode: AppointmentMode
     room_id: int | None
     weekday: int
-    start_local: time
-    end_local: time
+    start_local: WallTime
+    end_local: WallTime
     slot_min: int
     timezone: str
     valid_from: date

@@ -25,7 +25,7 @@ from rhizo.clinic.core.auth.permissions import Permission
 from rhizo.clinic.core.common import FieldProblem, InvalidInputError, NotFoundError
 from rhizo.clinic.core.deps import SessionDep, SettingsDep, require
 from rhizo.clinic.core.openapi import declare
-from rhizo.clinic.core.validation import DbId, PlannedAt
+from rhizo.clinic.core.validation import MAX_ID, DbId, PlannedAt
 from rhizo.clinic.patient.access import PatientReader
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.schedule import availability, booking, calendar, clock, slots
@@ -139,7 +139,7 @@ def deactivate_room(
 def list_sessions(
     actor: Reader,
     session: SessionDep,
-    specialist_id: Annotated[int | None, Query(ge=1)] = None,
+    specialist_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     active_only: bool = True,
 ) -> list[ClinicSessionRead]:
     """Recurring sessions by specialist, weekday and start."""
@@ -203,8 +203,8 @@ def list_exceptions(
     session: SessionDep,
     start: PlannedAt,
     end: PlannedAt,
-    specialist_id: Annotated[int | None, Query(ge=1)] = None,
-    room_id: Annotated[int | None, Query(ge=1)] = None,
+    specialist_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    room_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> list[SessionExceptionRead]:
     """Leave, cancelled lists and closures overlapping ``[start, end)``."""
     _span(start, end, 400)
@@ -257,7 +257,7 @@ def list_slots(
     kind: AppointmentKind,
     start: PlannedAt,
     end: PlannedAt,
-    specialist_id: Annotated[int | None, Query(ge=1)] = None,
+    specialist_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     mode: AppointmentMode | None = None,
 ) -> list[SlotRead]:
     """Free slots of ``kind`` starting in ``[start, end)`` and not in the past."""
@@ -277,7 +277,7 @@ def next_slot(
     session: SessionDep,
     kind: AppointmentKind,
     after: PlannedAt | None = None,
-    specialist_id: Annotated[int | None, Query(ge=1)] = None,
+    specialist_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     mode: AppointmentMode | None = None,
 ) -> SlotRead:
     """The earliest free slot of ``kind`` from ``after`` (default now) within a year
@@ -302,8 +302,8 @@ def list_appointments(
     session: SessionDep,
     start: PlannedAt,
     end: PlannedAt,
-    specialist_id: Annotated[int | None, Query(ge=1)] = None,
-    room_id: Annotated[int | None, Query(ge=1)] = None,
+    specialist_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    room_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     include_cancelled: bool = False,
 ) -> list[AppointmentRead]:
     """Appointments starting in ``[start, end)`` (at most 62 days), by start (audited)."""

@@ -19,7 +19,7 @@ from rhizo.clinic.core.auth.models import Actor
 from rhizo.clinic.core.auth.permissions import Permission
 from rhizo.clinic.core.database import utcnow
 from rhizo.clinic.core.deps import SessionDep, SettingsDep, require
-from rhizo.clinic.core.validation import DbId
+from rhizo.clinic.core.validation import MAX_ID, DbId
 from rhizo.clinic.tasks import service
 from rhizo.clinic.tasks.models import ReviewDue, TaskClose, TaskKind, TaskRead
 from rhizo.pathway.clinic_day import procedure_day
@@ -44,7 +44,7 @@ def list_open_tasks(
     actor: Reader,
     session: SessionDep,
     kind: TaskKind | None = None,
-    patient_id: Annotated[int | None, Query(ge=1)] = None,
+    patient_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> list[TaskRead]:
     """Open tasks, soonest due first (decision support: the clinician decides)."""
     rows = service.open_tasks(session=session, kind=kind, patient_id=patient_id)
