@@ -23,7 +23,7 @@ are called from here, never re-derived:
   last-dose day and one 2 days before the RF day, at 09:00 on the session's
   clock (:func:`rhizo.clinic.schedule.clock.instant`), at once when that is past,
   none at or after the RF day's start; e-mail only, and only to a valid address
-  (:func:`rhizo.clinic.core.outbox.addresses.email_problem`).
+  (:func:`rhizo.clinic.schedule.reminders.patient_email`, as every appointment message).
 - **Every booking** queues its confirmation and day-before reminder, **every
   cancellation** withdraws them and queues the notice
   (:func:`rhizo.clinic.schedule.reminders.queue_for_booking`, ``cancel_for``).
@@ -44,25 +44,21 @@ from sqlalchemy.orm import Session
 from rhizo.clinic.core.auth.models import Actor
 from rhizo.clinic.core.database import utcnow
 from rhizo.clinic.core.outbox import service as outbox
-from rhizo.clinic.core.outbox.addresses import email_problem
 from rhizo.clinic.core.outbox.models import Channel
 from rhizo.clinic.patient.models import Patient
 from rhizo.clinic.plan import service as plan_service
 from rhizo.clinic.plan.models import Plan, Sedation
 from rhizo.clinic.schedule import clock, reminders
-from rhizo.clinic.schedule.models import Appointment, AppointmentKind, ClinicSession
+from rhizo.clinic.schedule.models import Appointment, AppointmentKind
 from rhizo.pathway.hold_reminders import planned_reminders
 from rhizo.pathway.patient_plan import patient_plan
 from rhizo.pathway.premed_models import DrugHold, Instruction
 
 
 def appointment_zone_name(*, session: Session, appointment: Appointment) -> str:
-    """The zone an appointment's calendar date is read on: its session's, else UTC."""
-    if appointment.session_id is not None:
-        row = session.get(ClinicSession, appointment.session_id)
-        if row is not None:
-            return row.timezone
-    return "UTC"
+    """The zone an appointment's calendar date is read on: its session's
+    (:func:`rhizo.clinic.schedule.reminders.appointment_zone`), else UTC."""
+    return reminders.appointment_zone(session=session, appointment=appointment) or "UTC"
 
 
 def queue_rf_day_reminders(
@@ -74,10 +70,10 @@ def queue_rf_day_reminders(
     now: datetime | None = None,
 ) -> int:
     """Queue the RF day's hold and preparation reminders (module docstring); how many."""
-    patient = session.get(Patient, appointment.patient_id)
-    to = (patient.email or "").strip() if patient is not None else ""
-    if not to or email_problem(to) is not None:
+    to = reminders.patient_email(session=session, appointment=appointment)
+    if to is None:
         return 0
+    patient = session.get(Patient, appointment.patient_id)
     steps = patient_plan(
         holds=[DrugHold.model_validate(hold) for hold in plan.holds],
         instructions=[Instruction.model_validate(item) for item in plan.instructions],

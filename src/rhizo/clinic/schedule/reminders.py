@@ -550,7 +550,8 @@ def reminder_time(*, starts_at: datetime, zone: tzinfo | str) -> datetime:
     return clock.instant(day_before, REMINDER_WALL_TIME, zone)
 
 
-def _patient_email(*, session: Session, appointment: Appointment) -> str | None:
+def patient_email(*, session: Session, appointment: Appointment) -> str | None:
+    """The appointment's patient's e-mail address when it is a valid one (else None)."""
     patient = session.get(Patient, appointment.patient_id)
     if patient is None or not patient.email or email_problem(patient.email.strip()) is not None:
         return None
@@ -562,7 +563,7 @@ def queue_for_booking(*, session: Session, appointment: Appointment) -> list[Out
     confirmation (or, for a rescheduled one, the move) at once with its .ics, and
     the day-before reminder when its time is still ahead. E-mail only, and only
     when the patient has a valid e-mail address (none: nothing is queued)."""
-    to = _patient_email(session=session, appointment=appointment)
+    to = patient_email(session=session, appointment=appointment)
     if to is None:
         return []
     context = appointment_context(session=session, appointment=appointment)
@@ -613,7 +614,7 @@ def cancel_for(*, session: Session, appointment: Appointment) -> OutboxMessage |
     outbox.cancel(session=session, appointment_id=appointment.id)
     if appointment.cancel_reason == RESCHEDULED_REASON:
         return None
-    to = _patient_email(session=session, appointment=appointment)
+    to = patient_email(session=session, appointment=appointment)
     if to is None:
         return None
     context = appointment_context(session=session, appointment=appointment)
@@ -630,7 +631,9 @@ __all__ = [
     "REVIEW_INVITATION",
     "RF_DAY_HOLDS",
     "TEMPLATES",
+    "appointment_zone",
     "cancel_for",
+    "patient_email",
     "queue_for_booking",
     "reminder_time",
 ]
