@@ -34,7 +34,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from rhizo.clinic.core import transactions
@@ -47,7 +46,6 @@ from rhizo.clinic.core.database import begin_write
 from rhizo.clinic.core.outbox import service as outbox
 from rhizo.clinic.core.outbox.addresses import sms_problem
 from rhizo.clinic.core.outbox.models import Channel
-from rhizo.clinic.core.validation import PlannedAt
 from rhizo.clinic.intake import abuse
 from rhizo.clinic.intake.models import (
     OPEN_STATUSES,
@@ -82,7 +80,6 @@ OUTCOME_WORD: dict[RequestStatus, str] = {
 }
 #: The longest queue page.
 QUEUE_LIMIT = 200
-_PLANNED_AT: TypeAdapter[datetime] = TypeAdapter(PlannedAt)
 
 
 def _problem(field: str, value: Any, rule: str, message: str) -> InvalidInputError:
@@ -276,10 +273,6 @@ def _open(row: ConsultationRequest, version: int) -> None:
         )
 
 
-def _first_message(error: ValidationError) -> str:
-    return str(error.errors()[0].get("msg", "invalid value")).removeprefix("Value error, ")
-
-
 def _triaged(row: ConsultationRequest, actor: Actor, status: RequestStatus) -> None:
     row.status = status
     row.triaged_by = actor.username[:64]
@@ -352,12 +345,6 @@ def accept(
     row = _get(session, request_id)
     _open(row, data.version)
     clinic_session = _consultation_session(session, data.session_id)
-    try:
-        _PLANNED_AT.validate_python(data.starts_at)
-    except ValidationError as error:
-        raise _problem(
-            "starts_at", data.starts_at.isoformat(), "planned_at", _first_message(error)
-        ) from None
     booked = AppointmentCreate(
         patient_id=_patient_for(session, actor, row, data),
         specialist_id=clinic_session.specialist_id,
