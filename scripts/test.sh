@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[web,postgres,dev]"
+.venv/bin/python -m pip install --quiet -e ".[web,postgres,dev,dist]"
 
 # PostgreSQL for the `postgres`-marked tests: sets RHIZO_TEST_POSTGRES_URL.
 # shellcheck source=scripts/postgres.sh
