@@ -1,0 +1,147 @@
+"""The sweep directory: one spec per directory, atomic chunks written once, equal bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pq = pytest.importorskip("pyarrow.parquet")
+
+from rhizo.sweep.store import SweepStore, SweepStoreError  # noqa: E402
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """What the store reads of a SweepSpec: its canonical JSON, digest and sizes."""
+
+    samples: int = 10
+    chunk_size: int = 4
+    name: str = "store-test"
+
+    def canonical_json(self) -> str:
+        return json.dumps(
+            {"name": self.name, "samples": self.samples, "chunk_size": self.chunk_size},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+    def lesion_count(self) -> int:
+        return self.samples
+
+
+def _columns(rows: slice) -> dict[str, np.ndarray]:
+    sample = np.arange(rows.start, rows.stop, dtype=np.int64)
+    return {
+        "sample": sample,
+        "set_temperature_c": 60.0 + sample * 0.5,
+        "width_mm": np.sqrt(sample + 1.0),
+        "warnings": np.array(["" if s % 3 else "boiling" for s in sample], dtype=object),
+    }
+
+
+def _store(tmp_path: Path, **kwargs: object) -> SweepStore:
+    return SweepStore(tmp_path / "run", _Spec(), **kwargs)  # type: ignore[arg-type]
+
+
+def test_chunks_split_the_rows(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    assert store.chunk_count == 3  # 10 rows in chunks of 4: 4 + 4 + 2
+    assert [store.chunk_rows(i) for i in range(3)] == [slice(0, 4), slice(4, 8), slice(8, 10)]
+    with pytest.raises(IndexError, match="chunk 3: allowed 0 to 2"):
+        store.chunk_rows(3)
+    document = json.loads((tmp_path / "run" / "spec.json").read_text())
+    assert document["digest"] == _Spec().digest()
+    assert document["spec"] == json.loads(_Spec().canonical_json())
+
+
+def test_another_spec_is_refused_unless_overwrite(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    store.write_chunk(0, _columns(store.chunk_rows(0)))
+    other = _Spec(samples=12)
+    with pytest.raises(SweepStoreError, match=r"digest .* --overwrite") as caught:
+        SweepStore(tmp_path / "run", other)  # type: ignore[arg-type]
+    assert _Spec().digest()[:12] in str(caught.value)
+    assert other.digest()[:12] in str(caught.value)
+    fresh = SweepStore(tmp_path / "run", other, overwrite=True)  # type: ignore[arg-type]
+    assert fresh.done_chunks() == set()
+    assert json.loads(fresh.spec_path.read_text())["digest"] == other.digest()
+    # the same spec again keeps its chunks (that is what resume needs)
+    fresh.write_chunk(1, _columns(fresh.chunk_rows(1)))
+    again = SweepStore(tmp_path / "run", other)  # type: ignore[arg-type]
+    assert again.done_chunks() == {1}
+
+
+def test_a_chunk_is_never_written_twice(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    path = store.write_chunk(1, _columns(store.chunk_rows(1)))
+    assert path.name == "chunk-000001.parquet"
+    before = path.read_bytes()
+    with pytest.raises(SweepStoreError, match=r"chunk 1: .* already exists; a chunk is never"):
+        store.write_chunk(1, _columns(store.chunk_rows(1)))
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in store.chunks_dir.iterdir()) == ["chunk-000001.parquet"]
+
+
+def test_wrong_rows_are_refused(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    with pytest.raises(SweepStoreError, match="column 'sample' has 4 rows, the chunk has 2"):
+        store.write_chunk(2, _columns(slice(0, 4)))
+    shifted = _columns(slice(0, 4))
+    with pytest.raises(SweepStoreError, match=r"column 'sample' is not 4\.\.7"):
+        store.write_chunk(1, shifted)
+
+
+def test_truncated_and_temporary_files_are_not_done(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    for index in range(store.chunk_count):
+        store.write_chunk(index, _columns(store.chunk_rows(index)))
+    # a temp file of a killed writer and a chunk whose tail was lost
+    (store.chunks_dir / ".chunk-000000.999.tmp").write_bytes(b"partial")
+    whole = store.chunk_path(1).read_bytes()
+    store.chunk_path(1).write_bytes(whole[: len(whole) // 2])
+    assert store.done_chunks() == {0, 2}
+    assert not store.chunk_path(1).exists()
+    assert len(store.notes) == 1
+    assert "chunk-000001.parquet: unreadable" in store.notes[0]
+    with pytest.raises(SweepStoreError, match="chunks 1 of 3 are not done"):
+        store.consolidate()
+    store.write_chunk(1, _columns(store.chunk_rows(1)))
+    assert store.done_chunks() == {0, 1, 2}
+
+
+def test_a_chunk_with_the_wrong_row_count_is_not_done(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    store.write_chunk(0, _columns(store.chunk_rows(0)))
+    # chunk 2 holds 2 rows; a 4-row file under its name is not that chunk
+    pq.write_table(pq.read_table(store.chunk_path(0)), store.chunk_path(2))
+    assert store.done_chunks() == {0}
+    assert "4 rows, the chunk has 2" in store.notes[0]
+
+
+def test_equal_columns_give_equal_bytes_and_results_are_sorted(tmp_path: Path) -> None:
+    first = SweepStore(tmp_path / "a", _Spec())  # type: ignore[arg-type]
+    second = SweepStore(tmp_path / "b", _Spec())  # type: ignore[arg-type]
+    for index in (2, 0, 1):  # finish order does not matter
+        first.write_chunk(index, _columns(first.chunk_rows(index)))
+    for index in (0, 1, 2):
+        second.write_chunk(index, _columns(second.chunk_rows(index)))
+    for index in range(3):
+        assert first.chunk_path(index).read_bytes() == second.chunk_path(index).read_bytes()
+    assert first.consolidate().read_bytes() == second.consolidate().read_bytes()
+    table = pq.read_table(first.results_path)
+    assert table.schema.metadata is None  # no pandas metadata
+    assert table.column_names == ["sample", "set_temperature_c", "width_mm", "warnings"]
+    np.testing.assert_array_equal(table.column("sample").to_numpy(), np.arange(10))
+    np.testing.assert_array_equal(table.column("width_mm").to_numpy(), np.sqrt(np.arange(10) + 1))
+    assert table.column("warnings").to_pylist()[:4] == ["boiling", "", "", "boiling"]
+    # consolidating again gives the same bytes (atomic replace, no append)
+    before = first.results_path.read_bytes()
+    assert first.consolidate().read_bytes() == before
