@@ -41,7 +41,13 @@ from rhizo.clinic.core.validation import (
 )
 
 Headers = dict[str, str]
-TODAY = date.today()
+
+
+def today() -> date:
+    """Today, read when a test runs (not at collection: a run may cross midnight)."""
+    return date.today()
+
+
 JSON = {"content-type": "application/json"}
 
 
@@ -420,7 +426,7 @@ def test_diary_entry_from_the_patients_own_login_is_held_to_the_window(
     )
     before = client.post(url, json={**diary, "followed_on": "1961-05-16"}, headers=headers)
     assert problem_of(before, "followed_on")["rule"] == "not_before_birth"
-    ok = client.post(url, json={**diary, "followed_on": TODAY.isoformat()}, headers=headers)
+    ok = client.post(url, json={**diary, "followed_on": today().isoformat()}, headers=headers)
     assert ok.status_code == 201, ok.text
 
 
@@ -450,7 +456,7 @@ def test_plans_may_lie_ahead_up_to_the_horizon(
 ) -> None:
     url = f"/api/v1/patients/{patient_id}/plans"
     plan = {"procedure": "lumbar-facet-rf", "side": "right", "levels": ["L4-L5"]}
-    horizon = TODAY + timedelta(days=731)
+    horizon = today() + timedelta(days=731)
     ok = client.post(url, json={**plan, "planned_date": horizon.isoformat()}, headers=headers)
     assert ok.status_code == 201, ok.text
     far = (horizon + timedelta(days=1)).isoformat()
@@ -465,7 +471,7 @@ def test_birth_dates(
 ) -> None:
     headers = token_for(make_user(session, Role.ADMIN))
     base = {"mrn": "PLAUS-0001", "given_name": "A", "family_name": "B", "sex": "female"}
-    for birth in ("1899-12-31", (TODAY + timedelta(days=1)).isoformat(), "0001-01-01"):
+    for birth in ("1899-12-31", (today() + timedelta(days=1)).isoformat(), "0001-01-01"):
         response = client.post(
             "/api/v1/patients", json={**base, "birth_date": birth}, headers=headers
         )
