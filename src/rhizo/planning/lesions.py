@@ -204,7 +204,7 @@ def lesion_for(
     if cached is not None:
         return cached
     if simulator is not None:
-        profile = _profile(protocol, simulator(protocol), boundary)
+        profile = profile_from_result(protocol, simulator(protocol), boundary)
     else:
         from rhizo.physics import simulate
         from rhizo.physics.surrogate import solver_answer
@@ -242,7 +242,13 @@ def _from_answer(answer: LesionAnswer, boundary: str) -> LesionProfile:
     )
 
 
-def _profile(protocol: LesionProtocol, result: object, boundary: str) -> LesionProfile:
+def profile_from_result(
+    protocol: LesionProtocol, result: object, boundary: str = "arrhenius"
+) -> LesionProfile:
+    """The planner's profile of an engine result (a ``LesionResult`` of ``protocol``).
+
+    Uncached: the caller ran the engine (e.g. a sweep's batch, :mod:`rhizo.sweep.evaluate`).
+    """
     z_m, radius_m = result.radius_profile_m(boundary)  # type: ignore[attr-defined]
     return LesionProfile(
         **_tissue_fields(protocol, boundary),  # type: ignore[arg-type]
