@@ -246,7 +246,9 @@ _ENTRIES = (
         evidence="secondary",
         note=(
             "The standard tolerance (class 2) of a type T thermocouple, +/-1.0 C up to "
-            "133 C (read in two third-party tables of IEC 60584). Assumed: the cannula's "
+            "133 C (read in two third-party tables of IEC 60584; a third page, "
+            "thermo-electric.nl, gives type T +/-1.0 / +/-1.5 C for classes 1 / 2 and "
+            "disagrees with both, so the two agreeing tables are used). Assumed: the cannula's "
             "sensor is a type T class 2 junction (the sensor type of RF cannulae was not "
             "read). Not covered: the generator's measuring electronics and cold-junction "
             "compensation, and the junction's position in the tip; the NeuroTherm NT1100 "
