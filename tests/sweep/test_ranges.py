@@ -16,7 +16,7 @@ from rhizo.physics.tissue import CLINICAL_TISSUE, Tissue, get_tissue
 from rhizo.sweep.ranges import (
     MUSCLE_REST_PERFUSION_ML_PER_MIN_KG,
     PUBLISHED_RANGES,
-    PublishedRange,
+    SourcedRange,
     get_range,
 )
 
@@ -63,7 +63,7 @@ def _field_bounds(field: str) -> tuple[float, float, bool, bool]:
     return low, high, low_inclusive, high_inclusive
 
 
-def _nominal(entry: PublishedRange) -> float:
+def _nominal(entry: SourcedRange) -> float:
     if entry.parameter == THERMOCOUPLE_PARAMETER:
         return 0.0  # the catalogue assumes a perfect sensor
     value = getattr(get_tissue(CLINICAL_TISSUE), _tissue_field(entry.parameter))
@@ -76,13 +76,13 @@ def test_the_keys_the_example_needs_are_there() -> None:
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
-def test_each_entry_is_filed_under_its_own_key(entry: PublishedRange) -> None:
+def test_each_entry_is_filed_under_its_own_key(entry: SourcedRange) -> None:
     assert PUBLISHED_RANGES[entry.key] is entry
     assert get_range(entry.key) is entry
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
-def test_parameter_exists(entry: PublishedRange) -> None:
+def test_parameter_exists(entry: SourcedRange) -> None:
     if HAVE_PARAMETERS:
         from rhizo.sweep.parameters import PARAMETERS
 
@@ -95,7 +95,7 @@ def test_parameter_exists(entry: PublishedRange) -> None:
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
-def test_range_is_ordered_finite_and_allowed(entry: PublishedRange) -> None:
+def test_range_is_ordered_finite_and_allowed(entry: SourcedRange) -> None:
     assert math.isfinite(entry.low)
     assert math.isfinite(entry.high)
     assert entry.low < entry.high
@@ -120,7 +120,7 @@ def test_range_is_ordered_finite_and_allowed(entry: PublishedRange) -> None:
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
-def test_range_contains_the_catalogue_nominal(entry: PublishedRange) -> None:
+def test_range_contains_the_catalogue_nominal(entry: SourcedRange) -> None:
     if entry.key in NOMINAL_EXCEPTIONS:
         assert "nominal" in entry.note
         pytest.skip(f"{entry.key}: listed exception")
@@ -163,7 +163,7 @@ def test_conductivity_spans_gabriel_400_khz_to_1_mhz() -> None:
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
-def test_source_names_a_year_and_evidence_is_a_level(entry: PublishedRange) -> None:
+def test_source_names_a_year_and_evidence_is_a_level(entry: SourcedRange) -> None:
     assert len(entry.source) >= 20
     assert re.search(r"\b(19|20)\d\d\b", entry.source), entry.source
     assert entry.evidence in get_args(Evidence)
@@ -174,7 +174,7 @@ def test_source_names_a_year_and_evidence_is_a_level(entry: PublishedRange) -> N
 @pytest.mark.parametrize(
     "entry", [e for e in ENTRIES if e.evidence == "recalled"], ids=lambda e: e.key
 )
-def test_a_recalled_range_says_what_was_not_read(entry: PublishedRange) -> None:
+def test_a_recalled_range_says_what_was_not_read(entry: SourcedRange) -> None:
     text = f"{entry.source} {entry.note}"
     assert "recalled" in text
     assert "not read" in text

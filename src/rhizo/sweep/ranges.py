@@ -5,7 +5,7 @@ A sweep spec may draw an input from a published range by key::
     inputs:
       tissue.perfusion_rate_per_s: {dist: published_range, key: muscle.perfusion}
 
-and the spec model (:class:`rhizo.sweep.distributions.PublishedRange`) takes the low,
+and the spec model (:class:`rhizo.sweep.distributions.SourcedRange`) takes the low,
 high, source and evidence level from :data:`PUBLISHED_RANGES` here. The ranges describe
 perfused human skeletal (paraspinal) muscle, the planner's living tissue
 (:data:`rhizo.physics.tissue.CLINICAL_TISSUE`, ``"muscle-in-vivo"``), and the accuracy
@@ -37,13 +37,13 @@ __all__ = [
     "MUSCLE_DENSITY_KG_PER_M3",
     "MUSCLE_REST_PERFUSION_ML_PER_MIN_KG",
     "PUBLISHED_RANGES",
-    "PublishedRange",
+    "SourcedRange",
     "get_range",
 ]
 
 
 @dataclass(frozen=True)
-class PublishedRange:
+class SourcedRange:
     """One published interval of a sweepable input, in the parameter's own unit.
 
     ``parameter`` is the sweep's parameter name (:data:`rhizo.sweep.parameters.PARAMETERS`),
@@ -119,7 +119,7 @@ def _perfusion_per_s(rate_ml_per_min_kg: float) -> float:
 
 
 _ENTRIES = (
-    PublishedRange(
+    SourcedRange(
         key="muscle.electrical_conductivity",
         parameter="tissue.electrical_conductivity_s_per_m",
         low=0.428,
@@ -138,7 +138,7 @@ _ENTRIES = (
             "so it is not used as a population range."
         ),
     ),
-    PublishedRange(
+    SourcedRange(
         key="muscle.conductivity_temperature_coefficient",
         parameter="tissue.conductivity_temperature_coefficient_per_k",
         low=0.015,
@@ -159,7 +159,7 @@ _ENTRIES = (
             "only its abstract was readable). The weaker level (recalled) is the entry's."
         ),
     ),
-    PublishedRange(
+    SourcedRange(
         key="muscle.thermal_conductivity",
         parameter="tissue.thermal_conductivity_w_per_m_k",
         low=0.42,
@@ -178,7 +178,7 @@ _ENTRIES = (
             "perfusion, which the engine models separately)."
         ),
     ),
-    PublishedRange(
+    SourcedRange(
         key="muscle.density",
         parameter="tissue.density_kg_per_m3",
         low=1040.0,
@@ -198,7 +198,7 @@ _ENTRIES = (
             "varies little between people."
         ),
     ),
-    PublishedRange(
+    SourcedRange(
         key="muscle.specific_heat",
         parameter="tissue.specific_heat_j_per_kg_k",
         low=3240.0,
@@ -218,7 +218,7 @@ _ENTRIES = (
             "min-max columns were not read."
         ),
     ),
-    PublishedRange(
+    SourcedRange(
         key="muscle.perfusion",
         parameter="tissue.perfusion_rate_per_s",
         low=_perfusion_per_s(MUSCLE_REST_PERFUSION_ML_PER_MIN_KG[0]),
@@ -236,7 +236,7 @@ _ENTRIES = (
             "sweep (e.g. a lognormal) is defensible; a patient lying prone is at rest."
         ),
     ),
-    PublishedRange(
+    SourcedRange(
         key="thermocouple.bias",
         parameter="thermocouple_bias_c",
         low=-1.0,
@@ -257,7 +257,7 @@ _ENTRIES = (
             "Abbott specification page was found. See thermocouple.bias_class1."
         ),
     ),
-    PublishedRange(
+    SourcedRange(
         key="thermocouple.bias_class1",
         parameter="thermocouple_bias_c",
         low=-0.5,
@@ -274,10 +274,10 @@ _ENTRIES = (
 )
 
 #: Every published range, by key (``"muscle.perfusion"``, ``"thermocouple.bias"``, ...).
-PUBLISHED_RANGES: dict[str, PublishedRange] = {entry.key: entry for entry in _ENTRIES}
+PUBLISHED_RANGES: dict[str, SourcedRange] = {entry.key: entry for entry in _ENTRIES}
 
 
-def get_range(key: str) -> PublishedRange:
+def get_range(key: str) -> SourcedRange:
     """Look up a published range; ``KeyError`` naming the allowed keys."""
     try:
         return PUBLISHED_RANGES[key]
