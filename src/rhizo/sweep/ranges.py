@@ -5,7 +5,7 @@ A sweep spec may draw an input from a published range by key::
     inputs:
       tissue.perfusion_rate_per_s: {dist: published_range, key: muscle.perfusion}
 
-and the spec model (:class:`rhizo.sweep.distributions.SourcedRange`) takes the low,
+and the spec model (:class:`rhizo.sweep.distributions.PublishedRange`) takes the low,
 high, source and evidence level from :data:`PUBLISHED_RANGES` here. The ranges describe
 perfused human skeletal (paraspinal) muscle, the planner's living tissue
 (:data:`rhizo.physics.tissue.CLINICAL_TISSUE`, ``"muscle-in-vivo"``), and the accuracy
