@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "web",
     "audit",
     "reminders",
+    "sweep",
 )
 
 #: The module (of :data:`COMMAND_MODULES`) that registers each top-level command or group.
@@ -50,6 +51,7 @@ COMMAND_HOMES: dict[str, str] = {
     **dict.fromkeys(("serve", "demo"), "web"),
     "audit": "audit",
     "reminders": "reminders",
+    "sweep": "sweep",
 }
 
 
