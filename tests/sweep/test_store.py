@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,29 +10,23 @@ import pytest
 
 pq = pytest.importorskip("pyarrow.parquet")
 
+from rhizo.sweep.spec import SweepSpec, parse_spec  # noqa: E402
 from rhizo.sweep.store import SweepStore, SweepStoreError  # noqa: E402
 
 
-@dataclass(frozen=True)
-class _Spec:
-    """What the store reads of a SweepSpec: its canonical JSON, digest and sizes."""
-
-    samples: int = 10
-    chunk_size: int = 4
-    name: str = "store-test"
-
-    def canonical_json(self) -> str:
-        return json.dumps(
-            {"name": self.name, "samples": self.samples, "chunk_size": self.chunk_size},
-            sort_keys=True,
-            separators=(",", ":"),
-        )
-
-    def digest(self) -> str:
-        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
-
-    def lesion_count(self) -> int:
-        return self.samples
+def _spec(samples: int = 10, **changes: object) -> SweepSpec:
+    data = {
+        "name": "store-test",
+        "inputs": {
+            "set_temperature_c": {"dist": "uniform", "low": 60.0, "high": 85.0},
+            "duration_s": {"dist": "uniform", "low": 10.0, "high": 60.0},
+        },
+        "outputs": ["width_mm"],
+        "samples": samples,
+        "chunk_size": 4,
+        **changes,
+    }
+    return parse_spec(data)
 
 
 def _columns(rows: slice) -> dict[str, np.ndarray]:
@@ -47,8 +39,8 @@ def _columns(rows: slice) -> dict[str, np.ndarray]:
     }
 
 
-def _store(tmp_path: Path, **kwargs: object) -> SweepStore:
-    return SweepStore(tmp_path / "run", _Spec(), **kwargs)  # type: ignore[arg-type]
+def _store(tmp_path: Path, *, overwrite: bool = False) -> SweepStore:
+    return SweepStore(tmp_path / "run", _spec(), overwrite=overwrite)
 
 
 def test_chunks_split_the_rows(tmp_path: Path) -> None:
@@ -58,25 +50,42 @@ def test_chunks_split_the_rows(tmp_path: Path) -> None:
     with pytest.raises(IndexError, match="chunk 3: allowed 0 to 2"):
         store.chunk_rows(3)
     document = json.loads((tmp_path / "run" / "spec.json").read_text())
-    assert document["digest"] == _Spec().digest()
-    assert document["spec"] == json.loads(_Spec().canonical_json())
+    assert document["digest"] == _spec().digest()
+    assert document["input_order"] == ["set_temperature_c", "duration_s"]
+    assert parse_spec(document["spec"]) == _spec()
+    assert list(document["spec"]["inputs"]) == ["set_temperature_c", "duration_s"]
 
 
 def test_another_spec_is_refused_unless_overwrite(tmp_path: Path) -> None:
     store = _store(tmp_path)
     store.write_chunk(0, _columns(store.chunk_rows(0)))
-    other = _Spec(samples=12)
+    other = _spec(samples=12)
     with pytest.raises(SweepStoreError, match=r"digest .* --overwrite") as caught:
-        SweepStore(tmp_path / "run", other)  # type: ignore[arg-type]
-    assert _Spec().digest()[:12] in str(caught.value)
+        SweepStore(tmp_path / "run", other)
+    assert _spec().digest()[:12] in str(caught.value)
     assert other.digest()[:12] in str(caught.value)
-    fresh = SweepStore(tmp_path / "run", other, overwrite=True)  # type: ignore[arg-type]
+    fresh = SweepStore(tmp_path / "run", other, overwrite=True)
     assert fresh.done_chunks() == set()
     assert json.loads(fresh.spec_path.read_text())["digest"] == other.digest()
     # the same spec again keeps its chunks (that is what resume needs)
     fresh.write_chunk(1, _columns(fresh.chunk_rows(1)))
-    again = SweepStore(tmp_path / "run", other)  # type: ignore[arg-type]
+    again = SweepStore(tmp_path / "run", other)
     assert again.done_chunks() == {1}
+
+
+def test_the_inputs_order_is_part_of_the_identity(tmp_path: Path) -> None:
+    # the same inputs in another order: the same digest (sorted keys) but other rows
+    spec = _spec()
+    swapped = _spec(inputs=dict(reversed(list(spec.model_dump()["inputs"].items()))))
+    assert swapped.input_names() == ("duration_s", "set_temperature_c")
+    SweepStore(tmp_path / "run", spec)
+    expected = (
+        "inputs in the order set_temperature_c, duration_s"
+        if swapped.digest() == spec.digest()
+        else "was started with spec digest"
+    )
+    with pytest.raises(SweepStoreError, match=expected):
+        SweepStore(tmp_path / "run", swapped)
 
 
 def test_a_chunk_is_never_written_twice(tmp_path: Path) -> None:
@@ -127,8 +136,8 @@ def test_a_chunk_with_the_wrong_row_count_is_not_done(tmp_path: Path) -> None:
 
 
 def test_equal_columns_give_equal_bytes_and_results_are_sorted(tmp_path: Path) -> None:
-    first = SweepStore(tmp_path / "a", _Spec())  # type: ignore[arg-type]
-    second = SweepStore(tmp_path / "b", _Spec())  # type: ignore[arg-type]
+    first = SweepStore(tmp_path / "a", _spec())
+    second = SweepStore(tmp_path / "b", _spec())
     for index in (2, 0, 1):  # finish order does not matter
         first.write_chunk(index, _columns(first.chunk_rows(index)))
     for index in (0, 1, 2):

@@ -2,16 +2,18 @@
 
 Layout of a sweep directory::
 
-    spec.json                  {"spec": <the spec>, "digest": <sha256>, "rhizo": <version>}
+    spec.json                  {"digest": <sha256>, "input_order": [...], "rhizo": <version>,
+                                "spec": <the spec, its inputs in their order>}
     chunks/chunk-000042.parquet   rows spec.chunk_size * 42 ... (one file per chunk)
     results.parquet            every chunk, sorted by sample (written by consolidate)
 
 Resume rests on three rules:
 
 * **One spec per directory.** ``spec.json`` records the spec's digest
-  (:meth:`rhizo.sweep.spec.SweepSpec.digest`); a directory started with another
-  digest is refused (``overwrite=True`` removes its chunks and results and starts
-  again), so chunks of two different sweeps never mix.
+  (:meth:`rhizo.sweep.spec.SweepSpec.digest`) and its inputs' order (the columns of
+  the sample table, which the digest's sorted keys do not see); a directory started
+  with another digest or order is refused (``overwrite=True`` removes its chunks and
+  results and starts again), so chunks of two different sweeps never mix.
 * **A chunk file exists only complete.** It is written to a temporary name
   (``chunks/.chunk-000042.<pid>.tmp``), flushed to disk (fsync) and then
   hard-linked to its final name: ``os.link`` refuses an existing name, so a chunk is
@@ -127,40 +129,55 @@ class SweepStore:
         except OSError as error:
             raise SweepStoreError(f"{self.directory}: cannot create it ({error})") from error
         digest = spec.digest()
-        recorded = self._recorded_digest()
-        if recorded is not None and recorded != digest and not overwrite:
-            raise SweepStoreError(
-                f"{self.directory}: was started with spec digest {recorded[:12]}, this spec's "
-                f"is {digest[:12]}; use another directory or --overwrite to start again"
-            )
+        order = list(spec.input_names())
+        recorded = self._recorded()
+        if recorded is not None and not overwrite:
+            if recorded[0] != digest:
+                raise SweepStoreError(
+                    f"{self.directory}: was started with spec digest {recorded[0][:12]}, this "
+                    f"spec's is {digest[:12]}; use another directory or --overwrite to start "
+                    "again"
+                )
+            if recorded[1] != order:
+                raise SweepStoreError(
+                    f"{self.directory}: was started with the inputs in the order "
+                    f"{', '.join(recorded[1])}, this spec has {', '.join(order)} (the order "
+                    "of the sample columns); use another directory or --overwrite"
+                )
         if overwrite:
             shutil.rmtree(self.chunks_dir, ignore_errors=True)
             self.results_path.unlink(missing_ok=True)
-        if recorded != digest or overwrite:
-            self._write_spec(digest)
+        if recorded is None or overwrite:
+            self._write_spec(digest, order)
         self.chunks_dir.mkdir(exist_ok=True)
 
-    def _recorded_digest(self) -> str | None:
+    def _recorded(self) -> tuple[str, list[str]] | None:
+        """(digest, input order) from an existing ``spec.json``; None when there is none."""
         if not self.spec_path.exists():
             return None
         try:
-            recorded = json.loads(self.spec_path.read_text(encoding="utf-8"))["digest"]
+            document = json.loads(self.spec_path.read_text(encoding="utf-8"))
+            digest, order = document["digest"], document["input_order"]
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise SweepStoreError(
                 f"{self.spec_path}: unreadable ({error}); use --overwrite to start again"
             ) from error
-        if not isinstance(recorded, str):
-            raise SweepStoreError(f"{self.spec_path}: digest {recorded!r} is not a string")
-        return recorded
+        if not isinstance(digest, str) or not isinstance(order, list):
+            raise SweepStoreError(f"{self.spec_path}: not a sweep's spec.json; use --overwrite")
+        return digest, [str(name) for name in order]
 
-    def _write_spec(self, digest: str) -> None:
+    def _write_spec(self, digest: str, order: list[str]) -> None:
+        # The spec in its own key order (model_dump_json): the inputs' order is the order
+        # of the sample columns, which canonical_json's sorted keys do not keep; the
+        # digest alone cannot tell two orders apart, so the order is recorded beside it.
         document = {
-            "spec": json.loads(self.spec.canonical_json()),
             "digest": digest,
+            "input_order": order,
             "rhizo": __version__,
+            "spec": json.loads(self.spec.model_dump_json()),
         }
         temporary = self.directory / f".spec.json.{os.getpid()}.tmp"
-        temporary.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", "utf-8")
+        temporary.write_text(json.dumps(document, indent=2) + "\n", "utf-8")
         with open(temporary, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, self.spec_path)
