@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
@@ -11,7 +12,7 @@ from rhizo.physics.electrode import GAUGE_OUTER_DIAMETER_MM
 from rhizo.physics.protocol import LesionProtocol
 from rhizo.physics.tissue import Tissue, get_tissue
 from rhizo.planning.placement import CannulaPlacement
-from rhizo.sweep.parameters import PARAMETERS, TISSUE_BOUNDS, get_parameter
+from rhizo.sweep.parameters import PARAMETERS, TISSUE_BOUNDS, Parameter, get_parameter
 
 
 @pytest.mark.parametrize(
@@ -128,3 +129,12 @@ def test_names_and_targets() -> None:
             assert name in LesionProtocol.model_fields
         assert parameter.unit
         assert parameter.description
+
+
+def test_integer_kind_and_the_array_form() -> None:
+    count = Parameter("n", "", 1.0, 4.0, "integer", "placement", "lesion_count", "lesions")
+    values = np.array([1.0, 2.5, 4.0, 5.0, np.nan, 0.0])
+    np.testing.assert_array_equal(count.admitted(values), [True, False, True, False, False, False])
+    assert count.allowed() == "whole numbers in [1, 4]"
+    gauge = get_parameter("gauge")
+    np.testing.assert_array_equal(gauge.admitted(np.array([16.0, 17.0, 22.0])), [True, False, True])

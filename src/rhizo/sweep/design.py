@@ -117,7 +117,7 @@ def draw_samples(spec: SweepSpec) -> SampleTable:
 
 def _check_column(spec: SweepSpec, name: str, column: FloatArray) -> None:
     parameter = get_parameter(name)
-    ok = np.fromiter((parameter.admits(float(v)) for v in column), dtype=bool, count=len(column))
+    ok = parameter.admitted(column)
     if ok.all():
         return
     bad = column[~ok]

@@ -19,12 +19,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 import annotated_types
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel
 
 from rhizo.physics.electrode import GAUGE_OUTER_DIAMETER_MM
 from rhizo.physics.protocol import LesionProtocol
 from rhizo.physics.tissue import Tissue
 from rhizo.planning.placement import CannulaPlacement
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 
 ParameterTarget = Literal["protocol", "tissue", "thermocouple", "placement"]
 ParameterKind = Literal["continuous", "integer", "choice"]
@@ -63,14 +68,19 @@ class Parameter:
 
     def admits(self, value: float) -> bool:
         """Whether one value lies in this parameter's range (and kind)."""
-        if not math.isfinite(value):
-            return False
+        return bool(self.admitted(np.array([value], dtype=np.float64))[0])
+
+    def admitted(self, values: FloatArray) -> BoolArray:
+        """Element-wise :meth:`admits` of an array (NaN and infinities never admitted)."""
+        x = np.asarray(values, dtype=np.float64)
         if self.kind == "choice":
-            return value in self.choices
-        if self.kind == "integer" and value != round(value):
-            return False
-        above = value > self.low if self.low_open else value >= self.low
-        return above and value <= self.high
+            inside: BoolArray = np.isin(x, np.asarray(self.choices, dtype=np.float64))
+            return inside
+        ok: BoolArray = np.isfinite(x) & (x <= self.high)
+        ok &= (x > self.low) if self.low_open else (x >= self.low)
+        if self.kind == "integer":
+            ok &= x == np.round(x)
+        return ok
 
 
 def _field_bounds(model: type[BaseModel], field: str) -> tuple[float, float, bool]:
