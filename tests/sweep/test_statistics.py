@@ -89,7 +89,8 @@ def _ishigami(x: FloatArray, a: float, b: float) -> FloatArray:
 
 
 def _analytic(a: float, b: float) -> tuple[list[float], list[float]]:
-    """Closed forms for x_i ~ U(-pi, pi) (Ishigami & Homma 1990; Sobol & Levitan 1999):
+    """Closed forms for x_i ~ U(-pi, pi) (Ishigami & Homma 1990; as read, secondary,
+    in the OpenTURNS 'Ishigami function' use case and UQWorld's 'Ishigami function' page):
     V = a^2/8 + b pi^4/5 + b^2 pi^8/18 + 1/2, V1 = (1 + b pi^4/5)^2 / 2, V2 = a^2/8,
     V3 = 0, V13 = b^2 pi^8 (1/18 - 1/50)."""
     pi = math.pi
@@ -149,5 +150,15 @@ def test_sobol_refuses_missing_and_misshapen_outputs() -> None:
         sobol_indices(["a", "b"], y[:39])
     with pytest.raises(ValueError, match="constant"):
         sobol_indices(["a", "b"], np.ones(40))
+    # f(A) and f(B) equal, only the AB rows vary: Var(Y) is estimated as 0 (SALib would warn).
+    corners_flat = np.ones(40)
+    corners_flat[1::4] = np.arange(10.0)
+    with pytest.raises(ValueError, match="constant over the design's base samples"):
+        sobol_indices(["a", "b"], corners_flat)
+    # Mostly constant (a saturated capture probability): intervals, no warning.
+    saturated = np.ones(400)
+    saturated[:8] = 0.5
+    nearly = sobol_indices(["a", "b"], saturated, resamples=200)
+    assert all(np.isfinite([i.s1, i.st, *i.s1_ci, *i.st_ci]).all() for i in nearly)
     index = sobol_indices(["a", "b"], y, resamples=50)[0]
     assert json.loads(json.dumps(index.to_dict(), allow_nan=False))["input"] == "a"
