@@ -15,6 +15,7 @@ from rhizo.sweep.design import (
     saltelli_unit,
 )
 from rhizo.sweep.distributions import Choice, Grid, LogNormal, Normal, PublishedRange, Uniform
+from rhizo.sweep.ranges import PUBLISHED_RANGES
 from rhizo.sweep.spec import SpecError, parse_spec
 
 U = np.array([1e-9, 0.001, 0.025, 0.2, 0.5, 0.77, 0.975, 0.999, 1 - 1e-9])
@@ -222,3 +223,14 @@ def test_thermocouple_bias_must_keep_the_effective_set_temperature_in_range() ->
     expected = int(np.sum(93 - (-5 + 10 * u) > 95))
     assert f"({expected} of 50 samples)" in message
     draw_samples(parse_spec(_spec(inputs=inputs, fixed={"set_temperature_c": 80})))
+
+
+def test_every_published_range_draws_admissible_samples() -> None:
+    """Each PUBLISHED_RANGES entry, drawn for its own parameter, passes the range check."""
+    for key, entry in PUBLISHED_RANGES.items():
+        spec = parse_spec(
+            _spec(inputs={entry.parameter: {"dist": "published_range", "key": key}}, samples=64)
+        )
+        values = draw_samples(spec).values[:, 0]
+        assert values.min() >= entry.low, key
+        assert values.max() <= entry.high, key

@@ -237,3 +237,10 @@ def test_spec_is_frozen() -> None:
     spec = SweepSpec.model_validate(_spec())
     with pytest.raises(ValueError, match="frozen"):
         spec.samples = 3  # type: ignore[misc]
+
+
+def test_a_published_range_belongs_to_its_parameter() -> None:
+    key, entry = next((k, e) for k, e in PUBLISHED_RANGES.items() if e.parameter != "ramp_s")
+    wrong = {"ramp_s": {"dist": "published_range", "key": key}}
+    message = _problem(_spec(inputs=wrong))
+    assert f"inputs.ramp_s.key: {key!r} is a range of {entry.parameter}, not of ramp_s" in message

@@ -22,7 +22,7 @@ the unit cube and transforms column by column:
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,20 +31,10 @@ from scipy.special import ndtr, ndtri
 
 from rhizo.pathway.facts import Evidence
 
+if TYPE_CHECKING:
+    from rhizo.sweep.ranges import SourcedRange
+
 FloatArray = NDArray[np.float64]
-
-
-class _RangeEntry(Protocol):
-    """What a rhizo.sweep.ranges.PUBLISHED_RANGES entry supplies to a PublishedRange."""
-
-    @property
-    def low(self) -> float: ...
-    @property
-    def high(self) -> float: ...
-    @property
-    def source(self) -> str: ...
-    @property
-    def evidence(self) -> Evidence: ...
 
 
 def _unit(u: FloatArray) -> FloatArray:
@@ -202,7 +192,7 @@ class PublishedRange(_Model):
             raise ValueError("mode: only for shape 'triangular'")
         return self
 
-    def resolved(self) -> _RangeEntry | None:
+    def resolved(self) -> SourcedRange | None:
         """The PUBLISHED_RANGES entry ``key`` names (None without a key); ValueError if unknown."""
         if self.key is None:
             return None

@@ -34,7 +34,7 @@ from rhizo.physics.lesion import BOUNDARY_DESCRIPTIONS, LesionDimensions
 from rhizo.physics.tissue import get_tissue
 from rhizo.planning.capture import MIN_CAPTURED_LENGTH_MM
 from rhizo.planning.placement import CannulaPlacement, PlacementError
-from rhizo.sweep.distributions import DISTRIBUTIONS, Distribution, Grid
+from rhizo.sweep.distributions import DISTRIBUTIONS, Distribution, Grid, PublishedRange
 from rhizo.sweep.parameters import PARAMETERS, get_parameter
 
 Design = Literal["monte_carlo", "latin_hypercube", "saltelli", "grid"]
@@ -255,6 +255,13 @@ class SweepSpec(BaseModel):
                 raise ValueError(f"inputs.{name}: {error.args[0]}") from None
             if name in self.fixed:
                 raise ValueError(f"inputs.{name}: also in fixed; a parameter is fixed or varied")
+            distribution = self.inputs[name]
+            entry = distribution.resolved() if isinstance(distribution, PublishedRange) else None
+            if entry is not None and entry.parameter != name:
+                raise ValueError(
+                    f"inputs.{name}.key: {entry.key!r} is a range of {entry.parameter}, "
+                    f"not of {name}"
+                )
 
     def _check_fixed(self) -> None:
         for name, value in self.fixed.items():
