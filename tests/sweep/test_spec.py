@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -193,7 +194,7 @@ def test_canonical_json_round_trips_and_digest_is_its_sha256() -> None:
     again = parse_spec(json.loads(text))
     assert again == spec
     assert again.canonical_json() == text
-    assert spec.digest() == hashlib.sha256(text.encode()).hexdigest()
+    assert spec.digest() == hashlib.sha256((text + "{}").encode()).hexdigest()  # no keyed range
     assert json.loads(text) == json.loads(json.dumps(json.loads(text), sort_keys=True))
     key = next(iter(PUBLISHED_RANGES))
     parameter = PUBLISHED_RANGES[key].parameter
@@ -201,6 +202,19 @@ def test_canonical_json_round_trips_and_digest_is_its_sha256() -> None:
     assert parse_spec(json.loads(keyed.canonical_json())) == keyed
     other = parse_spec(_spec(seed=1))
     assert other.digest() != parse_spec(_spec()).digest()
+
+
+def test_digest_follows_the_numbers_a_range_key_stands_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = next(iter(PUBLISHED_RANGES))
+    entry = PUBLISHED_RANGES[key]
+    keyed = parse_spec(_spec(inputs={entry.parameter: {"dist": "published_range", "key": key}}))
+    before = keyed.digest()
+    revised = dataclasses.replace(entry, high=entry.high + 0.5 * (entry.high - entry.low))
+    monkeypatch.setitem(PUBLISHED_RANGES, key, revised)
+    assert keyed.canonical_json() == parse_spec(json.loads(keyed.canonical_json())).canonical_json()
+    assert keyed.digest() != before  # the same text, other numbers: another sweep
 
 
 def test_load_spec_yaml_json_and_file_errors(tmp_path: Path) -> None:

@@ -364,8 +364,21 @@ class SweepSpec(BaseModel):
         )
 
     def digest(self) -> str:
-        """sha256 (hex) of :meth:`canonical_json`: the identity of a sweep's rows."""
-        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+        """sha256 (hex) of :meth:`canonical_json` and the published ranges its keys name.
+
+        The identity of a sweep's rows: a range drawn by key (``{dist: published_range,
+        key: ...}``) is stored by its key, so the numbers the key stands for now are
+        hashed beside it; a sweep directory started before a range was revised is then
+        refused on resume instead of mixing rows drawn from two ranges.
+        """
+        ranges = {
+            name: [found.low, found.high]
+            for name, distribution in self.inputs.items()
+            if isinstance(distribution, PublishedRange)
+            and (found := distribution.resolved()) is not None
+        }
+        text = self.canonical_json() + json.dumps(ranges, sort_keys=True, allow_nan=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def input_names(self) -> tuple[str, ...]:
         """The inputs in spec order (the sample table's columns)."""
