@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("distributed")
+distributed = pytest.importorskip("distributed")
 pq = pytest.importorskip("pyarrow.parquet")
 
 from rhizo.physics.backend import cupy_available  # noqa: E402
@@ -166,3 +166,28 @@ def test_cuda_cluster_without_dask_cuda_is_a_clear_error(tmp_path: Path) -> None
     spec = parse_spec({**GRID_SPEC, "name": "runner-cuda"})
     with pytest.raises(DistMissing, match="--cuda needs dask_cuda"):
         run_sweep(spec, tmp_path / "cuda", cluster="cuda")
+
+
+def test_an_existing_scheduler_runs_the_sweep(tmp_path: Path) -> None:
+    # a cluster started elsewhere (here, by the test); the client writes the chunks
+    spec = parse_spec(
+        {
+            "name": "runner-scheduler",
+            "fixed": {"duration_s": 5.0, "ramp_s": 2.0},
+            "inputs": {"set_temperature_c": {"dist": "uniform", "low": 60.0, "high": 80.0}},
+            "outputs": ["width_mm"],
+            "samples": 3,
+            "chunk_size": 2,
+        }
+    )
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster:
+        address = cluster.scheduler_address
+        outcome = run_sweep(spec, tmp_path / "remote", scheduler=address)
+        serial = run_sweep(spec, tmp_path / "serial", serial=True)
+    assert outcome.executor == f"dask scheduler {address}"
+    assert outcome.dashboard is not None
+    assert outcome.dashboard.startswith("http://")
+    assert (outcome.chunks_run, outcome.lesions) == (2, 3)
+    assert outcome.results_path.read_bytes() == serial.results_path.read_bytes()

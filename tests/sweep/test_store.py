@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -112,12 +115,23 @@ def test_truncated_and_temporary_files_are_not_done(tmp_path: Path) -> None:
     store = _store(tmp_path)
     for index in range(store.chunk_count):
         store.write_chunk(index, _columns(store.chunk_rows(index)))
-    # a temp file of a killed writer and a chunk whose tail was lost
-    (store.chunks_dir / ".chunk-000000.999.tmp").write_bytes(b"partial")
+    # temp files of a killed writer and of a live one, and a chunk whose tail was lost
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    orphan = store.chunks_dir / f".chunk-000000.{gone.stdout.strip()}.tmp"
+    orphan.write_bytes(b"partial")
+    live = store.chunks_dir / f".chunk-000001.{os.getppid()}.tmp"
+    live.write_bytes(b"partial")
     whole = store.chunk_path(1).read_bytes()
     store.chunk_path(1).write_bytes(whole[: len(whole) // 2])
     assert store.done_chunks() == {0, 2}
     assert not store.chunk_path(1).exists()
+    assert not orphan.exists()
+    assert live.exists()
     assert len(store.notes) == 1
     assert "chunk-000001.parquet: unreadable" in store.notes[0]
     with pytest.raises(SweepStoreError, match="chunks 1 of 3 are not done"):

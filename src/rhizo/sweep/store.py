@@ -197,11 +197,13 @@ class SweepStore:
     def done_chunks(self) -> set[int]:
         """Indices of the complete chunk files (readable, with the chunk's row count).
 
-        Temporary files are ignored; a chunk file that cannot be read or has the wrong
-        number of rows (truncated) is deleted with a note (:attr:`notes`, logged).
+        Temporary files are ignored (those of a writer process that is gone are deleted);
+        a chunk file that cannot be read or has the wrong number of rows (truncated) is
+        deleted with a note (:attr:`notes`, logged).
         """
         import pyarrow.parquet as pq
 
+        self._remove_orphans()
         done: set[int] = set()
         for index in range(self.chunk_count):
             path = self.chunk_path(index)
@@ -219,6 +221,19 @@ class SweepStore:
                 continue
             done.add(index)
         return done
+
+    def _remove_orphans(self) -> None:
+        """Delete temporary chunk files whose writer process is gone (a killed run's)."""
+        for path in self.chunks_dir.glob(".chunk-*.tmp"):
+            pid_text = path.name.rsplit(".", 2)[-2]
+            if not pid_text.isdigit() or int(pid_text) == os.getpid():
+                continue
+            try:
+                os.kill(int(pid_text), 0)
+            except ProcessLookupError:
+                path.unlink(missing_ok=True)
+            except (PermissionError, OverflowError):  # alive (another user's) or not a pid
+                continue
 
     def _discard(self, path: Path, why: str) -> None:
         note = f"{path.name}: {why}; removed, the chunk runs again"
