@@ -84,6 +84,8 @@ def test_serial_sweep_writes_results_summary_and_plots(
     text = capsys.readouterr().out
     assert "0 chunks run, 2 already done" in text
     assert "width_mm" in text
+    # The published range's source is shown with its input.
+    assert "tissue.thermal_conductivity_w_per_m_k: uniform(0.42, 0.56) from McIntosh" in text
     assert MODEL_NOTE in text
     assert DISCLAIMER in text
 

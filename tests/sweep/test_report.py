@@ -109,6 +109,10 @@ def test_summary_json_holds_the_report_and_its_numbers(tmp_path: Path) -> None:
     assert payload["model_note"] == MODEL_NOTE
     assert payload["digest"] == spec.digest()
     assert payload["lesions"] == 200
+    assert payload["inputs"] == {
+        "set_temperature_c": "uniform(70, 85)",
+        "ramp_s": "uniform(0, 10)",
+    }
     by_output = {o["output"]: o for o in payload["outputs"]}
     finite = width[np.isfinite(width)]
     summary = by_output["width_mm"]
@@ -119,7 +123,7 @@ def test_summary_json_holds_the_report_and_its_numbers(tmp_path: Path) -> None:
     assert summary["maximum"] == pytest.approx(float(np.max(finite)))
     lines = summary_table(report)
     assert lines[1].startswith("width_mm")
-    assert f"{np.median(finite):.3g}" in lines[1]
+    assert f"{np.median(finite):.4g}" in lines[1]
 
 
 def test_incomplete_or_missing_results_are_one_line_errors(tmp_path: Path) -> None:

@@ -162,6 +162,10 @@ def register(app: typer.Typer) -> None:
             f"{outcome.chunks_skipped} already done"
         )
         typer.echo("")
+        typer.echo("inputs:")
+        for name in spec.input_names():
+            typer.echo(f"  {name}: {spec.inputs[name].describe()}")
+        typer.echo("")
         for line in summary_table(report):
             typer.echo(line)
         sobol = sobol_table(report)

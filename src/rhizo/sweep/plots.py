@@ -116,10 +116,12 @@ def tornado_figure(indices: Mapping[str, Sequence[TornadoBar]]) -> Figure:
         raise ValueError("tornado_figure needs the indices of at least one output")
     outputs = list(indices)
     height = max(len(bars) for bars in indices.values())
+    # One row per output: the inputs' names are long ("tissue.thermal_conductivity_..."),
+    # so each panel gets the figure's whole width.
     figure, axes = plt.subplots(
-        1,
         len(outputs),
-        figsize=(4.2 * len(outputs), 0.55 * height + 1.6),
+        1,
+        figsize=(8.0, (0.45 * height + 1.3) * len(outputs)),
         squeeze=False,
         layout="constrained",
     )

@@ -124,6 +124,8 @@ def report_payload(spec: SweepSpec, report: SweepReport) -> dict[str, object]:
         "spec": json.loads(spec.canonical_json()),
         "digest": spec.digest(),
         "lesions": report.lesions,
+        # Each input's distribution in words; a published range ends with its source.
+        "inputs": {name: spec.inputs[name].describe() for name in spec.input_names()},
         "outputs": [summary.to_dict() for summary in report.summaries],
         "sobol": {
             output: [index.to_dict() for index in indices]
@@ -186,14 +188,14 @@ def write_report(spec: SweepSpec, directory: Path) -> SweepReport:
     return report
 
 
-def _number(value: float | None, digits: int = 3) -> str:
+def _number(value: float | None, digits: int = 4) -> str:
     return "-" if value is None else f"{value:.{digits}g}"
 
 
 def summary_table(report: SweepReport) -> list[str]:
     """Lines: per output mean [95 % CI], median [95 % CI], 5-95 %, missing."""
     lines = [
-        f"{'output':<34} {'n':>6} {'mean [95 % CI]':>26} {'median':>9} {'5-95 %':>20} "
+        f"{'output':<34} {'n':>6} {'mean [95 % CI]':>28} {'median':>9} {'5-95 %':>22} "
         f"{'missing':>7}"
     ]
     for s in report.summaries:
@@ -215,11 +217,12 @@ def sobol_table(report: SweepReport) -> list[str]:
     for output, indices in report.sobol.items():
         level = round(100 * indices[0].conf_level) if indices else 95
         lines.append(f"Sobol indices of {output} ({level} % CI):")
-        lines.append(f"  {'input':<44} {'S1 [CI]':>24} {'ST [CI]':>24}")
+        width = max([len("input"), *(len(index.input) for index in indices)])
+        lines.append(f"  {'input':<{width}} {'S1 [CI]':>24} {'ST [CI]':>24}")
         for index in sorted(indices, key=lambda i: -i.st):
             s1 = f"{index.s1:.3f} [{index.s1_ci[0]:.3f}, {index.s1_ci[1]:.3f}]"
             st = f"{index.st:.3f} [{index.st_ci[0]:.3f}, {index.st_ci[1]:.3f}]"
-            lines.append(f"  {index.input:<44} {s1:>24} {st:>24}")
+            lines.append(f"  {index.input:<{width}} {s1:>24} {st:>24}")
     for output, reason in report.sobol_skipped.items():
         lines.append(f"Sobol indices of {output}: not computed ({reason})")
     return lines
