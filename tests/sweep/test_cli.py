@@ -11,6 +11,7 @@ import socket
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -220,3 +221,28 @@ def test_bad_options_are_one_line_exit_2(
     spec = _write(tmp_path / "tiny.yaml", TINY)
     assert main(["sweep", str(spec), *args, "--out", str(tmp_path / "o")]) == 2
     _one_line_error(capsys, needle)
+
+
+def test_the_example_spec_is_the_documented_study() -> None:
+    """examples/sweep_tissue.yaml: 128 x (7 + 2) lesions at 18 G / 10 mm / 80 C / 90 s."""
+    from rhizo.sweep.distributions import PublishedRange
+    from rhizo.sweep.spec import load_spec
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "sweep_tissue.yaml"
+    spec = load_spec(example)
+    assert spec.design == "saltelli"
+    assert spec.lesion_count() == 128 * (7 + 2)
+    assert spec.fixed == {"tissue": "muscle-in-vivo", "gauge": 18, "duration_s": 90}
+    # The tissue and thermocouple inputs come from rhizo.sweep.ranges, with their sources.
+    for name, distribution in spec.inputs.items():
+        if name.startswith(("tissue.", "thermocouple")):
+            assert isinstance(distribution, PublishedRange), name
+            assert distribution.key is not None
+            assert " from " in distribution.describe()
+    centres = {
+        name: sum(d.ppf(np.array([0.5])).tolist())
+        for name, d in spec.inputs.items()
+        if name in ("set_temperature_c", "tip_length_mm")
+    }
+    assert centres == {"set_temperature_c": 80.0, "tip_length_mm": 10.0}
+    assert {"width_mm", "isotherm_50c.width_mm", "peak_tissue_temperature_c"} == set(spec.outputs)
