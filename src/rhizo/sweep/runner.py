@@ -13,7 +13,11 @@ Execution, one of:
 * ``cluster="cuda"``: ``dask_cuda.LocalCUDACluster`` (one worker per GPU);
 * ``scheduler="tcp://host:port"``: an existing cluster (its workers need rhizo);
 * ``serial=True``: the same :func:`rhizo.sweep.evaluate.evaluate_chunk` in this process,
-  no Dask (the benchmark's baseline; debugging).
+  no Dask (the benchmark's baseline; debugging). Dask starts its workers with one BLAS
+  thread (``OMP_NUM_THREADS=1``, ``OPENBLAS_NUM_THREADS=1``); this process keeps its
+  own setting, and on a loaded machine a multi-threaded OpenBLAS spins: a lesion
+  measured at 0.05 s took 20-40 s here with 8 processes on 2 cores. Set those
+  variables to 1 before Python starts for a serial run or its benchmark.
 
 A task is one chunk (``spec.chunk_size`` lesions, about 10^3) through the batched
 engine, never one lesion. At most two chunks per worker are in flight; results come
