@@ -194,7 +194,11 @@ def test_canonical_json_round_trips_and_digest_is_its_sha256() -> None:
     again = parse_spec(json.loads(text))
     assert again == spec
     assert again.canonical_json() == text
-    assert spec.digest() == hashlib.sha256((text + "{}").encode()).hexdigest()  # no keyed range
+    order = json.dumps({"input_order": list(spec.inputs), "ranges": {}}, sort_keys=True)
+    assert spec.digest() == hashlib.sha256((text + order).encode()).hexdigest()
+    swapped = parse_spec(_spec(inputs=dict(reversed(list(_spec()["inputs"].items())))))
+    assert swapped.canonical_json() == parse_spec(_spec()).canonical_json()  # keys sorted
+    assert swapped.digest() != parse_spec(_spec()).digest()  # but other columns, other rows
     assert json.loads(text) == json.loads(json.dumps(json.loads(text), sort_keys=True))
     key = next(iter(PUBLISHED_RANGES))
     parameter = PUBLISHED_RANGES[key].parameter

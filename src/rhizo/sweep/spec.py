@@ -364,7 +364,7 @@ class SweepSpec(BaseModel):
         )
 
     def digest(self) -> str:
-        """sha256 (hex) of :meth:`canonical_json` and the published ranges its keys name.
+        """sha256 (hex) of :meth:`canonical_json`, the inputs' order and the ranges keys name.
 
         The identity of a sweep's rows: a range drawn by key (``{dist: published_range,
         key: ...}``) is stored by its key, so the numbers the key stands for now are
@@ -377,7 +377,10 @@ class SweepSpec(BaseModel):
             if isinstance(distribution, PublishedRange)
             and (found := distribution.resolved()) is not None
         }
-        text = self.canonical_json() + json.dumps(ranges, sort_keys=True, allow_nan=False)
+        # canonical_json sorts keys, but the inputs' order is the sample table's column
+        # order (the rows drawn differ): it is hashed too.
+        extra = {"input_order": list(self.inputs), "ranges": ranges}
+        text = self.canonical_json() + json.dumps(extra, sort_keys=True, allow_nan=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def input_names(self) -> tuple[str, ...]:
