@@ -18,8 +18,8 @@ import zipfile
 from collections.abc import Iterable
 from typing import Any
 
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from rhizo.clinic.research.dictionary import DictionaryColumn, dictionary
 from rhizo.clinic.research.models import TABLES, DeidCase
