@@ -14,7 +14,7 @@ program ends early simply stops advancing while the others go on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from rhizo.physics.engine import run_lesions
 from rhizo.physics.grid import step_end_times
@@ -79,6 +79,30 @@ def _batch_key(protocol: LesionProtocol) -> str:
     return repr(tuple((name, getattr(protocol, name)) for name in SHARED_FIELDS))
 
 
+def sweep_batches(
+    protocols: Sequence[LesionProtocol],
+    *,
+    backend: str = "numpy",
+    max_batch: int = 256,
+) -> Iterator[tuple[list[int], list[LesionResult]]]:
+    """Any protocols as batches of equal cannula, tissue and grid: (indices, results) each.
+
+    Each batch's results come as it finishes, with the protocols' indices, so a caller
+    that keeps only a few numbers of each lesion (a population sweep) holds at most
+    ``max_batch`` results at once: a result keeps its fields (about 1 MB a lesion at the
+    default grid). ``max_batch`` bounds the lesions advanced together.
+    """
+    if max_batch < 1:
+        raise ValueError(f"max_batch must be at least 1, got {max_batch}")
+    groups: dict[str, list[int]] = {}
+    for index, protocol in enumerate(protocols):
+        groups.setdefault(_batch_key(protocol), []).append(index)
+    for indices in groups.values():
+        for start in range(0, len(indices), max_batch):
+            chunk = indices[start : start + max_batch]
+            yield chunk, simulate_batch([protocols[i] for i in chunk], backend=backend)
+
+
 def simulate_sweep(
     protocols: Sequence[LesionProtocol],
     *,
@@ -89,23 +113,15 @@ def simulate_sweep(
     """Any protocols, grouped into batches of equal cannula, tissue and grid; results in order.
 
     ``max_batch`` bounds the lesions advanced together (memory grows with it);
-    ``progress(done, total)`` counts finished lesions.
+    ``progress(done, total)`` counts finished lesions. The batches are
+    :func:`sweep_batches`'.
     """
-    if max_batch < 1:
-        raise ValueError(f"max_batch must be at least 1, got {max_batch}")
-    groups: dict[str, list[int]] = {}
-    for index, protocol in enumerate(protocols):
-        groups.setdefault(_batch_key(protocol), []).append(index)
     results: list[LesionResult | None] = [None] * len(protocols)
     done = 0
-    for indices in groups.values():
-        for start in range(0, len(indices), max_batch):
-            chunk = indices[start : start + max_batch]
-            for index, result in zip(
-                chunk, simulate_batch([protocols[i] for i in chunk], backend=backend), strict=True
-            ):
-                results[index] = result
-            done += len(chunk)
-            if progress is not None:
-                progress(done, len(protocols))
+    for chunk, batch in sweep_batches(protocols, backend=backend, max_batch=max_batch):
+        for index, result in zip(chunk, batch, strict=True):
+            results[index] = result
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(protocols))
     return [r for r in results if r is not None]
