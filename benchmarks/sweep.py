@@ -31,6 +31,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 import argparse
 import json
 import platform
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -79,8 +80,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="rhizo-sweep-bench-") as scratch:
         root = Path(scratch)
         wall = time.perf_counter()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         dask_run = run_sweep(spec, root / "dask", workers=args.workers)
         dask_s = time.perf_counter() - wall
+        # The worker processes' CPU (counted once the local cluster has reaped them).
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        workers_cpu_s = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
 
         wall, cpu = time.perf_counter(), time.process_time()
         serial_run = run_sweep(spec, root / "serial", serial=True)
@@ -107,6 +112,8 @@ def main() -> None:
         "dask_executor": dask_run.executor,
         "dask_wall_s": round(dask_s, 2),
         "dask_lesions_per_s": round(n / dask_s, 2),
+        "dask_workers_cpu_s": round(workers_cpu_s, 2),
+        "dask_workers_ms_per_lesion_cpu": round(1000 * workers_cpu_s / n, 2),
         "serial_wall_s": round(serial_s, 2),
         "serial_cpu_s": round(serial_cpu_s, 2),
         "serial_lesions_per_s": round(n / serial_s, 2),
