@@ -23,7 +23,7 @@ from rhizo.sweep.runner import (  # noqa: E402
     SweepProgress,
     run_sweep,
 )
-from rhizo.sweep.spec import parse_spec  # noqa: E402
+from rhizo.sweep.spec import SpecError, parse_spec  # noqa: E402
 from rhizo.sweep.store import SweepStore  # noqa: E402
 
 #: 3 tissues x 2 set temperatures x 2 lesion times = 12 lesions in chunks of 5: each
@@ -191,3 +191,17 @@ def test_an_existing_scheduler_runs_the_sweep(tmp_path: Path) -> None:
     assert outcome.dashboard.startswith("http://")
     assert (outcome.chunks_run, outcome.lesions) == (2, 3)
     assert outcome.results_path.read_bytes() == serial.results_path.read_bytes()
+
+
+def test_a_sample_out_of_range_writes_nothing(tmp_path: Path) -> None:
+    spec = parse_spec(
+        {
+            "name": "too-wide",
+            "inputs": {"set_temperature_c": {"dist": "normal", "mean": 80, "sd": 30}},
+            "outputs": ["width_mm"],
+            "samples": 40,
+        }
+    )
+    with pytest.raises(SpecError, match=r"outside the allowed \[37, 95\] C"):
+        run_sweep(spec, tmp_path / "out", serial=True)
+    assert not (tmp_path / "out").exists()  # no spec.json left to be "resumed"

@@ -312,8 +312,8 @@ def run_sweep(
     from rhizo.sweep.design import draw_samples
 
     started = time.perf_counter()
+    table = draw_samples(spec)  # a sample out of its range fails before anything is written
     store = SweepStore(Path(directory), spec, overwrite=overwrite)
-    table = draw_samples(spec)
     values = np.ascontiguousarray(table.values, dtype=np.float64)
     done = store.done_chunks()
     todo = [index for index in range(store.chunk_count) if index not in done]
