@@ -12,7 +12,6 @@ from matplotlib.patches import Rectangle
 from rhizo.sweep.plots import (
     MAX_SCATTER_POINTS,
     HistogramPanel,
-    TornadoBar,
     histogram_figure,
     save_png,
     scatter_figure,
@@ -20,6 +19,7 @@ from rhizo.sweep.plots import (
     tornado_figure,
     tornado_order,
 )
+from rhizo.sweep.statistics import SobolIndex
 
 
 def _read_png(path: Path) -> np.ndarray:
@@ -35,10 +35,10 @@ def _non_blank(image: np.ndarray) -> float:
 
 
 BARS = [
-    TornadoBar("a", 0.30, (0.25, 0.35), 0.32, (0.28, 0.36)),
-    TornadoBar("b", 0.05, (0.00, 0.10), 0.60, (0.50, 0.70)),
-    TornadoBar("c", 0.01, (-0.02, 0.04), 0.02, (0.01, 0.03)),
-    TornadoBar("d", 0.20, (0.15, 0.25), 0.25, (0.20, 0.30)),
+    SobolIndex("a", 0.30, (0.25, 0.35), 0.32, (0.28, 0.36), 0.95),
+    SobolIndex("b", 0.05, (0.00, 0.10), 0.60, (0.50, 0.70), 0.95),
+    SobolIndex("c", 0.01, (-0.02, 0.04), 0.02, (0.01, 0.03), 0.95),
+    SobolIndex("d", 0.20, (0.15, 0.25), 0.25, (0.20, 0.30), 0.95),
 ]
 
 

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Annotated, TextIO
+
+import typer
+
+#: The ``--progress/--no-progress`` option of every long command (``wanted`` reads it).
+ProgressOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--progress/--no-progress",
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    ),
+]
 
 #: Characters of the bar between its brackets.
 BAR_WIDTH = 30

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from rhizo import DISCLAIMER
 from rhizo.cli._errors import fail, fail_from_validation
-from rhizo.cli._progress import ProgressBar, wanted
+from rhizo.cli._progress import ProgressBar, ProgressOption, wanted
 from rhizo.cli.lesion import OPTION_NAMES
 from rhizo.physics import TISSUES, LesionProtocol
 
@@ -107,13 +107,7 @@ def register(app: typer.Typer) -> None:
             float,
             typer.Option("--coolant-ml-min", help="coolant flow with --coolant-c, 0-200 mL/min"),
         ] = 20.0,
-        show_progress: Annotated[
-            bool | None,
-            typer.Option(
-                "--progress/--no-progress",
-                help="progress bar on stderr (default: when stderr is a terminal)",
-            ),
-        ] = None,
+        show_progress: ProgressOption = None,
     ) -> None:
         """Simulate one lesion in 3D; width across the shaft (towards x and y) and length."""
         _in_range("--cell-mm", cell_mm, CELL_MM)

@@ -21,7 +21,7 @@ import typer
 
 from rhizo import DISCLAIMER
 from rhizo.cli._errors import InputError, fail
-from rhizo.cli._progress import ProgressBar, wanted
+from rhizo.cli._progress import ProgressBar, ProgressOption, wanted
 
 if TYPE_CHECKING:
     from rhizo.sweep.report import SweepReport
@@ -87,13 +87,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--connect-timeout-s", help="wait for --scheduler, 0.1-300 s"),
         ] = 10.0,
         as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
-        show_progress: Annotated[
-            bool | None,
-            typer.Option(
-                "--progress/--no-progress",
-                help="progress bar on stderr (default: when stderr is a terminal)",
-            ),
-        ] = None,
+        show_progress: ProgressOption = None,
     ) -> None:
         """Run a population sweep of lesions (Dask), then summarise it and plot it."""
         from rhizo.sweep.spec import SpecError, load_spec

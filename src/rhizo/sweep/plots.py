@@ -30,6 +30,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
+from rhizo.sweep.statistics import SobolIndex
+
 FloatArray = NDArray[np.float64]
 
 #: Points drawn in each scatter panel at most (a subsample beyond: a PNG of 10^5
@@ -55,18 +57,7 @@ class HistogramPanel:
     p95: float | None
 
 
-@dataclass(frozen=True)
-class TornadoBar:
-    """One input's first-order and total index with their confidence intervals."""
-
-    input: str
-    s1: float
-    s1_ci: tuple[float, float]
-    st: float
-    st_ci: tuple[float, float]
-
-
-def tornado_order(bars: Sequence[TornadoBar]) -> list[TornadoBar]:
+def tornado_order(bars: Sequence[SobolIndex]) -> list[SobolIndex]:
     """Bars from the largest total index down (ties keep the spec's order)."""
     return sorted(bars, key=lambda bar: -bar.st)
 
@@ -110,7 +101,7 @@ def _bins(count: int) -> int:
     return int(min(max(np.ceil(np.log2(max(count, 1)) + 1) * 2, 5), 50))
 
 
-def tornado_figure(indices: Mapping[str, Sequence[TornadoBar]]) -> Figure:
+def tornado_figure(indices: Mapping[str, Sequence[SobolIndex]]) -> Figure:
     """Per output, S1 and ST bars per input (sorted by ST, largest on top) with CI bars."""
     if not indices:
         raise ValueError("tornado_figure needs the indices of at least one output")

@@ -25,7 +25,6 @@ from numpy.typing import NDArray
 from rhizo import DISCLAIMER
 from rhizo.sweep.plots import (
     HistogramPanel,
-    TornadoBar,
     histogram_figure,
     save_png,
     scatter_figure,
@@ -171,11 +170,7 @@ def write_report(spec: SweepSpec, directory: Path) -> SweepReport:
         save_png(scatter_figure(inputs, outputs, seed=spec.seed), directory / SCATTER_NAME),
     ]
     if sobol:
-        bars = {
-            output: [TornadoBar(i.input, i.s1, i.s1_ci, i.st, i.st_ci) for i in indices]
-            for output, indices in sobol.items()
-        }
-        plots.append(save_png(tornado_figure(bars), directory / TORNADO_NAME))
+        plots.append(save_png(tornado_figure(sobol), directory / TORNADO_NAME))
     report = SweepReport(
         summaries=summaries,
         sobol=sobol,
