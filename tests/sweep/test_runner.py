@@ -205,3 +205,27 @@ def test_a_sample_out_of_range_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"outside the allowed \[37, 95\] C"):
         run_sweep(spec, tmp_path / "out", serial=True)
     assert not (tmp_path / "out").exists()  # no spec.json left to be "resumed"
+
+
+def _worker_malloc_trim() -> str | None:
+    import os
+
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+
+def test_local_workers_start_without_dask_malloc_trim_threshold() -> None:
+    # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 by default, which made the engine
+    # 2.4x slower on a worker (docs/performance.md "Population sweeps").
+    from contextlib import ExitStack
+
+    import dask
+
+    from rhizo.sweep.runner import WORKER_ENVIRON_UNSET, _connect
+
+    assert dask.config.get(WORKER_ENVIRON_UNSET) is not None  # Dask's default sets it
+    with ExitStack() as stack:
+        client, kind = _connect(
+            stack, scheduler=None, workers=1, cluster="local", connect_timeout_s=10.0
+        )
+        assert kind == "local dask cluster (1 worker)"
+        assert client.submit(_worker_malloc_trim, pure=False).result() is None
