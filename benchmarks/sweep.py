@@ -3,15 +3,18 @@
 Run: ``.venv/bin/python benchmarks/sweep.py [--lesions 10000] [--workers 2]
 [--chunk-size 1000] [--out PATH]``. A Monte Carlo sweep of 18 G / 10 mm lesions in
 muscle-in-vivo with the generator program varied (set temperature 60-90 C, time at
-temperature 30-120 s, ramp 0-30 s): every lesion shares one cannula, tissue and grid,
-so the batched engine advances them together (``simulate_sweep``) and the figures
-measure the sweep machinery, not tissue-model rebuilds. Three ways over the same rows:
+temperature 30-120 s; the ramp stays 15 s): every lesion shares one cannula, tissue and
+grid, so the batched engine advances them together and the figures measure the sweep
+machinery, not model rebuilds. (A varied ramp gives every lesion its own step lengths,
+so its own heat factorisations: about 80 ms a lesion instead of 22, measured in the
+first runs of this benchmark.) Three ways over the same rows:
 
 1. ``run_sweep`` on a local Dask cluster (``--workers`` processes, one thread each),
    cluster start, chunk Parquet files and results.parquet included;
 2. ``run_sweep(serial=True)``: the same ``evaluate_chunk`` per chunk in this process,
    with the same Parquet writing;
-3. one ``simulate_sweep(protocols, max_batch=256)`` call: the batched engine alone.
+3. the batched engine alone (``sweep_batches``, the batches of ``simulate_sweep``, at
+   the sweep's batch size ``rhizo.sweep.evaluate.MAX_BATCH``), widths kept.
 
 Prints a table (wall time, lesions/s, ratios) and writes benchmarks/results/sweep.json;
 checks that the Dask and serial results.parquet are byte-identical and how far the
@@ -38,9 +41,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rhizo.physics.batch import simulate_sweep
+from rhizo.physics.batch import sweep_batches
 from rhizo.sweep.design import draw_samples
-from rhizo.sweep.evaluate import protocol_for
+from rhizo.sweep.evaluate import MAX_BATCH, protocol_for
 from rhizo.sweep.runner import run_sweep
 from rhizo.sweep.spec import SweepSpec, parse_spec
 
@@ -56,7 +59,6 @@ def benchmark_spec(lesions: int, chunk_size: int) -> SweepSpec:
             "inputs": {
                 "set_temperature_c": {"dist": "uniform", "low": 60, "high": 90},
                 "duration_s": {"dist": "uniform", "low": 30, "high": 120},
-                "ramp_s": {"dist": "uniform", "low": 0, "high": 30},
             },
             "outputs": ["width_mm", "length_mm", "peak_tissue_temperature_c"],
             "design": "monte_carlo",
@@ -94,12 +96,13 @@ def main() -> None:
         rows = draw_samples(spec).values
         protocols = [protocol_for(spec, row)[0] for row in rows]
         wall, cpu = time.perf_counter(), time.process_time()
-        engine = simulate_sweep(protocols, max_batch=256)
+        engine_widths = np.empty(len(protocols))
+        for indices, results in sweep_batches(protocols, max_batch=MAX_BATCH):
+            engine_widths[indices] = [r.boundaries["arrhenius"].width_mm for r in results]
         engine_s, engine_cpu_s = time.perf_counter() - wall, time.process_time() - cpu
 
         identical = dask_run.results_path.read_bytes() == serial_run.results_path.read_bytes()
         widths = np.asarray(pq.read_table(serial_run.results_path).column("width_mm"))
-        engine_widths = np.array([r.boundaries["arrhenius"].width_mm for r in engine])
         # Round-off only: a batch's composition changes the order of the sums (~1e-15).
         width_rel_diff = float(np.nanmax(np.abs(widths / engine_widths - 1)))
 
