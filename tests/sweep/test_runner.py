@@ -213,10 +213,16 @@ def _worker_malloc_trim() -> str | None:
     return os.environ.get("MALLOC_TRIM_THRESHOLD_")
 
 
-def test_local_workers_start_without_dask_malloc_trim_threshold() -> None:
+def test_local_workers_start_without_dask_malloc_trim_threshold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 by default, which made the engine
-    # 2.4x slower on a worker (docs/performance.md "Population sweeps").
+    # 2.4x slower on a worker (docs/performance.md "Population sweeps"); a nanny started
+    # earlier in a process also leaves it in os.environ, which spawned workers inherit.
+    import os
     from contextlib import ExitStack
+
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
 
     import dask
 
@@ -229,3 +235,4 @@ def test_local_workers_start_without_dask_malloc_trim_threshold() -> None:
         )
         assert kind == "local dask cluster (1 worker)"
         assert client.submit(_worker_malloc_trim, pure=False).result() is None
+        assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"  # this process's, restored

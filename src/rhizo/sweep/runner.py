@@ -169,6 +169,7 @@ def _import_distributed() -> Any:
 #: it: ``distributed.nanny._get_env_variables``); a remote cluster's workers need the
 #: same (docs/sweeps.md, "Running on a cluster").
 WORKER_ENVIRON_UNSET = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+_MALLOC_TRIM = "MALLOC_TRIM_THRESHOLD_"
 
 
 def _connect(
@@ -200,7 +201,12 @@ def _connect(
     # The nanny's default MALLOC_TRIM_THRESHOLD_ (65536) turns off glibc's dynamic mmap
     # threshold, so every large array is a fresh mmap: the engine ran 2.4x slower under
     # it (58 vs 24 ms a lesion, one process, measured here). Local workers go without it.
-    with dask.config.set({WORKER_ENVIRON_UNSET: None}):
+    # A nanny started earlier in this process (any default-configured cluster) has put
+    # the variable in os.environ, which spawned workers inherit: hide it while ours spawn.
+    inherited = os.environ.pop(_MALLOC_TRIM, None)
+    with ExitStack() as restore, dask.config.set({WORKER_ENVIRON_UNSET: None}):
+        if inherited is not None:
+            restore.callback(os.environ.__setitem__, _MALLOC_TRIM, inherited)
         if cluster == "cuda":
             try:
                 from dask_cuda import LocalCUDACluster
